@@ -1,0 +1,195 @@
+/**
+ * The kernel interface: every numeric loop of gradformer, on raw typed arrays.
+ *
+ * Two implementations exist and must agree: `kernels_ts.ts` (plain TypeScript,
+ * the reference and the fallback) and `kernels_native.ts` (C behind Node-API,
+ * `native/`). The autograd layer (`ops.ts`) only ever calls this interface.
+ *
+ * Conventions
+ * - Row-major. Float tensors are Float32Array, index arrays Int32Array.
+ * - Output arrays are passed in and fully written (or accumulated into, where a
+ *   function says "+="). Inputs and outputs never alias unless a function says so.
+ * - Sizes are passed explicitly; every implementation validates that array
+ *   lengths match the sizes and that every index is in range BEFORE touching
+ *   memory, and throws `Error("<kernel>: <what> (<shapes>)")` otherwise.
+ * - "Accumulate" gradients: backward kernels ADD into their gradient outputs
+ *   (pass `null` for a gradient that is not needed).
+ */
+export type F32 = Float32Array;
+export type I32 = Int32Array;
+
+/** Element-wise binary ops. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+/**
+ * How `b` is laid out relative to `a` ([rows, cols]):
+ * - 'full':   b is [rows, cols]
+ * - 'row':    b is [cols], the same row added to every row of a (bias)
+ * - 'col':    b is [rows], one value per row broadcast along the columns
+ * - 'scalar': b is [1]
+ */
+export type Broadcast = 'full' | 'row' | 'col' | 'scalar';
+
+/** Element-wise unary ops. `p` is the op's scalar parameter where it has one. */
+export type UnaryOp =
+  | 'relu'        // max(x, 0); d/dx = x > 0 ? 1 : 0 (relu'(0) = 0, as PyTorch)
+  | 'leaky_relu'  // x > 0 ? x : p*x; d/dx = x > 0 ? 1 : p (leaky'(0) = p, as PyTorch)
+  | 'sigmoid'     // 1/(1+exp(-x)); d/dx = y(1-y)
+  | 'exp'         // exp(x); d/dx = y
+  | 'log'         // log(x); d/dx = 1/x
+  | 'pow_base'    // p ** x (scalar base p > 0); d/dx = y*ln(p)
+  | 'scale'       // p * x; d/dx = p
+  | 'add_scalar'; // x + p; d/dx = 1
+
+export type SegmentOp = 'sum' | 'mean' | 'max';
+
+export interface Kernels {
+  readonly name: 'native' | 'ts';
+  /** Worker threads used by the parallel kernels (>= 1). */
+  setThreads(n: number): void;
+  getThreads(): number;
+
+  // ---------------------------------------------------------------- dense
+  /**
+   * C[m,n] = op(A) op(B)  (or C += ... when `accumulate`).
+   * op(A) is [m,k]: A stored [m,k], or [k,m] when transA.
+   * op(B) is [k,n]: B stored [k,n], or [n,k] when transB.
+   * Any of m, k, n may be 0 (k = 0 gives zeros / leaves C unchanged when accumulating).
+   */
+  matmul(a: F32, b: F32, c: F32, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, accumulate: boolean): void;
+
+  // ---------------------------------------------------------- element-wise
+  /** out = a (op) b with `b` broadcast as `bc`; a and out are [rows, cols]. out may alias a. */
+  binary(op: BinaryOp, a: F32, b: F32, out: F32, rows: number, cols: number, bc: Broadcast): void;
+  /**
+   * Backward of `binary` given upstream g [rows, cols]:
+   * ga += dL/da (shape of a), gb += dL/db reduced to b's broadcast shape.
+   * add: ga=g, gb=g; sub: ga=g, gb=-g; mul: ga=g*b, gb=g*a; div: ga=g/b, gb=-g*a/b^2.
+   */
+  binaryBackward(op: BinaryOp, a: F32, b: F32, g: F32, ga: F32 | null, gb: F32 | null,
+    rows: number, cols: number, bc: Broadcast): void;
+  /** out[i] = f(x[i]; p). out may alias x. */
+  unary(op: UnaryOp, x: F32, out: F32, p: number): void;
+  /**
+   * gx[i] += g[i] * f'(x[i]) using x and/or the forward output y (both given).
+   * For 'pow_base' also returns sum_i g[i] * x[i] * y[i] / p = dL/dp (0 for other ops).
+   */
+  unaryBackward(op: UnaryOp, x: F32, y: F32, g: F32, gx: F32 | null, p: number): number;
+
+  // ------------------------------------------------------------ reductions
+  /** axis 0: out[cols] = sum over rows; axis 1: out[rows] = sum over cols. */
+  sumAxis(x: F32, out: F32, rows: number, cols: number, axis: 0 | 1): void;
+  /** sum of squares of all elements, accumulated in double (for grad-norm clipping). */
+  sumSquares(x: F32): number;
+
+  // ---------------------------------------------------------- row softmax
+  /** Row-wise softmax (or log-softmax) of x [rows, cols], numerically stable. */
+  softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
+  /** gx += backward of softmax/log_softmax from its output y and upstream g. */
+  softmaxBackward(y: F32, g: F32, gx: F32, rows: number, cols: number, log: boolean): void;
+
+  // ---------------------------------------------------------------- losses
+  /**
+   * Cross-entropy of logits [rows, cols] against integer targets [rows], PyTorch
+   * semantics: with class weights w [cols], loss = sum_i w[t_i] * nll_i / sum_i w[t_i];
+   * without, the plain mean. Returns the loss and writes dL/dlogits into grad
+   * (overwritten, already divided by the normaliser; multiply by upstream later).
+   */
+  crossEntropy(logits: F32, target: I32, weight: F32 | null, grad: F32, rows: number, cols: number): number;
+  /**
+   * BCE-with-logits, mean over elements whose mask is 1 (mask null = all), PyTorch's
+   * numerically stable form. target is float {0,1}. grad overwritten with dL/dlogits.
+   * With an all-zero mask the loss is 0 and the gradient 0.
+   */
+  bceWithLogits(logits: F32, target: F32, mask: Uint8Array | null, grad: F32): number;
+  /** L1: mean |x - y|; grad overwritten with sign(x - y)/n (sign(0) = 0, as PyTorch). */
+  l1(x: F32, y: F32, grad: F32): number;
+
+  // ------------------------------------------------------- gather/scatter
+  /** out[r, :] = x[idx[r], :] for r < idx.length; x is [xRows, cols]. */
+  gatherRows(x: F32, idx: I32, out: F32, xRows: number, cols: number): void;
+  /** out[idx[r], :] += src[r, :]; out is [outRows, cols]. Deterministic order. */
+  scatterAddRows(src: F32, idx: I32, out: F32, outRows: number, cols: number): void;
+
+  /** out[:, off:off+srcCols] = src; out is [rows, outCols] (concat along columns). */
+  copyCols(src: F32, out: F32, rows: number, srcCols: number, outCols: number, off: number): void;
+  /** out += src[:, off:off+outCols]; src is [rows, srcCols] (backward of copyCols). */
+  addSliceCols(src: F32, out: F32, rows: number, srcCols: number, outCols: number, off: number): void;
+
+  // -------------------------------------------------------------- segments
+  /**
+   * Segment reduction over sorted segments: ptr [S+1], rows ptr[s]..ptr[s+1]-1 of
+   * x [ptr[S], cols] reduce into out[s, :]. Empty segments give 0 (sum, mean, max).
+   * For 'max', argmax [S*cols] receives the winning row (-1 for an empty segment).
+   */
+  segmentReduce(op: SegmentOp, x: F32, ptr: I32, out: F32, cols: number, argmax: I32 | null): void;
+  /** gx += backward of segmentReduce from upstream g [S, cols]. */
+  segmentReduceBackward(op: SegmentOp, g: F32, ptr: I32, gx: F32, cols: number, argmax: I32 | null): void;
+
+  // ------------------------------------------------------------ batch norm
+  /**
+   * BatchNorm1d over x [rows, cols] (normalise each column), PyTorch semantics.
+   * training: batch mean and biased variance normalise; runningMean/Var (if given)
+   *   updated with momentum: r = (1-m) r + m * stat, using the UNBIASED variance
+   *   (rows/(rows-1) * biased; for rows == 1 the unbiased variance is NaN as in PyTorch,
+   *   and normalisation still uses the biased one).
+   * eval: normalise with runningMean/runningVar.
+   * saveMean/saveInvStd [cols] receive the mean and 1/sqrt(var+eps) used.
+   * weight/bias may be null (affine off).
+   */
+  batchNorm(x: F32, out: F32, rows: number, cols: number,
+    weight: F32 | null, bias: F32 | null,
+    runningMean: F32 | null, runningVar: F32 | null,
+    training: boolean, momentum: number, eps: number,
+    saveMean: F32, saveInvStd: F32): void;
+  /**
+   * Backward of batchNorm given x, upstream g and the saved mean/invstd:
+   * gx += dL/dx (training: through the batch statistics; eval: g*w*invstd),
+   * gw += sum g * xhat, gb += sum g.
+   */
+  batchNormBackward(x: F32, g: F32, rows: number, cols: number,
+    weight: F32 | null, saveMean: F32, saveInvStd: F32, training: boolean,
+    gx: F32 | null, gw: F32 | null, gb: F32 | null): void;
+
+  // ------------------------------------------------------ ragged attention
+  /**
+   * Fused ragged masked multi-head attention for graphs packed back to back.
+   * q, k, v, out: [N, H, dk] where N = graphPtr[B]; graph b owns rows
+   * graphPtr[b]..graphPtr[b+1]-1. mask: per graph a block [H, n_b, n_b]
+   * (row i = query, column j = key), blocks in graph order, total H*sum(n_b^2).
+   *   s_hij = (q_hi . k_hj) * scale * M_hij
+   *   P_hij = softmax_j(s_hij)                     (within the graph)
+   *   out_hi = sum_j P_hij * drop_hij * v_hj
+   * drop (same layout as mask, or null): multiplicative attention-dropout factors
+   * (0 or 1/(1-p)). probs receives P (before dropout), same layout as mask.
+   */
+  attentionForward(q: F32, k: F32, v: F32, mask: F32, graphPtr: I32,
+    H: number, dk: number, scale: number, drop: F32 | null,
+    out: F32, probs: F32): void;
+  /**
+   * Backward of attentionForward from upstream gOut [N, H, dk] and the saved probs:
+   * gq, gk, gv ([N, H, dk]) and gMask (mask layout) are accumulated (+=); any may be null.
+   */
+  attentionBackward(q: F32, k: F32, v: F32, mask: F32, graphPtr: I32,
+    H: number, dk: number, scale: number, drop: F32 | null, probs: F32, gOut: F32,
+    gq: F32 | null, gk: F32 | null, gv: F32 | null, gMask: F32 | null): void;
+
+  // ------------------------------------------------------------ optimisers
+  /**
+   * One Adam/AdamW step on a parameter p with gradient g and moments m, v (in place),
+   * PyTorch semantics (torch.optim.Adam/AdamW, amsgrad off). step is the 1-based step.
+   *   decoupled=false (Adam):  g' = g + wd*p
+   *   decoupled=true  (AdamW): p *= 1 - lr*wd, g' = g
+   *   m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2
+   *   p -= lr/(1-b1^step) * m / (sqrt(v)/sqrt(1-b2^step) + eps)
+   */
+  adamStep(p: F32, g: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number,
+    eps: number, weightDecay: number, step: number, decoupled: boolean): void;
+  /**
+   * SGD step, PyTorch semantics: g' = g + wd*p; with momentum mu (buf given):
+   * buf = firstStep ? g' : mu*buf + (1-dampening)*g'; g' = nesterov ? g' + mu*buf : buf;
+   * p -= lr*g'.
+   */
+  sgdStep(p: F32, g: F32, buf: F32 | null, lr: number, momentum: number, dampening: number,
+    weightDecay: number, nesterov: boolean, firstStep: boolean): void;
+}
