@@ -1,0 +1,90 @@
+/**
+ * Random-walk structural encoding (RWSE), PyG AddRandomWalkPE semantics:
+ * P = D^-1 A, pe[i, k-1] = (P^k)[i, i] for k = 1..K.
+ *
+ * - D is the out-degree counting every listed edge (a pair listed twice counts
+ *   twice), clamped to >= 1; A is written by dense assignment, so a pair listed
+ *   twice appears once in A with value 1/deg. Self loops are kept (PyG keeps them).
+ * - A node without out-edges has a zero row, hence a zero encoding.
+ *
+ * Computed in float64 by propagating the unit row vector e_i through P (K sparse
+ * vector-matrix products per node: O(n * K * E) per graph), rounded to float32.
+ */
+
+/** Sparse rows of P: for every source, its distinct targets and the value 1/outdeg. */
+function transitionRows(n: number, edgeIndex: Int32Array): { ptr: Int32Array; col: Int32Array; val: Float64Array } {
+  const E = edgeIndex.length >>> 1;
+  const deg = new Int32Array(n);
+  for (let e = 0; e < E; e++) {
+    const s = edgeIndex[e], t = edgeIndex[E + e];
+    if (s < 0 || s >= n || t < 0 || t >= n) throw new RangeError(`edge ${e} (${s} -> ${t}) is outside 0..${n - 1}`);
+    deg[s]++;
+  }
+  const ptr = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) ptr[i + 1] = ptr[i] + deg[i];
+  const fill = ptr.slice(0, n);
+  const col = new Int32Array(E);
+  for (let e = 0; e < E; e++) col[fill[edgeIndex[e]]++] = edgeIndex[E + e];
+  // Dedupe targets inside each row (insertion sort: rows are short).
+  const outPtr = new Int32Array(n + 1);
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const start = w;
+    for (let k = ptr[i]; k < ptr[i + 1]; k++) {
+      const t = col[k];
+      let dup = false;
+      for (let m = start; m < w; m++) if (col[m] === t) { dup = true; break; }
+      if (!dup) col[w++] = t;
+    }
+    outPtr[i + 1] = w;
+  }
+  const val = new Float64Array(w);
+  for (let i = 0; i < n; i++) {
+    const v = 1 / Math.max(deg[i], 1);
+    for (let k = outPtr[i]; k < outPtr[i + 1]; k++) val[k] = v;
+  }
+  return { ptr: outPtr, col: col.subarray(0, w), val };
+}
+
+/**
+ * RWSE of one graph: Float32Array [n, K] row-major (pe[i*K + k-1] = (P^k)[i,i]).
+ * edgeIndex is [2, E] row-major with local node ids.
+ */
+export function randomWalkPE(numNodes: number, edgeIndex: Int32Array, walkLength: number): Float32Array {
+  const n = numNodes, K = walkLength;
+  if (!Number.isInteger(K) || K < 1) throw new RangeError(`randomWalkPE: walk length must be a positive integer, got ${K}`);
+  const out = new Float32Array(n * K);
+  if (n === 0) return out;
+  const { ptr, col, val } = transitionRows(n, edgeIndex);
+  let cur = new Float64Array(n), nxt = new Float64Array(n);
+  // Nodes touched by the current vector, to keep each step O(reached edges).
+  const active = new Int32Array(n), nextActive = new Int32Array(n);
+  const mark = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    if (ptr[i] === ptr[i + 1]) continue; // no out-edges: zero row, zero encoding
+    cur[i] = 1;
+    let na = 1;
+    active[0] = i;
+    for (let k = 0; k < K; k++) {
+      // nxt = cur * P over the active support.
+      let nn = 0;
+      const stamp = i * K + k;
+      for (let a = 0; a < na; a++) {
+        const u = active[a];
+        const cu = cur[u];
+        for (let p = ptr[u], end = ptr[u + 1]; p < end; p++) {
+          const v = col[p];
+          if (mark[v] !== stamp) { mark[v] = stamp; nxt[v] = 0; nextActive[nn++] = v; }
+          nxt[v] += cu * val[p];
+        }
+        cur[u] = 0;
+      }
+      out[i * K + k] = mark[i] === stamp ? nxt[i] : 0;
+      const t = cur; cur = nxt; nxt = t;
+      active.set(nextActive.subarray(0, nn));
+      na = nn;
+    }
+    for (let a = 0; a < na; a++) cur[active[a]] = 0;
+  }
+  return out;
+}

@@ -1,0 +1,121 @@
+/**
+ * The one seeded pseudo-random generator of the project: xoshiro128** (32-bit
+ * state words, so everything stays in fast int32 arithmetic), seeded through
+ * splitmix32 so that nearby seeds give unrelated streams.
+ *
+ * Same seed -> same sequence on every platform. getState()/setState() capture
+ * everything (including the spare normal deviate) so a run resumed from a
+ * checkpoint continues the exact stream.
+ */
+export interface RngState {
+  s: [number, number, number, number];
+  /** Cached second Box-Muller deviate, or null. */
+  spare: number | null;
+}
+
+export class Rng {
+  private s0 = 0; private s1 = 0; private s2 = 0; private s3 = 0;
+  private spare: number | null = null;
+
+  constructor(seed = 0) {
+    this.seed(seed);
+  }
+
+  /** Re-seed (any finite number; non-integers are truncated, negatives wrap to uint32). */
+  seed(seed: number): void {
+    // splitmix32 over the seed; also mix the high bits of seeds >= 2^32.
+    let x = (Math.trunc(seed) >>> 0) ^ (Math.floor(Math.trunc(seed) / 4294967296) >>> 0);
+    const next = (): number => {
+      x = (x + 0x9e3779b9) | 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next(); this.s1 = next(); this.s2 = next(); this.s3 = next();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // all-zero state is a fixed point
+    this.spare = null;
+  }
+
+  /** Next uniform uint32 in [0, 2^32). */
+  nextU32(): number {
+    const s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    const m = Math.imul(s1, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const t = s1 << 9;
+    let n2 = s2 ^ s0;
+    let n3 = s3 ^ s1;
+    const n1 = s1 ^ n2;
+    const n0 = s0 ^ n3;
+    n2 ^= t;
+    n3 = (n3 << 11) | (n3 >>> 21);
+    this.s0 = n0 | 0; this.s1 = n1 | 0; this.s2 = n2 | 0; this.s3 = n3 | 0;
+    return result;
+  }
+
+  /** Uniform float in [0, 1) with 53 random bits. */
+  nextFloat(): number {
+    const hi = this.nextU32() >>> 5; // 27 bits
+    const lo = this.nextU32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** Uniform integer in [0, n), unbiased (rejection), for 1 <= n <= 2^32. */
+  nextInt(n: number): number {
+    if (!(n >= 1 && n <= 4294967296) || !Number.isInteger(n)) {
+      throw new RangeError(`Rng.nextInt: n must be an integer in [1, 2^32], got ${n}`);
+    }
+    if (n === 4294967296) return this.nextU32();
+    // Reject the top partial block so every residue is equally likely.
+    const limit = 4294967296 - (4294967296 % n);
+    for (;;) {
+      const r = this.nextU32();
+      if (r < limit) return r % n;
+    }
+  }
+
+  /** Standard normal deviate (Box-Muller; the second deviate is kept for the next call). */
+  normal(): number {
+    if (this.spare !== null) {
+      const v = this.spare;
+      this.spare = null;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.nextFloat(); // log(0) guard
+    const v = this.nextFloat();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Fisher-Yates shuffle in place; returns the same array. */
+  shuffle<T extends { length: number; [i: number]: any }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.nextInt(i + 1);
+      const t = a[i]; a[i] = a[j]; a[j] = t;
+    }
+    return a;
+  }
+
+  /** A random permutation of 0..n-1. */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    return this.shuffle(p);
+  }
+
+  /** A copy of the full generator state (JSON-serialisable, for checkpoints). */
+  getState(): RngState {
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spare };
+  }
+
+  /** Restore a state from getState(). */
+  setState(st: RngState): void {
+    if (!st || !Array.isArray(st.s) || st.s.length !== 4 || st.s.some((v) => !Number.isInteger(v))) {
+      throw new Error('Rng.setState: expected {s: [4 uint32], spare: number|null} as returned by getState()');
+    }
+    this.s0 = st.s[0] | 0; this.s1 = st.s[1] | 0; this.s2 = st.s[2] | 0; this.s3 = st.s[3] | 0;
+    this.spare = st.spare ?? null;
+  }
+}
