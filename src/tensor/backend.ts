@@ -1,0 +1,45 @@
+/**
+ * The active kernel backend. `GRADFORMER_BACKEND=native|ts` picks it (default
+ * native); when native is asked for but the addon is not built, one warning line
+ * goes to stderr and the TypeScript backend is used instead (never a crash).
+ * `GRADFORMER_THREADS=n` sets the initial thread count of the native backend.
+ */
+import type { Kernels } from './kernels.js';
+import { tsKernels } from './kernels_ts.js';
+import { loadNativeKernels } from './kernels_native.js';
+
+export type BackendName = 'native' | 'ts';
+
+let active: Kernels | null = null;
+let warned = false;
+
+function select(name: string): Kernels {
+  if (name === 'ts') return tsKernels;
+  if (name !== 'native') {
+    throw new Error(`backend: unknown backend '${name}', expected 'native' or 'ts' (GRADFORMER_BACKEND or setBackend)`);
+  }
+  const k = loadNativeKernels();
+  if (k !== null) return k;
+  if (!warned) {
+    warned = true;
+    process.stderr.write('gradformer: native kernels not built (build/Release/gradformer.node missing); ' +
+      'using the slower TypeScript backend. Run `npx node-gyp rebuild` to build them.\n');
+  }
+  return tsKernels;
+}
+
+/** The kernels every op runs on. */
+export function kernels(): Kernels {
+  if (active === null) active = select(process.env.GRADFORMER_BACKEND || 'native');
+  return active;
+}
+
+/** Switches backend ('native' falls back to 'ts' with a warning when the addon is missing). */
+export function setBackend(name: BackendName): Kernels {
+  active = select(name);
+  return active;
+}
+
+/** Threads used by the parallel kernels of the active backend. */
+export function setThreads(n: number): void { kernels().setThreads(n); }
+export function getThreads(): number { return kernels().getThreads(); }
