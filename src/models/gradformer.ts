@@ -1,0 +1,174 @@
+/**
+ * The full Gradformer model: encoders -> decay mask -> GPS layers -> pooling -> head.
+ *
+ * Parameter names and order equal the official PyTorch `state_dict`, including
+ * the encoders a configuration does not use (the official model builds them all).
+ */
+import type { GraphBatch } from '../graph/types.js';
+import { BatchNorm1d, Embedding, Linear, MLP } from '../nn/layers.js';
+import { Module, ModuleList } from '../nn/module.js';
+import * as ops from '../tensor/ops.js';
+import type { UniformSource } from '../tensor/ops.js';
+import { Tensor } from '../tensor/tensor.js';
+import { decayMask, maskLayout } from './attention.js';
+import { resolveConfig, type GradformerConfig } from './config.js';
+import { GPSLayer } from './gps.js';
+import { GatedGCNLayer, GINConv, GINEConv, type EdgeLists, type LocalMpnn } from './mpnn.js';
+
+/** Category counts of OGB's 9 atom and 3 bond features (ogb.utils.features, ogb 1.3.x). */
+export const ATOM_FEATURE_DIMS = [119, 5, 12, 12, 10, 6, 6, 2, 2];
+export const BOND_FEATURE_DIMS = [5, 6, 2];
+
+/** OGB AtomEncoder/BondEncoder: the sum of one embedding per categorical column. */
+export class CategoricalSumEncoder extends Module {
+  readonly tables: ModuleList<Embedding>;
+  constructor(listName: string, dims: number[], dim: number, rng: UniformSource) {
+    super();
+    this.tables = this.child(listName, new ModuleList<Embedding>());
+    for (const d of dims) this.tables.push(new Embedding(d, dim, rng).xavierUniform(rng));
+  }
+  /** ids [rows, cols] categorical (cols <= number of tables) -> [rows, dim]. */
+  forward(ids: Int32Array, rows: number): Tensor {
+    const cols = rows === 0 ? 0 : ids.length / rows;
+    if (!Number.isInteger(cols) || cols > this.tables.items.length) {
+      throw new Error(`CategoricalSumEncoder: ${ids.length} ids for ${rows} rows do not make at most ${this.tables.items.length} columns`);
+    }
+    let out: Tensor | null = null;
+    for (let c = 0; c < cols; c++) {
+      const col = new Int32Array(rows);
+      for (let r = 0; r < rows; r++) col[r] = ids[r * cols + c];
+      const e = this.tables.items[c].forward(col);
+      out = out === null ? e : ops.add(out, e);
+    }
+    return out ?? Tensor.zeros([rows, this.tables.items[0].dim]);
+  }
+}
+
+/** What one forward pass returns. */
+export interface ForwardResult {
+  /** [B, num_tasks] for graph tasks, [N, num_tasks] for node tasks. */
+  out: Tensor;
+  /** The decay mask in mask layout (per graph [H, n, n]), for inspection. */
+  mask: Tensor;
+  /** Per layer attention probabilities (mask layout) when requested. */
+  probs: Float32Array[];
+}
+
+export class Gradformer extends Module {
+  readonly config: GradformerConfig;
+  readonly hop: Tensor;
+  readonly gammaLogit: Tensor | null;
+  readonly nodeAdd: Linear; readonly peAdd: Linear; readonly peLin: Linear; readonly nodeLin: Linear;
+  readonly noPe: Linear; readonly nodeEmb: Embedding;
+  readonly atomEnc: CategoricalSumEncoder; readonly bondEnc: CategoricalSumEncoder;
+  readonly edgeEmb: Embedding; readonly peNorm: BatchNorm1d;
+  readonly convs: ModuleList<GPSLayer>;
+  readonly mlp: MLP; readonly lin: Linear;
+
+  /**
+   * @param config the configuration (completed with the official defaults)
+   * @param rng initialises the weights
+   * @param dropRng draws dropout / drop-path masks during training (defaults to `rng`)
+   */
+  constructor(config: Partial<GradformerConfig>, rng: UniformSource, dropRng: UniformSource = rng) {
+    super();
+    const c = (this.config = resolveConfig(config));
+    const C = c.channels;
+    this.hop = this.param('hop', new Tensor(new Float32Array(c.nhead).fill(c.n_hop), [c.nhead, 1, 1]));
+    this.gammaLogit = c.learn_gamma
+      ? this.param('gamma_logit', new Tensor(new Float32Array(c.nhead).fill(Math.log(c.gamma / (1 - c.gamma))), [c.nhead, 1, 1]))
+      : null;
+    this.nodeAdd = this.child('node_add', new Linear(c.node_dim, C, rng));
+    this.peAdd = this.child('pe_add', new Linear(c.pe_origin_dim, C, rng));
+    this.peLin = this.child('pe_lin', new Linear(c.pe_origin_dim, c.pe_dim, rng));
+    this.nodeLin = this.child('node_lin', new Linear(c.node_dim, C - c.pe_dim, rng));
+    this.noPe = this.child('no_pe', new Linear(c.node_dim, C, rng));
+    this.nodeEmb = this.child('node_emb', new Embedding(c.node_dim, C - c.pe_dim, rng));
+    // Official: AtomEncoder(C - pe_dim - 1), which cannot feed C-wide layers. We keep
+    // that shape for state-dict parity unless the encoder is actually used ('ogb'),
+    // where it must produce C - pe_dim features (documented deviation).
+    const atomDim = c.node_method === 'ogb' ? C - c.pe_dim : C - c.pe_dim - 1;
+    this.atomEnc = this.child('atom_enc', new CategoricalSumEncoder('atom_embedding_list', ATOM_FEATURE_DIMS, atomDim, rng));
+    this.bondEnc = this.child('bond_enc', new CategoricalSumEncoder('bond_embedding_list', BOND_FEATURE_DIMS, C, rng));
+    this.edgeEmb = this.child('edge_emb', new Embedding(c.edge_dim, C, rng));
+    this.peNorm = this.child('pe_norm', new BatchNorm1d(c.pe_origin_dim));
+    this.convs = this.child('convs', new ModuleList<GPSLayer>());
+    for (let l = 0; l < c.num_layers; l++) {
+      let conv: LocalMpnn;
+      if (c.mpnn === 'GIN') conv = new GINConv(C, rng);
+      else if (c.mpnn === 'GINE') conv = new GINEConv(C, rng);
+      else conv = new GatedGCNLayer(C, rng, c.gatedgcn!, dropRng);
+      this.convs.push(new GPSLayer(C, c.nhead, conv, c, rng, dropRng));
+    }
+    this.mlp = this.child('mlp', new MLP([C, C >> 1, C >> 2, c.num_tasks], [0, 2, 4], rng));
+    this.lin = this.child('lin', new Linear(C, c.num_tasks, rng));
+  }
+
+  /** Node encodings h0 [N, C], the (normalised) PE [N, pe] and the edge embedding [E, C] or null. */
+  private encode(batch: GraphBatch): { x: Tensor; pe: Tensor; edgeAttr: Tensor | null } {
+    const c = this.config;
+    const N = batch.numNodes;
+    if (batch.peDim !== c.pe_origin_dim) {
+      throw new Error(`Gradformer: batch has positional encodings of width ${batch.peDim}, the model expects pe_origin_dim = ${c.pe_origin_dim}`);
+    }
+    let pe = new Tensor(batch.pe, [N, batch.peDim]);
+    if (c.pe_norm) pe = this.peNorm.forward(pe);
+    const floatX = () => {
+      if (!batch.nodeFeat || batch.nodeFeatDim !== c.node_dim) {
+        throw new Error(`Gradformer: node_method ${c.node_method} needs float node features of width node_dim = ${c.node_dim}` +
+          ` (batch has ${batch.nodeFeat ? batch.nodeFeatDim : 'none'})`);
+      }
+      return new Tensor(batch.nodeFeat, [N, c.node_dim]);
+    };
+    const catX = (name: string) => {
+      if (!batch.nodeCat) throw new Error(`Gradformer: node_method ${name} needs categorical node features (batch has none)`);
+      return batch.nodeCat;
+    };
+    let x: Tensor;
+    switch (c.node_method) {
+      case 'add': x = ops.add(this.nodeAdd.forward(floatX()), this.peAdd.forward(pe)); break;
+      case 'linear': x = ops.concatCols([this.nodeLin.forward(floatX()), this.peLin.forward(pe)]); break;
+      case 'embedding': {
+        const ids = catX('embedding');
+        const col = batch.nodeCatDim === 1 ? ids : Int32Array.from({ length: N }, (_, i) => ids[i * batch.nodeCatDim]);
+        x = ops.concatCols([this.nodeEmb.forward(col), this.peLin.forward(pe)]);
+        break;
+      }
+      case 'ogb': x = ops.concatCols([this.atomEnc.forward(catX('ogb'), N), this.peLin.forward(pe)]); break;
+      case 'no_pe': x = this.noPe.forward(floatX()); break;
+    }
+    let edgeAttr: Tensor | null = null;
+    if (c.edge_method !== 'None') {
+      const E = batch.numEdges;
+      if (!batch.edgeCat) throw new Error(`Gradformer: edge_method ${c.edge_method} needs categorical edge features (batch has none)`);
+      if (c.edge_method === 'embedding') {
+        const ids = batch.edgeCatDim === 1 ? batch.edgeCat : Int32Array.from({ length: E }, (_, i) => batch.edgeCat![i * batch.edgeCatDim]);
+        edgeAttr = this.edgeEmb.forward(ids);
+      } else {
+        edgeAttr = this.bondEnc.forward(batch.edgeCat, E);
+      }
+    }
+    return { x, pe, edgeAttr };
+  }
+
+  /**
+   * Runs the model on a packed batch. In train mode BatchNorm uses batch statistics
+   * and updates its running statistics; wrap in `noGrad` for evaluation.
+   */
+  forward(batch: GraphBatch, opts: { keepProbs?: boolean } = {}): ForwardResult {
+    const c = this.config;
+    const { x: x0, pe, edgeAttr } = this.encode(batch);
+    const mask = decayMask(maskLayout(batch.spd, batch.spdPtr, c.nhead), this.hop, c.gamma, c.slope, this.gammaLogit);
+    const E = batch.numEdges;
+    const edges: EdgeLists = { src: batch.edgeIndex.subarray(0, E), dst: batch.edgeIndex.subarray(E, 2 * E) };
+    let x = x0;
+    const probs: Float32Array[] = [];
+    for (const layer of this.convs.items) {
+      x = layer.forward({ x, edges, edgeAttr, pe }, mask, batch.graphPtr, opts.keepProbs);
+      if (opts.keepProbs) probs.push(layer.attn.lastProbs!);
+    }
+    if (c.pool !== 'none') x = ops.segmentReduce(x, batch.graphPtr, c.pool === 'add' ? 'sum' : c.pool);
+    const out = c.projection === 'mlp' ? this.mlp.forward(x) : this.lin.forward(x);
+    return { out, mask, probs };
+  }
+}

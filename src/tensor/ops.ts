@@ -1,0 +1,374 @@
+/**
+ * Differentiable ops: each computes its forward with the active kernels and
+ * records a backward that accumulates into its inputs' gradients.
+ *
+ * Shapes: 2-D ops read a tensor as [rows, cols] = [shape[0], product(rest)].
+ */
+import { kernels } from './backend.js';
+import type { Broadcast, BinaryOp, SegmentOp, UnaryOp } from './kernels.js';
+import { Tensor, numel, record } from './tensor.js';
+
+/** Anything that yields uniform floats in [0, 1): the project's seeded generator. */
+export interface UniformSource {
+  nextFloat(): number;
+}
+
+const fmt = (t: Tensor) => `[${t.shape.join(', ')}]`;
+
+function want(ok: boolean, op: string, msg: () => string): void {
+  if (!ok) throw new Error(`${op}: ${msg()}`);
+}
+
+// ------------------------------------------------------------------ matmul
+
+/**
+ * op(a) @ op(b): a [m, k] (or [k, m] with transA), b [k, n] (or [n, k] with transB) -> [m, n].
+ */
+export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
+  want(a.shape.length === 2 && b.shape.length === 2, 'matmul', () => `needs 2-D tensors, got ${fmt(a)} and ${fmt(b)}`);
+  const [m, ka] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [kb, n] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  want(ka === kb, 'matmul', () => `inner dimensions differ: ${fmt(a)}${transA ? '^T' : ''} x ${fmt(b)}${transB ? '^T' : ''}`);
+  const K = kernels();
+  const out = Tensor.zeros([m, n]);
+  K.matmul(a.data, b.data, out.data, m, ka, n, transA, transB, false);
+  return record(out, [a, b], () => {
+    const g = out.grad!;
+    if (a.requiresGrad) {
+      // dA = g op(b)^T  (or its transpose when a was transposed)
+      if (!transA) K.matmul(g, b.data, a.gradBuffer(), m, n, ka, false, !transB, true);
+      else K.matmul(b.data, g, a.gradBuffer(), ka, n, m, transB, true, true);
+    }
+    if (b.requiresGrad) {
+      // dB = op(a)^T g  (or its transpose when b was transposed)
+      if (!transB) K.matmul(a.data, g, b.gradBuffer(), ka, m, n, !transA, false, true);
+      else K.matmul(g, a.data, b.gradBuffer(), n, m, ka, true, transA, true);
+    }
+  });
+}
+
+/** x [rows, in] -> x W^T + b with W [out, in] (PyTorch layout), b [out] or null. */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  const y = matmul(x, weight, false, true);
+  return bias === null ? y : add(y, bias);
+}
+
+// ------------------------------------------------------------ element-wise
+
+function broadcastOf(op: string, a: Tensor, b: Tensor): Broadcast {
+  const rows = a.rows, cols = a.cols;
+  if (b.size === a.size && (b.shape.length === a.shape.length || b.size === 1) && b.shape.every((d, i) => d === a.shape[i])) return 'full';
+  if (b.size === 1) return 'scalar';
+  if (b.size === cols && (b.shape.length === 1 || (b.shape.length === 2 && b.shape[0] === 1))) return 'row';
+  if (b.size === rows && b.shape.length === 2 && b.shape[0] === rows && b.shape[1] === 1) return 'col';
+  if (b.size === a.size) return 'full';
+  throw new Error(`${op}: cannot broadcast ${fmt(b)} to ${fmt(a)} (b must be the same shape, [cols], [1, cols], [rows, 1] or a scalar)`);
+}
+
+function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  const bc = broadcastOf(op, a, b);
+  const K = kernels();
+  const out = Tensor.zeros(a.shape);
+  K.binary(op, a.data, b.data, out.data, a.rows, a.cols, bc);
+  return record(out, [a, b], () => {
+    K.binaryBackward(op, a.data, b.data, out.grad!,
+      a.requiresGrad ? a.gradBuffer() : null, b.requiresGrad ? b.gradBuffer() : null,
+      a.rows, a.cols, bc);
+  });
+}
+
+/** a + b; b is a's shape, a row [cols], a column [rows, 1] or a scalar. */
+export const add = (a: Tensor, b: Tensor) => binary('add', a, b);
+/** a - b (broadcasting as `add`). */
+export const sub = (a: Tensor, b: Tensor) => binary('sub', a, b);
+/** a * b (broadcasting as `add`). */
+export const mul = (a: Tensor, b: Tensor) => binary('mul', a, b);
+/** a / b (broadcasting as `add`). */
+export const div = (a: Tensor, b: Tensor) => binary('div', a, b);
+
+function unary(op: UnaryOp, x: Tensor, p = 0): Tensor {
+  const K = kernels();
+  const out = Tensor.zeros(x.shape);
+  K.unary(op, x.data, out.data, p);
+  return record(out, [x], () => {
+    K.unaryBackward(op, x.data, out.data, out.grad!, x.gradBuffer(), p);
+  });
+}
+
+export const relu = (x: Tensor) => unary('relu', x);
+export const leakyRelu = (x: Tensor, slope: number) => unary('leaky_relu', x, slope);
+export const sigmoid = (x: Tensor) => unary('sigmoid', x);
+export const exp = (x: Tensor) => unary('exp', x);
+export const log = (x: Tensor) => unary('log', x);
+export const scale = (x: Tensor, s: number) => unary('scale', x, s);
+export const addScalar = (x: Tensor, s: number) => unary('add_scalar', x, s);
+
+/**
+ * base ** x element-wise, for a scalar base (a number, or a 1-element tensor whose
+ * gradient d/dbase = sum g * x * base^(x-1) is accumulated too). base > 0.
+ */
+export function powBase(base: number | Tensor, x: Tensor): Tensor {
+  const K = kernels();
+  const p = typeof base === 'number' ? base : base.item();
+  want(p > 0, 'powBase', () => `base must be > 0, got ${p}`);
+  const out = Tensor.zeros(x.shape);
+  K.unary('pow_base', x.data, out.data, p);
+  const inputs = typeof base === 'number' ? [x] : [x, base];
+  return record(out, inputs, () => {
+    const gp = K.unaryBackward('pow_base', x.data, out.data, out.grad!, x.requiresGrad ? x.gradBuffer() : null, p);
+    if (typeof base !== 'number' && base.requiresGrad) base.gradBuffer()[0] += gp;
+  });
+}
+
+// -------------------------------------------------------------- reductions
+
+/** Sum over an axis of x [rows, cols] (axis 0 -> [cols], axis 1 -> [rows, 1]), or of everything -> scalar. */
+export function sum(x: Tensor, axis?: 0 | 1): Tensor {
+  const K = kernels();
+  const rows = axis === undefined ? 1 : x.rows;
+  const cols = axis === undefined ? x.size : x.cols;
+  const ax: 0 | 1 = axis === undefined ? 1 : axis;
+  const shape = axis === undefined ? [] : axis === 0 ? [cols] : [rows, 1];
+  const out = Tensor.zeros(shape);
+  K.sumAxis(x.data, out.data, rows, cols, ax);
+  return record(out, [x], () => {
+    // Broadcast the upstream gradient back: gx += g (row or column broadcast).
+    const bc: Broadcast = ax === 0 ? 'row' : 'col';
+    const gx = x.gradBuffer();
+    K.binary('add', gx, out.grad!, gx, rows, cols, bc);
+  });
+}
+
+/** Mean over an axis (see `sum`), or of everything. */
+export function mean(x: Tensor, axis?: 0 | 1): Tensor {
+  const n = axis === undefined ? x.size : axis === 0 ? x.rows : x.cols;
+  return scale(sum(x, axis), 1 / Math.max(n, 1));
+}
+
+// ----------------------------------------------------------------- softmax
+
+/** Row-wise softmax of x [rows, cols]. */
+export function softmax(x: Tensor): Tensor {
+  return softmaxImpl(x, false);
+}
+
+/** Row-wise log-softmax of x [rows, cols]. */
+export function logSoftmax(x: Tensor): Tensor {
+  return softmaxImpl(x, true);
+}
+
+function softmaxImpl(x: Tensor, isLog: boolean): Tensor {
+  const K = kernels();
+  const out = Tensor.zeros(x.shape);
+  K.softmax(x.data, out.data, x.rows, x.cols, isLog);
+  return record(out, [x], () => K.softmaxBackward(out.data, out.grad!, x.gradBuffer(), x.rows, x.cols, isLog));
+}
+
+// ------------------------------------------------------------------ losses
+
+/** Scalar loss whose gradient w.r.t. `x` was computed in the forward (scaled by the upstream). */
+function lossWithGrad(x: Tensor, value: number, grad: Float32Array): Tensor {
+  const out = Tensor.scalar(value);
+  return record(out, [x], () => {
+    const g = out.grad![0];
+    const gx = x.gradBuffer();
+    for (let i = 0; i < grad.length; i++) gx[i] += g * grad[i];
+  });
+}
+
+/**
+ * Cross-entropy of logits [rows, classes] against class ids [rows] (PyTorch
+ * semantics; with class weights [classes] the weighted mean).
+ */
+export function crossEntropy(logits: Tensor, target: Int32Array, weight: Float32Array | null = null): Tensor {
+  want(logits.shape.length === 2, 'crossEntropy', () => `logits must be [rows, classes], got ${fmt(logits)}`);
+  want(target.length === logits.rows, 'crossEntropy', () => `target has ${target.length} entries for logits ${fmt(logits)}`);
+  const grad = new Float32Array(logits.size);
+  const v = kernels().crossEntropy(logits.data, target, weight, grad, logits.rows, logits.cols);
+  return lossWithGrad(logits, v, grad);
+}
+
+/** BCE-with-logits, mean over the entries whose mask is 1 (missing labels masked out). */
+export function bceWithLogits(logits: Tensor, target: Float32Array, mask: Uint8Array | null = null): Tensor {
+  want(target.length === logits.size, 'bceWithLogits', () => `target has ${target.length} entries for logits ${fmt(logits)}`);
+  const grad = new Float32Array(logits.size);
+  const v = kernels().bceWithLogits(logits.data, target, mask, grad);
+  return lossWithGrad(logits, v, grad);
+}
+
+/** Mean absolute error between x and a constant target of the same size. */
+export function l1Loss(x: Tensor, target: Float32Array): Tensor {
+  want(target.length === x.size, 'l1Loss', () => `target has ${target.length} entries for input ${fmt(x)}`);
+  const grad = new Float32Array(x.size);
+  const v = kernels().l1(x.data, target, grad);
+  return lossWithGrad(x, v, grad);
+}
+
+// ---------------------------------------------------------- gather/scatter
+
+/** out[r] = x[idx[r]] for x [rows, cols] -> [idx.length, cols...]. Index select / embedding lookup. */
+export function gatherRows(x: Tensor, idx: Int32Array): Tensor {
+  const K = kernels();
+  const shape = [idx.length, ...x.shape.slice(1)];
+  const out = Tensor.zeros(shape);
+  K.gatherRows(x.data, idx, out.data, x.rows, x.cols);
+  return record(out, [x], () => K.scatterAddRows(out.grad!, idx, x.gradBuffer(), x.rows, x.cols));
+}
+
+/** out[idx[r]] += src[r] into a zero tensor [outRows, cols]: message aggregation. */
+export function scatterAddRows(src: Tensor, idx: Int32Array, outRows: number): Tensor {
+  want(idx.length === src.rows, 'scatterAddRows', () => `index has ${idx.length} entries for src ${fmt(src)}`);
+  const K = kernels();
+  const out = Tensor.zeros([outRows, ...src.shape.slice(1)]);
+  K.scatterAddRows(src.data, idx, out.data, outRows, src.cols);
+  return record(out, [src], () => {
+    // gsrc[r] += gout[idx[r]]: a gather into a temporary, then add.
+    const tmp = new Float32Array(src.size);
+    K.gatherRows(out.grad!, idx, tmp, outRows, src.cols);
+    const gs = src.gradBuffer();
+    K.binary('add', gs, tmp, gs, src.rows, src.cols, 'full');
+  });
+}
+
+/** Embedding lookup: weight [vocab, dim], ids [n] -> [n, dim]. */
+export function embedding(weight: Tensor, ids: Int32Array): Tensor {
+  return gatherRows(weight, ids);
+}
+
+/** Concatenate 2-D tensors with equal row counts along the columns. */
+export function concatCols(parts: readonly Tensor[]): Tensor {
+  want(parts.length > 0, 'concatCols', () => 'needs at least one tensor');
+  const rows = parts[0].rows;
+  for (const p of parts) {
+    want(p.rows === rows, 'concatCols', () => `row counts differ: ${parts.map(fmt).join(', ')}`);
+  }
+  const K = kernels();
+  const total = parts.reduce((s, p) => s + p.cols, 0);
+  const out = Tensor.zeros([rows, total]);
+  let off = 0;
+  const offs: number[] = [];
+  for (const p of parts) {
+    offs.push(off);
+    K.copyCols(p.data, out.data, rows, p.cols, total, off);
+    off += p.cols;
+  }
+  return record(out, parts, () => {
+    parts.forEach((p, i) => {
+      if (p.requiresGrad) K.addSliceCols(out.grad!, p.gradBuffer(), rows, total, p.cols, offs[i]);
+    });
+  });
+}
+
+// ---------------------------------------------------------------- segments
+
+/** Reduce sorted row segments of x [N, cols] (ptr [S+1]) -> [S, cols]: graph pooling. */
+export function segmentReduce(x: Tensor, ptr: Int32Array, op: SegmentOp): Tensor {
+  const K = kernels();
+  const S = ptr.length - 1;
+  const out = Tensor.zeros([S, x.cols]);
+  const argmax = op === 'max' ? new Int32Array(S * x.cols) : null;
+  K.segmentReduce(op, x.data, ptr, out.data, x.cols, argmax);
+  return record(out, [x], () => K.segmentReduceBackward(op, out.grad!, ptr, x.gradBuffer(), x.cols, argmax));
+}
+
+// ------------------------------------------------------------ regularisers
+
+/** Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p). */
+export function dropout(x: Tensor, p: number, training: boolean, rng: UniformSource): Tensor {
+  if (!training || p === 0) return x;
+  want(p >= 0 && p < 1, 'dropout', () => `p must be in [0, 1), got ${p}`);
+  const m = new Float32Array(x.size);
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < m.length; i++) m[i] = rng.nextFloat() >= p ? keep : 0;
+  return mul(x, new Tensor(m, x.shape));
+}
+
+/**
+ * Drop-path (stochastic depth) per row of x [rows, cols]: a whole row is zeroed
+ * with probability p, kept rows scaled by 1/(1-p). As the official code, it is
+ * applied whenever p > 0 (it does not look at train/eval).
+ */
+export function dropPath(x: Tensor, p: number, rng: UniformSource): Tensor {
+  if (p === 0) return x;
+  want(p >= 0 && p < 1, 'dropPath', () => `p must be in [0, 1), got ${p}`);
+  const m = new Float32Array(x.rows);
+  for (let i = 0; i < m.length; i++) m[i] = rng.nextFloat() < 1 - p ? 1 / (1 - p) : 0;
+  return mul(x, new Tensor(m, [x.rows, 1]));
+}
+
+// -------------------------------------------------------------- batch norm
+
+/** Running statistics and options of a BatchNorm1d (buffers updated in place). */
+export interface BatchNormState {
+  runningMean: Float32Array | null;
+  runningVar: Float32Array | null;
+  momentum: number;
+  eps: number;
+}
+
+/**
+ * BatchNorm1d over the rows of x [rows, C] (PyTorch semantics: biased variance
+ * normalises, unbiased updates the running variance). Updates running stats in training.
+ */
+export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
+  state: BatchNormState, training: boolean): Tensor {
+  const C = x.cols;
+  want(x.shape.length === 2, 'batchNorm', () => `input must be [rows, channels], got ${fmt(x)}`);
+  want(!weight || weight.size === C, 'batchNorm', () => `weight ${weight ? fmt(weight) : ''} does not match ${C} channels`);
+  if (training && x.rows <= 1) {
+    throw new Error(`batchNorm: expected more than 1 value per channel when training, got input ${fmt(x)}`);
+  }
+  const K = kernels();
+  const out = Tensor.zeros(x.shape);
+  const saveMean = new Float32Array(C);
+  const saveInvStd = new Float32Array(C);
+  K.batchNorm(x.data, out.data, x.rows, C, weight?.data ?? null, bias?.data ?? null,
+    state.runningMean, state.runningVar, training, state.momentum, state.eps, saveMean, saveInvStd);
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record(out, inputs, () => {
+    K.batchNormBackward(x.data, out.grad!, x.rows, C, weight?.data ?? null, saveMean, saveInvStd, training,
+      x.requiresGrad ? x.gradBuffer() : null,
+      weight?.requiresGrad ? weight.gradBuffer() : null,
+      bias?.requiresGrad ? bias.gradBuffer() : null);
+  });
+}
+
+// --------------------------------------------------------------- attention
+
+/**
+ * Ragged masked multi-head attention over graphs packed back to back.
+ * q, k, v: [N, H*dk] (head h owns columns h*dk..(h+1)*dk-1); mask: per graph
+ * [H, n_b, n_b] blocks in graph order (a tensor of H*sum(n_b^2) values, gradients
+ * flow into it); graphPtr [B+1]. Returns [N, H*dk] and the attention probabilities
+ * (before dropout, mask layout) for inspection.
+ */
+export function raggedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, graphPtr: Int32Array,
+  heads: number, opts: { dropout?: number; training?: boolean; rng?: UniformSource } = {}): { out: Tensor; probs: Float32Array } {
+  const N = q.rows;
+  want(q.shape.length === 2 && q.cols % heads === 0, 'raggedAttention', () => `q ${fmt(q)} is not [N, heads*dk] with heads=${heads}`);
+  want(k.size === q.size && v.size === q.size, 'raggedAttention', () => `q ${fmt(q)}, k ${fmt(k)}, v ${fmt(v)} differ`);
+  want(graphPtr.length >= 1 && graphPtr[graphPtr.length - 1] === N, 'raggedAttention',
+    () => `graphPtr ends at ${graphPtr[graphPtr.length - 1]}, expected N=${N}`);
+  const dk = q.cols / heads;
+  const K = kernels();
+  const out = Tensor.zeros(q.shape);
+  const probs = new Float32Array(mask.size);
+  let drop: Float32Array | null = null;
+  const p = opts.dropout ?? 0;
+  if (opts.training && p > 0) {
+    want(opts.rng !== undefined, 'raggedAttention', () => 'attention dropout needs an rng');
+    drop = new Float32Array(mask.size);
+    const keep = 1 / (1 - p);
+    for (let i = 0; i < drop.length; i++) drop[i] = opts.rng!.nextFloat() >= p ? keep : 0;
+  }
+  const sc = 1 / Math.sqrt(dk);
+  K.attentionForward(q.data, k.data, v.data, mask.data, graphPtr, heads, dk, sc, drop, out.data, probs);
+  const res = record(out, [q, k, v, mask], () => {
+    K.attentionBackward(q.data, k.data, v.data, mask.data, graphPtr, heads, dk, sc, drop, probs, out.grad!,
+      q.requiresGrad ? q.gradBuffer() : null, k.requiresGrad ? k.gradBuffer() : null,
+      v.requiresGrad ? v.gradBuffer() : null, mask.requiresGrad ? mask.gradBuffer() : null);
+  });
+  return { out: res, probs };
+}
+
+export { numel };
