@@ -50,7 +50,8 @@ export function parseSafetensors(buf: Uint8Array, source = 'safetensors'): { ten
     if (off[1] - off[0] !== count * BYTES[dtype] || base + off[1] > buf.length) {
       throw new Error(`${source}: tensor ${name} [${shape.join(', ')}] ${dtype} has data_offsets ${off.join('..')} that do not fit`);
     }
-    const bytes = buf.slice(base + off[0], base + off[1]); // copy: aligned for any view
+    // Copy (Uint8Array.prototype.slice, since Buffer#slice is a view): aligned for any element type.
+    const bytes = Uint8Array.prototype.slice.call(buf, base + off[0], base + off[1]);
     const ab = bytes.buffer;
     const data = dtype === 'F32' ? new Float32Array(ab) : dtype === 'F64' ? new Float64Array(ab)
       : dtype === 'I64' ? new BigInt64Array(ab) : dtype === 'I32' ? new Int32Array(ab)
