@@ -2,8 +2,9 @@
  * Argument validation shared by the kernel backends (`kernels_ts.ts`, and the
  * native wrapper, which must reject bad input before handing pointers to C).
  *
- * `validate.<kernel>(...)` takes exactly the arguments of the kernel of the same
- * name in `Kernels` and throws `Error("<kernel>: <what> (<shapes>)")` on the first
+ * `validate.<kernel>(...)` takes the arguments of the kernel of the same name in
+ * `Kernels` (in the same order, leaving out trailing ones it has nothing to check,
+ * such as flags and hyperparameters) and throws `Error("<kernel>: <what> (<shapes>)")` on the first
  * problem: a wrong array type or length, a size that is not a non-negative
  * integer, an unknown op/broadcast name, an index out of range, or a malformed
  * ptr array. It never touches output data. Some validators return a small
