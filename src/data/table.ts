@@ -25,7 +25,7 @@ const SP = 32, TAB = 9, CR = 13, LF = 10, COMMA = 44, MINUS = 45, PLUS = 43;
 
 function countLines(buf: Uint8Array): number {
   let n = 1;
-  for (let i = buf.indexOf(LF); i !== -1; i = buf.indexOf(LF, i + 1)) n++;
+  for (let i = 0, len = buf.length; i < len; i++) if (buf[i] === LF) n++;
   return n;
 }
 
@@ -103,8 +103,63 @@ function scan<T extends Int32Array | Float64Array>(
   return { rows, cols, data: data.subarray(0, w) as T };
 }
 
+/**
+ * Fast path for well-formed integer tables: one pass over the bytes, no
+ * per-field calls. Returns null at the first thing it does not expect; the
+ * general scanner then re-reads the file and reports the exact problem.
+ */
+function fastInts(b: Uint8Array, wantCols: number): IntTable | null {
+  // A plain Uint8Array view keeps the element loads monomorphic (Buffer is a subclass).
+  const buf = new Uint8Array(b.buffer, b.byteOffset, b.length);
+  const n = buf.length;
+  let cols = wantCols;
+  if (cols <= 0) {
+    // Width from the first line: fields = commas + 1.
+    const nl = buf.indexOf(LF);
+    const end = nl === -1 ? n : nl;
+    cols = 1;
+    for (let i = 0; i < end; i++) if (buf[i] === COMMA) cols++;
+  }
+  const out = new Int32Array(countLines(buf) * cols);
+  let w = 0, k = 0, v = 0, neg = false, digits = false, ended = false, rows = 0;
+  for (let i = 0; i < n; i++) {
+    const c = buf[i];
+    if (c >= 48 && c <= 57) {
+      if (ended) return null;
+      v = v * 10 + (c - 48);
+      if (v > 2147483647) return null;
+      digits = true;
+    } else if (c === COMMA) {
+      if (!digits || k + 1 >= cols) return null;
+      out[w++] = neg ? -v : v;
+      k++; v = 0; neg = false; digits = false; ended = false;
+    } else if (c === LF) {
+      if (!digits || k + 1 !== cols) return null;
+      out[w++] = neg ? -v : v;
+      rows++; k = 0; v = 0; neg = false; digits = false; ended = false;
+    } else if (c === SP || c === CR || c === TAB) {
+      if (digits) ended = true;
+      else if (neg) return null;
+    } else if (c === MINUS && !digits && !neg) {
+      neg = true;
+    } else {
+      return null;
+    }
+  }
+  if (digits) {
+    if (k + 1 !== cols) return null;
+    out[w++] = neg ? -v : v;
+    rows++;
+  } else if (k !== 0 || neg) {
+    return null;
+  }
+  return { rows, cols: rows === 0 ? Math.max(wantCols, 0) : cols, data: out.subarray(0, w) };
+}
+
 /** Parse a table of integers (int32 range). */
 export function parseIntTable(buf: Uint8Array, file: string, opts: TableOptions = {}): IntTable {
+  const fast = buf.length > 0 ? fastInts(buf, opts.cols ?? -1) : null;
+  if (fast) return fast;
   return scan(buf, file, opts, (n) => new Int32Array(n), (b, a, e, line) => {
     let p = a, neg = false;
     if (p < e && (b[p] === MINUS || b[p] === PLUS)) { neg = b[p] === MINUS; p++; }

@@ -1,0 +1,197 @@
+/**
+ * Known datasets and loadDataset(): the one entry point from a name to a
+ * GraphDataset. Three ways to get the files, tried in this order:
+ *   1. a local folder: <root>/<NAME>/ (the layout of ../shared/datasets) when `root` is given;
+ *   2. the copy bundled in the package (MUTAG, data/MUTAG/): zero setup;
+ *   3. the download cache <cacheDir>/<NAME>/ (default $GRADFORMER_HOME or
+ *      ~/.cache/gradformer), downloading the archive there first when allowed.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GraphDataset } from './dataset.js';
+import { downloadDataset, isComplete } from './download.js';
+import { loadOgb, type OgbOptions } from './ogb.js';
+import { loadTU, type TUOptions } from './tu.js';
+import { loadZinc } from './zinc.js';
+
+export type DatasetFormat = 'tu' | 'zinc' | 'ogb' | 'sbm' | 'zinc_full' | 'molcsv';
+
+export interface DatasetEntry {
+  name: string;
+  format: DatasetFormat;
+  description: string;
+  /** Archive to download into the cache (ZIP). */
+  url?: string;
+  /** Known sha256 of the archive; when absent the first download's hash is recorded and enforced afterwards. */
+  sha256?: string;
+  /** Folder name under data/ in the package when bundled. */
+  bundled?: boolean;
+  tu?: TUOptions;
+  ogb?: OgbOptions;
+}
+
+const TU_URL = (n: string) => `https://www.chrsmrrs.com/graphkerneldatasets/${n}.zip`;
+const tu = (name: string, description: string, extra: Partial<DatasetEntry> = {}): DatasetEntry =>
+  ({ name, format: 'tu', description, url: TU_URL(name), ...extra });
+
+const ENTRIES: DatasetEntry[] = [
+  tu('MUTAG', '188 nitro compounds, 2 classes (bundled)', { bundled: true }),
+  tu('PROTEINS', '1113 proteins, 2 classes'),
+  tu('NCI1', '4110 chemical compounds, 2 classes'),
+  tu('IMDB-BINARY', '1000 ego networks, 2 classes, no node labels (degree features)'),
+  tu('IMDB-MULTI', '1500 ego networks, 3 classes, no node labels (degree features)'),
+  tu('COLLAB', '5000 ego networks, 3 classes, no node labels (degree features)'),
+  tu('PTC_MR', '344 compounds, 2 classes'),
+  tu('ENZYMES', '600 enzymes, 6 classes'),
+  tu('DD', '1178 proteins, 2 classes'),
+  tu('REDDIT-BINARY', '2000 threads, 2 classes, no node labels (normalised degree: max degree >= 1000)'),
+  { name: 'ZINC', format: 'zinc', description: 'ZINC 12k subset, regression (MAE), official split 10000/1000/1000' },
+  {
+    name: 'ogbg-molhiv', format: 'ogb', description: '41127 molecules, binary HIV activity (ROC-AUC), scaffold split',
+    url: 'http://snap.stanford.edu/ogb/data/graphproppred/csv_mol_download/hiv.zip', ogb: { task: 'binary_class', metric: 'rocauc' },
+  },
+  { name: 'CLUSTER', format: 'sbm', description: 'SBM node classification, 6 classes (generated; src/data/sbm.ts)' },
+  { name: 'PATTERN', format: 'sbm', description: 'SBM node classification, 2 classes (generated; src/data/sbm.ts)' },
+  { name: 'ZINC-full', format: 'zinc_full', description: 'ZINC 250k full split from SMILES (src/data/zinc_full.ts)' },
+  { name: 'molecule-csv', format: 'molcsv', description: 'any CSV of SMILES + targets, featurised as OGB (src/data/molcsv.ts); pass path' },
+];
+
+const REGISTRY = new Map<string, DatasetEntry>(ENTRIES.map((e) => [e.name.toLowerCase(), e]));
+
+/** All registered datasets. */
+export function listDatasets(): DatasetEntry[] {
+  return [...REGISTRY.values()];
+}
+
+/** Look a dataset up by name (case-insensitive). */
+export function getDatasetEntry(name: string): DatasetEntry | undefined {
+  return REGISTRY.get(name.toLowerCase());
+}
+
+/** Add or replace an entry (e.g. another TU dataset with its URL). */
+export function registerDataset(entry: DatasetEntry): void {
+  REGISTRY.set(entry.name.toLowerCase(), entry);
+}
+
+/** $GRADFORMER_HOME, else ~/.cache/gradformer. */
+export function defaultCacheDir(): string {
+  return process.env.GRADFORMER_HOME ? resolve(process.env.GRADFORMER_HOME) : join(homedir(), '.cache', 'gradformer');
+}
+
+/** The package root (the folder holding package.json above this module), from src/ or dist/src/. */
+export function packageRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    const up = dirname(d);
+    if (up === d) throw new Error(`cannot find package.json above ${fileURLToPath(import.meta.url)}`);
+    d = up;
+  }
+}
+
+/** The bundled data folder of a dataset, or null. */
+export function bundledDir(name: string): string | null {
+  const e = getDatasetEntry(name);
+  if (!e?.bundled) return null;
+  const d = join(packageRoot(), 'data', e.name);
+  return existsSync(d) ? d : null;
+}
+
+export interface LoadOptions {
+  /** Folder holding <NAME>/ subfolders (as ../shared/datasets). */
+  root?: string;
+  /** Download cache (default defaultCacheDir()). */
+  cacheDir?: string;
+  /** Allow downloading when the data is not found locally (default true). */
+  download?: boolean;
+  /** File path for file-based loaders (molecule CSV). */
+  path?: string;
+  /** Passed through to the format loader (TU options, SBM generator options, CSV columns, ...). */
+  options?: Record<string, unknown>;
+  log?: (s: string) => void;
+}
+
+/** Import a loader module written separately; a clear error when it does not exist yet. */
+async function lazyLoader(module: string, exportName: string, what: string): Promise<(...a: any[]) => any> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(module); // variable specifier: the module may not exist at type-check time
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(module.replace('./', '').replace('.js', ''))) {
+      throw new Error(`${what} is not available in this build (module src/data/${module.slice(2, -3)}.ts is missing)`);
+    }
+    throw e;
+  }
+  const fn = mod[exportName];
+  if (typeof fn !== 'function') throw new Error(`${what}: src/data/${module.slice(2, -3)}.ts does not export ${exportName}()`);
+  return fn as (...a: any[]) => any;
+}
+
+function loadFolder(entry: DatasetEntry, dir: string, opts: LoadOptions): GraphDataset {
+  switch (entry.format) {
+    case 'tu': return loadTU(dir, entry.name, { ...entry.tu, ...(opts.options as TUOptions | undefined) });
+    case 'zinc': return loadZinc(dir);
+    case 'ogb': return loadOgb(dir, entry.name, { ...entry.ogb, ...(opts.options as OgbOptions | undefined) });
+    default: throw new Error(`dataset ${entry.name}: format ${entry.format} is not folder-based`);
+  }
+}
+
+/**
+ * Load a dataset by name. Unknown names that have a TU folder under `root`
+ * (<root>/<NAME>/<NAME>_A.txt) load as TU datasets.
+ */
+export async function loadDataset(name: string, opts: LoadOptions = {}): Promise<GraphDataset> {
+  let entry = getDatasetEntry(name);
+  if (!entry && opts.root && existsSync(join(opts.root, name, `${name}_A.txt`))) {
+    entry = { name, format: 'tu', description: 'TU dataset from a local folder' };
+  }
+  if (!entry) {
+    throw new Error(`unknown dataset "${name}". Known: ${listDatasets().map((e) => e.name).join(', ')}. ` +
+      'Any TU dataset loads from a local folder: --data-root <dir> with <dir>/<NAME>/<NAME>_A.txt ...');
+  }
+  const extra = opts.options ?? {};
+  switch (entry.format) {
+    case 'sbm': {
+      const f = await lazyLoader('./sbm.js', 'loadSBM', `dataset ${entry.name} (SBM generator)`);
+      return f(entry.name, { root: opts.root, cacheDir: opts.cacheDir, ...extra });
+    }
+    case 'zinc_full': {
+      const f = await lazyLoader('./zinc_full.js', 'loadZincFull', 'dataset ZINC-full');
+      // The full lists live next to the subset: <root>/ZINC/full/ (or the cache's ZINC/ folder).
+      return f(join(opts.root ?? opts.cacheDir ?? defaultCacheDir(), 'ZINC'), extra);
+    }
+    case 'molcsv': {
+      if (!opts.path) throw new Error('dataset molecule-csv needs a file: pass path (--data <file.csv>)');
+      const f = await lazyLoader('./molcsv.js', 'loadMoleculeCsv', 'molecule CSV loader');
+      return f(opts.path, extra);
+    }
+    default: break;
+  }
+  // 1. explicit local folder
+  if (opts.root) {
+    const dir = join(opts.root, entry.name);
+    if (!existsSync(dir)) {
+      throw new Error(`dataset ${entry.name}: folder ${dir} does not exist (data root ${opts.root}); ` +
+        (entry.url ? `drop --data-root to download it from ${entry.url}` : 'put the files there'));
+    }
+    return loadFolder(entry, dir, opts);
+  }
+  // 2. bundled copy
+  const b = bundledDir(entry.name);
+  if (b) return loadFolder(entry, b, opts);
+  // 3. download cache
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const cached = join(cacheDir, entry.name);
+  if (isComplete(cached)) return loadFolder(entry, cached, opts);
+  if (!entry.url) {
+    throw new Error(`dataset ${entry.name} has no download; put its files in <dir>/${entry.name}/ and pass --data-root <dir>`);
+  }
+  if (opts.download === false) {
+    throw new Error(`dataset ${entry.name} is not in ${cacheDir} and downloads are off; download ${entry.url} or pass --data-root <dir> with <dir>/${entry.name}/`);
+  }
+  const dir = await downloadDataset({ name: entry.name, url: entry.url, sha256: entry.sha256 }, cacheDir, opts.log);
+  return loadFolder(entry, dir, opts);
+}
