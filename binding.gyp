@@ -1,0 +1,24 @@
+{
+  "targets": [
+    {
+      "target_name": "gradformer",
+      "sources": [
+        "native/addon.c", "native/matmul.c", "native/elementwise.c", "native/reduce.c",
+        "native/softmax_loss.c", "native/gather.c", "native/segment.c", "native/batchnorm.c",
+        "native/attention.c", "native/optim.c"
+      ],
+      "cflags": ["-O3", "-std=c11", "-fopenmp", "-ffp-contract=fast", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags!": ["-O2", "-O0"],
+      "cflags_c": ["-std=c11"],
+      "ldflags": ["-fopenmp"],
+      "conditions": [
+        ["OS=='mac'", {
+          "xcode_settings": {
+            "OTHER_CFLAGS": ["-O3", "-std=c11", "-Xpreprocessor", "-fopenmp"],
+            "OTHER_LDFLAGS": ["-lomp"]
+          }
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,84 @@
+/*
+ * gradformer native kernels: shared declarations.
+ *
+ * The kernel functions below do no validation: native/addon.c checks every
+ * array length, size and index before calling them (see src/tensor/kernels.ts
+ * for the semantics of each; these mirror src/tensor/kernels_ts.ts exactly).
+ * Sizes are int64_t; arrays are row-major float32 / int32.
+ */
+#ifndef GF_H
+#define GF_H
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__x86_64__) && !defined(GF_NO_CLONES)
+/* Runtime dispatch: one compiled copy per ISA, chosen at load time. */
+#define GF_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GF_CLONES
+#endif
+
+/* Threads the parallel kernels use (set from JS, default: cores or GRADFORMER_THREADS). */
+int gf_threads(void);
+void gf_set_threads(int n);
+/* Threads to use for `work` units of ~1 flop: 1 below a size where forking costs more than it saves. */
+int gf_threads_for(double work);
+
+/* matmul.c: returns 0, or -1 when a scratch buffer cannot be allocated */
+int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
+               int transA, int transB, int accumulate);
+
+/* elementwise.c: op 0..3 = add sub mul div; bc 0..3 = full row col scalar */
+void gf_binary(int op, const float *a, const float *b, float *out, int64_t rows, int64_t cols, int bc);
+void gf_binary_backward(int op, const float *a, const float *b, const float *g, float *ga, float *gb,
+                        int64_t rows, int64_t cols, int bc);
+/* op 0..7 = relu leaky_relu sigmoid exp log pow_base scale add_scalar */
+void gf_unary(int op, const float *x, float *out, int64_t n, double p);
+double gf_unary_backward(int op, const float *x, const float *y, const float *g, float *gx, int64_t n, double p);
+
+/* reduce.c */
+void gf_sum_axis(const float *x, float *out, int64_t rows, int64_t cols, int axis);
+double gf_sum_squares(const float *x, int64_t n);
+
+/* softmax_loss.c */
+void gf_softmax(const float *x, float *out, int64_t rows, int64_t cols, int log);
+void gf_softmax_backward(const float *y, const float *g, float *gx, int64_t rows, int64_t cols, int log);
+double gf_cross_entropy(const float *logits, const int32_t *target, const float *weight, float *grad,
+                        int64_t rows, int64_t cols);
+double gf_bce_with_logits(const float *logits, const float *target, const uint8_t *mask, float *grad, int64_t n);
+double gf_l1(const float *x, const float *y, float *grad, int64_t n);
+
+/* gather.c */
+void gf_gather_rows(const float *x, const int32_t *idx, float *out, int64_t nidx, int64_t cols);
+void gf_scatter_add_rows(const float *src, const int32_t *idx, float *out, int64_t nidx, int64_t cols);
+void gf_copy_cols(const float *src, float *out, int64_t rows, int64_t srcCols, int64_t outCols, int64_t off);
+void gf_add_slice_cols(const float *src, float *out, int64_t rows, int64_t srcCols, int64_t outCols, int64_t off);
+
+/* segment.c: op 0..2 = sum mean max; argmax rows validated by the caller. Returns 0, or -1 on out of memory. */
+int gf_segment_reduce(int op, const float *x, const int32_t *ptr, int64_t S, float *out, int64_t cols, int32_t *argmax);
+void gf_segment_reduce_backward(int op, const float *g, const int32_t *ptr, int64_t S, float *gx, int64_t cols,
+                                const int32_t *argmax);
+
+/* batchnorm.c: the backward returns -1 when its scratch cannot be allocated */
+void gf_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const float *weight, const float *bias,
+                   float *runningMean, float *runningVar, int training, double momentum, double eps,
+                   float *saveMean, float *saveInvStd);
+int gf_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_t cols, const float *weight,
+                            const float *saveMean, const float *saveInvStd, int training,
+                            float *gx, float *gw, float *gb);
+
+/* attention.c: graphPtr [B+1] validated (ptr[0] = 0, non-decreasing). Returns 0, or -1 on out of memory. */
+int gf_attention_forward(const float *q, const float *k, const float *v, const float *mask,
+                         const int32_t *graphPtr, int64_t B, int64_t H, int64_t dk, double scale,
+                         const float *drop, float *out, float *probs);
+int gf_attention_backward(const float *q, const float *k, const float *v, const float *mask,
+                          const int32_t *graphPtr, int64_t B, int64_t H, int64_t dk, double scale,
+                          const float *drop, const float *probs, const float *gOut,
+                          float *gq, float *gk, float *gv, float *gMask);
+
+/* optim.c */
+void gf_adam_step(float *p, const float *g, float *m, float *v, int64_t n, double lr, double beta1, double beta2,
+                  double eps, double weightDecay, double step, int decoupled);
+void gf_sgd_step(float *p, const float *g, float *buf, int64_t n, double lr, double momentum, double dampening,
+                 double weightDecay, int nesterov, int firstStep);
+#endif

@@ -1,0 +1,137 @@
+/*
+ * Dense products for tall-and-thin shapes: C[m,n] = op(A)[m,k] op(B)[k,n].
+ *
+ * A register-blocked micro-kernel computes a 6-row x 64-column tile of C (24
+ * vector accumulators of 16 floats = 24 zmm on AVX-512) streaming one row of B
+ * per step; B (or a 128-row slice of it) stays in L1, so nothing is packed for
+ * NN. B^T is transposed once into a small scratch copy (weights, <= 256x256);
+ * B is also copied, zero-padded to a multiple of 16 columns, when n is ragged so
+ * the kernel may always load whole vectors.
+ *
+ * Determinism: every C element is one fused-multiply-add chain over p = 0..k-1,
+ * starting from 0 (or from C when accumulating), computed by exactly one thread.
+ * Threads split C into tiles, never the reduction, so results do not depend on
+ * the thread count. A^T B (reduction over the tall dimension, weight gradients)
+ * walks k in slices of KC rows with the C tile reloaded between slices, which
+ * continues the same chain.
+ */
+#include "gf.h"
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef float v16 __attribute__((vector_size(64)));
+typedef float v16u __attribute__((vector_size(64), aligned(4)));
+
+#define MR 6     /* rows per micro-tile */
+#define KC 128   /* rows of B per pass in the k-sliced order: 128 x 64 floats = 32 KB */
+
+typedef void (*mk_fn)(int64_t kc, const float *a, int64_t rsa, int64_t csa,
+                      const float *b, int64_t ldb, float *c, int64_t ldc, int init);
+
+/* C[0:R, 0:16*NV] = (init ? C : 0) + sum_p A(r,p) B[p, 0:16*NV], A(r,p) = a[r*rsa + p*csa]. */
+#define MK(R, NV)                                                                        \
+  static GF_CLONES void mk_##R##x##NV(int64_t kc, const float *a, int64_t rsa, int64_t csa, \
+                                      const float *b, int64_t ldb, float *c, int64_t ldc, int init) { \
+    v16 acc[R][NV];                                                                      \
+    _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                                  \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                               \
+        acc[r][v] = init ? *(const v16u *)(c + r * ldc + 16 * v) : (v16){0};             \
+    for (int64_t p = 0; p < kc; p++) {                                                   \
+      v16 bv[NV];                                                                        \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                               \
+        bv[v] = *(const v16u *)(b + p * ldb + 16 * v);                                   \
+      _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) {                              \
+        v16 av = (v16){0} + a[r * rsa + p * csa];                                        \
+        _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];    \
+      }                                                                                  \
+    }                                                                                    \
+    _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                                  \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                               \
+        *(v16u *)(c + r * ldc + 16 * v) = acc[r][v];                                     \
+  }
+MK(1, 4) MK(2, 4) MK(3, 4) MK(4, 4) MK(5, 4) MK(6, 4)
+MK(1, 1) MK(2, 1) MK(3, 1) MK(4, 1) MK(5, 1) MK(6, 1)
+static const mk_fn MK4[MR + 1] = {0, mk_1x4, mk_2x4, mk_3x4, mk_4x4, mk_5x4, mk_6x4};
+static const mk_fn MK1[MR + 1] = {0, mk_1x1, mk_2x1, mk_3x1, mk_4x1, mk_5x1, mk_6x1};
+
+typedef struct {
+  int64_t m, n, k;
+  const float *a; int64_t rsa, csa;
+  const float *b; int64_t ldb;   /* rows readable for whole vectors */
+  float *c;
+  int64_t nt4, ntiles;           /* 64-wide tiles, total tiles (then 16-wide ones) */
+} Gemm;
+
+/* One tile (row block rb, column tile ct) over reduction rows [p0, p1). */
+static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t p1, int init) {
+  int64_t i0 = rb * MR, R = g->m - i0 < MR ? g->m - i0 : MR;
+  int64_t j0, nv;
+  if (ct < g->nt4) { j0 = 64 * ct; nv = 4; }
+  else { j0 = 64 * g->nt4 + 16 * (ct - g->nt4); nv = 1; }
+  int64_t w = g->n - j0 < 16 * nv ? g->n - j0 : 16 * nv;
+  mk_fn fn = nv == 4 ? MK4[R] : MK1[R];
+  const float *ap = g->a + i0 * g->rsa + p0 * g->csa;
+  const float *bp = g->b + p0 * g->ldb + j0;
+  float *cp = g->c + i0 * g->n + j0;
+  if (w == 16 * nv) {
+    fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, cp, g->n, init);
+    return;
+  }
+  /* Ragged right edge: go through a full-width scratch tile. */
+  float tmp[MR * 64];
+  memset(tmp, 0, sizeof tmp);
+  if (init) for (int64_t r = 0; r < R; r++) memcpy(tmp + r * 64, cp + r * g->n, (size_t)w * sizeof(float));
+  fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, tmp, 64, init);
+  for (int64_t r = 0; r < R; r++) memcpy(cp + r * g->n, tmp + r * 64, (size_t)w * sizeof(float));
+}
+
+int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
+              int transA, int transB, int accumulate) {
+  if (m == 0 || n == 0) return 0;
+  if (k == 0) {
+    if (!accumulate) memset(c, 0, (size_t)(m * n) * sizeof(float));
+    return 0;
+  }
+  int64_t npad = (n + 15) / 16 * 16;
+  float *bp = NULL;
+  Gemm g = {.m = m, .n = n, .k = k, .a = a, .c = c};
+  if (transA) { g.rsa = 1; g.csa = m; } else { g.rsa = k; g.csa = 1; }
+  if (transB || npad != n) {
+    bp = aligned_alloc(64, (size_t)(k * npad) * sizeof(float));
+    if (!bp) return -1;
+    for (int64_t p = 0; p < k; p++) {
+      float *row = bp + p * npad;
+      if (transB) for (int64_t j = 0; j < n; j++) row[j] = b[j * k + p];
+      else memcpy(row, b + p * n, (size_t)n * sizeof(float));
+      for (int64_t j = n; j < npad; j++) row[j] = 0.0f;
+    }
+    g.b = bp; g.ldb = npad;
+  } else {
+    g.b = b; g.ldb = n;
+  }
+  g.nt4 = n / 64;
+  g.ntiles = g.nt4 + (n - 64 * g.nt4 + 15) / 16;
+  int64_t nrb = (m + MR - 1) / MR, items = nrb * g.ntiles;
+  /* k-sliced order when C is small (A^T B weight gradients: k is the tall side):
+     each KC-row slice of A and B is read once per thread while hot. Otherwise
+     (tall C) each tile runs the whole k at once so C is written once. */
+  int sliced = k > KC && m * n <= 256 * 256;
+  int T = gf_threads_for(2.0 * (double)m * (double)n * (double)k);
+  if (T > items) T = (int)items;
+#pragma omp parallel num_threads(T) if (T > 1)
+  {
+    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    int64_t t0 = items * tid / nt, t1 = items * (tid + 1) / nt;
+    if (sliced) {
+      for (int64_t p0 = 0; p0 < k; p0 += KC) {
+        int64_t p1 = p0 + KC < k ? p0 + KC : k;
+        for (int64_t t = t0; t < t1; t++) run_tile(&g, t / g.ntiles, t % g.ntiles, p0, p1, p0 > 0 || accumulate);
+      }
+    } else {
+      for (int64_t t = t0; t < t1; t++) run_tile(&g, t / g.ntiles, t % g.ntiles, 0, k, accumulate);
+    }
+  }
+  free(bp);
+  return 0;
+}
