@@ -18,11 +18,11 @@ export interface OgbRaw {
   edge: Int32Array;
 }
 
-function readIntCsvGz(path: string, cols: number): Int32Array {
+function readIntCsvGz(path: string, cols: number, maxRows = Infinity): Int32Array {
   const text = gunzipSync(readFileSync(path)).toString('latin1');
   const out: number[] = [];
   let line = 1, start = 0;
-  for (let i = 0; i <= text.length; i++) {
+  for (let i = 0; i <= text.length && out.length < maxRows * cols; i++) {
     if (i === text.length || text.charCodeAt(i) === 10) {
       const s = text.slice(start, i).trim();
       if (s.length) {
@@ -40,10 +40,12 @@ function readIntCsvGz(path: string, cols: number): Int32Array {
   return Int32Array.from(out);
 }
 
-/** Read an OGB raw/ folder (a few seconds for molhiv). */
-export function readOgbRaw(dir: string): OgbRaw {
-  const numNodes = readIntCsvGz(join(dir, 'num-node-list.csv.gz'), 1);
-  const numEdges = readIntCsvGz(join(dir, 'num-edge-list.csv.gz'), 1);
+/** Read an OGB raw/ folder (a few seconds for molhiv), or only its first `maxGraphs` graphs. */
+export function readOgbRaw(dir: string, maxGraphs = Infinity): OgbRaw {
+  const numNodes = readIntCsvGz(join(dir, 'num-node-list.csv.gz'), 1, maxGraphs);
+  const numEdges = readIntCsvGz(join(dir, 'num-edge-list.csv.gz'), 1, maxGraphs);
+  let totalNodes = 0, totalEdges = 0;
+  for (let g = 0; g < numNodes.length; g++) { totalNodes += numNodes[g]; totalEdges += numEdges[g]; }
   const nodeStart = new Int32Array(numNodes.length), edgeStart = new Int32Array(numEdges.length);
   for (let g = 1; g < numNodes.length; g++) {
     nodeStart[g] = nodeStart[g - 1] + numNodes[g - 1];
@@ -51,9 +53,9 @@ export function readOgbRaw(dir: string): OgbRaw {
   }
   return {
     numNodes, numEdges, nodeStart, edgeStart,
-    nodeFeat: readIntCsvGz(join(dir, 'node-feat.csv.gz'), 9),
-    edgeFeat: readIntCsvGz(join(dir, 'edge-feat.csv.gz'), 3),
-    edge: readIntCsvGz(join(dir, 'edge.csv.gz'), 2),
+    nodeFeat: readIntCsvGz(join(dir, 'node-feat.csv.gz'), 9, totalNodes),
+    edgeFeat: readIntCsvGz(join(dir, 'edge-feat.csv.gz'), 3, totalEdges),
+    edge: readIntCsvGz(join(dir, 'edge.csv.gz'), 2, totalEdges),
   };
 }
 

@@ -14,8 +14,14 @@
  * (16.4.x, written by @rdkit/rdkit 2026.9.1, pinned in package.json) and
  * refuses any field it does not know instead of guessing.
  */
-import initRDKitModule from '@rdkit/rdkit';
+import rdkitPackage from '@rdkit/rdkit';
 import type { MainModule, Mol } from '@rdkit/rdkit';
+
+// The package is CommonJS whose module.exports is the factory; its typings declare an
+// ES default export, so under NodeNext TypeScript sees the namespace. Take either.
+type Factory = () => Promise<MainModule>;
+const pkg = rdkitPackage as unknown as Factory | { default: Factory };
+const initRDKitModule: Factory = typeof pkg === 'function' ? pkg : pkg.default;
 
 export type RDKit = MainModule;
 export type { Mol };
@@ -24,7 +30,12 @@ let loading: Promise<RDKit> | null = null;
 
 /** Load RDKit once per process (about 0.2 s; the wasm ships in the package, no network). */
 export function loadRDKit(): Promise<RDKit> {
-  if (!loading) loading = initRDKitModule();
+  if (!loading) {
+    loading = initRDKitModule().then((rd) => {
+      rd.disable_logging(); // parse failures are reported by the callers, with file and line
+      return rd;
+    });
+  }
   return loading;
 }
 
