@@ -1,0 +1,100 @@
+/**
+ * Checkpoints: a folder holding
+ *   model.safetensors      the state dict under the official key names (loads into the PyTorch model)
+ *   optimizer.safetensors  the optimiser's moment buffers, keys `<param>.<exp_avg|exp_avg_sq|momentum_buffer>`
+ *   state.json             run configuration, epoch, steps, schedule, RNG states, optimiser step counts, metrics
+ * written into a temporary folder which then replaces the old one, so a crash
+ * leaves either the previous checkpoint or the new one, never a mix.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSafetensors, serializeSafetensors, type StoredTensor } from '../io/safetensors.js';
+import { loadWeights, stateTensors } from '../models/weights.js';
+import type { Module } from '../nn/module.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import type { RngState } from '../util/rng.js';
+import type { OptimizerState } from './optim.js';
+import type { RunConfig } from './runconfig.js';
+import { UsageError } from './data.js';
+
+export const CHECKPOINT_FORMAT = 'gradformer-checkpoint/1';
+
+export interface EpochMetrics { train_loss: number; val: number; test: number }
+
+export interface CheckpointState {
+  format: string;
+  run: RunConfig;
+  /** Epochs completed. */
+  epoch: number;
+  /** Optimiser steps taken. */
+  global_step: number;
+  /** Scheduler steps taken (LambdaLR's last_epoch). */
+  schedule_steps: number;
+  rng: { shuffle: RngState; dropout: RngState };
+  optimizer: { kind: string; steps: Record<string, number> };
+  metrics: EpochMetrics;
+  best: { epoch: number; val: number; test: number } | null;
+}
+
+/** Writes a checkpoint folder atomically (replacing an existing one). */
+export function saveCheckpoint(dir: string, model: Module, opt: OptimizerState, state: Omit<CheckpointState, 'format' | 'optimizer'>): void {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  writeFileAtomic(join(tmp, 'model.safetensors'), serializeSafetensors(stateTensors(model), { format: 'pt' }));
+  const moments = new Map<string, StoredTensor>();
+  for (const [key, bufs] of opt.buffers) {
+    for (const [name, a] of bufs) moments.set(`${key}.${name}`, { dtype: 'F32', shape: [a.length], data: a });
+  }
+  writeFileAtomic(join(tmp, 'optimizer.safetensors'), serializeSafetensors(moments, { kind: opt.kind }));
+  const full: CheckpointState = { format: CHECKPOINT_FORMAT, ...state, optimizer: { kind: opt.kind, steps: opt.steps } };
+  writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(full, null, 1) + '\n');
+  const old = `${dir}.old-${process.pid}`;
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(tmp, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * Finds the checkpoint folder a user names: a checkpoint itself (has state.json),
+ * or a run folder (then its best/ checkpoint, or `prefer`).
+ */
+export function resolveCheckpointDir(path: string, prefer: 'best' | 'last' = 'best'): string {
+  if (!existsSync(path)) throw new UsageError(`checkpoint ${path} does not exist; pass a run folder (runs/<name>) or its best/ or last/ folder`);
+  if (existsSync(join(path, 'state.json'))) return path;
+  for (const sub of [prefer, prefer === 'best' ? 'last' : 'best']) {
+    if (existsSync(join(path, sub, 'state.json'))) return join(path, sub);
+  }
+  throw new UsageError(`${path} is not a checkpoint: expected state.json and model.safetensors in it or in its best/ or last/ folder`);
+}
+
+/** Reads state.json of a checkpoint folder. */
+export function readCheckpointState(dir: string): CheckpointState {
+  const p = join(dir, 'state.json');
+  let st: CheckpointState;
+  try {
+    st = JSON.parse(readFileSync(p, 'utf8')) as CheckpointState;
+  } catch (e) {
+    throw new UsageError(`${p}: cannot read the checkpoint state (${(e as Error).message})`);
+  }
+  if (st.format !== CHECKPOINT_FORMAT) throw new UsageError(`${p}: format ${JSON.stringify(st.format)}, expected ${CHECKPOINT_FORMAT}`);
+  return st;
+}
+
+/** Loads model weights of a checkpoint folder. */
+export function loadCheckpointWeights(dir: string, model: Module): void {
+  loadWeights(model, join(dir, 'model.safetensors'));
+}
+
+/** Reads the optimiser state of a checkpoint folder. */
+export function loadOptimizerState(dir: string, st: CheckpointState): OptimizerState {
+  const { tensors } = readSafetensors(join(dir, 'optimizer.safetensors'));
+  const buffers = new Map<string, Map<string, Float32Array>>();
+  for (const [k, t] of tensors) {
+    const dot = k.lastIndexOf('.');
+    const key = k.slice(0, dot), name = k.slice(dot + 1);
+    if (!buffers.has(key)) buffers.set(key, new Map());
+    buffers.get(key)!.set(name, Float32Array.from(t.data as Float32Array));
+  }
+  return { kind: st.optimizer.kind as OptimizerState['kind'], steps: st.optimizer.steps, buffers };
+}
