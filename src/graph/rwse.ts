@@ -7,9 +7,14 @@
  *   twice appears once in A with value 1/deg. Self loops are kept (PyG keeps them).
  * - A node without out-edges has a zero row, hence a zero encoding.
  *
- * Computed in float64 by propagating the unit row vector e_i through P (K sparse
- * vector-matrix products per node: O(n * K * E) per graph), rounded to float32.
+ * Computed in float64, rounded to float32: for graphs up to DENSE_MAX nodes by
+ * dense powers M_{k+1} = P M_k with P sparse (contiguous row updates,
+ * O(K * (n^2 + E n)) per graph); larger graphs propagate each unit vector e_i
+ * through P separately (O(n) memory instead of O(n^2)).
  */
+
+/** Largest graph handled with dense n x n float64 powers (2 matrices of n^2 doubles). */
+const DENSE_MAX = 1024;
 
 /** Sparse rows of P: for every source, its distinct targets and the value 1/outdeg. */
 function transitionRows(n: number, edgeIndex: Int32Array): { ptr: Int32Array; col: Int32Array; val: Float64Array } {
@@ -56,6 +61,7 @@ export function randomWalkPE(numNodes: number, edgeIndex: Int32Array, walkLength
   const out = new Float32Array(n * K);
   if (n === 0) return out;
   const { ptr, col, val } = transitionRows(n, edgeIndex);
+  if (n <= DENSE_MAX) return denseRwse(n, K, ptr, col, val, out);
   let cur = new Float64Array(n), nxt = new Float64Array(n);
   // Nodes touched by the current vector, to keep each step O(reached edges).
   const active = new Int32Array(n), nextActive = new Int32Array(n);
@@ -85,6 +91,26 @@ export function randomWalkPE(numNodes: number, edgeIndex: Int32Array, walkLength
       na = nn;
     }
     for (let a = 0; a < na; a++) cur[active[a]] = 0;
+  }
+  return out;
+}
+
+/** Dense powers: A = P^k as an n x n float64 matrix, B = P A; records diag(A) per step. */
+function denseRwse(n: number, K: number, ptr: Int32Array, col: Int32Array, val: Float64Array, out: Float32Array): Float32Array {
+  let A = new Float64Array(n * n), B = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let p = ptr[i]; p < ptr[i + 1]; p++) A[i * n + col[p]] = val[p];
+  for (let k = 0; k < K; k++) {
+    for (let i = 0; i < n; i++) out[i * K + k] = A[i * n + i];
+    if (k === K - 1) break;
+    B.fill(0);
+    for (let i = 0; i < n; i++) {
+      const bo = i * n;
+      for (let p = ptr[i], end = ptr[i + 1]; p < end; p++) {
+        const v = val[p], ao = col[p] * n;
+        for (let j = 0; j < n; j++) B[bo + j] += v * A[ao + j];
+      }
+    }
+    const t = A; A = B; B = t;
   }
   return out;
 }

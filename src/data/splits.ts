@@ -1,0 +1,80 @@
+/**
+ * Train/val/test splits.
+ *
+ * - randomSplit: the official Gradformer TU protocol (torch random_split with
+ *   train = floor(0.8 n), val = floor(0.1 n), test = the rest) with our seeded
+ *   permutation: perm = Rng(seed).permutation(n); train = perm[0, nTrain),
+ *   val = the next nVal, test = the rest. Same sizes as the official code; the
+ *   permutation itself differs from torch's generator.
+ * - stratifiedKFold: the usual 10-fold protocol; fold f tests on fold f and
+ *   validates on fold (f + 1) mod k (so val comes out of the training part,
+ *   stratified, about 1/k of the data), trains on the other k - 2 folds.
+ * - officialSplit: the split shipped with ZINC / OGB / SBM sets.
+ */
+import { Rng } from '../util/rng.js';
+import type { GraphDataset, Split } from './dataset.js';
+
+/** Seeded random split with the given fractions (default 80/10/10, floor for train and val). */
+export function randomSplit(n: number, seed: number, fractions: [number, number] = [0.8, 0.1]): Split {
+  const [ft, fv] = fractions;
+  if (!(ft > 0 && fv >= 0 && ft + fv <= 1)) throw new Error(`randomSplit: bad fractions ${ft}/${fv}`);
+  const perm = new Rng(seed).permutation(n);
+  const nTrain = Math.floor(n * ft), nVal = Math.floor(n * fv);
+  const sortAsc = (a: Int32Array) => a.sort();
+  return {
+    train: sortAsc(perm.slice(0, nTrain)),
+    val: sortAsc(perm.slice(nTrain, nTrain + nVal)),
+    test: sortAsc(perm.slice(nTrain + nVal)),
+  };
+}
+
+/**
+ * Stratified k folds: inside every class the graphs are shuffled (seeded) and
+ * dealt round-robin to the folds, continuing the deal across classes so fold
+ * sizes differ by at most one. Returns k splits (fold f = test).
+ */
+export function stratifiedKFold(labels: ArrayLike<number>, k: number, seed: number): Split[] {
+  const n = labels.length;
+  if (!Number.isInteger(k) || k < 3) throw new Error(`stratifiedKFold: need k >= 3 (test, val and train folds), got ${k}`);
+  if (n < k) throw new Error(`stratifiedKFold: ${n} graphs cannot fill ${k} folds`);
+  const rng = new Rng(seed);
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const c = labels[i];
+    if (!byClass.has(c)) byClass.set(c, []);
+    byClass.get(c)!.push(i);
+  }
+  const fold = new Int32Array(n);
+  let deal = 0;
+  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
+    const members = rng.shuffle(byClass.get(c)!);
+    for (const i of members) fold[i] = deal++ % k;
+  }
+  const splits: Split[] = [];
+  for (let f = 0; f < k; f++) {
+    const v = (f + 1) % k;
+    const tr: number[] = [], va: number[] = [], te: number[] = [];
+    for (let i = 0; i < n; i++) (fold[i] === f ? te : fold[i] === v ? va : tr).push(i);
+    splits.push({ train: Int32Array.from(tr), val: Int32Array.from(va), test: Int32Array.from(te) });
+  }
+  return splits;
+}
+
+export type SplitKind = 'official' | 'random' | 'kfold';
+
+/**
+ * The split a run uses: 'official' (must exist), 'random' (seeded 80/10/10),
+ * or fold `fold` of a stratified `folds`-fold split (class labels = y[0]).
+ * 'auto': official when the dataset has one, else random.
+ */
+export function datasetSplit(ds: GraphDataset, kind: SplitKind | 'auto', seed: number, fold = 0, folds = 10): Split {
+  if (kind === 'auto') kind = ds.officialSplit ? 'official' : 'random';
+  if (kind === 'official') {
+    if (!ds.officialSplit) throw new Error(`dataset ${ds.name} has no official split; use a random or k-fold split`);
+    return ds.officialSplit;
+  }
+  if (kind === 'random') return randomSplit(ds.graphs.length, seed);
+  if (ds.task !== 'multi_class') throw new Error(`k-fold splits are stratified by class: dataset ${ds.name} has task ${ds.task}`);
+  if (!(fold >= 0 && fold < folds)) throw new Error(`fold ${fold} is outside 0..${folds - 1}`);
+  return stratifiedKFold(ds.graphs.map((g) => g.y[0]), folds, seed)[fold];
+}
