@@ -64,6 +64,17 @@ static void fail(Cx *c, const char *fmt, ...) {
   c->err = 1;
 }
 
+
+/* Shortest round-tripping decimal for a double, as JS prints numbers (0.9, not 0.90000000000000002). */
+static const char *jsnum(double d, char *buf, size_t n) {
+  for (int prec = 15; prec <= 17; prec++) {
+    snprintf(buf, n, "%.*g", prec, d);
+    if (strtod(buf, NULL) == d) break;
+  }
+  return buf;
+}
+#define JS(d) jsnum((d), (char[32]){0}, 32)
+
 static const char *TA_NAMES[] = {"Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
                                  "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array",
                                  "BigUint64Array"};
@@ -130,7 +141,7 @@ static int64_t arg_size(Cx *c, int i, const char *name) {
     return 0;
   }
   if (!(d >= 0 && d <= 9007199254740991.0) || d != (double)(int64_t)d) {
-    fail(c, "%s must be a non-negative integer, got %.17g", name, d);
+    fail(c, "%s must be a non-negative integer, got %s", name, JS(d));
     return 0;
   }
   return (int64_t)d;
@@ -249,7 +260,7 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   double d = arg_num(&C, 0, "n");
   CK;
   if (!(d >= 1 && d <= 4096) || d != (double)(int)d) {
-    fail(&C, "n must be an integer >= 1, got %.17g", d);
+    fail(&C, "n must be an integer >= 1, got %s", JS(d));
     return NULL;
   }
   gf_set_threads((int)d);
@@ -340,7 +351,7 @@ static napi_value Unary(napi_env env, napi_callback_info info) {
   int op = arg_enum(&C, 0, "op", UNARY_OPS, 8);
   double p = arg_num(&C, 3, "p");
   CK;
-  if (op == 5 && !(p > 0)) { fail(&C, "pow_base needs a base p > 0, got %.17g", p); return NULL; }
+  if (op == 5 && !(p > 0)) { fail(&C, "pow_base needs a base p > 0, got %s", JS(p)); return NULL; }
   size_t lx, lo;
   float *x = F32(1, "x", 0, &lx, NULL), *out = F32(2, "out", 0, &lo, NULL);
   CK;
@@ -356,7 +367,7 @@ static napi_value UnaryBackward(napi_env env, napi_callback_info info) {
   int op = arg_enum(&C, 0, "op", UNARY_OPS, 8);
   double p = arg_num(&C, 5, "p");
   CK;
-  if (op == 5 && !(p > 0)) { fail(&C, "pow_base needs a base p > 0, got %.17g", p); return NULL; }
+  if (op == 5 && !(p > 0)) { fail(&C, "pow_base needs a base p > 0, got %s", JS(p)); return NULL; }
   size_t lx, ly, lg, lgx;
   int pgx;
   float *x = F32(1, "x", 0, &lx, NULL), *y = F32(2, "y", 0, &ly, NULL), *g = F32(3, "g", 0, &lg, NULL);
@@ -374,7 +385,7 @@ static napi_value SumAxis(napi_env env, napi_callback_info info) {
   BEGIN("sumAxis", 5);
   double ax = arg_num(&C, 4, "axis");
   CK;
-  if (ax != 0 && ax != 1) { fail(&C, "axis must be 0 or 1, got %.17g", ax); return NULL; }
+  if (ax != 0 && ax != 1) { fail(&C, "axis must be 0 or 1, got %s", JS(ax)); return NULL; }
   int64_t rows = arg_size(&C, 2, "rows"), cols = arg_size(&C, 3, "cols");
   size_t lx, lo;
   float *x = F32(0, "x", 0, &lx, NULL), *out = F32(1, "out", 0, &lo, NULL);
@@ -748,7 +759,7 @@ static napi_value AdamStep(napi_env env, napi_callback_info info) {
   expect_len(&C, "v", lv, lp, "n", dims, 1);
   CK;
   if (!(step >= 1 && step <= 9007199254740991.0) || step != (double)(int64_t)step) {
-    fail(&C, "step must be an integer >= 1 (1-based), got %.17g", step);
+    fail(&C, "step must be an integer >= 1 (1-based), got %s", JS(step));
     return NULL;
   }
   gf_adam_step(p, g, m, v, (int64_t)lp, lr, b1, b2, eps, wd, step, dec);
@@ -768,7 +779,7 @@ static napi_value SgdStep(napi_env env, napi_callback_info info) {
   expect_len(&C, "g", lg, lp, "n", dims, 1);
   expect_len(&C, "buf", lb, lp, "n", dims, pb);
   CK;
-  if (mom != 0 && !pb) { fail(&C, "momentum %.17g needs a momentum buffer, got null (n=%zu)", mom, lp); return NULL; }
+  if (mom != 0 && !pb) { fail(&C, "momentum %s needs a momentum buffer, got null (n=%zu)", JS(mom), lp); return NULL; }
   gf_sgd_step(p, g, pb ? buf : NULL, (int64_t)lp, lr, mom, damp, wd, nest, first);
   return NULL;
 }

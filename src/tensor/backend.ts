@@ -18,11 +18,18 @@ function select(name: string): Kernels {
   if (name !== 'native') {
     throw new Error(`backend: unknown backend '${name}', expected 'native' or 'ts' (GRADFORMER_BACKEND or setBackend)`);
   }
-  const k = loadNativeKernels();
+  let k: Kernels | null = null;
+  let why = 'build/Release/gradformer.node missing';
+  try {
+    k = loadNativeKernels();
+  } catch (e) {
+    // A present but unloadable addon (wrong ABI, bad GRADFORMER_NATIVE_PATH): still never crash.
+    why = (e as Error).message.split('\n')[0];
+  }
   if (k !== null) return k;
   if (!warned) {
     warned = true;
-    process.stderr.write('gradformer: native kernels not built (build/Release/gradformer.node missing); ' +
+    process.stderr.write(`gradformer: native kernels unavailable (${why}); ` +
       'using the slower TypeScript backend. Run `npx node-gyp rebuild` to build them.\n');
   }
   return tsKernels;
