@@ -1,0 +1,97 @@
+// Splits (disjoint, complete, reproducible), the seeded RNG, and the batch loader.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../src/util/rng.js';
+import { randomSplit, stratifiedKFold, datasetSplit } from '../src/data/splits.js';
+import { GraphLoader } from '../src/data/loader.js';
+import { loadDataset } from '../src/data/registry.js';
+import { preprocessDataset } from '../src/data/preprocess.js';
+import type { Split } from '../src/data/dataset.js';
+
+function assertPartition(s: Split, n: number): void {
+  const seen = new Uint8Array(n);
+  for (const part of [s.train, s.val, s.test]) for (const i of part) { assert.ok(i >= 0 && i < n); seen[i]++; }
+  assert.ok(seen.every((v) => v === 1), 'every index exactly once');
+}
+
+test('Rng: reproducible, state save/restore, nextInt range and rough uniformity, normal moments', () => {
+  const a = new Rng(42), b = new Rng(42), c = new Rng(43);
+  const xs = Array.from({ length: 5 }, () => a.nextU32());
+  assert.deepEqual(xs, Array.from({ length: 5 }, () => b.nextU32()));
+  assert.notDeepEqual(xs, Array.from({ length: 5 }, () => c.nextU32()));
+  a.normal(); // leaves a spare deviate in the state
+  const st = a.getState();
+  const after = [a.normal(), a.nextFloat(), a.nextInt(7)];
+  const r = new Rng(0); r.setState(JSON.parse(JSON.stringify(st)));
+  assert.deepEqual([r.normal(), r.nextFloat(), r.nextInt(7)], after);
+  const counts = new Array(10).fill(0);
+  let s1 = 0, s2 = 0;
+  for (let i = 0; i < 50000; i++) {
+    const k = a.nextInt(10); assert.ok(k >= 0 && k < 10); counts[k]++;
+    const f = a.nextFloat(); assert.ok(f >= 0 && f < 1);
+    const z = a.normal(); s1 += z; s2 += z * z;
+  }
+  for (const k of counts) assert.ok(Math.abs(k - 5000) < 400, `bucket ${k}`);
+  assert.ok(Math.abs(s1 / 50000) < 0.03 && Math.abs(s2 / 50000 - 1) < 0.04);
+  const p = new Rng(1).permutation(100);
+  assert.deepEqual(Array.from(p).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
+});
+
+test('randomSplit: 80/10/10 with floor (official sizes), disjoint, complete, seeded', () => {
+  for (const n of [188, 1113, 4110, 7]) {
+    const s = randomSplit(n, 0);
+    assert.equal(s.train.length, Math.floor(0.8 * n));
+    assert.equal(s.val.length, Math.floor(0.1 * n));
+    assertPartition(s, n);
+  }
+  assert.deepEqual(randomSplit(188, 5), randomSplit(188, 5));
+  assert.notDeepEqual(randomSplit(188, 5).test, randomSplit(188, 6).test);
+});
+
+test('stratifiedKFold: folds partition, each test fold used once, class balance kept', () => {
+  const labels = Array.from({ length: 188 }, (_, i) => (i < 63 ? 0 : 1));
+  const folds = stratifiedKFold(labels, 10, 3);
+  assert.equal(folds.length, 10);
+  const testSeen = new Uint8Array(188);
+  for (const f of folds) {
+    assertPartition(f, 188);
+    for (const i of f.test) testSeen[i]++;
+    assert.ok(f.test.length >= 18 && f.test.length <= 19);
+    const pos = f.test.reduce((a, i) => a + labels[i], 0);
+    assert.ok(pos >= 12 && pos <= 13, `positives per fold ${pos}`);
+  }
+  assert.ok(testSeen.every((v) => v === 1));
+  assert.deepEqual(stratifiedKFold(labels, 10, 3), folds);
+});
+
+test('datasetSplit: official for ZINC-like sets, random otherwise; k-fold needs classes', async () => {
+  const ds = await loadDataset('MUTAG');
+  assertPartition(datasetSplit(ds, 'auto', 1), 188);
+  assertPartition(datasetSplit(ds, 'kfold', 1, 9), 188);
+  assert.throws(() => datasetSplit(ds, 'official', 1), /no official split/);
+});
+
+test('GraphLoader: batches cover the subset, shuffle seeded per epoch, eval order fixed, drop-last, resume', async () => {
+  const ds = await loadDataset('MUTAG');
+  const pre = await preprocessDataset(ds, { pe: { kind: 'rwse', dim: 8 }, noCache: true, progress: false });
+  const idx = randomSplit(188, 0).train; // 150 graphs
+  const ev = new GraphLoader(ds.graphs, pre, idx, { batchSize: 32 });
+  assert.equal(ev.numBatches, 5);
+  const order = [...ev].flatMap((b) => Array.from(b.index));
+  assert.deepEqual(order, Array.from(idx));
+  const tr = new GraphLoader(ds.graphs, pre, idx, { batchSize: 32, shuffle: true, dropLast: true, seed: 7 });
+  assert.equal(tr.numBatches, 4);
+  const e1 = [...tr].flatMap((b) => Array.from(b.index));
+  const st = tr.getState();
+  const e2 = [...tr].flatMap((b) => Array.from(b.index));
+  assert.equal(e1.length, 128);
+  assert.notDeepEqual(e1, e2);
+  assert.ok(e1.every((i) => idx.includes(i)));
+  const again = new GraphLoader(ds.graphs, pre, idx, { batchSize: 32, shuffle: true, dropLast: true, seed: 7 });
+  assert.deepEqual([...again].flatMap((b) => Array.from(b.index)), e1);
+  again.setState(st);
+  assert.deepEqual([...again].flatMap((b) => Array.from(b.index)), e2);
+  const b0 = [...ev][0];
+  assert.equal(b0.numGraphs, 32); assert.equal(b0.peDim, 8); assert.equal(b0.nodeFeatDim, 7);
+  assert.equal(b0.graphPtr[32], b0.numNodes);
+});
