@@ -1,0 +1,24 @@
+/** Argument parsers for commander options, with messages that say what is accepted. */
+import { InvalidArgumentError } from 'commander';
+
+export function intArg(min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${v}'.`);
+    return n;
+  };
+}
+
+export function floatArg(min: number, max = Infinity, open = false) {
+  return (v: string): number => {
+    const n = Number(v);
+    const ok = v.trim() !== '' && Number.isFinite(n) && (open ? n > min && n < max : n >= min && n <= max);
+    if (!ok) throw new InvalidArgumentError(`expected a number in ${open ? '(' : '['}${min}, ${max}${open ? ')' : ']'}, got '${v}'.`);
+    return n;
+  };
+}
+
+/** Repeatable option collector. */
+export function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}

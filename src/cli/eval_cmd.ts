@@ -1,0 +1,135 @@
+/** `gradformer eval` and `gradformer predict`: run a checkpoint on a split, a dataset or SMILES. */
+import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import type { GraphDataset } from '../data/dataset.js';
+import { loadTU } from '../data/tu.js';
+import { collate } from '../graph/batch.js';
+import type { Graph } from '../graph/types.js';
+import { loadCheckpointWeights, readCheckpointState, resolveCheckpointDir } from '../train/checkpoint.js';
+import { batchIndices, DATASETS, loadDatasetByName, preprocess, UsageError } from '../train/data.js';
+import { computeMetric } from '../train/metrics.js';
+import { buildModel, isNodeTask, predict, runSplit } from '../train/trainer.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { collect } from './args.js';
+
+const SPLIT_NAMES = ['train', 'val', 'test', 'all'] as const;
+type SplitName = typeof SPLIT_NAMES[number];
+
+function loadRun(checkpoint: string) {
+  const dir = resolveCheckpointDir(checkpoint, 'best');
+  const st = readCheckpointState(dir);
+  const model = buildModel(st.run);
+  loadCheckpointWeights(dir, model);
+  model.eval();
+  return { dir, st, model };
+}
+
+function indicesOf(run: ReturnType<typeof loadRun>['st']['run'], ds: GraphDataset, which: SplitName): Int32Array {
+  if (which === 'all') return Int32Array.from(ds.graphs.keys());
+  return runSplit(run, ds)[which];
+}
+
+export function evalCommand(): Command {
+  return new Command('eval')
+    .description('evaluate a checkpoint on a split of its dataset (the split is rebuilt from the run\'s seed and protocol)')
+    .requiredOption('--checkpoint <dir>', 'a run folder (uses best/) or a checkpoint folder (best/ or last/)')
+    .addOption(new Option('--split <name>', 'which split').choices(SPLIT_NAMES).default('test'))
+    .option('--data-root <dir>', 'where the dataset is (default: the run\'s, then the usual search)')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExample:\n  gradformer eval --checkpoint runs/MUTAG-20240101-120000 --split test')
+    .action(async (o: { checkpoint: string; split: SplitName; dataRoot?: string; json?: boolean }) => {
+      const { dir, st, model } = loadRun(o.checkpoint);
+      const run = st.run;
+      const ds = await loadDatasetByName(run.dataset, o.dataRoot ?? run.data_root ?? undefined);
+      const pre = preprocess(ds, run.train.pe);
+      const idx = indicesOf(run, ds, o.split);
+      const batches = batchIndices(idx, run.train.batch_size).map((b) => collate(ds.graphs, pre, b));
+      const { out, cols, y } = predict(model, batches, isNodeTask(run));
+      const value = computeMetric(run.train.metric, out, cols, y);
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ checkpoint: dir, dataset: run.dataset, split: o.split, graphs: idx.length, epoch: st.epoch, metric: run.train.metric, value }) + '\n');
+      } else {
+        process.stdout.write(`${run.dataset} ${o.split} (${idx.length} graphs, checkpoint ${dir}, epoch ${st.epoch}): ${run.train.metric} ${value.toFixed(4)}\n`);
+      }
+    });
+}
+
+/** Graphs from SMILES with the featuriser the model's dataset was built with. */
+async function graphsFromSmiles(smiles: string[], dataset: string): Promise<Graph[]> {
+  const { loadRDKit } = await import('../chem/rdkit.js');
+  const rd = await loadRDKit();
+  let f;
+  if (dataset === 'ogbg-molhiv') f = (await import('../chem/ogb.js')).ogbFeaturiser(rd);
+  else if (dataset === 'ZINC') f = (await import('../chem/zinc.js')).zincFeaturiser(rd);
+  else throw new UsageError(`--smiles works for molecule models (ZINC, ogbg-molhiv); this checkpoint was trained on ${dataset}`);
+  return smiles.map((s) => {
+    const p = f.featurise(s);
+    return { numNodes: p.numNodes, edgeIndex: p.edgeIndex, nodeFeat: null, nodeCat: p.nodeCat, edgeFeat: null, edgeCat: p.edgeCat,
+      y: new Float32Array(1).fill(NaN), nodeY: null };
+  });
+}
+
+export function predictCommand(): Command {
+  return new Command('predict')
+    .description('predict with a checkpoint on a dataset (a known name or a TU-format folder) or on SMILES strings (molecule models)')
+    .requiredOption('--checkpoint <dir>', 'a run folder (uses best/) or a checkpoint folder')
+    .option('--input <name|dir>', 'a dataset name or a folder of TU text files (NAME_A.txt, ...); default: the run\'s dataset')
+    .addOption(new Option('--split <name>', 'which graphs of a known dataset').choices(SPLIT_NAMES).default('test'))
+    .option('--smiles <s>', 'a SMILES string (repeatable)', collect)
+    .option('--data-root <dir>', 'where a named dataset is')
+    .addOption(new Option('--format <f>', 'output format').choices(['json', 'csv']).default('json'))
+    .option('--output <file>', 'write here instead of stdout')
+    .addHelpText('after', '\nExamples:\n  gradformer predict --checkpoint runs/zinc --smiles CCO --smiles c1ccccc1\n  gradformer predict --checkpoint runs/mutag --input MUTAG --split all --format csv --output preds.csv')
+    .action(async (o: { checkpoint: string; input?: string; split: SplitName; smiles?: string[]; dataRoot?: string; format: 'json' | 'csv'; output?: string }) => {
+      const { st, model } = loadRun(o.checkpoint);
+      const run = st.run;
+      if (isNodeTask(run)) throw new UsageError('predict supports graph-level models; this checkpoint is a node-level model');
+      let graphs: Graph[], ids: string[], idx: Int32Array;
+      if (o.smiles) {
+        if (o.input) throw new UsageError('give either --smiles or --input, not both');
+        graphs = await graphsFromSmiles(o.smiles, run.dataset);
+        ids = o.smiles; idx = Int32Array.from(graphs.keys());
+      } else {
+        const input = o.input ?? run.dataset;
+        let ds: GraphDataset;
+        if (DATASETS.some((d) => d.name.toLowerCase() === input.toLowerCase())) {
+          ds = await loadDatasetByName(input, o.dataRoot ?? run.data_root ?? undefined);
+          idx = ds.name === run.dataset ? indicesOf(run, ds, o.split) : Int32Array.from(ds.graphs.keys());
+        } else if (existsSync(input)) {
+          ds = loadTU(resolve(input), basename(resolve(input)));
+          idx = Int32Array.from(ds.graphs.keys());
+        } else {
+          throw new UsageError(`--input ${input} is neither a known dataset (${DATASETS.map((d) => d.name).join(', ')}) nor a folder of TU files`);
+        }
+        graphs = ds.graphs; ids = Array.from(idx, String);
+      }
+      const pre = preprocess({ graphs } as GraphDataset, run.train.pe);
+      const batches = batchIndices(idx, run.train.batch_size).map((b) => collate(graphs, pre, b));
+      const { out, cols } = predict(model, batches, false);
+      const rows = ids.map((id, r) => {
+        const o2 = Array.from(out.subarray(r * cols, (r + 1) * cols));
+        if (run.model.task === 'multi_class') {
+          const m = Math.max(...o2), e = o2.map((v) => Math.exp(v - m)), z = e.reduce((a, b) => a + b, 0);
+          const probs = e.map((v) => v / z);
+          return { id, prediction: probs.indexOf(Math.max(...probs)), probabilities: probs };
+        }
+        if (run.model.task === 'binary_class') return { id, prediction: o2.map((v) => 1 / (1 + Math.exp(-v))), logits: o2 };
+        return { id, prediction: cols === 1 ? o2[0] : o2 };
+      });
+      const text = o.format === 'json'
+        ? JSON.stringify({ dataset: run.dataset, task: run.model.task, predictions: rows }, null, 1) + '\n'
+        : toCsv(rows);
+      if (o.output) writeFileAtomic(o.output, text); else process.stdout.write(text);
+    });
+}
+
+function toCsv(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return '';
+  const cols = Object.keys(rows[0]);
+  const cell = (v: unknown) => {
+    const s = Array.isArray(v) ? v.join(';') : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+}
