@@ -13,6 +13,7 @@ import { evalCommand, predictCommand } from './eval_cmd.js';
 import { experimentCommand } from './experiment_cmd.js';
 import { trainCommand } from './train_cmd.js';
 import { verifyCommand } from './verify_cmd.js';
+import { registerReport } from '../report/cli.js';
 
 export function buildProgram(): Command {
   const program = new Command('gradformer')
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     c.showHelpAfterError('(add --help for the accepted options and values)');
     program.addCommand(c);
   }
+  registerReport(program).showHelpAfterError('(add --help for the accepted options and values)');
   return program;
 }
 

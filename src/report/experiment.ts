@@ -1,0 +1,121 @@
+/**
+ * Reading run folders and `gradformer experiment` folders (many runs, one per
+ * seed or fold, plus a results table) for the report.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { bestEpoch, meanStd, metricHigherIsBetter, parseLog, type ParsedLog } from './data.js';
+
+/** What the report needs of one run folder. */
+export interface RunSummary {
+  /** Folder relative to the experiment folder (or its name for a single run). */
+  name: string;
+  dir: string;
+  dataset: string;
+  seed: number | null;
+  fold: number | null;
+  metric: string;
+  bestEpoch: number | null;
+  /** Validation and test metric at the best epoch. */
+  val: number | null;
+  test: number | null;
+  epochs: number;
+  finished: boolean;
+}
+
+/** A run folder is one that holds log.jsonl. */
+export function isRunDir(dir: string): boolean {
+  return existsSync(join(dir, 'log.jsonl'));
+}
+
+/** Run folders below `dir` (up to three levels deep), in natural order (run-2 before run-10). */
+export function findRunDirs(dir: string, depth = 3): string[] {
+  const out: string[] = [];
+  const walk = (d: string, left: number) => {
+    for (const name of readdirSync(d).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
+      const p = join(d, name);
+      if (!statSync(p).isDirectory() || name === 'best' || name === 'last') continue;
+      if (isRunDir(p)) out.push(p);
+      else if (left > 1) walk(p, left - 1);
+    }
+  };
+  walk(dir, depth);
+  return out;
+}
+
+/** Reads and parses a run folder's log.jsonl. */
+export function readRunLog(dir: string): ParsedLog {
+  const p = join(dir, 'log.jsonl');
+  if (!existsSync(p)) throw new Error(`report: ${dir} has no log.jsonl; pass a run folder written by gradformer train or experiment`);
+  return parseLog(readFileSync(p, 'utf8'), p);
+}
+
+/** Reads a JSON file, or null when absent. */
+export function readJsonIfExists(p: string): any | null {
+  if (!existsSync(p)) return null;
+  try {
+    return JSON.parse(readFileSync(p, 'utf8'));
+  } catch (e) {
+    throw new Error(`report: ${p} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** The summary of one run folder (config.json + log.jsonl). */
+export function summariseRun(dir: string, root: string): RunSummary {
+  const log = readRunLog(dir);
+  const cfg = readJsonIfExists(join(dir, 'config.json'));
+  const metric = log.final?.metric ?? log.epochs[0]?.metric ?? cfg?.train?.metric ?? 'metric';
+  const be = bestEpoch(log, metricHigherIsBetter(metric));
+  const at = log.epochs.find((e) => e.epoch === be) ?? null;
+  return {
+    name: relative(root, dir) || basename(dir), dir,
+    dataset: cfg?.dataset ?? 'unknown', seed: cfg?.seed ?? null, fold: cfg?.fold ?? null, metric,
+    bestEpoch: be,
+    val: log.final?.val ?? at?.val ?? null,
+    test: log.final?.test ?? at?.test ?? null,
+    epochs: log.epochs.length, finished: log.final !== null,
+  };
+}
+
+/** Mean +- std of val and test per dataset and metric over runs. */
+export interface GroupStat { dataset: string; metric: string; runs: number; val: { mean: number; std: number }; test: { mean: number; std: number } }
+
+export function groupStats(runs: RunSummary[]): GroupStat[] {
+  const groups = new Map<string, RunSummary[]>();
+  for (const r of runs) {
+    const k = `${r.dataset}\u0000${r.metric}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(r);
+  }
+  return [...groups.values()].map((rs) => {
+    const v = meanStd(rs.map((r) => r.val)), t = meanStd(rs.map((r) => r.test));
+    return { dataset: rs[0].dataset, metric: rs[0].metric, runs: rs.length, val: { mean: v.mean, std: v.std }, test: { mean: t.mean, std: t.std } };
+  });
+}
+
+/** A table file as header + rows of cells. */
+export interface TableFile { file: string; header: string[]; rows: string[][] }
+
+/** Splits one CSV line (RFC 4180 quotes). */
+export function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '', q = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (q) {
+      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (ch === '"') q = false; else cur += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === ',') { out.push(cur); cur = ''; } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** The experiment's own results table (results*.csv written by `gradformer experiment`), when present. */
+export function readResultsTables(dir: string): TableFile[] {
+  return readdirSync(dir).filter((f) => /^results.*\.csv$/i.test(f)).sort().map((f) => {
+    const lines = readFileSync(join(dir, f), 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+    const [head, ...rest] = lines.map(splitCsvLine);
+    return { file: f, header: head ?? [], rows: rest };
+  });
+}

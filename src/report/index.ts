@@ -1,0 +1,134 @@
+/**
+ * `gradformer report RUN_DIR`: gathers what a run (or an experiment of many
+ * runs) recorded, computes attention and masks of chosen validation graphs from
+ * the best checkpoint, and writes one self-contained HTML file.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../util/atomic.js';
+import { computeAttention, type AttentionData } from './attention.js';
+import { bestEpoch, decayCurves, hopSeries, metricHigherIsBetter, type LogEpoch, type LogFinal } from './data.js';
+import { currentEnvironment, recordedEnvironment, type Env } from './environment.js';
+import {
+  findRunDirs, groupStats, isRunDir, readJsonIfExists, readResultsTables, readRunLog, summariseRun,
+  type GroupStat, type RunSummary, type TableFile,
+} from './experiment.js';
+import { renderHtml } from './html.js';
+
+/** Options of `gradformer report`. */
+export interface ReportOptions {
+  /** Validation-split positions of the graphs to draw (default [0, 1, 2]). */
+  graphs?: number[];
+  /** Layer whose attention is shown, 0-based (default 0). */
+  layer?: number;
+  /** Output file (default RUN_DIR/report.html). */
+  out?: string;
+  /** Data root overriding the one recorded in the run configuration. */
+  dataRoot?: string;
+  /** For experiment folders: which run (sub-folder name) gets the detailed panels (default the first). */
+  run?: string;
+}
+
+/** The detailed panels of one run. */
+export interface RunReport {
+  name: string;
+  config: unknown;
+  metric: string;
+  higherIsBetter: boolean;
+  epochs: LogEpoch[];
+  final: LogFinal | null;
+  bestEpoch: number | null;
+  hop: { epochs: number[]; perHead: (number | null)[][] };
+  /** Decay curves at the best epoch: curves[h][d], d = 0..dMax. */
+  decay: { epoch: number; hop: number[]; gamma: number[]; slope: number; dMax: number; curves: number[][] } | null;
+  attention: AttentionData | null;
+  /** Why attention is missing, when it is. */
+  attentionNote: string | null;
+}
+
+/** Everything the page draws (embedded as JSON). */
+export interface ReportData {
+  title: string;
+  generated: string;
+  source: string;
+  kind: 'run' | 'experiment';
+  run: RunReport | null;
+  experiment: { runs: Omit<RunSummary, 'dir'>[]; stats: GroupStat[]; tables: TableFile[]; detailed: string | null } | null;
+  env: { recorded: Env | null; report: Env };
+}
+
+/** Gathers the report data of a single run folder. */
+export async function buildRunReport(runDir: string, name: string, opts: ReportOptions): Promise<RunReport> {
+  const log = readRunLog(runDir);
+  const config = readJsonIfExists(join(runDir, 'config.json'));
+  const metric = log.final?.metric ?? log.epochs[0]?.metric ?? config?.train?.metric ?? 'metric';
+  const hib = metricHigherIsBetter(metric);
+  const best = bestEpoch(log, hib);
+  const hop = hopSeries(log.epochs);
+  const bestDir = join(runDir, 'best');
+  let attention: AttentionData | null = null;
+  let attentionNote: string | null = null;
+  if (existsSync(join(bestDir, 'state.json'))) {
+    attention = await computeAttention(bestDir, { graphs: opts.graphs ?? [0, 1, 2], layer: opts.layer ?? 0, dataRoot: opts.dataRoot });
+  } else {
+    attentionNote = `no best checkpoint (${bestDir}/state.json) in the run folder, so no attention or masks`;
+  }
+  // Decay at the best epoch: hop from the log line of that epoch (the checkpoint's when the log has none).
+  let decay: RunReport['decay'] = null;
+  const bestLine = log.epochs.find((e) => e.epoch === best);
+  const hops = bestLine?.hop ?? attention?.hop ?? null;
+  const model = config?.model ?? null;
+  if (hops && best !== null) {
+    const gamma = attention?.gamma ?? hops.map(() => Number(model?.gamma ?? 0.5));
+    const slope = attention?.slope ?? Number(model?.slope ?? 0);
+    let dMax = Math.max(10, Math.ceil(Math.max(...hops)) + 4);
+    for (const g of attention?.graphs ?? []) for (const d of g.spd) if (d < 510) dMax = Math.max(dMax, d);
+    decay = { epoch: best, hop: hops, gamma, slope, dMax, curves: decayCurves(hops, gamma, slope, dMax) };
+  }
+  return { name, config, metric, higherIsBetter: hib, epochs: log.epochs, final: log.final, bestEpoch: best, hop, decay, attention, attentionNote };
+}
+
+/** Gathers the report data of a run folder or an experiment folder. */
+export async function buildReportData(dir: string, opts: ReportOptions = {}): Promise<ReportData> {
+  const root = resolve(dir);
+  if (!existsSync(root)) throw new Error(`report: ${dir} does not exist; pass a run folder (runs/<name>) or an experiment folder`);
+  const report: Env = currentEnvironment();
+  const generated = new Date().toISOString();
+  if (isRunDir(root)) {
+    const run = await buildRunReport(root, root.split('/').pop() ?? root, opts);
+    const cfg = run.config as { dataset?: string; preset?: string; seed?: number } | null;
+    return {
+      title: `Gradformer run: ${cfg?.dataset ?? 'unknown dataset'} (preset ${cfg?.preset ?? '?'}, seed ${cfg?.seed ?? '?'})`,
+      generated, source: root, kind: 'run', run, experiment: null, env: { recorded: recordedEnvironment(root), report },
+    };
+  }
+  const dirs = findRunDirs(root);
+  if (dirs.length === 0) {
+    throw new Error(`report: ${dir} holds no log.jsonl, neither directly nor in sub-folders; pass a run folder written by gradformer train or an experiment folder`);
+  }
+  const summaries = dirs.map((d) => summariseRun(d, root));
+  const pick = opts.run === undefined ? summaries[0] : summaries.find((s) => s.name === opts.run);
+  if (!pick) throw new Error(`report: --run ${opts.run} is not a run of ${dir}; runs: ${summaries.map((s) => s.name).join(', ')}`);
+  const run = await buildRunReport(pick.dir, pick.name, opts);
+  const datasets = [...new Set(summaries.map((s) => s.dataset))].join(', ');
+  return {
+    title: `Gradformer experiment: ${datasets} (${summaries.length} runs)`,
+    generated, source: root, kind: 'experiment', run,
+    experiment: {
+      runs: summaries.map(({ dir: _d, ...s }) => s), stats: groupStats(summaries), tables: readResultsTables(root), detailed: pick.name,
+    },
+    env: { recorded: recordedEnvironment(root) ?? recordedEnvironment(pick.dir), report },
+  };
+}
+
+/**
+ * Writes the report of a run or experiment folder; returns the HTML file's path.
+ * The page is self-contained (libraries and data inlined) and opens from file://.
+ */
+export async function reportCommand(runDir: string, opts: ReportOptions = {}): Promise<string> {
+  const data = await buildReportData(runDir, opts);
+  const out = resolve(opts.out ?? join(runDir, 'report.html'));
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileAtomic(out, renderHtml(data));
+  return out;
+}

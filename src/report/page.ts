@@ -1,0 +1,335 @@
+/**
+ * The report page's stylesheet and browser script (plain ES2017, no modules:
+ * it runs from file:// after the inlined uPlot and d3-force bundles).
+ * The script reads the JSON in #report-data and draws every panel; it marks
+ * each drawn chart with data-chart="<name>" and sets body[data-ready] when done
+ * (the browser test waits for it). Kept free of backticks and template
+ * placeholders because it is embedded as a template literal.
+ */
+
+export const PAGE_CSS = String.raw`
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1d232a; background: #f6f7f9; }
+main { max-width: 1280px; margin: 0 auto; padding: 16px 24px 48px; }
+h1 { font-size: 22px; margin: 8px 0 4px; }
+h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #d5d9de; padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 12px 0 6px; }
+.sub { color: #5b6570; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(600px, 1fr)); gap: 12px; }
+.card { background: #fff; border: 1px solid #dde1e6; border-radius: 6px; padding: 10px 12px; }
+.chart { min-height: 40px; }
+table { border-collapse: collapse; background: #fff; }
+td, th { border: 1px solid #dde1e6; padding: 3px 8px; text-align: left; font-variant-numeric: tabular-nums; }
+th { background: #eef1f4; }
+pre { background: #fff; border: 1px solid #dde1e6; padding: 8px; overflow: auto; max-height: 420px; font-size: 12px; }
+.gview { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.heads { display: flex; flex-wrap: wrap; gap: 10px; }
+.head { text-align: center; font-size: 12px; }
+.head canvas { image-rendering: pixelated; border: 1px solid #ccd; display: block; margin: 2px auto; }
+.head.sel { outline: 2px solid #e4572e; outline-offset: 2px; }
+.hbtn { margin: 0 4px 4px 0; padding: 2px 8px; border: 1px solid #aab; background: #fff; border-radius: 4px; cursor: pointer; }
+.hbtn.on { background: #1d232a; color: #fff; }
+svg.graph circle { cursor: pointer; stroke: #333; stroke-width: 1; }
+svg.graph circle.sel { stroke: #e4572e; stroke-width: 3; }
+svg.graph line { stroke: #8a94a0; stroke-width: 1.4; }
+svg.graph text { font-size: 9px; pointer-events: none; text-anchor: middle; dominant-baseline: central; }
+.info { font-size: 12px; min-height: 3em; max-width: 420px; }
+.note { color: #8a5a00; }
+.legend { font-size: 12px; color: #5b6570; }
+`;
+
+export const PAGE_JS = String.raw`
+(function () {
+  'use strict';
+  var R = JSON.parse(document.getElementById('report-data').textContent);
+  var PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+  var app = document.getElementById('app');
+  var drawn = [];
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    if (attrs) for (var k in attrs) { if (k === 'text') e.textContent = attrs[k]; else e.setAttribute(k, attrs[k]); }
+    (children || []).forEach(function (c) { if (c) e.appendChild(c); });
+    return e;
+  }
+  function svgEl(tag, attrs) {
+    var e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    return e;
+  }
+  function fmt(x, d) {
+    if (x === null || x === undefined || !isFinite(x)) return 'n/a';
+    var a = Math.abs(x);
+    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(2);
+    return x.toFixed(d === undefined ? 4 : d);
+  }
+  function section(title, sub) {
+    var s = el('section', {}, [el('h2', { text: title })]);
+    if (sub) s.appendChild(el('p', { class: 'sub', text: sub }));
+    app.appendChild(s);
+    return s;
+  }
+  function mark(node, name) { node.setAttribute('data-chart', name); drawn.push(name); }
+  function table(header, rows) {
+    var t = el('table');
+    t.appendChild(el('tr', {}, header.map(function (h) { return el('th', { text: String(h) }); })));
+    rows.forEach(function (r) { t.appendChild(el('tr', {}, r.map(function (c) { return el('td', { text: String(c) }); }))); });
+    return t;
+  }
+
+  /** A line chart with uPlot: xs, list of {label, values, color, points}. */
+  function lineChart(parent, name, title, xLabel, yLabel, xs, series, opts) {
+    opts = opts || {};
+    var card = el('div', { class: 'card chart' });
+    parent.appendChild(card);
+    var width = Math.max(320, Math.min(600, card.clientWidth - 24 || 580));
+    var s = [{ label: xLabel }].concat(series.map(function (q, i) {
+      var c = q.color || PALETTE[i % PALETTE.length];
+      var o = { label: q.label, stroke: c, width: 2, spanGaps: true, value: function (u, v) { return fmt(v); } };
+      if (q.pointsOnly) { o.paths = function () { return null; }; o.points = { show: true, size: 9, fill: c, stroke: c }; }
+      return o;
+    }));
+    var data = [xs].concat(series.map(function (q) { return q.values; }));
+    new uPlot({
+      title: title, width: width, height: opts.height || 230, series: s,
+      scales: { x: { time: false }, y: opts.yRange ? { range: opts.yRange } : {} },
+      axes: [{ label: xLabel }, { label: yLabel, size: 60 }],
+      legend: { live: true },
+    }, data, card);
+    mark(card, name);
+    return card;
+  }
+
+  function header() {
+    var r = R.run;
+    var bits = ['source ' + R.source, 'generated ' + R.generated];
+    if (r && r.bestEpoch !== null) {
+      var f = r.final;
+      var be = r.epochs.filter(function (e) { return e.epoch === r.bestEpoch; })[0] || {};
+      bits.unshift('best epoch ' + r.bestEpoch + ' of ' + r.epochs.length + ': val ' + r.metric + ' ' + fmt(f ? f.val : be.val) +
+        ', test ' + r.metric + ' ' + fmt(f ? f.test : be.test) + (f ? '' : ' (run not finished)'));
+    }
+    app.appendChild(el('p', { class: 'sub', text: bits.join(' | ') }));
+  }
+
+  function experiment() {
+    var X = R.experiment;
+    if (!X) return;
+    var s = section('Experiment results', X.runs.length + ' runs. Mean +- std (population std, as np.std) of the validation and test metric at each run\'s best validation epoch.');
+    s.appendChild(table(['dataset', 'metric', 'runs', 'val mean +- std', 'test mean +- std'], X.stats.map(function (g) {
+      return [g.dataset, g.metric, g.runs, fmt(g.val.mean) + ' +- ' + fmt(g.val.std), fmt(g.test.mean) + ' +- ' + fmt(g.test.std)];
+    })));
+    X.tables.forEach(function (t) {
+      s.appendChild(el('h3', { text: 'Results table written by the experiment (' + t.file + ')' }));
+      s.appendChild(table(t.header, t.rows));
+    });
+    var grid = el('div', { class: 'grid' });
+    s.appendChild(el('h3', { text: 'Spread over seeds' }));
+    s.appendChild(grid);
+    X.stats.forEach(function (g, gi) {
+      var runs = X.runs.filter(function (r) { return r.dataset === g.dataset && r.metric === g.metric; });
+      var xs = runs.map(function (_, i) { return i + 1; });
+      lineChart(grid, 'spread-' + gi, g.dataset + ': ' + g.metric + ' per run (x: run number in folder order)', 'run', g.metric, xs, [
+        { label: 'test', values: runs.map(function (r) { return r.test; }), pointsOnly: true },
+        { label: 'val', values: runs.map(function (r) { return r.val; }), pointsOnly: true },
+      ]);
+    });
+    s.appendChild(el('h3', { text: 'Runs' }));
+    s.appendChild(table(['run', 'dataset', 'seed', 'fold', 'best epoch', 'epochs', 'val', 'test'], X.runs.map(function (r) {
+      return [r.name, r.dataset, r.seed === null ? '' : r.seed, r.fold === null ? '' : r.fold, r.bestEpoch, r.epochs + (r.finished ? '' : ' (unfinished)'), fmt(r.val), fmt(r.test)];
+    })));
+    if (X.detailed) s.appendChild(el('p', { class: 'sub', text: 'The panels below show run ' + X.detailed + ' (choose another with --run NAME).' }));
+  }
+
+  function curves() {
+    var r = R.run;
+    if (!r || r.epochs.length === 0) return;
+    var ep = r.epochs.map(function (e) { return e.epoch; });
+    var col = function (k) { return r.epochs.map(function (e) { var v = e[k]; return v === undefined ? null : v; }); };
+    var s = section('Training curves', 'Per epoch, from log.jsonl. Best validation epoch: ' + r.bestEpoch + '.');
+    var grid = el('div', { class: 'grid' });
+    s.appendChild(grid);
+    lineChart(grid, 'train-loss', 'Training loss', 'epoch', 'loss', ep, [{ label: 'train loss', values: col('train_loss') }]);
+    lineChart(grid, 'metric', 'Validation and test ' + r.metric + (r.higherIsBetter ? ' (higher is better)' : ' (lower is better)'), 'epoch', r.metric, ep,
+      [{ label: 'val', values: col('val') }, { label: 'test', values: col('test') }]);
+    lineChart(grid, 'lr', 'Learning rate', 'epoch', 'lr', ep, [{ label: 'lr', values: col('lr') }]);
+    lineChart(grid, 'epoch-time', 'Time per epoch', 'epoch', 'seconds', ep,
+      [{ label: 'training s', values: col('epoch_seconds') }, { label: 'evaluation s', values: col('eval_seconds') }]);
+  }
+
+  function hopAndDecay() {
+    var r = R.run;
+    if (!r) return;
+    var s = section('Learned hop per head and the resulting decay',
+      'Each head h multiplies its attention scores by M_h(i,j) = gamma ** leaky_relu(d(i,j) - hop_h, slope), d = shortest-path distance. ' +
+      'A larger hop_h lets the head reach further before the decay starts.');
+    var grid = el('div', { class: 'grid' });
+    s.appendChild(grid);
+    if (r.hop.perHead.length > 0) {
+      lineChart(grid, 'hop', 'hop_h per head over the epochs', 'epoch', 'hop', r.hop.epochs,
+        r.hop.perHead.map(function (v, h) { return { label: 'head ' + h, values: v }; }));
+    } else {
+      s.appendChild(el('p', { class: 'note', text: 'log.jsonl records no hop values (a log from before hop was logged).' }));
+    }
+    if (r.decay) {
+      var D = r.decay, ds = [];
+      for (var d = 0; d <= D.dMax; d++) ds.push(d);
+      lineChart(grid, 'decay', 'Decay M vs distance at the best epoch (' + D.epoch + '), slope ' + D.slope, 'distance d', 'M',
+        ds, D.curves.map(function (c, h) { return { label: 'head ' + h + ' (hop ' + fmt(D.hop[h], 2) + ', gamma ' + fmt(D.gamma[h], 3) + ')', values: c }; }));
+    }
+  }
+
+  // Viridis, 9 anchors, linear interpolation.
+  var VIR = [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141], [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37]];
+  function viridis(t) {
+    t = Math.max(0, Math.min(1, isFinite(t) ? t : 0));
+    var x = t * (VIR.length - 1), i = Math.min(VIR.length - 2, Math.floor(x)), f = x - i;
+    return [0, 1, 2].map(function (k) { return Math.round(VIR[i][k] + f * (VIR[i + 1][k] - VIR[i][k])); });
+  }
+  function rgb(c) { return 'rgb(' + c[0] + ',' + c[1] + ',' + c[2] + ')'; }
+
+  /** Heat map of a row-major n x n matrix on a canvas; returns {canvas, redraw(row)}. */
+  function heatmap(values, n) {
+    var cell = Math.max(3, Math.floor(150 / n)), size = cell * n;
+    var c = el('canvas', { width: size, height: size });
+    var max = 0;
+    for (var k = 0; k < values.length; k++) if (isFinite(values[k])) max = Math.max(max, values[k]);
+    function redraw(row) {
+      var g = c.getContext('2d');
+      for (var i = 0; i < n; i++) for (var j = 0; j < n; j++) {
+        g.fillStyle = rgb(viridis(max > 0 ? values[i * n + j] / max : 0));
+        g.fillRect(j * cell, i * cell, cell, cell);
+      }
+      if (row !== null && row !== undefined) {
+        g.strokeStyle = '#e4572e'; g.lineWidth = 2;
+        g.strokeRect(1, row * cell + 1, size - 2, cell - 2);
+      }
+    }
+    redraw(null);
+    return { canvas: c, redraw: redraw, max: max };
+  }
+
+  function graphView(parent, G, gi, A) {
+    var card = el('div', { class: 'card' });
+    parent.appendChild(card);
+    var cls = G.y.length === 1 ? G.y[0] : JSON.stringify(G.y);
+    card.appendChild(el('h3', { text: 'Validation graph ' + G.valPos + ' (dataset index ' + G.index + '): ' + G.n + ' nodes, ' + G.edges.length +
+      ' edges, target ' + cls + ', model output [' + G.out.map(function (v) { return fmt(v, 3); }).join(', ') + ']' }));
+    var wrap = el('div', { class: 'gview' });
+    card.appendChild(wrap);
+    // Force layout, computed synchronously (deterministic: d3-force seeds its own jiggle).
+    var W = 340, Hh = 300;
+    var nodes = []; for (var i = 0; i < G.n; i++) nodes.push({ id: i });
+    var links = G.edges.map(function (e) { return { source: e[0], target: e[1] }; });
+    var sim = d3.forceSimulation(nodes).force('link', d3.forceLink(links).distance(28).strength(1))
+      .force('charge', d3.forceManyBody().strength(-70)).force('center', d3.forceCenter(0, 0)).stop();
+    for (var t = 0; t < 300; t++) sim.tick();
+    var xs = nodes.map(function (p) { return p.x; }), ys = nodes.map(function (p) { return p.y; });
+    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    var pad = 14, sc = Math.min((W - 2 * pad) / Math.max(1, x1 - x0), (Hh - 2 * pad) / Math.max(1, y1 - y0));
+    var px = function (p) { return pad + (p.x - x0) * sc; }, py = function (p) { return pad + (p.y - y0) * sc; };
+    var svg = svgEl('svg', { class: 'graph', width: W, height: Hh, viewBox: '0 0 ' + W + ' ' + Hh });
+    links.forEach(function (l) { svg.appendChild(svgEl('line', { x1: px(l.source), y1: py(l.source), x2: px(l.target), y2: py(l.target) })); });
+    var baseFill = function (i) { return G.nodeLabel ? PALETTE[G.nodeLabel[i] % PALETTE.length] : '#9ecae1'; };
+    var circles = nodes.map(function (p, i) {
+      var c = svgEl('circle', { cx: px(p), cy: py(p), r: 7, fill: baseFill(i), 'data-node': i });
+      var tt = svgEl('title', {}); tt.textContent = 'node ' + i + (G.nodeLabel ? ', label ' + G.nodeLabel[i] : '');
+      c.appendChild(tt);
+      svg.appendChild(c);
+      var tx = svgEl('text', { x: px(p), y: py(p) }); tx.textContent = String(i); svg.appendChild(tx);
+      return c;
+    });
+    var left = el('div', {}, [svg]);
+    mark(svg, 'graph-' + gi);
+    var info = el('div', { class: 'info', id: 'info-' + gi, text: 'Node colour: node label' + (G.nodeLabel ? ' (category id)' : '') +
+      '. Click a node to colour every node by the attention it receives from that node in the selected head.' });
+    left.appendChild(info);
+    wrap.appendChild(left);
+    // Head selector and heat maps.
+    var right = el('div');
+    wrap.appendChild(right);
+    var btns = el('div');
+    right.appendChild(el('div', { class: 'legend', text: 'Layer ' + A.layer + ' of ' + A.numLayers + ' (0-based), best checkpoint (epoch ' + A.epoch +
+      '). Heat maps: row = query node i, column = key node j; colour scaled to each map\'s maximum (viridis: dark = 0).' }));
+    right.appendChild(btns);
+    var heads = el('div', { class: 'heads' });
+    right.appendChild(heads);
+    var maps = [], boxes = [], sel = { head: 0, node: null };
+    for (var h = 0; h < A.heads; h++) {
+      var hm = heatmap(G.mask[h], G.n), ha = heatmap(G.attn[h], G.n);
+      mark(hm.canvas, 'mask-' + gi + '-' + h); mark(ha.canvas, 'attn-' + gi + '-' + h);
+      var box = el('div', { class: 'head' + (h === 0 ? ' sel' : '') }, [
+        el('div', { text: 'head ' + h + ' (hop ' + fmt(A.hop[h], 2) + ')' }),
+        el('div', { text: 'decay mask, max ' + fmt(hm.max, 3) }), hm.canvas,
+        el('div', { text: 'attention, max ' + fmt(ha.max, 3) }), ha.canvas,
+      ]);
+      heads.appendChild(box);
+      maps.push([hm, ha]); boxes.push(box);
+      (function (hh) {
+        var b = el('button', { class: 'hbtn' + (hh === 0 ? ' on' : ''), text: 'head ' + hh });
+        b.addEventListener('click', function () { sel.head = hh; update(); });
+        btns.appendChild(b);
+      })(h);
+    }
+    function update() {
+      Array.prototype.forEach.call(btns.children, function (b, k) { b.className = 'hbtn' + (k === sel.head ? ' on' : ''); });
+      boxes.forEach(function (b, k) { b.className = 'head' + (k === sel.head ? ' sel' : ''); });
+      maps.forEach(function (m) { m[0].redraw(sel.node); m[1].redraw(sel.node); });
+      if (sel.node === null) {
+        circles.forEach(function (c, k) { c.setAttribute('fill', baseFill(k)); c.setAttribute('class', ''); });
+        return;
+      }
+      var i = sel.node, row = G.attn[sel.head].slice(i * G.n, (i + 1) * G.n), mx = Math.max.apply(null, row);
+      circles.forEach(function (c, k) {
+        c.setAttribute('fill', rgb(viridis(mx > 0 ? row[k] / mx : 0)));
+        c.setAttribute('class', k === i ? 'sel' : '');
+      });
+      var order = row.map(function (v, k) { return [v, k]; }).sort(function (a, b) { return b[0] - a[0]; }).slice(0, 5);
+      info.textContent = 'Node ' + i + ', head ' + sel.head + ' attends most to: ' + order.map(function (o) {
+        var d = G.spd[i * G.n + o[1]];
+        return 'node ' + o[1] + ' (' + fmt(o[0], 3) + ', distance ' + (d >= 510 ? 'unreachable' : d) + ', mask ' + fmt(G.mask[sel.head][i * G.n + o[1]], 3) + ')';
+      }).join('; ') + '. Node colour: attention weight from node ' + i + ' (viridis, scaled to its maximum). Click it again to reset.';
+    }
+    circles.forEach(function (c, k) {
+      c.addEventListener('click', function () { sel.node = sel.node === k ? null : k; update(); });
+    });
+  }
+
+  function attention() {
+    var r = R.run;
+    if (!r) return;
+    var A = r.attention;
+    var s = section('Attention on validation graphs', A ? ('Computed from the best checkpoint (' + A.checkpoint + ', epoch ' + A.epoch +
+      ') when this report was made; graphs chosen with --graphs, layer with --layer.') : null);
+    if (!A) { s.appendChild(el('p', { class: 'note', text: r.attentionNote || 'no attention data' })); return; }
+    A.graphs.forEach(function (G, gi) { graphView(s, G, gi, A); });
+  }
+
+  function record() {
+    var s = section('Configuration and environment');
+    if (R.run && R.run.config) s.appendChild(el('pre', { text: JSON.stringify(R.run.config, null, 2) }));
+    else s.appendChild(el('p', { class: 'note', text: 'the run folder holds no config.json' }));
+    var keys = {}, rec = R.env.recorded || {}, rep = R.env.report;
+    Object.keys(rec).concat(Object.keys(rep)).forEach(function (k) { keys[k] = true; });
+    s.appendChild(table(['key', 'recorded by the run', 'this report was made with'], Object.keys(keys).map(function (k) {
+      return [k, k in rec ? rec[k] : (R.env.recorded ? '' : '(not recorded)'), k in rep ? rep[k] : ''];
+    })));
+  }
+
+  try {
+    var loading = document.getElementById('loading');
+    if (loading) loading.remove();
+    header();
+    experiment();
+    curves();
+    hopAndDecay();
+    attention();
+    record();
+    window.__reportCharts = drawn;
+    document.body.setAttribute('data-ready', '1');
+  } catch (e) {
+    console.error('report page: ' + (e && e.stack ? e.stack : e));
+    document.body.setAttribute('data-ready', 'error');
+    throw e;
+  }
+})();
+`;
