@@ -4,11 +4,13 @@
  * (graphPtr), so the cost is H * sum(n_b^2) * dk, not B * Nmax^2.
  *
  * Work items are (graph, head) pairs, largest graphs first, handed out
- * dynamically to threads (balances n^2 costs). Each item gathers its head's K
- * (transposed, [dk, n]) and V ([n, dk]) into thread-local scratch so the score
- * row of query i is a vector loop over keys j, then does mask, softmax and the
- * weighted sum in one pass. Items write disjoint outputs and each is computed
- * the same way on any thread, so results do not depend on the thread count.
+ * dynamically to threads (balances n^2 costs). Within an item every product is
+ * a small GEMM on the register-blocked micro-kernel of matmul.c (S = Q K^T,
+ * out = P V; backward gOut V^T, dRaw K, dRaw^T Q, P^T gOut) over the head's
+ * rows gathered into zero-padded thread-local scratch; mask, softmax and the
+ * softmax backward are vector loops over score rows. Items write disjoint
+ * outputs and each is computed the same way on any thread, so results do not
+ * depend on the thread count.
  */
 #include "gf.h"
 #include <math.h>
@@ -58,119 +60,106 @@ typedef struct {
   float scale;
 } Att;
 
-/* Kt[d*n + j] = K_h[j, d]; Vr[j*dk + d] = V_h[j, d] (also used for K rows). */
+/* Thread-local scratch, sized for the largest graph (npad = n rounded up to 16, DKP = dk rounded up). */
+typedef struct { float *Kt, *Vt, *Kp, *Qp, *Gp, *Vp, *S, *R, *W; } Scratch;
+
+/* Head h of graph rows [s0, s0+n) of src [N, H, dk]: transposed into t[d*npad + j] (zero beyond n)
+   and/or copied into rows r[j*DKP + d] (zero beyond dk), so the GEMM micro-kernel may load whole vectors. */
 static void gather_head(const float *src, int64_t s0, int64_t n, int64_t HD, int64_t off, int64_t dk,
-                        float *rows, float *cols) {
+                        float *t, int64_t npad, float *r, int64_t DKP) {
+  if (t) for (int64_t d = 0; d < dk; d++) memset(t + d * npad + n, 0, (size_t)(npad - n) * sizeof(float));
   for (int64_t j = 0; j < n; j++) {
-    const float *r = src + (s0 + j) * HD + off;
-    if (rows) memcpy(rows + j * dk, r, (size_t)dk * sizeof(float));
-    if (cols) for (int64_t d = 0; d < dk; d++) cols[d * n + j] = r[d];
-  }
-}
-
-/* sr[j] = sum_d qi[d] * Kt[d*n + j] */
-static inline void score_row(const float *qi, const float *Kt, int64_t n, int64_t dk, float *sr) {
-  for (int64_t j = 0; j < n; j++) sr[j] = 0.0f;
-  for (int64_t d = 0; d < dk; d++) {
-    float qd = qi[d];
-    const float *kr = Kt + d * n;
-    for (int64_t j = 0; j < n; j++) sr[j] += qd * kr[j];
-  }
-}
-
-static GF_CLONES void fwd_item(const Att *A, int64_t b, int64_t h, float *Kt, float *V, float *sr) {
-  int64_t s0 = A->ptr[b], n = A->ptr[b + 1] - s0, dk = A->dk, HD = A->H * dk, off = h * dk;
-  if (n == 0) return;
-  gather_head(A->k, s0, n, HD, off, dk, NULL, Kt);
-  gather_head(A->v, s0, n, HD, off, dk, V, NULL);
-  float scale = A->scale;
-  for (int64_t i = 0; i < n; i++) {
-    const float *qi = A->q + (s0 + i) * HD + off;
-    int64_t ro = A->moff[b] + (h * n + i) * n;
-    const float *mr = A->mask + ro;
-    float *pr = A->probsOut + ro;
-    score_row(qi, Kt, n, dk, sr);
-    float mx = -INFINITY;
-    for (int64_t j = 0; j < n; j++) {
-      float s = sr[j] * scale * mr[j];
-      sr[j] = s;
-      mx = s > mx ? s : mx;
-    }
-    if (mx == -INFINITY) mx = 0.0f;
-    for (int64_t j = 0; j < n; j++) pr[j] = gf_expf(sr[j] - mx);
-    float inv = (float)(1.0 / lane_sum(pr, n));
-    for (int64_t j = 0; j < n; j++) pr[j] *= inv;
-    float *o = A->out + (s0 + i) * HD + off;
-    for (int64_t d = 0; d < dk; d++) o[d] = 0.0f;
-    for (int64_t j = 0; j < n; j++) {
-      float w = A->drop ? pr[j] * A->drop[ro + j] : pr[j];
-      const float *vr = V + j * dk;
-      for (int64_t d = 0; d < dk; d++) o[d] += w * vr[d];
+    const float *x = src + (s0 + j) * HD + off;
+    if (t) for (int64_t d = 0; d < dk; d++) t[d * npad + j] = x[d];
+    if (r) {
+      memcpy(r + j * DKP, x, (size_t)dk * sizeof(float));
+      memset(r + j * DKP + dk, 0, (size_t)(DKP - dk) * sizeof(float));
     }
   }
 }
 
-static GF_CLONES void bwd_item(const Att *A, int64_t b, int64_t h, float *Kt, float *Kr, float *Vt,
-                               float *gK, float *gV, float *dp, float *raw) {
+static GF_CLONES void softmax_row(const float *sr, const float *mr, float scale, int64_t n, float *pr, float *tmp) {
+  float mx = -INFINITY;
+  for (int64_t j = 0; j < n; j++) {
+    float s = sr[j] * scale * mr[j];
+    tmp[j] = s;
+    mx = s > mx ? s : mx;
+  }
+  if (mx == -INFINITY) mx = 0.0f;
+  for (int64_t j = 0; j < n; j++) tmp[j] = gf_expf(tmp[j] - mx);
+  float inv = (float)(1.0 / lane_sum(tmp, n));
+  for (int64_t j = 0; j < n; j++) pr[j] = tmp[j] * inv;
+}
+
+/* S = Q K^T, P = softmax(S * scale * M), out = (P * D) V for one (graph, head). */
+static void fwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
   int64_t s0 = A->ptr[b], n = A->ptr[b + 1] - s0, dk = A->dk, HD = A->H * dk, off = h * dk;
   if (n == 0) return;
-  int wantQKM = A->gq || A->gk || A->gMask;
-  gather_head(A->v, s0, n, HD, off, dk, NULL, Vt);
-  if (wantQKM) gather_head(A->k, s0, n, HD, off, dk, Kr, Kt);
-  memset(gK, 0, (size_t)(n * dk) * sizeof(float));
-  memset(gV, 0, (size_t)(n * dk) * sizeof(float));
+  int64_t npad = (n + 15) & ~(int64_t)15, DKP = (dk + 15) & ~(int64_t)15;
+  gather_head(A->k, s0, n, HD, off, dk, w->Kt, npad, NULL, 0);
+  gather_head(A->v, s0, n, HD, off, dk, NULL, 0, w->Vp, DKP);
+  gf_gemm_serial(n, n, dk, A->q + s0 * HD + off, HD, 1, w->Kt, npad, w->S, npad, 0);
+  int64_t base = A->moff[b] + h * n * n;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t ro = base + i * n;
+    float *pr = A->probsOut + ro, *sr = w->S + i * npad;
+    softmax_row(sr, A->mask + ro, A->scale, n, pr, w->R);
+    if (A->drop) for (int64_t j = 0; j < n; j++) sr[j] = pr[j] * A->drop[ro + j];
+  }
+  /* out_h = (P o D) V */
+  if (A->drop) gf_gemm_serial(n, dk, n, w->S, npad, 1, w->Vp, DKP, A->out + s0 * HD + off, HD, 0);
+  else gf_gemm_serial(n, dk, n, A->probsOut + base, n, 1, w->Vp, DKP, A->out + s0 * HD + off, HD, 0);
+}
+
+static GF_CLONES void bwd_rows(const Att *A, int64_t n, int64_t npad, int64_t base, const Scratch *w, int wantQKM) {
   float scale = A->scale;
   for (int64_t i = 0; i < n; i++) {
-    const float *qi = A->q + (s0 + i) * HD + off, *gi = A->gOut + (s0 + i) * HD + off;
-    int64_t ro = A->moff[b] + (h * n + i) * n;
+    int64_t ro = base + i * n;
     const float *pr = A->probs + ro, *mr = A->mask + ro, *dr = A->drop ? A->drop + ro : NULL;
-    /* dP_ij = (gOut_i . v_j) * D_ij; rowDot = sum_j P_ij dP_ij */
-    score_row(gi, Vt, n, dk, dp);
+    float *dp = w->S + i * npad, *raw = w->R + i * npad, *pd = w->W + i * npad;
+    /* dP_ij = (gOut_i . v_j) D_ij; rowDot = sum_j P_ij dP_ij */
     if (dr) for (int64_t j = 0; j < n; j++) dp[j] *= dr[j];
-    for (int64_t j = 0; j < n; j++) raw[j] = pr[j] * dp[j];
-    float rowDot = (float)lane_sum(raw, n);
-    if (A->gv) {
-      for (int64_t j = 0; j < n; j++) {
-        float w = dr ? pr[j] * dr[j] : pr[j];
-        float *gvr = gV + j * dk;
-        for (int64_t d = 0; d < dk; d++) gvr[d] += w * gi[d];
-      }
-    }
+    if (dr) for (int64_t j = 0; j < n; j++) pd[j] = pr[j] * dr[j];
+    float lane[16] = {0};
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16)
+      for (int l = 0; l < 16; l++) lane[l] += pr[j + l] * dp[j + l];
+    for (int l = 0; j < n; j++, l++) lane[l] += pr[j] * dp[j];
+    double s = 0;
+    for (int l = 0; l < 16; l++) s += lane[l];
+    float rowDot = (float)s;
     if (!wantQKM) continue;
-    score_row(qi, Kt, n, dk, raw);  /* raw_ij = q_i . k_j */
-    float gqr[64];
-    float *gqrow = A->gq ? A->gq + (s0 + i) * HD + off : NULL;
-    for (int64_t j = 0; j < n; j++) {
-      float ds = pr[j] * (dp[j] - rowDot);
-      if (A->gMask) A->gMask[ro + j] += ds * raw[j] * scale;
-      dp[j] = ds * mr[j] * scale;  /* dRaw_ij, reusing dp */
+    /* dS = P (dP - rowDot); gMask += dS raw scale; dRaw = dS M scale (kept in dp) */
+    if (A->gMask) {
+      float *gm = A->gMask + ro;
+      for (int64_t jj = 0; jj < n; jj++) gm[jj] += pr[jj] * (dp[jj] - rowDot) * raw[jj] * scale;
     }
-    if (A->gk) {
-      for (int64_t j = 0; j < n; j++) {
-        float w = dp[j];
-        float *gkr = gK + j * dk;
-        for (int64_t d = 0; d < dk; d++) gkr[d] += w * qi[d];
-      }
-    }
-    if (gqrow) {
-      /* gq_i += sum_j dRaw_ij k_j, in dk blocks of 64 held in a local row */
-      for (int64_t d0 = 0; d0 < dk; d0 += 64) {
-        int64_t w = dk - d0 < 64 ? dk - d0 : 64;
-        for (int64_t d = 0; d < w; d++) gqr[d] = 0.0f;
-        for (int64_t j = 0; j < n; j++) {
-          float a = dp[j];
-          const float *kr = Kr + j * dk + d0;
-          for (int64_t d = 0; d < w; d++) gqr[d] += a * kr[d];
-        }
-        for (int64_t d = 0; d < w; d++) gqrow[d0 + d] += gqr[d];
-      }
-    }
+    for (int64_t jj = 0; jj < n; jj++) dp[jj] = pr[jj] * (dp[jj] - rowDot) * mr[jj] * scale;
   }
-  for (int64_t j = 0; j < n; j++) {
-    int64_t o = (s0 + j) * HD + off;
-    if (A->gk) for (int64_t d = 0; d < dk; d++) A->gk[o + d] += gK[j * dk + d];
-    if (A->gv) for (int64_t d = 0; d < dk; d++) A->gv[o + d] += gV[j * dk + d];
+}
+
+static void bwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
+  int64_t s0 = A->ptr[b], n = A->ptr[b + 1] - s0, dk = A->dk, HD = A->H * dk, off = h * dk;
+  if (n == 0) return;
+  int64_t npad = (n + 15) & ~(int64_t)15, DKP = (dk + 15) & ~(int64_t)15;
+  int wantQKM = A->gq || A->gk || A->gMask;
+  int64_t base = A->moff[b] + h * n * n, ro0 = s0 * HD + off;
+  gather_head(A->v, s0, n, HD, off, dk, w->Vt, npad, NULL, 0);
+  if (A->gv) gather_head(A->gOut, s0, n, HD, off, dk, NULL, 0, w->Gp, DKP);
+  if (wantQKM) {
+    gather_head(A->k, s0, n, HD, off, dk, w->Kt, npad, w->Kp, DKP);
+    gather_head(A->q, s0, n, HD, off, dk, NULL, 0, w->Qp, DKP);
+    gf_gemm_serial(n, n, dk, A->q + ro0, HD, 1, w->Kt, npad, w->R, npad, 0);  /* raw = Q K^T */
   }
+  gf_gemm_serial(n, n, dk, A->gOut + ro0, HD, 1, w->Vt, npad, w->S, npad, 0);  /* gOut V^T */
+  bwd_rows(A, n, npad, base, w, wantQKM);
+  /* gv += (P o D)^T gOut */
+  if (A->gv) {
+    if (A->drop) gf_gemm_serial(n, dk, n, w->W, 1, npad, w->Gp, DKP, A->gv + ro0, HD, 1);
+    else gf_gemm_serial(n, dk, n, A->probs + base, 1, n, w->Gp, DKP, A->gv + ro0, HD, 1);
+  }
+  if (A->gq) gf_gemm_serial(n, dk, n, w->S, npad, 1, w->Kp, DKP, A->gq + ro0, HD, 1);  /* dRaw K */
+  if (A->gk) gf_gemm_serial(n, dk, n, w->S, 1, npad, w->Qp, DKP, A->gk + ro0, HD, 1);  /* dRaw^T Q */
 }
 
 typedef struct { int64_t cost, b; } Ord;
@@ -201,10 +190,16 @@ static int run(Att *A, int64_t B, int backward) {
   int T = gf_threads_for(work * 2.0);
   if (T > items) T = (int)(items > 0 ? items : 1);
   int oom = 0;
-  size_t nd = (size_t)(maxn * dk) + 16, nn = (size_t)maxn + 16;
+  size_t npad = (size_t)((maxn + 15) & ~(int64_t)15), DKP = (size_t)((dk + 15) & ~(int64_t)15);
+  size_t nt = (size_t)dk * npad + 16, nr = (size_t)maxn * DKP + 16, nsq = (size_t)maxn * npad + 16;
 #pragma omp parallel num_threads(T) if (T > 1)
   {
-    float *buf = malloc((5 * nd + 2 * nn) * sizeof(float));
+    float *buf = malloc((2 * nt + 4 * nr + 3 * nsq) * sizeof(float));
+    Scratch w = {0};
+    if (buf) {
+      w.Kt = buf; w.Vt = w.Kt + nt; w.Kp = w.Vt + nt; w.Qp = w.Kp + nr; w.Gp = w.Qp + nr; w.Vp = w.Gp + nr;
+      w.S = w.Vp + nr; w.R = w.S + nsq; w.W = w.R + nsq;
+    }
     if (!buf) {
 #pragma omp atomic write
       oom = 1;
@@ -213,9 +208,8 @@ static int run(Att *A, int64_t B, int backward) {
     for (int64_t it = 0; it < items; it++) {
       if (!buf) continue;
       int64_t b = ord[it / H].b, h = it % H;
-      float *s1 = buf, *s2 = s1 + nd, *s3 = s2 + nd, *s4 = s3 + nd, *s5 = s4 + nd, *r1 = s5 + nd, *r2 = r1 + nn;
-      if (backward) bwd_item(A, b, h, s1, s2, s3, s4, s5, r1, r2);
-      else fwd_item(A, b, h, s1, s2, r1);
+      if (backward) bwd_item(A, b, h, &w);
+      else fwd_item(A, b, h, &w);
     }
     free(buf);
   }

@@ -28,6 +28,11 @@ int gf_threads_for(double work);
 int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
                int transA, int transB, int accumulate);
 
+/* Single-threaded C[m,n] (+)= A B for callers that parallelise outside: A(i,p) = a[i*rsa + p*csa];
+   B rows (ldb apart) must be readable up to n rounded up to 16 floats; C rows ldc apart, n written. */
+void gf_gemm_serial(int64_t m, int64_t n, int64_t k, const float *a, int64_t rsa, int64_t csa,
+                    const float *b, int64_t ldb, float *c, int64_t ldc, int accumulate);
+
 /* elementwise.c: op 0..3 = add sub mul div; bc 0..3 = full row col scalar */
 void gf_binary(int op, const float *a, const float *b, float *out, int64_t rows, int64_t cols, int bc);
 void gf_binary_backward(int op, const float *a, const float *b, const float *g, float *ga, float *gb,

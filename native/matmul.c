@@ -42,7 +42,7 @@ typedef void (*mk_fn)(int64_t kc, const float *a, int64_t rsa, int64_t csa,
       _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                               \
         bv[v] = *(const v16u *)(b + p * ldb + 16 * v);                                   \
       _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) {                              \
-        v16 av = (v16){0} + a[r * rsa + p * csa];                                        \
+        v16 av = a[r * rsa + p * csa] - (v16){0}; /* broadcast; x - 0 == x folds away */                                        \
         _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];    \
       }                                                                                  \
     }                                                                                    \
@@ -59,7 +59,7 @@ typedef struct {
   int64_t m, n, k;
   const float *a; int64_t rsa, csa;
   const float *b; int64_t ldb;   /* rows readable for whole vectors */
-  float *c;
+  float *c; int64_t ldc;
   int64_t nt4, ntiles;           /* 64-wide tiles, total tiles (then 16-wide ones) */
 } Gemm;
 
@@ -73,17 +73,17 @@ static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t 
   mk_fn fn = nv == 4 ? MK4[R] : MK1[R];
   const float *ap = g->a + i0 * g->rsa + p0 * g->csa;
   const float *bp = g->b + p0 * g->ldb + j0;
-  float *cp = g->c + i0 * g->n + j0;
+  float *cp = g->c + i0 * g->ldc + j0;
   if (w == 16 * nv) {
-    fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, cp, g->n, init);
+    fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, cp, g->ldc, init);
     return;
   }
   /* Ragged right edge: go through a full-width scratch tile. */
   float tmp[MR * 64];
   memset(tmp, 0, sizeof tmp);
-  if (init) for (int64_t r = 0; r < R; r++) memcpy(tmp + r * 64, cp + r * g->n, (size_t)w * sizeof(float));
+  if (init) for (int64_t r = 0; r < R; r++) memcpy(tmp + r * 64, cp + r * g->ldc, (size_t)w * sizeof(float));
   fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, tmp, 64, init);
-  for (int64_t r = 0; r < R; r++) memcpy(cp + r * g->n, tmp + r * 64, (size_t)w * sizeof(float));
+  for (int64_t r = 0; r < R; r++) memcpy(cp + r * g->ldc, tmp + r * 64, (size_t)w * sizeof(float));
 }
 
 int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
@@ -95,7 +95,7 @@ int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, in
   }
   int64_t npad = (n + 15) / 16 * 16;
   float *bp = NULL;
-  Gemm g = {.m = m, .n = n, .k = k, .a = a, .c = c};
+  Gemm g = {.m = m, .n = n, .k = k, .a = a, .c = c, .ldc = n};
   if (transA) { g.rsa = 1; g.csa = m; } else { g.rsa = k; g.csa = 1; }
   if (transB || npad != n) {
     bp = aligned_alloc(64, (size_t)(k * npad) * sizeof(float));
@@ -134,4 +134,19 @@ int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, in
   }
   free(bp);
   return 0;
+}
+
+void gf_gemm_serial(int64_t m, int64_t n, int64_t k, const float *a, int64_t rsa, int64_t csa,
+                    const float *b, int64_t ldb, float *c, int64_t ldc, int accumulate) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (!accumulate) for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
+    return;
+  }
+  Gemm g = {.m = m, .n = n, .k = k, .a = a, .rsa = rsa, .csa = csa, .b = b, .ldb = ldb, .c = c, .ldc = ldc};
+  g.nt4 = n / 64;
+  g.ntiles = g.nt4 + (n - 64 * g.nt4 + 15) / 16;
+  int64_t nrb = (m + MR - 1) / MR;
+  for (int64_t rb = 0; rb < nrb; rb++)
+    for (int64_t ct = 0; ct < g.ntiles; ct++) run_tile(&g, rb, ct, 0, k, accumulate);
 }

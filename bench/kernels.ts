@@ -1,0 +1,143 @@
+/**
+ * Kernel benchmark of the native backend (prints figures, never passes/fails).
+ *
+ *   npm run bench:kernels [-- --json] [-- --threads N]
+ *
+ * matmul: GFLOP/s (2*m*k*n / time) for the model's tall-and-thin products and the
+ *   two transposed products their backward needs, on the same problem:
+ *   none = X[m,k] W[k,n];  AtB = X^T G -> [k,n] (weight grad);  ABt = G W^T -> [m,k] (input grad).
+ * attention: ms for forward + backward on 128 NCI1-like graphs (mean ~30, max 111
+ *   nodes, 4 heads, dk 16, seeded), ragged (sum n^2) next to the same graphs padded
+ *   to 111 nodes with mask 0 on the padding (B * Nmax^2, what padded attention costs).
+ * Each figure is the median of several timed repetitions after a warm-up, at 1
+ * thread and at all threads (or --threads N).
+ */
+import { loadNativeKernels } from '../src/tensor/kernels_native.js';
+import type { Kernels } from '../src/tensor/kernels.js';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const ti = args.indexOf('--threads');
+const K: Kernels | null = loadNativeKernels();
+if (!K) {
+  console.error('bench/kernels: native addon not built (build/Release/gradformer.node). Run `npx node-gyp rebuild`.');
+  process.exit(1);
+}
+const allThreads = ti >= 0 ? Number(args[ti + 1]) : K.getThreads();
+if (!Number.isInteger(allThreads) || allThreads < 1) {
+  console.error(`bench/kernels: --threads needs a positive integer, got ${args[ti + 1]}`);
+  process.exit(1);
+}
+
+/** Deterministic uniforms in [-1, 1) (mulberry32). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    let t = (s = (s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function randF32(n: number, r: () => number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = 2 * r() - 1;
+  return a;
+}
+
+/** Median ms of `reps` runs of f after `warm` untimed runs; repeats f inside a run until >= minMs. */
+function timeMs(f: () => void, warm = 3, reps = 9, minMs = 20): number {
+  for (let i = 0; i < warm; i++) f();
+  let inner = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < inner; i++) f();
+    if (performance.now() - t0 >= minMs || inner >= 1 << 16) break;
+    inner *= 2;
+  }
+  const ts: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < inner; i++) f();
+    ts.push((performance.now() - t0) / inner);
+  }
+  ts.sort((a, b) => a - b);
+  return ts[reps >> 1];
+}
+
+function emit(obj: Record<string, unknown>, text: string): void {
+  console.log(json ? JSON.stringify(obj) : text);
+}
+
+const SHAPES: [number, number, number][] = [[3840, 64, 64], [3840, 64, 128], [3840, 128, 64], [32768, 64, 64]];
+type Variant = 'none' | 'AtB' | 'ABt';
+
+function benchMatmul(m: number, k: number, n: number, v: Variant, threads: number): void {
+  const r = rng(m * 31 + k * 7 + n);
+  const X = randF32(m * k, r), W = randF32(k * n, r), G = randF32(m * n, r);
+  let f: () => void;
+  if (v === 'none') { const C = new Float32Array(m * n); f = () => K!.matmul(X, W, C, m, k, n, false, false, false); }
+  else if (v === 'AtB') { const C = new Float32Array(k * n); f = () => K!.matmul(X, G, C, k, m, n, true, false, false); }
+  else { const C = new Float32Array(m * k); f = () => K!.matmul(G, W, C, m, n, k, false, true, false); }
+  K!.setThreads(threads);
+  const ms = timeMs(f);
+  const gflops = (2 * m * k * n) / (ms * 1e6);
+  emit({ bench: 'matmul', m, k, n, transpose: v, threads, gflops: +gflops.toFixed(1), ms: +ms.toFixed(4) },
+    `matmul [${m},${k}]x[${k},${n}] ${v.padEnd(4)} threads=${threads}  ${gflops.toFixed(1).padStart(6)} GFLOP/s  (${ms.toFixed(3)} ms)`);
+}
+
+/** 128 NCI1-like graph sizes: log-normal around 27, clamped to [4, 111], one graph of 111. */
+function nci1Sizes(seed: number): number[] {
+  const r = rng(seed);
+  const sizes: number[] = [];
+  for (let i = 0; i < 128; i++) {
+    const z = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    sizes.push(Math.max(4, Math.min(111, Math.round(Math.exp(3.3 + 0.45 * z)))));
+  }
+  sizes[0] = 111;
+  return sizes;
+}
+
+function benchAttention(sizes: number[], layout: 'ragged' | 'padded', threads: number): void {
+  const H = 4, dk = 16, nmax = Math.max(...sizes);
+  const real = layout === 'ragged' ? sizes : sizes.map(() => nmax);
+  const ptr = new Int32Array(real.length + 1);
+  for (let b = 0; b < real.length; b++) ptr[b + 1] = ptr[b] + real[b];
+  const N = ptr[real.length], nd = N * H * dk;
+  const sq = real.reduce((s, n) => s + n * n, 0), nm = H * sq;
+  const r = rng(42);
+  const q = randF32(nd, r), k = randF32(nd, r), v = randF32(nd, r), gOut = randF32(nd, r);
+  // Decay-like mask in (0, 1]; in the padded layout 0 wherever the query or key is padding.
+  const mask = new Float32Array(nm);
+  let off = 0;
+  for (let b = 0; b < real.length; b++) {
+    const n = real[b], live = sizes[b];
+    for (let h = 0; h < H; h++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      mask[off++] = i < live && j < live ? 0.05 + 0.95 * r() : 0;
+    }
+  }
+  const out = new Float32Array(nd), probs = new Float32Array(nm);
+  const gq = new Float32Array(nd), gk = new Float32Array(nd), gv = new Float32Array(nd), gm = new Float32Array(nm);
+  const scale = 1 / Math.sqrt(dk);
+  K!.setThreads(threads);
+  const ms = timeMs(() => {
+    K!.attentionForward(q, k, v, mask, ptr, H, dk, scale, null, out, probs);
+    K!.attentionBackward(q, k, v, mask, ptr, H, dk, scale, null, probs, gOut, gq, gk, gv, gm);
+  }, 2, 7, 50);
+  emit({ bench: 'attention', layout, graphs: real.length, heads: H, dk, nodes: N, sumN2: sq, threads, ms: +ms.toFixed(3) },
+    `attention fwd+bwd ${layout.padEnd(6)} ${real.length} graphs, ${N} nodes, sum n^2 = ${sq}, threads=${threads}  ${ms.toFixed(2)} ms`);
+}
+
+const threadList = allThreads === 1 ? [1] : [1, allThreads];
+for (const [m, k, n] of SHAPES) {
+  for (const v of ['none', 'AtB', 'ABt'] as Variant[]) for (const t of threadList) benchMatmul(m, k, n, v, t);
+}
+const sizes = nci1Sizes(2024);
+if (!json) {
+  const mean = sizes.reduce((s, n) => s + n, 0) / sizes.length;
+  console.log(`attention sizes: 128 graphs, mean ${mean.toFixed(1)}, max ${Math.max(...sizes)} nodes`);
+}
+for (const t of threadList) {
+  benchAttention(sizes, 'ragged', t);
+  benchAttention(sizes, 'padded', t);
+}
