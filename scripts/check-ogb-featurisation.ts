@@ -44,5 +44,10 @@ console.log('| --- | --- | --- | --- |');
 for (const c of [...res.atom.map((c) => ({ ...c, column: 'atom ' + c.column })), ...res.bond.map((c) => ({ ...c, column: 'bond ' + c.column }))]) {
   console.log(`| ${c.column} | ${c.rows} | ${c.identical} | ${pct(c.identical, c.rows)} |`);
 }
-console.log(`molecules with any difference: ${res.numDiffering}`);
+// Classify: which differing molecules contain an element outside the common organic set?
+const ORGANIC = new Set(['B', 'C', 'N', 'O', 'F', 'P', 'S', 'Cl', 'Br', 'I', 'H', 'Se', 'Si', 'c', 'n', 'o', 's', 'p', 'se', 'b']);
+const hasOther = (smi: string): boolean => [...smi.matchAll(/\[\d*([A-Z][a-z]?|[a-z]{1,2})/g)].some((m) => !ORGANIC.has(m[1]));
+const all = compareWithOgbRaw(smiles, raw, ogbFeaturiser(rd), 0, limit, Infinity);
+const withOther = all.differing.filter((d) => hasOther(d.smiles)).length + all.failed.filter((d) => hasOther(d.smiles)).length;
+console.log(`molecules with any difference: ${res.numDiffering} (${withOther} of them contain a metal or other non-organic element)`);
 for (const d of res.differing) console.log(`  graph ${d.graph} ${d.smiles}: ${d.what}`);
