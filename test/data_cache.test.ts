@@ -45,12 +45,24 @@ test('cache: first run writes one file, second run reads it back identically; op
   } finally { rmSync(root, { recursive: true }); }
 });
 
+test('worker threads give exactly the single-thread results; a worker error is reported', async () => {
+  const ds = await loadDataset('MUTAG');
+  const pe = { kind: 'rwse' as const, dim: 12 };
+  const one = await computePre(ds.graphs, pe, false, 'MUTAG', 1);
+  const two = await computePre(ds.graphs, pe, false, 'MUTAG', 2);
+  for (let g = 0; g < ds.graphs.length; g++) {
+    assert.deepEqual(two[g].spd, one[g].spd); assert.deepEqual(two[g].pe, one[g].pe);
+  }
+  const bad = [...ds.graphs.slice(0, 150), { ...ds.graphs[150], edgeIndex: Int32Array.of(0, 99) }];
+  await assert.rejects(computePre(bad, pe, false, 'bad', 2), /preprocess: graph 150: edge 0 \(0 -> 99\) is outside/);
+});
+
 test('cache: an error during preprocessing or writing leaves no cache file behind', async () => {
   const root = tmp();
   try {
     const ds = await loadDataset('MUTAG');
     const bad: GraphDataset = { ...ds, graphs: [...ds.graphs.slice(0, 50), { ...ds.graphs[50], edgeIndex: Int32Array.of(0, 99) }] };
-    await assert.rejects(preprocessDataset(bad, { pe: { kind: 'rwse', dim: 4 }, cacheDir: root, progress: false }), /outside/);
+    await assert.rejects(preprocessDataset(bad, { pe: { kind: 'rwse', dim: 4 }, cacheDir: root, progress: false }), /graph 50: .*outside/);
     assert.deepEqual(files(preprocessCacheDir(root)), []);
     await assert.rejects(preprocessDataset(ds, { pe: { kind: 'lappe' as any, dim: 0 }, cacheDir: root, progress: false }), /positive integer/);
     // cache folder not writable (a file is in the way): error, nothing left
@@ -139,8 +151,15 @@ test('registry: unknown names, missing local folders, TU folders by name, lazily
     assert.equal((await loadDataset('MYTU', { root })).graphs.length, 188);
   } finally { rmSync(root, { recursive: true }); }
   await assert.rejects(loadDataset('molecule-csv'), /needs a file/);
-  for (const [name, mod] of [['CLUSTER', 'sbm'], ['ZINC-full', 'zinc_full']]) {
-    if (existsSync(join(packageRoot(), 'src', 'data', `${mod}.ts`))) continue; // wired by now: tested with its module
-    await assert.rejects(loadDataset(name), new RegExp(`src/data/${mod}\\.ts is missing`));
-  }
+  // lazily wired generator: options pass through
+  const sbm = await loadDataset('CLUSTER', { options: { seed: 1, sizes: { train: 3, val: 1, test: 1 } } });
+  assert.equal(sbm.graphs.length, 5);
+  assert.deepEqual(Array.from(sbm.officialSplit!.test), [4]);
+});
+
+test('LapPE through the preprocessing path equals lapPE()', async () => {
+  const { lapPE } = await import('../src/graph/lappe.js');
+  const ds = await loadDataset('MUTAG');
+  const pre = await computePre(ds.graphs.slice(0, 20), { kind: 'lappe', dim: 4 }, false);
+  for (let g = 0; g < 20; g++) assert.deepEqual(pre[g].pe, lapPE(ds.graphs[g].numNodes, ds.graphs[g].edgeIndex, 4));
 });

@@ -10,14 +10,15 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { Graph, GraphPre } from '../graph/types.js';
-import { shortestPathDistances } from '../graph/spd.js';
-import { randomWalkPE } from '../graph/rwse.js';
+import { makePeFunction, preprocessOne, type PeOptions } from './pre_compute.js';
 import type { GraphDataset } from './dataset.js';
 import { preprocessCacheDir, readPreCache, writePreCache } from './cache.js';
 import { defaultCacheDir } from './registry.js';
 
-export interface PeOptions { kind: 'rwse' | 'lappe'; dim: number }
+export type { PeOptions } from './pre_compute.js';
 
 export interface PreprocessOptions {
   pe: PeOptions;
@@ -27,6 +28,12 @@ export interface PreprocessOptions {
   noCache?: boolean;
   /** Progress callback; default: a line on stderr every ~3 s for long runs. false: silent. */
   progress?: false | ((done: number, total: number, seconds: number) => void);
+  /**
+   * Worker threads: a count, or 'auto' = min(cores, 8) above 2000 graphs.
+   * Default 1 (no workers): a speedup could not be measured on the shared
+   * 2-core development machine, so parallelism is opt-in.
+   */
+  workers?: number | 'auto';
 }
 
 const VERSION = 'gradformer-pre-v1';
@@ -44,48 +51,113 @@ export function structureKey(graphs: Graph[], pe: PeOptions): string {
   return h.digest('hex');
 }
 
-type PeFn = (g: Graph) => Float32Array;
-
-async function peFunction(pe: PeOptions): Promise<PeFn> {
-  if (!Number.isInteger(pe.dim) || pe.dim < 1) throw new Error(`preprocess: PE dimension must be a positive integer, got ${pe.dim}`);
-  if (pe.kind === 'rwse') return (g) => randomWalkPE(g.numNodes, g.edgeIndex, pe.dim);
-  if (pe.kind === 'lappe') {
-    const spec = '../graph/lappe.js'; // written separately; variable specifier so this file type-checks without it
-    let mod: { lapPE?: (g: Graph, k: number) => Float32Array };
-    try { mod = await import(spec); } catch (e) {
-      if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new Error('preprocess: LapPE is not available in this build (src/graph/lappe.ts is missing); use pe kind rwse');
-      throw e;
-    }
-    if (typeof mod.lapPE !== 'function') throw new Error('preprocess: src/graph/lappe.ts does not export lapPE(graph, k)');
-    const f = mod.lapPE;
-    return (g) => f(g, pe.dim);
-  }
-  throw new Error(`preprocess: unknown PE kind "${(pe as PeOptions).kind}" (expected rwse or lappe)`);
+/** Relative cost of one graph (dense RWSE powers + BFS), to balance worker chunks. */
+function cost(g: Graph): number {
+  return g.numNodes * (g.numNodes + (g.edgeIndex.length >>> 1)) + 64;
 }
 
-/** Compute distances and PE for the given graphs (no cache). */
-export async function computePre(graphs: Graph[], pe: PeOptions, progress?: PreprocessOptions['progress'], label = 'graphs'): Promise<GraphPre[]> {
-  const peOf = await peFunction(pe);
-  const out: GraphPre[] = new Array(graphs.length);
-  let maxN = 0;
-  for (const g of graphs) if (g.numNodes > maxN) maxN = g.numNodes;
-  const queue = new Int32Array(maxN);
+/**
+ * Compute distances and PE for the given graphs (no cache). With more than
+ * one worker the graphs are cut into contiguous chunks of similar cost and
+ * run in worker threads; results are identical to the single-thread path.
+ */
+export async function computePre(graphs: Graph[], pe: PeOptions, progress?: PreprocessOptions['progress'], label = 'graphs', workers: number | 'auto' = 1): Promise<GraphPre[]> {
+  const peOf = await makePeFunction(pe); // validates options before any work
   const t0 = performance.now();
-  let lastReport = t0;
+  let lastReport = t0, done = 0;
   const report = progress === undefined
     ? (d: number, t: number, s: number) => process.stderr.write(`preprocess ${label}: ${d}/${t} graphs, ${s.toFixed(1)} s\n`)
     : progress || null;
-  for (let i = 0; i < graphs.length; i++) {
-    const g = graphs[i];
-    const p = peOf(g);
-    if (p.length !== g.numNodes * pe.dim) throw new Error(`preprocess: PE of graph ${i} has ${p.length} values, expected ${g.numNodes}*${pe.dim}`);
-    out[i] = { spd: shortestPathDistances(g.numNodes, g.edgeIndex, queue), pe: p };
-    if (report && (i & 63) === 63) {
-      const now = performance.now();
-      if (now - lastReport > 3000) { lastReport = now; report(i + 1, graphs.length, (now - t0) / 1000); }
+  const tick = (k: number) => {
+    done += k;
+    if (!report) return;
+    const now = performance.now();
+    if (now - lastReport > 3000) { lastReport = now; report(done, graphs.length, (now - t0) / 1000); }
+  };
+  const W = workers === 'auto' ? (graphs.length > 2000 ? Math.min(availableParallelism(), 8) : 1) : Math.max(1, Math.floor(workers));
+  let out: GraphPre[] | null = null;
+  if (W > 1 && graphs.length >= W) {
+    try {
+      out = await computeInWorkers(graphs, pe, W, tick);
+    } catch (e) {
+      if (!(e instanceof WorkerStartError)) throw e;
+      process.stderr.write(`preprocess ${label}: worker threads unavailable (${e.message}); computing on one thread\n`);
+    }
+  }
+  if (!out) {
+    out = new Array(graphs.length);
+    let maxN = 0;
+    for (const g of graphs) if (g.numNodes > maxN) maxN = g.numNodes;
+    const queue = new Int32Array(maxN);
+    for (let i = 0; i < graphs.length; i++) {
+      try {
+        out[i] = preprocessOne(graphs[i].numNodes, graphs[i].edgeIndex, peOf, pe.dim, queue);
+      } catch (e) {
+        throw new Error(`preprocess: graph ${i}: ${(e as Error).message}`);
+      }
+      if ((i & 63) === 63) tick(64);
     }
   }
   if (report && performance.now() - t0 > 3000) report(graphs.length, graphs.length, (performance.now() - t0) / 1000);
+  return out;
+}
+
+class WorkerStartError extends Error {}
+
+/** Run contiguous chunks of similar cost in W worker threads. */
+async function computeInWorkers(graphs: Graph[], pe: PeOptions, W: number, tick: (k: number) => void): Promise<GraphPre[]> {
+  let total = 0;
+  for (const g of graphs) total += cost(g);
+  const bounds = [0];
+  let acc = 0;
+  for (let i = 0; i < graphs.length && bounds.length < W; i++) {
+    acc += cost(graphs[i]);
+    if (acc >= (total * bounds.length) / W) bounds.push(i + 1);
+  }
+  bounds.push(graphs.length);
+  // The worker module next to this one: .ts under tsx (src/), .js when compiled (dist/src/).
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const url = new URL(`./pre_worker${ext}`, import.meta.url);
+  const out: GraphPre[] = new Array(graphs.length);
+  const pool: Worker[] = [];
+  try {
+    await Promise.all(bounds.slice(0, -1).map((lo, c) => new Promise<void>((resolve, reject) => {
+      const hi = bounds[c + 1];
+      if (hi <= lo) { resolve(); return; }
+      let w: Worker;
+      try {
+        // Under tsx (src/*.ts) workers do not inherit its loader: register it first, then load the module.
+        w = ext === '.ts'
+          ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true })
+          : new Worker(url);
+      } catch (e) { reject(new WorkerStartError((e as Error).message)); return; }
+      pool.push(w);
+      let started = false;
+      w.on('message', (m: { progress?: number; spd?: Uint16Array; pe?: Float32Array; error?: string }) => {
+        started = true;
+        if (m.error) { reject(new Error(`preprocess: ${m.error}`)); return; }
+        if (m.progress) tick(m.progress);
+        if (m.spd && m.pe) {
+          let so = 0, po = 0;
+          for (let i = lo; i < hi; i++) {
+            const n = graphs[i].numNodes;
+            out[i] = { spd: m.spd.subarray(so, so + n * n), pe: m.pe.subarray(po, po + n * pe.dim) };
+            so += n * n; po += n * pe.dim;
+          }
+          resolve();
+        }
+      });
+      w.on('error', (e) => reject(started ? e : new WorkerStartError(e.message)));
+      w.on('exit', (code) => { if (code !== 0) reject(new Error(`preprocess worker exited with code ${code}`)); });
+      const numNodes = new Int32Array(hi - lo), edgePtr = new Int32Array(hi - lo + 1);
+      for (let i = lo; i < hi; i++) { numNodes[i - lo] = graphs[i].numNodes; edgePtr[i - lo + 1] = edgePtr[i - lo] + graphs[i].edgeIndex.length; }
+      const edges = new Int32Array(edgePtr[hi - lo]);
+      for (let i = lo; i < hi; i++) edges.set(graphs[i].edgeIndex, edgePtr[i - lo]);
+      w.postMessage({ pe, first: lo, numNodes, edgePtr, edges }, [numNodes.buffer, edgePtr.buffer, edges.buffer]);
+    })));
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
   return out;
 }
 
@@ -100,13 +172,13 @@ export function cacheFile(cacheRoot: string, name: string, pe: PeOptions, key: s
  * from the cache when present, else computed and then cached.
  */
 export async function preprocessDataset(ds: GraphDataset, opts: PreprocessOptions): Promise<GraphPre[]> {
-  if (opts.noCache) return computePre(ds.graphs, opts.pe, opts.progress, ds.name);
+  if (opts.noCache) return computePre(ds.graphs, opts.pe, opts.progress, ds.name, opts.workers);
   const key = structureKey(ds.graphs, opts.pe);
   const file = cacheFile(opts.cacheDir ?? defaultCacheDir(), ds.name, opts.pe, key);
   const sizes = Int32Array.from(ds.graphs, (g) => g.numNodes);
   const hit = readPreCache(file, key, sizes, opts.pe.dim);
   if (hit) return hit;
-  const pre = await computePre(ds.graphs, opts.pe, opts.progress, ds.name);
+  const pre = await computePre(ds.graphs, opts.pe, opts.progress, ds.name, opts.workers);
   writePreCache(file, key, sizes, pre, opts.pe.dim);
   return pre;
 }

@@ -113,21 +113,12 @@ export interface LoadOptions {
   log?: (s: string) => void;
 }
 
-/** Import a loader module written separately; a clear error when it does not exist yet. */
-async function lazyLoader(module: string, exportName: string, what: string): Promise<(...a: any[]) => any> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = await import(module); // variable specifier: the module may not exist at type-check time
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(module.replace('./', '').replace('.js', ''))) {
-      throw new Error(`${what} is not available in this build (module src/data/${module.slice(2, -3)}.ts is missing)`);
-    }
-    throw e;
+/** Turn a failed lazy import into a clear error naming the missing module. */
+function moduleError(e: unknown, file: string, what: string): Error {
+  if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(file)) {
+    return new Error(`${what} is not available in this build (module src/data/${file}.ts is missing)`);
   }
-  const fn = mod[exportName];
-  if (typeof fn !== 'function') throw new Error(`${what}: src/data/${module.slice(2, -3)}.ts does not export ${exportName}()`);
-  return fn as (...a: any[]) => any;
+  return e as Error;
 }
 
 function loadFolder(entry: DatasetEntry, dir: string, opts: LoadOptions): GraphDataset {
@@ -154,19 +145,20 @@ export async function loadDataset(name: string, opts: LoadOptions = {}): Promise
   }
   const extra = opts.options ?? {};
   switch (entry.format) {
+    // Loaders of other modules, imported on demand (the CSV and ZINC-full ones pull in RDKit).
     case 'sbm': {
-      const f = await lazyLoader('./sbm.js', 'loadSBM', `dataset ${entry.name} (SBM generator)`);
-      return f(entry.name, { root: opts.root, cacheDir: opts.cacheDir, ...extra });
+      const m = await import('./sbm.js').catch((e) => { throw moduleError(e, 'sbm', `dataset ${entry!.name} (SBM generator)`); });
+      return m.loadSBM(entry.name as 'CLUSTER' | 'PATTERN', { seed: 0, ...extra });
     }
     case 'zinc_full': {
-      const f = await lazyLoader('./zinc_full.js', 'loadZincFull', 'dataset ZINC-full');
+      const m = await import('./zinc_full.js').catch((e) => { throw moduleError(e, 'zinc_full', 'dataset ZINC-full'); });
       // The full lists live next to the subset: <root>/ZINC/full/ (or the cache's ZINC/ folder).
-      return f(join(opts.root ?? opts.cacheDir ?? defaultCacheDir(), 'ZINC'), extra);
+      return m.loadZincFull(join(opts.root ?? opts.cacheDir ?? defaultCacheDir(), 'ZINC'), extra);
     }
     case 'molcsv': {
       if (!opts.path) throw new Error('dataset molecule-csv needs a file: pass path (--data <file.csv>)');
-      const f = await lazyLoader('./molcsv.js', 'loadMoleculeCsv', 'molecule CSV loader');
-      return f(opts.path, extra);
+      const m = await import('./molcsv.js').catch((e) => { throw moduleError(e, 'molcsv', 'molecule CSV loader'); });
+      return m.loadMoleculeCsv(opts.path, extra as unknown as import('./molcsv.js').MoleculeCsvOptions);
     }
     default: break;
   }
