@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every test file under test/ with Node's built-in runner (TypeScript via tsx).
-// Usage: npm test [-- substring]   (only files whose path contains the substring)
+// Usage: npm test [-- substring]   (only files whose path contains the substring;
+// a full run, without one, ends with the ASan/UBSan kernel pass of scripts/test-asan.sh)
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -20,4 +21,11 @@ if (files.length === 0) {
 const r = spawnSync(process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
   { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+if (r.status !== 0) process.exit(r.status ?? 1);
+// Full runs also run the kernel tests on an ASan/UBSan build of the native addon
+// (CI runs exactly `npm test`); GRADFORMER_SKIP_ASAN=1 skips that pass.
+if (!filter && process.env.GRADFORMER_SKIP_ASAN !== '1') {
+  const a = spawnSync('bash', ['scripts/test-asan.sh'], { stdio: 'inherit' });
+  process.exit(a.status ?? 1);
+}
+process.exit(0);
