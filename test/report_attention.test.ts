@@ -18,7 +18,7 @@ import { mutag, tinyExperiment, tinyRun, tmp } from './report_helpers.js';
 
 let runDir = '', expDir = '';
 before(async () => {
-  runDir = await tinyRun(join(tmp('rep-att'), 'run'), 5, 3);
+  runDir = await tinyRun(join(tmp('rep-att'), 'run'), 5, 2);
   expDir = await tinyExperiment(join(tmp('rep-exp'), 'exp'), 2, 1);
 });
 
@@ -84,7 +84,7 @@ test('report data: hop series and best-epoch decay come from the log and agree w
   const log = parseLog(readFileSync(join(runDir, 'log.jsonl'), 'utf8'));
   const r = R.run!;
   assert.equal(R.kind, 'run');
-  assert.equal(r.epochs.length, 3);
+  assert.equal(r.epochs.length, 2);
   assert.equal(r.bestEpoch, log.final!.best_epoch);
   for (let h = 0; h < 4; h++) assert.deepEqual(r.hop.perHead[h], log.epochs.map((e) => e.hop![h]));
   const bestHop = log.epochs.find((e) => e.epoch === r.bestEpoch)!.hop!;

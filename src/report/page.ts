@@ -22,6 +22,7 @@ td, th { border: 1px solid #dde1e6; padding: 3px 8px; text-align: left; font-var
 th { background: #eef1f4; }
 pre { background: #fff; border: 1px solid #dde1e6; padding: 8px; overflow: auto; max-height: 420px; font-size: 12px; }
 .gview { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.gview > .hm { flex: 1 1 560px; min-width: 0; }
 .heads { display: flex; flex-wrap: wrap; gap: 10px; }
 .head { text-align: center; font-size: 12px; }
 .head canvas { image-rendering: pixelated; border: 1px solid #ccd; display: block; margin: 2px auto; }
@@ -76,6 +77,12 @@ export const PAGE_JS = String.raw`
     return t;
   }
 
+  // Integer steps for epoch / distance / run axes (uPlot would otherwise tick at 1.25, 1.5, ...).
+  var INT_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000];
+  function axisValues(u, splits) {
+    return splits.map(function (v) { return v === null ? '' : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(1) : String(+v.toPrecision(4)); });
+  }
+
   /** A line chart with uPlot: xs, list of {label, values, color, points}. */
   function lineChart(parent, name, title, xLabel, yLabel, xs, series, opts) {
     opts = opts || {};
@@ -86,13 +93,18 @@ export const PAGE_JS = String.raw`
       var c = q.color || PALETTE[i % PALETTE.length];
       var o = { label: q.label, stroke: c, width: 2, spanGaps: true, value: function (u, v) { return fmt(v); } };
       if (q.pointsOnly) { o.paths = function () { return null; }; o.points = { show: true, size: 9, fill: c, stroke: c }; }
+      // Short runs (even a single epoch) must still show their values: draw the points.
+      else if (xs.length <= 30) o.points = { show: true, size: 7, fill: c, stroke: c };
       return o;
     }));
     var data = [xs].concat(series.map(function (q) { return q.values; }));
     new uPlot({
       title: title, width: width, height: opts.height || 230, series: s,
       scales: { x: { time: false }, y: opts.yRange ? { range: opts.yRange } : {} },
-      axes: [{ label: xLabel }, { label: yLabel, size: 60 }],
+      axes: [
+        { label: xLabel, incrs: opts.realX ? undefined : INT_INCRS, values: axisValues },
+        { label: yLabel, size: 64, values: axisValues },
+      ],
       legend: { live: true },
     }, data, card);
     mark(card, name);
@@ -245,7 +257,7 @@ export const PAGE_JS = String.raw`
     left.appendChild(info);
     wrap.appendChild(left);
     // Head selector and heat maps.
-    var right = el('div');
+    var right = el('div', { class: 'hm' });
     wrap.appendChild(right);
     var btns = el('div');
     right.appendChild(el('div', { class: 'legend', text: 'Layer ' + A.layer + ' of ' + A.numLayers + ' (0-based), best checkpoint (epoch ' + A.epoch +
