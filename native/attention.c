@@ -19,11 +19,12 @@
 #include <string.h>
 
 /* exp for x <= ~88 (scores after max-subtraction are <= 0): Cephes-style
-   range reduction + degree-6 polynomial, ~1 ulp, written so it vectorises. */
+   range reduction + degree-6 polynomial, ~1 ulp. Rounds with the 1.5*2^23 trick
+   instead of floorf so the loop vectorises (no libm call). */
 static inline float gf_expf(float x) {
   x = x < -87.0f ? -87.0f : x;
   x = x > 88.0f ? 88.0f : x;
-  float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  /* round(x / ln 2) */
   float r = x - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -79,12 +80,23 @@ static void gather_head(const float *src, int64_t s0, int64_t n, int64_t HD, int
 }
 
 static GF_CLONES void softmax_row(const float *sr, const float *mr, float scale, int64_t n, float *pr, float *tmp) {
-  float mx = -INFINITY;
-  for (int64_t j = 0; j < n; j++) {
-    float s = sr[j] * scale * mr[j];
-    tmp[j] = s;
-    mx = s > mx ? s : mx;
+  /* max in 16 lanes (vectorises; NaN scores are skipped as in the TS twin) */
+  float lm[16];
+  for (int l = 0; l < 16; l++) lm[l] = -INFINITY;
+  int64_t j0 = 0;
+  for (; j0 + 16 <= n; j0 += 16)
+    for (int l = 0; l < 16; l++) {
+      float s = sr[j0 + l] * scale * mr[j0 + l];
+      tmp[j0 + l] = s;
+      lm[l] = s > lm[l] ? s : lm[l];
+    }
+  for (int l = 0; j0 < n; j0++, l++) {
+    float s = sr[j0] * scale * mr[j0];
+    tmp[j0] = s;
+    lm[l] = s > lm[l] ? s : lm[l];
   }
+  float mx = -INFINITY;
+  for (int l = 0; l < 16; l++) mx = lm[l] > mx ? lm[l] : mx;
   if (mx == -INFINITY) mx = 0.0f;
   for (int64_t j = 0; j < n; j++) tmp[j] = gf_expf(tmp[j] - mx);
   float inv = (float)(1.0 / lane_sum(tmp, n));
