@@ -1,6 +1,6 @@
 // Data-layer figures: load time, preprocessing throughput (SPD + RWSE-20) and
 // cache load time for NCI1, ZINC and ogbg-molhiv. Prints numbers, never fails on time.
-// Usage: npm run bench:data [-- --root <datasets folder>] [--pe <dim>]
+// Usage: npm run bench:data [-- --root <datasets folder>] [--pe <dim>] [--datasets A,B] [--workers N|auto]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +15,12 @@ const arg = (k: string, d: string) => { const i = process.argv.indexOf(k); retur
 const root = arg('--root', fileURLToPath(new URL('../../shared/datasets/', import.meta.url)));
 const dim = Number(arg('--pe', '20'));
 const names = arg('--datasets', 'NCI1,ZINC,ogbg-molhiv').split(',');
+const workers = arg('--workers', '1');
+const W = workers === 'auto' ? 'auto' as const : Number(workers);
 const cacheDir = mkdtempSync(join(tmpdir(), 'gf-bench-'));
 const sec = (t: number) => ((performance.now() - t) / 1000).toFixed(2);
 
-console.log(`data bench: root ${root}, PE rwse${dim}, node ${process.version}`);
+console.log(`data bench: root ${root}, PE rwse${dim}, workers ${workers}, node ${process.version}`);
 console.log('dataset      graphs   nodes     edges    load_s  spd_s  pre_s  graphs/s  write_s  cache_MB  cacheload_s');
 try {
   for (const name of names) {
@@ -30,7 +32,7 @@ try {
     for (const g of ds.graphs) shortestPathDistances(g.numNodes, g.edgeIndex);
     const spd = sec(t);
     t = performance.now();
-    const pre = await computePre(ds.graphs, { kind: 'rwse', dim }, false);
+    const pre = await computePre(ds.graphs, { kind: 'rwse', dim }, false, name, W);
     const preS = (performance.now() - t) / 1000;
     t = performance.now();
     const pe = { kind: 'rwse' as const, dim };

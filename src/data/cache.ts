@@ -11,6 +11,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GraphPre } from '../graph/types.js';
+import { defaultCacheDir } from './registry.js';
 
 const MAGIC = 'GFPRE001';
 const pad8 = (x: number) => (x + 7) & ~7;
@@ -90,8 +91,8 @@ export function readPreCache(file: string, key: string, numNodes: Int32Array, pe
   return out;
 }
 
-/** Delete every preprocessing cache file (and leftover temporary files) under a cache root; returns how many. */
-export function clearCache(cacheRoot: string): number {
+/** Delete every preprocessing cache file (and leftover temporary files) under a cache root (default defaultCacheDir()); returns how many. */
+export function clearCache(cacheRoot: string = defaultCacheDir()): number {
   const dir = preprocessCacheDir(cacheRoot);
   if (!existsSync(dir)) return 0;
   let n = 0;

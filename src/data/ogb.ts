@@ -73,6 +73,13 @@ function splitDir(root: string): string {
   return join(base, subs[0].name);
 }
 
+/** Largest non-NaN label (class ids of multi-class sets such as ogbg-ppa). */
+function maxLabel(ys: Float32Array): number {
+  let m = 0;
+  for (const v of ys) if (v > m) m = v;
+  return m;
+}
+
 /** Load an OGB graph-property dataset from `root` (holding raw/ and split/). */
 export function loadOgb(root: string, name: string, opts: OgbOptions = {}): GraphDataset {
   const raw = join(root, 'raw');
@@ -150,7 +157,7 @@ export function loadOgb(root: string, name: string, opts: OgbOptions = {}): Grap
   const task = opts.task ?? 'binary_class';
   return {
     name, graphs, task,
-    numClasses: task === 'multi_class' ? Math.max(...Array.from(ys, (v) => (Number.isNaN(v) ? 0 : v))) + 1 : 0,
+    numClasses: task === 'multi_class' ? maxLabel(ys) + 1 : 0,
     numTasks: T,
     nodeFeatDim: 0, nodeCatDims, edgeFeatDim: 0, edgeCatDims,
     metric: opts.metric ?? (task === 'multi_class' ? 'accuracy' : 'rocauc'),
