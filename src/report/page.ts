@@ -32,7 +32,7 @@ pre { background: #fff; border: 1px solid #dde1e6; padding: 8px; overflow: auto;
 svg.graph circle { cursor: pointer; stroke: #333; stroke-width: 1; }
 svg.graph circle.sel { stroke: #e4572e; stroke-width: 3; }
 svg.graph line { stroke: #8a94a0; stroke-width: 1.4; }
-svg.graph text { font-size: 9px; pointer-events: none; text-anchor: middle; dominant-baseline: central; }
+svg.graph text { font-size: 9px; pointer-events: none; text-anchor: middle; dominant-baseline: central; paint-order: stroke; stroke: #fff; stroke-width: 2px; }
 .info { font-size: 12px; min-height: 3em; max-width: 420px; }
 .note { color: #8a5a00; }
 .legend { font-size: 12px; color: #5b6570; }
@@ -78,6 +78,7 @@ export const PAGE_JS = String.raw`
   }
 
   // Integer steps for epoch / distance / run axes (uPlot would otherwise tick at 1.25, 1.5, ...).
+  var DASHES = [[], [10, 5], [3, 4], [12, 4, 3, 4], [6, 6]];
   var INT_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000];
   function axisValues(u, splits) {
     return splits.map(function (v) { return v === null ? '' : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(1) : String(+v.toPrecision(4)); });
@@ -92,6 +93,8 @@ export const PAGE_JS = String.raw`
     var s = [{ label: xLabel }].concat(series.map(function (q, i) {
       var c = q.color || PALETTE[i % PALETTE.length];
       var o = { label: q.label, stroke: c, width: 2, spanGaps: true, value: function (u, v) { return fmt(v); } };
+      // Heads often overlap (same hop): dashes keep every line visible.
+      if (opts.dashed) o.dash = DASHES[i % DASHES.length];
       if (q.pointsOnly) { o.paths = function () { return null; }; o.points = { show: true, size: 9, fill: c, stroke: c }; }
       // Short runs (even a single epoch) must still show their values: draw the points.
       else if (xs.length <= 30) o.points = { show: true, size: 7, fill: c, stroke: c };
@@ -132,7 +135,9 @@ export const PAGE_JS = String.raw`
     })));
     X.tables.forEach(function (t) {
       s.appendChild(el('h3', { text: 'Results table written by the experiment (' + t.file + ')' }));
-      s.appendChild(table(t.header, t.rows));
+      s.appendChild(table(t.header, t.rows.map(function (r) {
+        return r.map(function (c) { var v = Number(c); return c !== '' && isFinite(v) && !Number.isInteger(v) ? String(+v.toPrecision(5)) : c; });
+      })));
     });
     var grid = el('div', { class: 'grid' });
     s.appendChild(el('h3', { text: 'Spread over seeds' }));
@@ -178,7 +183,7 @@ export const PAGE_JS = String.raw`
     s.appendChild(grid);
     if (r.hop.perHead.length > 0) {
       lineChart(grid, 'hop', 'hop_h per head over the epochs', 'epoch', 'hop', r.hop.epochs,
-        r.hop.perHead.map(function (v, h) { return { label: 'head ' + h, values: v }; }));
+        r.hop.perHead.map(function (v, h) { return { label: 'head ' + h, values: v }; }), { dashed: true });
     } else {
       s.appendChild(el('p', { class: 'note', text: 'log.jsonl records no hop values (a log from before hop was logged).' }));
     }
@@ -186,7 +191,7 @@ export const PAGE_JS = String.raw`
       var D = r.decay, ds = [];
       for (var d = 0; d <= D.dMax; d++) ds.push(d);
       lineChart(grid, 'decay', 'Decay M vs distance at the best epoch (' + D.epoch + '), slope ' + D.slope, 'distance d', 'M',
-        ds, D.curves.map(function (c, h) { return { label: 'head ' + h + ' (hop ' + fmt(D.hop[h], 2) + ', gamma ' + fmt(D.gamma[h], 3) + ')', values: c }; }));
+        ds, D.curves.map(function (c, h) { return { label: 'head ' + h + ' (hop ' + fmt(D.hop[h], 2) + ', gamma ' + fmt(D.gamma[h], 3) + ')', values: c }; }), { dashed: true });
     }
   }
 
@@ -290,16 +295,19 @@ export const PAGE_JS = String.raw`
         circles.forEach(function (c, k) { c.setAttribute('fill', baseFill(k)); c.setAttribute('class', ''); });
         return;
       }
-      var i = sel.node, row = G.attn[sel.head].slice(i * G.n, (i + 1) * G.n), mx = Math.max.apply(null, row);
+      var i = sel.node, row = G.attn[sel.head].slice(i * G.n, (i + 1) * G.n);
+      var mx = Math.max.apply(null, row), mn = Math.min.apply(null, row);
+      // Min-max scaling: a nearly uniform row (an untrained head) still shows its structure; the range is printed.
       circles.forEach(function (c, k) {
-        c.setAttribute('fill', rgb(viridis(mx > 0 ? row[k] / mx : 0)));
+        c.setAttribute('fill', rgb(viridis(mx > mn ? (row[k] - mn) / (mx - mn) : 1)));
         c.setAttribute('class', k === i ? 'sel' : '');
       });
       var order = row.map(function (v, k) { return [v, k]; }).sort(function (a, b) { return b[0] - a[0]; }).slice(0, 5);
       info.textContent = 'Node ' + i + ', head ' + sel.head + ' attends most to: ' + order.map(function (o) {
         var d = G.spd[i * G.n + o[1]];
         return 'node ' + o[1] + ' (' + fmt(o[0], 3) + ', distance ' + (d >= 510 ? 'unreachable' : d) + ', mask ' + fmt(G.mask[sel.head][i * G.n + o[1]], 3) + ')';
-      }).join('; ') + '. Node colour: attention weight from node ' + i + ' (viridis, scaled to its maximum). Click it again to reset.';
+      }).join('; ') + '. Node colour: attention weight from node ' + i + ', viridis from ' + fmt(mn, 3) + ' (dark) to ' + fmt(mx, 3) +
+        ' (yellow); uniform would be ' + fmt(1 / G.n, 3) + '. Click it again to reset.';
     }
     circles.forEach(function (c, k) {
       c.addEventListener('click', function () { sel.node = sel.node === k ? null : k; update(); });
