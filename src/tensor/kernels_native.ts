@@ -49,6 +49,14 @@ export function loadNativeAddon(): NativeAddon | null {
     cached = null;
     return null;
   }
+  // Idle OpenMP workers sleep instead of spinning (unless the user chose otherwise):
+  // kernels are short and called back to back from JS, and spinning workers on a
+  // busy or small machine steal the core the other worker needs (measured on 2
+  // shared cores: 2-thread matmul 3 GFLOP/s spinning vs 90+ passive). libgomp reads
+  // this when the addon loads it, so it must be set before require().
+  if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
+    process.env.OMP_WAIT_POLICY = 'passive';
+  }
   const require = createRequire(import.meta.url);
   cached = require(p) as NativeAddon;
   return cached;
