@@ -92,6 +92,11 @@ export function buildRunConfig(ds: GraphDataset, presetName: string, over: Overr
     if (!(Number.isInteger(v) && v >= 1)) throw new UsageError(`${k} must be a positive integer, got ${v}`);
   }
   if (!(train.lr > 0)) throw new UsageError(`lr must be > 0, got ${train.lr}`);
+  const C = m.channels ?? 64, peDim = m.pe_dim ?? 20;
+  if (C <= peDim) {
+    // The official model builds node_lin / node_emb with channels - pe_dim outputs whatever the node method.
+    throw new UsageError(`channels (${C}) must be larger than pe_dim (${peDim}): the model builds node_lin with channels - pe_dim outputs; accepted --channels: > ${peDim}`);
+  }
   let model: GradformerConfig;
   try {
     model = resolveConfig(m);
