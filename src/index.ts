@@ -1,0 +1,32 @@
+/**
+ * gradformer: the package's public API. The model and its configuration, the
+ * tensor core, data types, training (optimisers, schedules, losses, metrics,
+ * trainer, checkpoints) and the paper-protocol experiment runner.
+ */
+export { Tensor, noGrad } from './tensor/tensor.js';
+export { kernels, setBackend, setThreads, getThreads, type BackendName } from './tensor/backend.js';
+export type { Kernels } from './tensor/kernels.js';
+export { Module } from './nn/module.js';
+export { Gradformer, type ForwardResult } from './models/gradformer.js';
+export { DEFAULT_CONFIG, resolveConfig, type GradformerConfig } from './models/config.js';
+export { PRESETS, getPreset, type Preset, type TrainingProtocol } from './models/presets.js';
+export { saveWeights, loadWeights } from './models/weights.js';
+export { verifyReference, TOLERANCES, type GroupError } from './models/verify.js';
+export type { Graph, GraphBatch, GraphPre, Task } from './graph/types.js';
+export { collate } from './graph/batch.js';
+export type { GraphDataset, Split } from './data/dataset.js';
+export { loadTU } from './data/tu.js';
+export { Rng, type RngState } from './util/rng.js';
+export { Optimizer, OPTIMIZERS, type OptimizerName, type OptimizerState } from './train/optim.js';
+export { LrSchedule, warmupCosineFactor, type ScheduleOptions } from './train/schedule.js';
+export { clipGradNorm } from './train/clip.js';
+export { computeLoss, sbmClassWeights, LOSSES, type LossName } from './train/losses.js';
+export { accuracy, mae, binaryRocAuc, ogbRocAuc, weightedAccuracy, computeMetric, METRICS, type MetricName } from './train/metrics.js';
+export { DATASETS, datasetInfo, loadDatasetByName, preprocess, makeSplit, UsageError, type SplitKind } from './train/data.js';
+export { buildRunConfig, type RunConfig, type Overrides } from './train/runconfig.js';
+export {
+  train, evaluate, predict, buildModel, runSplit, DivergedError,
+  type TrainOptions, type TrainResult, type EpochRecord, type TrainEvent, type PreparedData,
+} from './train/trainer.js';
+export { saveCheckpoint, readCheckpointState, resolveCheckpointDir, loadCheckpointWeights, type CheckpointState } from './train/checkpoint.js';
+export { runExperiment, meanStd, type ExperimentResult } from './train/experiment.js';
