@@ -16,7 +16,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
     execFile(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli', 'main.ts'), ...args],
-      { env: { ...process.env, GRADFORMER_THREADS: '1' }, maxBuffer: 1 << 24 },
+      { env: { ...process.env, GRADFORMER_THREADS: '1', GRADFORMER_HOME: join(tmp, 'home') }, maxBuffer: 1 << 24 },
       (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
   });
 }

@@ -1,53 +1,46 @@
 /** `gradformer datasets`: what is known, where it is, and `--download NAME`. */
 import { Command } from 'commander';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { preprocessCacheDir } from '../data/cache.js';
+import { isComplete, downloadDataset } from '../data/download.js';
+import { defaultCacheDir, getDatasetEntry } from '../data/registry.js';
 import { DATASETS, datasetInfo, dataRoots, findDatasetDir, UsageError } from '../train/data.js';
-import { extractZip } from './unzip.js';
 
 export function datasetsCommand(): Command {
   return new Command('datasets')
     .description('list the known datasets, where they are found and whether a preprocessing cache exists; --download NAME fetches one')
     .option('--data-root <dir>', 'folder holding one sub-folder per dataset (default search: $GRADFORMER_DATA, <package>/data, ../shared/datasets)')
-    .option('--download <name>', 'download a dataset into --data-root (or the first default root) and unpack it; needs internet')
+    .option('--download <name>', 'download a dataset into the cache ($GRADFORMER_HOME or ~/.cache/gradformer; --data-root to choose) and unpack it; needs internet')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  gradformer datasets\n  gradformer datasets --download PROTEINS --data-root ./data')
     .action(async (o: { dataRoot?: string; download?: string; json?: boolean }) => {
       if (o.download) {
         const info = datasetInfo(o.download);
-        const root = resolve(o.dataRoot ?? dataRoots()[0]);
-        const dest = join(root, info.name);
-        if (existsSync(dest) && readdirSync(dest).length > 0) {
-          process.stdout.write(`${info.name} is already at ${dest}\n`);
-          return;
-        }
-        process.stderr.write(`downloading ${info.url}\n`);
-        let buf: Uint8Array;
+        const entry = getDatasetEntry(info.name);
+        if (!entry?.url) throw new UsageError(`dataset ${info.name} has no download (${info.kind === 'sbm' ? 'it is generated on first use' : 'put its files under --data-root'})`);
+        const cacheDir = o.dataRoot ? resolve(o.dataRoot) : defaultCacheDir();
         try {
-          const res = await fetch(info.url);
-          if (!res.ok) throw new Error(`HTTP ${res.status}`);
-          buf = new Uint8Array(await res.arrayBuffer());
+          const dir = await downloadDataset({ name: entry.name, url: entry.url, sha256: entry.sha256 }, cacheDir);
+          process.stdout.write(`${info.name}: ready in ${dir}\n`);
         } catch (e) {
-          throw new UsageError(`download of ${info.name} from ${info.url} failed (${(e as Error).message}); ` +
-            `download it by hand and unpack it into ${dest}`);
+          throw new UsageError(`download of ${info.name} from ${entry.url} failed (${(e as Error).message}); download it by hand and unpack it into ${join(cacheDir, info.name)}`);
         }
-        mkdirSync(dest, { recursive: true });
-        const files = extractZip(buf, dest);
-        writeFileSync(join(dest, '.source'), `${info.url}\n`);
-        process.stdout.write(`${info.name}: ${files} files unpacked into ${dest}\n`);
         return;
       }
+      const preDir = preprocessCacheDir(defaultCacheDir());
+      const cachedPre = existsSync(preDir) ? readdirSync(preDir).filter((f) => f.endsWith('.gfpre')) : [];
       const rows = DATASETS.map((d) => {
         const dir = findDatasetDir(d.name, o.dataRoot);
-        const cached = dir !== null && ['processed', '.cache', 'cache'].some((c) => existsSync(join(dir, c)));
-        return { name: d.name, description: d.description, path: dir, cached };
+        const inCache = isComplete(join(defaultCacheDir(), d.name));
+        return { name: d.name, description: d.description, path: dir ?? (inCache ? join(defaultCacheDir(), d.name) : null), cached: cachedPre.filter((f) => f.startsWith(`${d.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-`)).map((f) => f.split('-').slice(-2, -1)[0]) };
       });
       if (o.json) { process.stdout.write(JSON.stringify(rows, null, 1) + '\n'); return; }
       const w = Math.max(...rows.map((r) => r.name.length));
       for (const r of rows) {
-        process.stdout.write(`${r.name.padEnd(w)}  ${r.path ? `found  ${r.path}${r.cached ? ' (cached)' : ''}` : 'missing (gradformer datasets --download ' + r.name + ')'}\n` +
+        process.stdout.write(`${r.name.padEnd(w)}  ${r.path ? `found  ${r.path}${r.cached.length ? ` (preprocessing cached: ${r.cached.join(', ')})` : ''}` : 'missing (gradformer datasets --download ' + r.name + ')'}\n` +
           `${''.padEnd(w)}  ${r.description}\n`);
       }
-      process.stdout.write(`searched: ${dataRoots(o.dataRoot).join(', ')}\n`);
+      process.stdout.write(`searched: ${dataRoots(o.dataRoot).join(', ')}, bundled data, download cache ${defaultCacheDir()}\n`);
     });
 }

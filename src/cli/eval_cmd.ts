@@ -7,7 +7,7 @@ import { loadTU } from '../data/tu.js';
 import { collate } from '../graph/batch.js';
 import type { Graph } from '../graph/types.js';
 import { loadCheckpointWeights, readCheckpointState, resolveCheckpointDir } from '../train/checkpoint.js';
-import { batchIndices, DATASETS, loadDatasetByName, preprocess, UsageError } from '../train/data.js';
+import { batchIndices, DATASETS, loadDatasetByName, preprocess, preprocessCached, UsageError } from '../train/data.js';
 import { computeMetric } from '../train/metrics.js';
 import { buildModel, isNodeTask, predict, runSplit } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -42,7 +42,7 @@ export function evalCommand(): Command {
       const { dir, st, model } = loadRun(o.checkpoint);
       const run = st.run;
       const ds = await loadDatasetByName(run.dataset, o.dataRoot ?? run.data_root ?? undefined);
-      const pre = preprocess(ds, run.train.pe);
+      const pre = await preprocessCached(ds, run.train.pe);
       const idx = indicesOf(run, ds, o.split);
       const batches = batchIndices(idx, run.train.batch_size).map((b) => collate(ds.graphs, pre, b));
       const { out, cols, y } = predict(model, batches, isNodeTask(run));

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { GradformerConfig } from '../models/config.js';
 import type { TrainingProtocol } from '../models/presets.js';
 import { PRESETS } from '../models/presets.js';
-import { DATASETS, datasetInfo, loadDatasetByName, preprocess, SPLITS } from '../train/data.js';
+import { DATASETS, datasetInfo, loadDatasetByName, preprocessCached, SPLITS } from '../train/data.js';
 import { OPTIMIZERS } from '../train/optim.js';
 import { buildRunConfig, presetOrFail, type Overrides } from '../train/runconfig.js';
 import { readCheckpointState } from '../train/checkpoint.js';
@@ -103,7 +103,7 @@ Examples:
       const st = readCheckpointState(join(o.resume, 'last'));
       const ds = await loadDatasetByName(st.run.dataset, o.dataRoot ?? st.run.data_root ?? undefined);
       const run = { ...st.run, train: { ...st.run.train, epochs: o.epochs ?? st.run.train.epochs } };
-      const res = train({ run, data: { ds, pre: preprocess(ds, run.train.pe) }, outDir: o.resume, resume: true, onEvent: progressReporter({ quiet: o.quiet }) });
+      const res = train({ run, data: { ds, pre: await preprocessCached(ds, run.train.pe) }, outDir: o.resume, resume: true, onEvent: progressReporter({ quiet: o.quiet }) });
       report(res, run.dataset, o.resume);
       return;
     }
@@ -115,7 +115,7 @@ Examples:
     const run = buildRunConfig(ds, o.preset ?? name, over, o.seed, o.fold, o.dataRoot ? resolve(o.dataRoot) : null);
     const outDir = o.out ?? join('runs', `${name}-${stamp()}`);
     const t0 = performance.now();
-    const pre = preprocess(ds, run.train.pe);
+    const pre = await preprocessCached(ds, run.train.pe);
     if (!o.quiet) {
       process.stderr.write(`gradformer: ${name} (${ds.graphs.length} graphs), preset ${run.preset}, ${run.train.epochs} epochs, ` +
         `seed ${run.seed}, split ${run.train.split}; preprocessing ${((performance.now() - t0) / 1000).toFixed(1)} s; run folder ${outDir}\n`);
