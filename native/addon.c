@@ -766,6 +766,21 @@ static napi_value AdamStep(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value UniformMask(napi_env env, napi_callback_info info) {
+  BEGIN("uniformMask", 5);
+  size_t ls, lo;
+  uint32_t *st = (uint32_t *)arg_array(&C, 0, "state", napi_uint32_array, 0, &ls, NULL);
+  float *out = F32(1, "out", 0, &lo, NULL);
+  double thr = arg_num(&C, 2, "threshold"), keep = arg_num(&C, 3, "keep");
+  int below = arg_bool(&C, 4, "below");
+  CK;
+  DIMS("n=%zu", lo);
+  expect_len(&C, "state", ls, 4, "4", dims, 1);
+  CK;
+  gf_uniform_mask(st, out, (int64_t)lo, thr, (float)keep, below);
+  return NULL;
+}
+
 static napi_value SgdStep(napi_env env, napi_callback_info info) {
   BEGIN("sgdStep", 9);
   double lr = arg_num(&C, 3, "lr"), mom = arg_num(&C, 4, "momentum"), damp = arg_num(&C, 5, "dampening");
@@ -797,7 +812,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       FN("addSliceCols", AddSliceCols), FN("segmentReduce", SegmentReduce),
       FN("segmentReduceBackward", SegmentReduceBackward), FN("batchNorm", BatchNorm),
       FN("batchNormBackward", BatchNormBackward), FN("attentionForward", AttentionForward),
-      FN("attentionBackward", AttentionBackward), FN("adamStep", AdamStep), FN("sgdStep", SgdStep),
+      FN("attentionBackward", AttentionBackward), FN("adamStep", AdamStep), FN("sgdStep", SgdStep), FN("uniformMask", UniformMask),
 #undef FN
   };
   if (napi_define_properties(env, exports, sizeof d / sizeof *d, d) != napi_ok) return NULL;

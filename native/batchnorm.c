@@ -10,33 +10,121 @@
 #include <stdlib.h>
 
 #define CB 8
+#define CHUNK 256
+
+/*
+ * Column statistics for columns [c0, c1), two-pass in double. Rows are walked in
+ * order a row segment at a time (contiguous, vectorised), so every column's sums
+ * keep the row order of the TS twin.
+ */
+static GF_CLONES void bn_stats(const float *x, int64_t rows, int64_t cols, int64_t c0, int64_t c1,
+                               float *runningMean, float *runningVar, double momentum, double eps,
+                               float *saveMean, float *saveInvStd) {
+  double mean[CHUNK], vr[CHUNK];
+  for (int64_t cb = c0; cb < c1; cb += CHUNK) {
+    int64_t w = c1 - cb < CHUNK ? c1 - cb : CHUNK;
+    for (int64_t j = 0; j < w; j++) { mean[j] = 0; vr[j] = 0; }
+    for (int64_t r = 0; r < rows; r++) {
+      const float *xr = x + r * cols + cb;
+      for (int64_t j = 0; j < w; j++) mean[j] += xr[j];
+    }
+    for (int64_t j = 0; j < w; j++) mean[j] /= (double)rows;
+    for (int64_t r = 0; r < rows; r++) {
+      const float *xr = x + r * cols + cb;
+      for (int64_t j = 0; j < w; j++) { double d = xr[j] - mean[j]; vr[j] += d * d; }
+    }
+    for (int64_t j = 0; j < w; j++) {
+      int64_t c = cb + j;
+      double biased = vr[j] / (double)rows;
+      saveMean[c] = (float)mean[j];
+      saveInvStd[c] = (float)(1.0 / sqrt(biased + eps));
+      if (runningMean && runningVar) {
+        double unbiased = rows > 1 ? vr[j] / (double)(rows - 1) : NAN;  /* rows == 1: NaN, as PyTorch */
+        runningMean[c] = (float)((1.0 - momentum) * runningMean[c] + momentum * mean[j]);
+        runningVar[c] = (float)((1.0 - momentum) * runningVar[c] + momentum * unbiased);
+      }
+    }
+  }
+}
+
+/* sum_r g and sum_r g * xhat for columns [c0, c1), rows in order (see bn_stats). */
+static GF_CLONES void bn_grad_sums(const float *x, const float *g, int64_t rows, int64_t cols, int64_t c0, int64_t c1,
+                                   const float *saveMean, const float *saveInvStd, double *sg, double *sgx) {
+  double a[CHUNK], b[CHUNK];
+  for (int64_t cb = c0; cb < c1; cb += CHUNK) {
+    int64_t w = c1 - cb < CHUNK ? c1 - cb : CHUNK;
+    const float *mu = saveMean + cb, *is = saveInvStd + cb;
+    for (int64_t j = 0; j < w; j++) { a[j] = 0; b[j] = 0; }
+    for (int64_t r = 0; r < rows; r++) {
+      const float *gr = g + r * cols + cb, *xr = x + r * cols + cb;
+      for (int64_t j = 0; j < w; j++) {
+        double gi = gr[j];
+        a[j] += gi;
+        b[j] += gi * ((double)xr[j] - mu[j]) * is[j];
+      }
+    }
+    for (int64_t j = 0; j < w; j++) { sg[cb + j] = a[j]; sgx[cb + j] = b[j]; }
+  }
+}
+
+/* out = xhat * w + b for rows [r0, r1) (per-ISA clone: the loop vectorises). */
+static GF_CLONES void bn_apply(const float *x, float *out, int64_t r0, int64_t r1, int64_t cols, const float *weight,
+                               const float *bias, const float *saveMean, const float *saveInvStd) {
+  double wc[CHUNK], bc[CHUNK], mc[CHUNK], ic[CHUNK];
+  for (int64_t cb = 0; cb < cols; cb += CHUNK) {
+    int64_t w = cols - cb < CHUNK ? cols - cb : CHUNK;
+    for (int64_t j = 0; j < w; j++) {
+      wc[j] = weight ? weight[cb + j] : 1.0f; bc[j] = bias ? bias[cb + j] : 0.0f;
+      mc[j] = saveMean[cb + j]; ic[j] = saveInvStd[cb + j];
+    }
+    for (int64_t r = r0; r < r1; r++) {
+      const float *xr = x + r * cols + cb;
+      float *o = out + r * cols + cb;
+      for (int64_t j = 0; j < w; j++) o[j] = (float)(((double)xr[j] - mc[j]) * ic[j] * wc[j] + bc[j]);
+    }
+  }
+}
+
+/* gx += dL/dx for rows [r0, r1) from the column sums sg, sgx (per-ISA clone). */
+static GF_CLONES void bn_grad_x(const float *x, const float *g, float *gx, int64_t rows, int64_t r0, int64_t r1,
+                                int64_t cols, const float *weight, const float *saveMean, const float *saveInvStd,
+                                const double *sg, const double *sgx, int training) {
+  /* Per-column constants hoisted (same double arithmetic per element as the TS twin). */
+  double wc[CHUNK], mc[CHUNK], ic[CHUNK], ac[CHUNK], bc[CHUNK];
+  for (int64_t cb = 0; cb < cols; cb += CHUNK) {
+    int64_t w = cols - cb < CHUNK ? cols - cb : CHUNK;
+    for (int64_t j = 0; j < w; j++) {
+      int64_t c = cb + j;
+      wc[j] = weight ? weight[c] : 1.0; mc[j] = saveMean[c]; ic[j] = saveInvStd[c];
+      ac[j] = sg[c] / (double)rows; bc[j] = sgx[c] / (double)rows;
+    }
+    for (int64_t r = r0; r < r1; r++) {
+      const float *gr = g + r * cols + cb, *xr = x + r * cols + cb;
+      float *o = gx + r * cols + cb;
+      if (training) {
+        /* dx = w*invstd * (g - sum(g)/N - xhat*sum(g*xhat)/N) */
+        for (int64_t j = 0; j < w; j++) {
+          double xh = ((double)xr[j] - mc[j]) * ic[j];
+          o[j] = (float)((double)o[j] + wc[j] * ic[j] * ((double)gr[j] - ac[j] - xh * bc[j]));
+        }
+      } else {
+        for (int64_t j = 0; j < w; j++) o[j] = (float)((double)o[j] + (double)gr[j] * wc[j] * ic[j]);
+      }
+    }
+  }
+}
 
 void gf_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const float *weight, const float *bias,
                    float *runningMean, float *runningVar, int training, double momentum, double eps,
                    float *saveMean, float *saveInvStd) {
   int T = gf_threads_for((double)rows * (double)cols * 2.0);
   if (training) {
-    int64_t nblk = (cols + CB - 1) / CB;
-#pragma omp parallel for num_threads(T) if (T > 1) schedule(static)
-    for (int64_t blk = 0; blk < nblk; blk++) {
-      int64_t c0 = blk * CB, w = cols - c0 < CB ? cols - c0 : CB;
-      double mean[CB] = {0}, vr[CB] = {0};
-      for (int64_t r = 0; r < rows; r++)
-        for (int64_t j = 0; j < w; j++) mean[j] += x[r * cols + c0 + j];
-      for (int64_t j = 0; j < w; j++) mean[j] /= (double)rows;
-      for (int64_t r = 0; r < rows; r++)
-        for (int64_t j = 0; j < w; j++) { double d = x[r * cols + c0 + j] - mean[j]; vr[j] += d * d; }
-      for (int64_t j = 0; j < w; j++) {
-        int64_t c = c0 + j;
-        double biased = vr[j] / (double)rows;
-        saveMean[c] = (float)mean[j];
-        saveInvStd[c] = (float)(1.0 / sqrt(biased + eps));
-        if (runningMean && runningVar) {
-          double unbiased = rows > 1 ? vr[j] / (double)(rows - 1) : NAN;  /* rows == 1: NaN, as PyTorch */
-          runningMean[c] = (float)((1.0 - momentum) * runningMean[c] + momentum * mean[j]);
-          runningVar[c] = (float)((1.0 - momentum) * runningVar[c] + momentum * unbiased);
-        }
-      }
+    int Tc = T > cols ? (int)(cols > 0 ? cols : 1) : T;
+#pragma omp parallel num_threads(Tc) if (Tc > 1)
+    {
+      int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+      bn_stats(x, rows, cols, cols * tid / nt, cols * (tid + 1) / nt, runningMean, runningVar, momentum, eps,
+               saveMean, saveInvStd);
     }
   } else {
     for (int64_t c = 0; c < cols; c++) {
@@ -44,14 +132,10 @@ void gf_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const
       saveInvStd[c] = (float)(1.0 / sqrt((double)runningVar[c] + eps));
     }
   }
-#pragma omp parallel for num_threads(T) if (T > 1) schedule(static)
-  for (int64_t r = 0; r < rows; r++) {
-    const float *xr = x + r * cols;
-    float *o = out + r * cols;
-    for (int64_t c = 0; c < cols; c++) {
-      double xh = ((double)xr[c] - saveMean[c]) * saveInvStd[c];
-      o[c] = (float)(xh * (weight ? weight[c] : 1.0f) + (bias ? bias[c] : 0.0f));
-    }
+#pragma omp parallel num_threads(T) if (T > 1)
+  {
+    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    bn_apply(x, out, rows * tid / nt, rows * (tid + 1) / nt, cols, weight, bias, saveMean, saveInvStd);
   }
 }
 
@@ -59,7 +143,6 @@ int gf_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_t
                             const float *saveMean, const float *saveInvStd, int training,
                             float *gx, float *gw, float *gb) {
   int T = gf_threads_for((double)rows * (double)cols * 3.0);
-  int64_t nblk = (cols + CB - 1) / CB;
   /* sumG = sum_r g, sumGX = sum_r g * xhat per column, in double (stack for cols <= 512). */
   double sumG[CB * 64], sumGX[CB * 64];
   double *sg = sumG, *sgx = sumGX;
@@ -70,36 +153,22 @@ int gf_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_t
     else { sg = heap; sgx = heap + cols; }
   }
   if (!sg) return -1;
-#pragma omp parallel for num_threads(T) if (T > 1) schedule(static)
-  for (int64_t blk = 0; blk < nblk; blk++) {
-    int64_t c0 = blk * CB, w = cols - c0 < CB ? cols - c0 : CB;
-    double a[CB] = {0}, b[CB] = {0};
-    for (int64_t r = 0; r < rows; r++)
-      for (int64_t j = 0; j < w; j++) {
-        int64_t c = c0 + j;
-        double gi = g[r * cols + c];
-        a[j] += gi;
-        b[j] += gi * ((double)x[r * cols + c] - saveMean[c]) * saveInvStd[c];
-      }
-    for (int64_t j = 0; j < w; j++) { sg[c0 + j] = a[j]; sgx[c0 + j] = b[j]; }
+  {
+    int Tc = T > cols ? (int)(cols > 0 ? cols : 1) : T;
+#pragma omp parallel num_threads(Tc) if (Tc > 1)
+    {
+      int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+      bn_grad_sums(x, g, rows, cols, cols * tid / nt, cols * (tid + 1) / nt, saveMean, saveInvStd, sg, sgx);
+    }
   }
   if (gw) for (int64_t c = 0; c < cols; c++) gw[c] = (float)((double)gw[c] + sgx[c]);
   if (gb) for (int64_t c = 0; c < cols; c++) gb[c] = (float)((double)gb[c] + sg[c]);
   if (gx) {
-#pragma omp parallel for num_threads(T) if (T > 1) schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
-      for (int64_t c = 0; c < cols; c++) {
-        double w = weight ? weight[c] : 1.0, is = saveInvStd[c];
-        double gi = g[r * cols + c], d;
-        if (training) {
-          /* dx = w*invstd * (g - sum(g)/N - xhat*sum(g*xhat)/N) */
-          double xh = ((double)x[r * cols + c] - saveMean[c]) * is;
-          d = w * is * (gi - sg[c] / (double)rows - xh * sgx[c] / (double)rows);
-        } else {
-          d = gi * w * is;
-        }
-        gx[r * cols + c] = (float)((double)gx[r * cols + c] + d);
-      }
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+      int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+      bn_grad_x(x, g, gx, rows, rows * tid / nt, rows * (tid + 1) / nt, cols, weight, saveMean, saveInvStd,
+                sg, sgx, training);
     }
   }
   free(heap);

@@ -86,4 +86,8 @@ void gf_adam_step(float *p, const float *g, float *m, float *v, int64_t n, doubl
                   double eps, double weightDecay, double step, int decoupled);
 void gf_sgd_step(float *p, const float *g, float *buf, int64_t n, double lr, double momentum, double dampening,
                  double weightDecay, int nesterov, int firstStep);
+/* random.c: out[i] = (u_i >= threshold, or u_i < threshold when below) ? keep : 0, u_i from the
+   xoshiro128** state [4] (advanced in place) exactly as Rng.nextFloat(). */
+void gf_uniform_mask(uint32_t *state, float *out, int64_t n, double threshold, float keep, int below);
+
 #endif

@@ -417,4 +417,13 @@ export const validate = {
     checkNumber(K, 'momentum', momentum);
     if (momentum !== 0 && buf === null) fail(K, `momentum ${momentum} needs a momentum buffer, got null (n=${p.length})`);
   },
+
+  uniformMask(state: Uint32Array, out: F32, threshold: number, keep: number): void {
+    const K = 'uniformMask';
+    if (!(state instanceof Uint32Array)) fail(K, `state must be a Uint32Array, got ${(state as unknown as object)?.constructor?.name ?? String(state)}`);
+    if (state.length !== 4) fail(K, `state has ${state.length} elements, expected 4 (xoshiro128** words)`);
+    checkF32(K, 'out', out, (out as F32)?.length ?? 0, 'n', {});
+    checkNumber(K, 'threshold', threshold);
+    checkNumber(K, 'keep', keep);
+  },
 };

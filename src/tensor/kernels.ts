@@ -192,4 +192,13 @@ export interface Kernels {
    */
   sgdStep(p: F32, g: F32, buf: F32 | null, lr: number, momentum: number, dampening: number,
     weightDecay: number, nesterov: boolean, firstStep: boolean): void;
+
+  // ---------------------------------------------------------------- random
+  /**
+   * Dropout-style mask from the project's generator (xoshiro128**, src/util/rng.ts):
+   * for each i, u = the next Rng.nextFloat() drawn from `state` [4] (uint32 words,
+   * advanced in place), out[i] = (below ? u < threshold : u >= threshold) ? keep : 0.
+   * Same values, and same final state, as the JS loop over Rng.nextFloat().
+   */
+  uniformMask(state: Uint32Array, out: F32, threshold: number, keep: number, below: boolean): void;
 }

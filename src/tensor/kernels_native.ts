@@ -148,6 +148,10 @@ export function loadNativeKernels(): Kernels | null {
       validate.sgdStep(p, g, buf, momentum);
       A.sgdStep(p, g, buf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
     },
+    uniformMask(state, out, threshold, keep, below) {
+      validate.uniformMask(state, out, threshold, keep);
+      A.uniformMask(state, out, threshold, keep, below);
+    },
   };
   return K;
 }

@@ -81,7 +81,7 @@ export class Tensor {
 
   /** The gradient buffer, allocated (zeros) on first use. */
   gradBuffer(): Float32Array {
-    if (this.grad === null) this.grad = new Float32Array(this.data.length);
+    if (this.grad === null) this.grad = scratch.take(this.data.length);
     return this.grad;
   }
 
@@ -118,7 +118,14 @@ export class Tensor {
     this.gradBuffer()[0] += 1;
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
-      if (t.backwardFn !== null && t.grad !== null) t.backwardFn();
+      if (t.backwardFn !== null && t.grad !== null) {
+        t.backwardFn();
+        // Every consumer of t ran before it (reverse topological order) and its own
+        // closure has now pushed t.grad into its parents: the buffer is dead, and the
+        // next op's gradBuffer() of the same size reuses it (no allocation, no GC).
+        scratch.give(t.grad);
+        t.grad = null;
+      }
     }
     // Free the tape: intermediate results keep neither closures nor gradients.
     for (const t of order) {
@@ -130,6 +137,42 @@ export class Tensor {
     }
   }
 }
+
+/**
+ * A pool of zero-on-take Float32Arrays by length, for buffers whose lifetime the
+ * tape knows exactly (intermediate gradients, backward temporaries). Allocating
+ * and collecting a fresh zero-filled array per op cost more than the kernels that
+ * use it (~0.1-0.25 ms for 200k floats against ~0.02 ms for fill(0)). Bounded, so
+ * it never holds more than `maxBytes`.
+ */
+export class ScratchPool {
+  private readonly free = new Map<number, Float32Array[]>();
+  private bytes = 0;
+  constructor(private readonly maxBytes = 256 * 1024 * 1024) {}
+  /** A zeroed array of n floats (recycled when one of that length is free). */
+  take(n: number): Float32Array {
+    const list = this.free.get(n);
+    const a = list?.pop();
+    if (a === undefined) return new Float32Array(n);
+    this.bytes -= a.byteLength;
+    a.fill(0);
+    return a;
+  }
+  /** Hands back an array nobody references any more (the caller must drop it). */
+  give(a: Float32Array): void {
+    if (a.length < 1024 || this.bytes + a.byteLength > this.maxBytes) return; // small ones: cheaper to allocate
+    let list = this.free.get(a.length);
+    if (!list) this.free.set(a.length, (list = []));
+    list.push(a);
+    this.bytes += a.byteLength;
+  }
+  /** Drops every pooled array. */
+  clear(): void { this.free.clear(); this.bytes = 0; }
+  get pooledBytes(): number { return this.bytes; }
+}
+
+/** The process-wide pool behind gradient buffers and backward temporaries. */
+export const scratch = new ScratchPool();
 
 /** Post-order DFS (iterative: deep models make recursion risky). */
 function topoOrder(root: Tensor): Tensor[] {

@@ -1,0 +1,127 @@
+/**
+ * Training benchmark: whole epochs of the real trainer (src/train/trainer.ts) on a
+ * dataset with its official preset, as the PyTorch peer (bench/peer/bench_peer.py)
+ * measures them.
+ *
+ *   npm run bench:train -- --dataset NCI1 [--data-root DIR] [--epochs 3] [--layers N]
+ *       [--threads N] [--limit N] [--batch-size N] [--no-profile] [--json]
+ *
+ * Prints the median training-epoch time (the first epoch is a warm-up and is not
+ * counted, as in the peer), graphs/s, evaluation time (no-grad forward over the
+ * validation split), preprocessing (load + distances + RWSE, cold: no cache), peak
+ * RSS, and the per-kernel time breakdown of one extra, profiled epoch (not part of
+ * the median: the timing wrapper adds ~0.1 us per kernel call).
+ * --limit N: TU datasets use the first N graphs (then the 80/10/10 split, as the
+ * peer's --limit); datasets with an official split train on its first N training graphs.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { computePre } from '../src/data/preprocess.js';
+import type { GraphDataset } from '../src/data/dataset.js';
+import { loadDatasetByName } from '../src/train/data.js';
+import { buildRunConfig } from '../src/train/runconfig.js';
+import { train, type TrainEvent } from '../src/train/trainer.js';
+import { kernels, setThreads } from '../src/tensor/backend.js';
+import { startKernelProfile, type KernelProfile } from '../src/tensor/profile.js';
+
+const args = process.argv.slice(2);
+const has = (n: string) => args.includes(n);
+const opt = (name: string, dflt?: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const num = (name: string, dflt?: number): number | undefined => {
+  const v = opt(name);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 1) throw new Error(`bench:train: ${name} needs a positive number, got '${v}'`);
+  return n;
+};
+const json = has('--json');
+const datasetName = opt('--dataset', 'NCI1')!;
+const dataRoot = opt('--data-root');
+const epochs = num('--epochs', 3)!;
+const threads = num('--threads', 1)!;
+const limit = num('--limit');
+const profileOn = !has('--no-profile');
+const log = (s: string) => { if (!json) process.stdout.write(s + '\n'); };
+
+setThreads(threads);
+const load0 = loadavg()[0];
+const t0 = performance.now();
+let ds: GraphDataset = await loadDatasetByName(datasetName, dataRoot);
+if (limit !== undefined) {
+  if (ds.officialSplit) {
+    ds = { ...ds, officialSplit: { ...ds.officialSplit, train: ds.officialSplit.train.slice(0, limit) } };
+  } else {
+    ds = { ...ds, graphs: ds.graphs.slice(0, limit) };
+  }
+}
+const loadS = (performance.now() - t0) / 1000;
+const over = {
+  model: { ...(opt('--layers') ? { num_layers: num('--layers') } : {}) },
+  train: { epochs: epochs + (profileOn ? 1 : 0), ...(opt('--batch-size') ? { batch_size: num('--batch-size') } : {}) },
+};
+const run = buildRunConfig(ds, datasetName, over, 0);
+// Preprocessing of the graphs used, cold (no cache), one thread as the peer.
+const t1 = performance.now();
+const pre = await computePre(ds.graphs, run.train.pe, false, ds.name, 1);
+const preS = (performance.now() - t1) / 1000;
+
+const outDir = mkdtempSync(join(tmpdir(), 'gf-bench-train-'));
+let prof: { profile: KernelProfile; stop: () => void } | null = null;
+let profMs = 0, profT0 = 0;
+const onEvent = (e: TrainEvent) => {
+  if (!profileOn) return;
+  if (e.type === 'epoch_start' && e.epoch === epochs + 1) { prof = startKernelProfile(); profT0 = performance.now(); }
+  if (e.type === 'batch' && prof && e.step === e.batches) { profMs = performance.now() - profT0; prof.stop(); }
+};
+let res;
+try {
+  res = train({ run, data: { ds, pre }, outDir, onEvent });
+} finally {
+  rmSync(outDir, { recursive: true, force: true });
+}
+const timed = res.epochs.slice(0, epochs);
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const counted = timed.length > 1 ? timed.slice(1) : timed;
+const epochS = median(counted.map((r) => r.epoch_seconds));
+// The trainer's eval_seconds covers val + test: scale to the validation split alone.
+const split = ds.officialSplit ?? null;
+const nTrain = Math.round(counted[0].graphs_per_second * counted[0].epoch_seconds);
+const nVal = split ? split.val.length : Math.floor(ds.graphs.length * 0.1);
+const nTest = split ? split.test.length : ds.graphs.length - Math.floor(ds.graphs.length * 0.8) - nVal;
+const evalValS = median(counted.map((r) => r.eval_seconds)) * nVal / Math.max(1, nVal + nTest);
+const p = prof as { profile: KernelProfile } | null;
+const kernelRows = p ? p.profile.rows() : [];
+const kernelMs = p ? p.profile.total() : 0;
+const result = {
+  bench: 'gradformer-train', backend: kernels().name, threads, dataset: ds.name, preset: run.preset,
+  layers: run.model.num_layers, channels: run.model.channels, heads: run.model.nhead, mpnn: run.model.mpnn,
+  batch: run.train.batch_size, train_graphs: nTrain, val_graphs: nVal, load_avg_1min: Number(load0.toFixed(2)),
+  load_s: Number(loadS.toFixed(3)), preprocess_s: Number(preS.toFixed(3)),
+  epoch_s: Number(epochS.toFixed(3)), epochs_s: timed.map((r) => Number(r.epoch_seconds.toFixed(3))),
+  graphs_per_s: Number((nTrain / epochS).toFixed(1)), eval_val_s: Number(evalValS.toFixed(3)),
+  eval_graphs_per_s: Number((nVal / evalValS).toFixed(1)),
+  peak_rss_mb: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
+  last_loss: Number(timed[timed.length - 1].train_loss.toFixed(4)),
+  profile: p ? {
+    epoch_ms: Number(profMs.toFixed(1)), kernel_ms: Number(kernelMs.toFixed(1)),
+    outside_kernels_ms: Number((profMs - kernelMs).toFixed(1)),
+    kernels: kernelRows.map((r) => ({ kernel: r.kernel, calls: r.calls, ms: Number(r.ms.toFixed(2)) })),
+  } : null,
+};
+if (json) {
+  process.stdout.write(JSON.stringify(result) + '\n');
+} else {
+  log(`${result.dataset} (${result.preset}, ${result.mpnn}, ${result.layers} layers, batch ${result.batch}), ${result.backend} backend, ${threads} thread(s), load avg ${result.load_avg_1min}`);
+  log(`  train graphs ${nTrain}; epochs ${result.epochs_s.join(' / ')} s -> median ${result.epoch_s} s (first is warm-up), ${result.graphs_per_s} graphs/s`);
+  log(`  eval (val split, ${nVal} graphs, no grad): ${result.eval_val_s} s, ${result.eval_graphs_per_s} graphs/s`);
+  log(`  load ${result.load_s} s, preprocessing (cold, distances + ${run.train.pe.kind}${run.train.pe.dim}) ${result.preprocess_s} s; peak RSS ${result.peak_rss_mb} MB`);
+  if (result.profile) {
+    const pr = result.profile;
+    log(`  profiled epoch: ${pr.epoch_ms} ms, kernels ${pr.kernel_ms} ms, outside kernels (tape, allocation, GC, batching) ${pr.outside_kernels_ms} ms`);
+    for (const r of pr.kernels.slice(0, 25)) log(`    ${r.kernel.padEnd(34)} ${String(r.calls).padStart(7)} calls ${r.ms.toFixed(1).padStart(9)} ms`);
+  }
+}

@@ -1,0 +1,33 @@
+/*
+ * Dropout masks from the project's generator (xoshiro128**, src/util/rng.ts),
+ * drawn exactly as Rng.nextFloat() does: two 32-bit outputs -> 53-bit uniform
+ * u = ((a >> 5) * 2^26 + (b >> 6)) / 2^53. The state is advanced in place, so a
+ * mask drawn here and one drawn in JS from the same state are identical and leave
+ * the generator in the same state (resumed runs stay bit-for-bit).
+ */
+#include "gf.h"
+
+static inline uint32_t rotl(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+
+static inline uint32_t next_u32(uint32_t *s) {
+  uint32_t result = rotl(s[1] * 5u, 7) * 9u;
+  uint32_t t = s[1] << 9;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 11);
+  return result;
+}
+
+void gf_uniform_mask(uint32_t *state, float *out, int64_t n, double threshold, float keep, int below) {
+  uint32_t s[4] = {state[0], state[1], state[2], state[3]};
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t hi = next_u32(s) >> 5, lo = next_u32(s) >> 6;
+    double u = ((double)hi * 67108864.0 + (double)lo) * 0x1p-53;  /* exact: same as / 2^53 */
+    int kept = below ? u < threshold : u >= threshold;
+    out[i] = kept ? keep : 0.0f;
+  }
+  for (int j = 0; j < 4; j++) state[j] = s[j];
+}

@@ -1,0 +1,54 @@
+// uniformMask (dropout masks drawn natively from the project's xoshiro128** state):
+// both backends give exactly the values of a JS loop over Rng.nextFloat() and leave
+// the generator in the same state; ops.dropout / dropPath / attention dropout draw
+// the same masks whether or not the generator exposes its state.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { tsKernels } from '../src/tensor/kernels_ts.js';
+import { loadNativeKernels } from '../src/tensor/kernels_native.js';
+import type { Kernels } from '../src/tensor/kernels.js';
+import { Rng } from '../src/util/rng.js';
+import * as ops from '../src/tensor/ops.js';
+import { Tensor } from '../src/tensor/tensor.js';
+
+const backends: Kernels[] = [tsKernels];
+const native = loadNativeKernels();
+if (native) backends.push(native);
+
+function jsMask(rng: Rng, n: number, thr: number, keep: number, below: boolean): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) { const u = rng.nextFloat(); out[i] = (below ? u < thr : u >= thr) ? keep : 0; }
+  return out;
+}
+
+for (const K of backends) {
+  describe(`uniformMask (${K.name})`, () => {
+    for (const [seed, n, thr, below] of [[0, 0, 0.5, false], [1, 1, 0.5, false], [42, 10007, 0.1, false], [3, 4096, 0.9, true], [5, 333, 0, false], [6, 333, 1, true]] as const) {
+      it(`seed ${seed}, n ${n}, threshold ${thr}, below ${below}: same values and final state as Rng.nextFloat`, () => {
+        const a = new Rng(seed), b = new Rng(seed);
+        const st = Uint32Array.from(a.getState().s);
+        const keep = 1 / (1 - Math.min(thr, 0.5));
+        const got = new Float32Array(n);
+        K.uniformMask(st, got, thr, keep, below);
+        const want = jsMask(b, n, thr, keep, below);
+        assert.deepEqual(got, want);
+        assert.deepEqual(Array.from(st), b.getState().s);
+      });
+    }
+    it('rejects a bad state', () => {
+      assert.throws(() => K.uniformMask(new Uint32Array(3), new Float32Array(2), 0.5, 2, false), /uniformMask: state has 3 elements, expected 4/);
+      assert.throws(() => K.uniformMask([1, 2, 3, 4] as unknown as Uint32Array, new Float32Array(2), 0.5, 2, false), /uniformMask: state must be a Uint32Array/);
+    });
+  });
+}
+
+describe('ops masks through uniformMask', () => {
+  it('dropout and dropPath: same masks with Rng (kernel path) as with a plain nextFloat source', () => {
+    const x = new Tensor(new Float32Array(5000).fill(1), [1000, 5]);
+    const r1 = new Rng(11), r2 = new Rng(11);
+    const plain = { nextFloat: () => r2.nextFloat() };
+    assert.deepEqual(ops.dropout(x, 0.3, true, r1).data, ops.dropout(x, 0.3, true, plain).data);
+    assert.deepEqual(ops.dropPath(x, 0.2, r1).data, ops.dropPath(x, 0.2, plain).data);
+    assert.equal(r1.nextU32(), r2.nextU32());
+  });
+});
