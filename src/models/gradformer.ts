@@ -13,7 +13,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { decayMask, maskLayout } from './attention.js';
 import { resolveConfig, type GradformerConfig } from './config.js';
 import { GPSLayer } from './gps.js';
-import { GatedGCNLayer, GINConv, GINEConv, type EdgeLists, type LocalMpnn } from './mpnn.js';
+import { GatedGCNLayer, GINConv, type EdgeLists, type LocalMpnn } from './mpnn.js';
 
 /** Category counts of OGB's 9 atom and 3 bond features (ogb.utils.features, ogb 1.3.x). */
 export const ATOM_FEATURE_DIMS = [119, 5, 12, 12, 10, 6, 6, 2, 2];
@@ -95,8 +95,7 @@ export class Gradformer extends Module {
     this.convs = this.child('convs', new ModuleList<GPSLayer>());
     for (let l = 0; l < c.num_layers; l++) {
       let conv: LocalMpnn;
-      if (c.mpnn === 'GIN') conv = new GINConv(C, rng);
-      else if (c.mpnn === 'GINE') conv = new GINEConv(C, rng);
+      if (c.mpnn === 'GIN' || c.mpnn === 'GINE') conv = new GINConv(C, rng, c.mpnn === 'GINE');
       else conv = new GatedGCNLayer(C, rng, c.gatedgcn!, dropRng);
       this.convs.push(new GPSLayer(C, c.nhead, conv, c, rng, dropRng));
     }

@@ -1,5 +1,5 @@
 /**
- * Local message passing: GIN, GINE and GatedGCN, as the official model (PyG
+ * Local message passing: GIN / GINE and GatedGCN, as the official model (PyG
  * semantics: edgeIndex row 0 = source j, row 1 = target i, messages j -> i summed at i).
  */
 import { BatchNorm1d, Linear, MLP } from '../nn/layers.js';
@@ -26,40 +26,29 @@ export interface LocalMpnn extends Module {
   forward(inp: MpnnInput): Tensor;
 }
 
-/** (1 + eps) x + agg, skipping the multiply when eps is 0 (as it always is officially). */
-function selfPlusAgg(x: Tensor, agg: Tensor, eps: number): Tensor {
-  return ops.add(agg, eps === 0 ? x : ops.scale(x, 1 + eps));
-}
-
-/** GIN: nn((1+eps) x_i + sum_{j->i} x_j); nn = Linear, ReLU, Linear (keys nn.0, nn.2); eps a fixed buffer. */
+/**
+ * GIN: nn((1+eps) x_i + sum_{j->i} x_j); with edge features (GINE):
+ * nn((1+eps) x_i + sum_{j->i} relu(x_j + e_ji)). nn = Linear, ReLU, Linear
+ * (keys nn.0, nn.2); eps is a fixed buffer (0 in the official model).
+ */
 export class GINConv extends Module implements LocalMpnn {
   readonly eps: Tensor;
   readonly nn: MLP;
-  constructor(channels: number, rng: UniformSource, eps = 0) {
-    super();
-    this.nn = this.child('nn', new MLP([channels, channels, channels], [0, 2], rng));
-    this.eps = this.buffer('eps', Tensor.from([eps], [1]));
-  }
-  forward({ x, edges }: MpnnInput): Tensor {
-    const agg = ops.scatterAddRows(ops.gatherRows(x, edges.src), edges.dst, x.rows);
-    return this.nn.forward(selfPlusAgg(x, agg, this.eps.data[0]));
-  }
-}
-
-/** GINE: nn((1+eps) x_i + sum_{j->i} relu(x_j + e_ji)). */
-export class GINEConv extends Module implements LocalMpnn {
-  readonly eps: Tensor;
-  readonly nn: MLP;
-  constructor(channels: number, rng: UniformSource, eps = 0) {
+  constructor(channels: number, rng: UniformSource, readonly withEdges = false, eps = 0) {
     super();
     this.nn = this.child('nn', new MLP([channels, channels, channels], [0, 2], rng));
     this.eps = this.buffer('eps', Tensor.from([eps], [1]));
   }
   forward({ x, edges, edgeAttr }: MpnnInput): Tensor {
-    if (!edgeAttr) throw new Error('GINEConv: needs edge features (edge_method embedding or ogb)');
-    const msg = ops.relu(ops.add(ops.gatherRows(x, edges.src), edgeAttr));
+    let msg = ops.gatherRows(x, edges.src);
+    if (this.withEdges) {
+      if (!edgeAttr) throw new Error('GINEConv: needs edge features (edge_method embedding or ogb)');
+      msg = ops.relu(ops.add(msg, edgeAttr));
+    }
     const agg = ops.scatterAddRows(msg, edges.dst, x.rows);
-    return this.nn.forward(selfPlusAgg(x, agg, this.eps.data[0]));
+    const eps = this.eps.data[0];
+    // (1 + eps) x, skipping the multiply when eps is 0 (as it always is officially)
+    return this.nn.forward(ops.add(agg, eps === 0 ? x : ops.scale(x, 1 + eps)));
   }
 }
 
