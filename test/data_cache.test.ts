@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
-import { loadDataset, registerDataset, packageRoot } from '../src/data/registry.js';
+import { loadDataset, registerDataset, packageRoot, presetDatasets, getDatasetEntry, dataRoots, findDatasetDir } from '../src/data/registry.js';
+import { PRESETS } from '../src/models/presets.js';
 import { preprocessDataset, computePre } from '../src/data/preprocess.js';
 import { clearCache, preprocessCacheDir } from '../src/data/cache.js';
 import type { GraphDataset } from '../src/data/dataset.js';
@@ -155,6 +156,25 @@ test('registry: unknown names, missing local folders, TU folders by name, lazily
   const sbm = await loadDataset('CLUSTER', { options: { seed: 1, sizes: { train: 3, val: 1, test: 1 } } });
   assert.equal(sbm.graphs.length, 5);
   assert.deepEqual(Array.from(sbm.officialSplit!.test), [4]);
+});
+
+test('registry: the preset datasets are exactly the presets\' ones; edge features as loaded; search roots', async () => {
+  const presetNames = new Set(Object.values(PRESETS).map((p) => p.dataset));
+  assert.deepEqual(new Set(presetDatasets().map((e) => e.name)), presetNames);
+  assert.equal(getDatasetEntry('proteins')?.name, 'PROTEINS');
+  assert.equal(getDatasetEntry('IMDB-MULTI')?.preset, undefined); // known, loadable, but no preset
+  // edgeFeatures says what loading gives (bundled MUTAG has edge labels; PROTEINS from the staged folder none).
+  assert.equal(getDatasetEntry('MUTAG')!.edgeFeatures, true);
+  assert.equal((await loadDataset('MUTAG')).edgeCatDims.length > 0, true);
+  const shared = join(packageRoot(), '..', 'shared', 'datasets');
+  if (existsSync(join(shared, 'PROTEINS'))) {
+    assert.equal(!!getDatasetEntry('PROTEINS')!.edgeFeatures, (await loadDataset('PROTEINS', { root: shared })).edgeCatDims.length > 0);
+  }
+  assert.equal(JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).name, 'gradformer');
+  assert.deepEqual(dataRoots('some/dir'), [join(process.cwd(), 'some', 'dir')]);
+  assert.ok(dataRoots().includes(join(packageRoot(), 'data')));
+  assert.equal(findDatasetDir('MUTAG', join(packageRoot(), 'data')), join(packageRoot(), 'data', 'MUTAG'));
+  assert.equal(findDatasetDir('NOPE', join(packageRoot(), 'data')), null);
 });
 
 test('LapPE through the preprocessing path equals lapPE()', async () => {

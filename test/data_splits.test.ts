@@ -67,8 +67,26 @@ test('stratifiedKFold: folds partition, each test fold used once, class balance 
 test('datasetSplit: official for ZINC-like sets, random otherwise; k-fold needs classes', async () => {
   const ds = await loadDataset('MUTAG');
   assertPartition(datasetSplit(ds, 'auto', 1), 188);
-  assertPartition(datasetSplit(ds, 'kfold', 1, 9), 188);
-  assert.throws(() => datasetSplit(ds, 'official', 1), /no official split/);
+  assert.deepEqual(datasetSplit(ds, 'auto', 1), randomSplit(188, 1));
+  assert.deepEqual(datasetSplit(ds, 'random_80_10_10', 1), randomSplit(188, 1));
+  assertPartition(datasetSplit(ds, 'kfold10', 1, 9), 188);
+  assert.throws(() => datasetSplit(ds, 'official', 1), /^Error: split: dataset MUTAG has no official split; accepted splits for it: random_80_10_10, kfold10/);
+  const official = { train: Int32Array.of(0, 1), val: Int32Array.of(2), test: Int32Array.of(3) };
+  assert.equal(datasetSplit({ ...ds, officialSplit: official }, 'auto', 1), official);
+  assert.throws(() => datasetSplit({ ...ds, task: 'regression' }, 'kfold10', 1, 0), /^Error: split: kfold10 is stratified by class/);
+  for (const bad of [-1, 10, 1.5]) assert.throws(() => datasetSplit(ds, 'kfold10', 1, bad), /^Error: split: fold must be 0\.\.9/);
+});
+
+test('kfold10: fold k tests on fold k and validates on fold (k + 1) mod 10 (one rule, both sides of the wrap)', async () => {
+  const ds = await loadDataset('MUTAG');
+  const folds = stratifiedKFold(ds.graphs.map((g) => g.y[0]), 10, 4);
+  for (let k = 0; k < 10; k++) {
+    const s = datasetSplit(ds, 'kfold10', 4, k);
+    assert.deepEqual(s, folds[k]);
+    assert.deepEqual(s.val, folds[(k + 1) % 10].test, `fold ${k}: val is the next fold's test set`);
+    assert.equal(s.train.length, 188 - s.val.length - s.test.length);
+    for (const part of [s.train, s.val, s.test]) for (let i = 1; i < part.length; i++) assert.ok(part[i - 1] < part[i], 'sorted ascending');
+  }
 });
 
 test('GraphLoader: batches cover the subset, shuffle seeded per epoch, eval order fixed, drop-last, resume', async () => {

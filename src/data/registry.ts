@@ -6,7 +6,7 @@
  *   3. the download cache <cacheDir>/<NAME>/ (default $GRADFORMER_HOME or
  *      ~/.cache/gradformer), downloading the archive there first when allowed.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,10 @@ export interface DatasetEntry {
   name: string;
   format: DatasetFormat;
   description: string;
+  /** Whether the graphs carry categorical edge features (GINE / GatedGCN read them); absent = none. */
+  edgeFeatures?: boolean;
+  /** Has an official Gradformer preset: the datasets `gradformer train --dataset` accepts. */
+  preset?: boolean;
   /** Archive to download into the cache (ZIP). */
   url?: string;
   /** Known sha256 of the archive; when absent the first download's hash is recorded and enforced afterwards. */
@@ -37,25 +41,25 @@ const tu = (name: string, description: string, extra: Partial<DatasetEntry> = {}
   ({ name, format: 'tu', description, url: TU_URL(name), ...extra });
 
 const ENTRIES: DatasetEntry[] = [
-  tu('MUTAG', '188 nitro compounds, 2 classes (bundled)', { bundled: true }),
-  tu('PROTEINS', '1113 proteins, 2 classes'),
-  tu('NCI1', '4110 chemical compounds, 2 classes'),
-  tu('IMDB-BINARY', '1000 ego networks, 2 classes, no node labels (degree features)'),
+  tu('MUTAG', '188 nitro compounds, 2 classes (bundled; the default dataset)', { bundled: true, edgeFeatures: true, preset: true }),
+  tu('PROTEINS', '1113 proteins, 2 classes', { preset: true }),
+  tu('NCI1', '4110 chemical compounds, 2 classes', { preset: true }),
+  tu('IMDB-BINARY', '1000 ego networks, 2 classes, no node labels (degree features)', { preset: true }),
   tu('IMDB-MULTI', '1500 ego networks, 3 classes, no node labels (degree features)'),
-  tu('COLLAB', '5000 ego networks, 3 classes, no node labels (degree features)'),
-  tu('PTC_MR', '344 compounds, 2 classes'),
+  tu('COLLAB', '5000 ego networks, 3 classes, no node labels (degree features)', { preset: true }),
+  tu('PTC_MR', '344 compounds, 2 classes', { edgeFeatures: true }),
   tu('ENZYMES', '600 enzymes, 6 classes'),
   tu('DD', '1178 proteins, 2 classes'),
   tu('REDDIT-BINARY', '2000 threads, 2 classes, no node labels (normalised degree: max degree >= 1000)'),
-  { name: 'ZINC', format: 'zinc', description: 'ZINC 12k subset, regression (MAE), official split 10000/1000/1000' },
+  { name: 'ZINC', format: 'zinc', description: 'ZINC 12k subset, regression (MAE), official split 10000/1000/1000', edgeFeatures: true, preset: true },
   {
-    name: 'ogbg-molhiv', format: 'ogb', description: '41127 molecules, binary HIV activity (ROC-AUC), scaffold split',
+    name: 'ogbg-molhiv', format: 'ogb', description: '41127 molecules, binary HIV activity (ROC-AUC), scaffold split', edgeFeatures: true, preset: true,
     url: 'http://snap.stanford.edu/ogb/data/graphproppred/csv_mol_download/hiv.zip', ogb: { task: 'binary_class', metric: 'rocauc' },
   },
-  { name: 'CLUSTER', format: 'sbm', description: 'SBM node classification, 6 classes (generated; src/data/sbm.ts)' },
-  { name: 'PATTERN', format: 'sbm', description: 'SBM node classification, 2 classes (generated; src/data/sbm.ts)' },
-  { name: 'ZINC-full', format: 'zinc_full', description: 'ZINC 250k full split from SMILES (src/data/zinc_full.ts)' },
-  { name: 'molecule-csv', format: 'molcsv', description: 'any CSV of SMILES + targets, featurised as OGB (src/data/molcsv.ts); pass path' },
+  { name: 'CLUSTER', format: 'sbm', description: 'SBM node classification, 6 classes (generated; src/data/sbm.ts)', preset: true },
+  { name: 'PATTERN', format: 'sbm', description: 'SBM node classification, 2 classes, weighted accuracy (generated; src/data/sbm.ts)', preset: true },
+  { name: 'ZINC-full', format: 'zinc_full', description: 'ZINC 250k full split from SMILES (src/data/zinc_full.ts)', edgeFeatures: true },
+  { name: 'molecule-csv', format: 'molcsv', description: 'any CSV of SMILES + targets, featurised as OGB (src/data/molcsv.ts); pass path', edgeFeatures: true },
 ];
 
 const REGISTRY = new Map<string, DatasetEntry>(ENTRIES.map((e) => [e.name.toLowerCase(), e]));
@@ -70,6 +74,11 @@ export function getDatasetEntry(name: string): DatasetEntry | undefined {
   return REGISTRY.get(name.toLowerCase());
 }
 
+/** The datasets with an official preset (what `gradformer train` / `datasets` list), in registry order. */
+export function presetDatasets(): DatasetEntry[] {
+  return listDatasets().filter((e) => e.preset);
+}
+
 /** Add or replace an entry (e.g. another TU dataset with its URL). */
 export function registerDataset(entry: DatasetEntry): void {
   REGISTRY.set(entry.name.toLowerCase(), entry);
@@ -80,15 +89,43 @@ export function defaultCacheDir(): string {
   return process.env.GRADFORMER_HOME ? resolve(process.env.GRADFORMER_HOME) : join(homedir(), '.cache', 'gradformer');
 }
 
-/** The package root (the folder holding package.json above this module), from src/ or dist/src/. */
+/**
+ * The package root: the nearest folder above this module whose package.json is
+ * gradformer's (from src/ under tsx or dist/src/ when compiled; a package.json
+ * of another name, e.g. an enclosing project's, is skipped).
+ */
 export function packageRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(d, 'package.json'))) return d;
-    const up = dirname(d);
-    if (up === d) throw new Error(`cannot find package.json above ${fileURLToPath(import.meta.url)}`);
-    d = up;
+  const here = fileURLToPath(import.meta.url);
+  for (let d = dirname(here); ; d = dirname(d)) {
+    const p = join(d, 'package.json');
+    if (existsSync(p)) {
+      try { if (JSON.parse(readFileSync(p, 'utf8')).name === 'gradformer') return d; } catch { /* unreadable: keep walking */ }
+    }
+    if (dirname(d) === d) throw new Error(`cannot find gradformer's package.json above ${here}; reinstall the package`);
   }
+}
+
+/**
+ * Folders searched for <root>/<NAME>/ when no --data-root is given, in order:
+ * $GRADFORMER_DATA, <package>/data, <package>/../shared/datasets. With an
+ * explicit root, only that one.
+ */
+export function dataRoots(explicit?: string): string[] {
+  if (explicit) return [resolve(explicit)];
+  const roots: string[] = [];
+  if (process.env.GRADFORMER_DATA) roots.push(resolve(process.env.GRADFORMER_DATA));
+  const pkg = packageRoot();
+  roots.push(join(pkg, 'data'), resolve(pkg, '..', 'shared', 'datasets'));
+  return roots;
+}
+
+/** The folder of a dataset under the first of dataRoots(explicit) that has it, or null. */
+export function findDatasetDir(name: string, explicitRoot?: string): string | null {
+  for (const r of dataRoots(explicitRoot)) {
+    const d = join(r, name);
+    if (existsSync(d)) return d;
+  }
+  return null;
 }
 
 /** The bundled data folder of a dataset, or null. */

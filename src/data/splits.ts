@@ -60,21 +60,27 @@ export function stratifiedKFold(labels: ArrayLike<number>, k: number, seed: numb
   return splits;
 }
 
-export type SplitKind = 'official' | 'random' | 'kfold';
+/** The split protocols (the names of --split, the presets and config.json). */
+export type SplitKind = 'random_80_10_10' | 'official' | 'kfold10';
+export const SPLITS: readonly SplitKind[] = ['random_80_10_10', 'official', 'kfold10'];
 
 /**
- * The split a run uses: 'official' (must exist), 'random' (seeded 80/10/10),
- * or fold `fold` of a stratified `folds`-fold split (class labels = y[0]).
- * 'auto': official when the dataset has one, else random.
+ * The split a run uses (every error message starts with "split:" and lists what is accepted):
+ * - 'official': the dataset's own split (must exist);
+ * - 'random_80_10_10': randomSplit(n, seed);
+ * - 'kfold10': fold `fold` (0..9) of stratifiedKFold(y[0], 10, seed): test = fold `fold`,
+ *   val = fold (fold + 1) mod 10, train = the other 8; graph classification only;
+ * - 'auto': official when the dataset has one, else random_80_10_10.
  */
-export function datasetSplit(ds: GraphDataset, kind: SplitKind | 'auto', seed: number, fold = 0, folds = 10): Split {
-  if (kind === 'auto') kind = ds.officialSplit ? 'official' : 'random';
+export function datasetSplit(ds: GraphDataset, kind: SplitKind | 'auto', seed: number, fold = 0): Split {
+  if (kind === 'auto') kind = ds.officialSplit ? 'official' : 'random_80_10_10';
   if (kind === 'official') {
-    if (!ds.officialSplit) throw new Error(`dataset ${ds.name} has no official split; use a random or k-fold split`);
+    if (!ds.officialSplit) throw new Error(`split: dataset ${ds.name} has no official split; accepted splits for it: random_80_10_10, kfold10`);
     return ds.officialSplit;
   }
-  if (kind === 'random') return randomSplit(ds.graphs.length, seed);
-  if (ds.task !== 'multi_class') throw new Error(`k-fold splits are stratified by class: dataset ${ds.name} has task ${ds.task}`);
-  if (!(fold >= 0 && fold < folds)) throw new Error(`fold ${fold} is outside 0..${folds - 1}`);
-  return stratifiedKFold(ds.graphs.map((g) => g.y[0]), folds, seed)[fold];
+  if (kind === 'random_80_10_10') return randomSplit(ds.graphs.length, seed);
+  if (kind !== 'kfold10') throw new Error(`split: unknown split '${kind}'; accepted: ${SPLITS.join(', ')}`);
+  if (!(Number.isInteger(fold) && fold >= 0 && fold < 10)) throw new Error(`split: fold must be 0..9 for kfold10, got ${fold}`);
+  if (ds.task !== 'multi_class') throw new Error(`split: kfold10 is stratified by class and needs a graph classification dataset (${ds.name} is ${ds.task}); accepted splits for it: ${ds.officialSplit ? 'official' : 'random_80_10_10'}`);
+  return stratifiedKFold(ds.graphs.map((g) => g.y[0]), 10, seed)[fold];
 }
