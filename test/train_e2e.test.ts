@@ -6,9 +6,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { collate } from '../src/graph/batch.js';
+import { GraphLoader } from '../src/data/loader.js';
+import { preprocessDataset } from '../src/data/preprocess.js';
 import { loadCheckpointWeights, readCheckpointState } from '../src/train/checkpoint.js';
-import { batchIndices, loadDatasetByName, preprocess } from '../src/train/data.js';
+import { loadDatasetByName } from '../src/train/data.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { buildModel, evaluate, predict, runSplit, train } from '../src/train/trainer.js';
 
@@ -18,7 +19,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 const ds = await loadDatasetByName('MUTAG');
 const small = { model: { num_layers: 2, channels: 32, nhead: 4 } };
 const run = (epochs: number) => buildRunConfig(ds, 'MUTAG', { ...small, train: { epochs, batch_size: 16, lr: 2e-3 } }, 7);
-const pre = preprocess(ds, run(1).train.pe);
+const pre = await preprocessDataset(ds, { pe: run(1).train.pe, noCache: true, progress: false });
 
 test('a short MUTAG run beats the majority class on the training split by a clear margin', () => {
   const r = run(8);
@@ -29,10 +30,10 @@ test('a short MUTAG run beats the majority class on the training split by a clea
   assert.equal(st.epoch, res.bestEpoch);
   const best = buildModel({ ...st.run, seed: 12345 }); // another init, overwritten by the load
   loadCheckpointWeights(join(tmp, 'short', 'best'), best);
-  const testBatches = batchIndices(split.test, 16).map((b) => collate(ds.graphs, pre, b));
+  const testBatches = new GraphLoader(ds.graphs, pre, split.test, { batchSize: 16 });
   assert.equal(evaluate(best, testBatches, st.run), res.test);
   // The selected model fits the training graphs well beyond the majority class (~0.66; measured 0.85-0.89 over 3 seeds).
-  const trainBatches = batchIndices(split.train, 64).map((b) => collate(ds.graphs, pre, b));
+  const trainBatches = new GraphLoader(ds.graphs, pre, split.train, { batchSize: 64 });
   const acc = evaluate(best, trainBatches, r);
   let pos = 0;
   for (const i of split.train) pos += ds.graphs[i].y[0];
@@ -55,7 +56,7 @@ test('checkpoint save -> load -> identical outputs (last/)', () => {
   const res = train({ run: r, data: { ds, pre }, outDir: join(tmp, 'one') });
   const m2 = buildModel({ ...r, seed: 999 }); // different init, overwritten by the load
   loadCheckpointWeights(join(tmp, 'one', 'last'), m2);
-  const batches = batchIndices(Int32Array.from(ds.graphs.keys()), 50).map((b) => collate(ds.graphs, pre, b));
+  const batches = [...new GraphLoader(ds.graphs, pre, Int32Array.from(ds.graphs.keys()), { batchSize: 50 })];
   assert.deepEqual(predict(m2, batches, false).out, predict(res.model, batches, false).out);
 });
 

@@ -6,14 +6,18 @@
  * wins), the test metric taken at the best validation epoch.
  *
  * Randomness: one seed. The split uses it directly; a master generator seeded
- * with it draws the seeds of three streams (weight init, batch shuffling,
- * dropout). The shuffle and dropout states are saved in every checkpoint, so
- * `--resume` continues bit-for-bit.
+ * with it draws the seeds of three streams (weight init, batch shuffling =
+ * the training GraphLoader's Rng, dropout). The loader's and the dropout
+ * states are saved in every checkpoint, so `--resume` continues bit-for-bit.
+ *
+ * Splits and batches come from the data layer: datasetSplit (src/data/splits.ts)
+ * and GraphLoader (src/data/loader.ts).
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GraphDataset, Split } from '../data/dataset.js';
-import { collate } from '../graph/batch.js';
+import { GraphLoader } from '../data/loader.js';
+import { datasetSplit } from '../data/splits.js';
 import type { GraphBatch, GraphPre } from '../graph/types.js';
 import { Gradformer } from '../models/gradformer.js';
 import { noGrad } from '../tensor/tensor.js';
@@ -23,7 +27,6 @@ import {
   loadCheckpointWeights, loadOptimizerState, readCheckpointState, saveCheckpoint, type CheckpointState,
 } from './checkpoint.js';
 import { clipGradNorm } from './clip.js';
-import { evalBatches, makeSplit, shuffledBatches } from './data.js';
 import { computeLoss } from './losses.js';
 import { computeMetric, higherIsBetter, type MetricName } from './metrics.js';
 import { Optimizer } from './optim.js';
@@ -103,9 +106,9 @@ export function buildModel(run: RunConfig, dropRng: Rng = new Rng(streamSeeds(ru
   return new Gradformer(run.model, new Rng(streamSeeds(run.seed).init), dropRng);
 }
 
-/** The split of a run. */
+/** The split of a run (its protocol, seed and fold). */
 export function runSplit(run: RunConfig, ds: GraphDataset): Split {
-  return makeSplit(run.train.split, ds, run.seed, run.fold);
+  return datasetSplit(ds, run.train.split, run.seed, run.fold);
 }
 
 /** Whether a node-level task (outputs per node). */
@@ -113,8 +116,8 @@ export function isNodeTask(run: RunConfig): boolean {
   return run.model.task === 'node_multi_class';
 }
 
-/** Model outputs [rows, cols] and targets over a list of batches, in eval mode without gradients. */
-export function predict(model: Gradformer, batches: GraphBatch[], nodeLevel: boolean): { out: Float32Array; cols: number; y: Float32Array } {
+/** Model outputs [rows, cols] and targets over batches (a list or a GraphLoader), in eval mode without gradients. */
+export function predict(model: Gradformer, batches: Iterable<GraphBatch>, nodeLevel: boolean): { out: Float32Array; cols: number; y: Float32Array } {
   const wasTraining = model.training;
   model.eval();
   try {
@@ -141,7 +144,7 @@ export function predict(model: Gradformer, batches: GraphBatch[], nodeLevel: boo
 }
 
 /** The run's metric of a model over batches. */
-export function evaluate(model: Gradformer, batches: GraphBatch[], run: RunConfig): number {
+export function evaluate(model: Gradformer, batches: Iterable<GraphBatch>, run: RunConfig): number {
   const { out, cols, y } = predict(model, batches, isNodeTask(run));
   return computeMetric(run.train.metric, out, cols, y);
 }
@@ -165,10 +168,12 @@ export function train(opts: TrainOptions): TrainResult {
   }
   const T = run.train;
   const seeds = streamSeeds(run.seed);
-  const shuffleRng = new Rng(seeds.shuffle), dropRng = new Rng(seeds.dropout);
+  const dropRng = new Rng(seeds.dropout);
   const model = buildModel(run, dropRng);
   const split = runSplit(run, ds);
-  const batchesPerEpoch = Math.ceil(split.train.length / T.batch_size);
+  // DataLoader(shuffle=True): a fresh order every epoch from the shuffle stream, last batch kept.
+  const trainLoader = new GraphLoader(ds.graphs, pre, split.train, { batchSize: T.batch_size, shuffle: true, seed: seeds.shuffle });
+  const batchesPerEpoch = trainLoader.numBatches;
   const opt = new Optimizer(T.optimizer, model.namedParameters(), { lr: T.lr, weightDecay: T.weight_decay });
   const sched = new LrSchedule(T.lr, { kind: T.scheduler, stepEvery: T.scheduler_step, warmup: T.warmup, epochs: T.epochs, batchesPerEpoch });
   const metric = T.metric;
@@ -182,7 +187,7 @@ export function train(opts: TrainOptions): TrainResult {
   if (st) {
     loadCheckpointWeights(lastDir, model);
     opt.setState(loadOptimizerState(lastDir, st));
-    shuffleRng.setState(st.rng.shuffle);
+    trainLoader.setState(st.rng.shuffle);
     dropRng.setState(st.rng.dropout);
     sched.steps = st.schedule_steps;
     startEpoch = st.epoch; globalStep = st.global_step; best = st.best;
@@ -200,19 +205,19 @@ export function train(opts: TrainOptions): TrainResult {
   }
   writeFileAtomic(join(outDir, 'config.json'), JSON.stringify(run, null, 1) + '\n');
 
-  const valBatches = evalBatches(ds, pre, split.val, T.batch_size);
-  const testBatches = evalBatches(ds, pre, split.test, T.batch_size);
+  // Collated once: the same batches are evaluated every epoch.
+  const valBatches = [...new GraphLoader(ds.graphs, pre, split.val, { batchSize: T.batch_size })];
+  const testBatches = [...new GraphLoader(ds.graphs, pre, split.test, { batchSize: T.batch_size })];
   const lastEpoch = Math.min(T.epochs, opts.untilEpoch ?? T.epochs);
   const params = model.parameters();
 
   for (let epoch = startEpoch + 1; epoch <= lastEpoch; epoch++) {
     model.train();
-    const batches = shuffledBatches(split.train, T.batch_size, shuffleRng);
-    opts.onEvent?.({ type: 'epoch_start', epoch, epochs: T.epochs, batches: batches.length });
+    opts.onEvent?.({ type: 'epoch_start', epoch, epochs: T.epochs, batches: batchesPerEpoch });
     const t0 = performance.now();
-    let total = 0, graphs = 0, lr = sched.lr();
-    for (let s = 0; s < batches.length; s++) {
-      const batch = collate(ds.graphs, pre, batches[s]);
+    let total = 0, graphs = 0, lr = sched.lr(), s = -1;
+    for (const batch of trainLoader) {
+      s++;
       opt.zeroGrad();
       const { out } = model.forward(batch);
       const loss = computeLoss(T.loss, out, batch, nodeLevel);
@@ -228,7 +233,7 @@ export function train(opts: TrainOptions): TrainResult {
       globalStep++;
       total += v * batch.numGraphs;
       graphs += batch.numGraphs;
-      opts.onEvent?.({ type: 'batch', epoch, step: s + 1, batches: batches.length, loss: v });
+      opts.onEvent?.({ type: 'batch', epoch, step: s + 1, batches: batchesPerEpoch, loss: v });
     }
     const epochSeconds = (performance.now() - t0) / 1000;
     sched.afterEpoch();
@@ -247,7 +252,7 @@ export function train(opts: TrainOptions): TrainResult {
     appendFileSync(logPath, JSON.stringify(record, finiteOrNull) + '\n');
     const state = {
       run, epoch, global_step: globalStep, schedule_steps: sched.steps,
-      rng: { shuffle: shuffleRng.getState(), dropout: dropRng.getState() },
+      rng: { shuffle: trainLoader.getState(), dropout: dropRng.getState() },
       metrics: { train_loss: record.train_loss, val, test }, best,
     };
     const optState = opt.getState();
