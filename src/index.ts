@@ -1,7 +1,8 @@
 /**
  * gradformer: the package's public API. The model and its configuration, the
- * tensor core, data types, training (optimisers, schedules, losses, metrics,
- * trainer, checkpoints) and the paper-protocol experiment runner.
+ * tensor core, the data layer (registry, preprocessing, splits, loader),
+ * training (optimisers, schedules, losses, metrics, trainer, checkpoints) and
+ * the paper-protocol experiment runner.
  */
 export { Tensor, noGrad } from './tensor/tensor.js';
 export { kernels, setBackend, setThreads, getThreads, type BackendName } from './tensor/backend.js';
@@ -22,7 +23,14 @@ export { LrSchedule, warmupCosineFactor, type ScheduleOptions } from './train/sc
 export { clipGradNorm } from './train/clip.js';
 export { computeLoss, sbmClassWeights, LOSSES, type LossName } from './train/losses.js';
 export { accuracy, mae, binaryRocAuc, ogbRocAuc, weightedAccuracy, computeMetric, METRICS, type MetricName } from './train/metrics.js';
-export { DATASETS, datasetInfo, loadDatasetByName, preprocess, makeSplit, UsageError, type SplitKind } from './train/data.js';
+export {
+  listDatasets, presetDatasets, getDatasetEntry, registerDataset, loadDataset, dataRoots, findDatasetDir,
+  type DatasetEntry, type LoadOptions,
+} from './data/registry.js';
+export { preprocessDataset, type PreprocessOptions, type PeOptions } from './data/preprocess.js';
+export { randomSplit, stratifiedKFold, datasetSplit, SPLITS, type SplitKind } from './data/splits.js';
+export { GraphLoader, type LoaderOptions } from './data/loader.js';
+export { datasetInfo, loadDatasetByName, UsageError } from './train/data.js';
 export { buildRunConfig, type RunConfig, type Overrides } from './train/runconfig.js';
 export {
   train, evaluate, predict, buildModel, runSplit, DivergedError,

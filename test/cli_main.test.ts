@@ -22,7 +22,7 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 }
 
 test('error paths fail fast and say what is accepted', async () => {
-  const [unknownOpt, unknownDs, badEnum, badInt, gine, noCkpt, kfoldRuns] = await Promise.all([
+  const [unknownOpt, unknownDs, badEnum, badInt, gine, noCkpt, kfoldRuns, badFold] = await Promise.all([
     cli('train', '--bogus'),
     cli('train', '--dataset', 'FOO'),
     cli('train', '--optimizer', 'rmsprop'),
@@ -30,6 +30,7 @@ test('error paths fail fast and say what is accepted', async () => {
     cli('train', '--dataset', 'PROTEINS', '--mpnn', 'GINE', '--epochs', '1'),
     cli('eval', '--checkpoint', join(tmp, 'no-such-run')),
     cli('experiment', '--preset', 'MUTAG', '--protocol', 'kfold', '--runs', '11'),
+    cli('train', '--split', 'kfold10', '--fold', '10', '--epochs', '1', '--quiet', '--out', join(tmp, 'bad-fold')),
   ]);
   assert.notEqual(unknownOpt.code, 0);
   assert.match(unknownOpt.stderr, /unknown option '--bogus'/);
@@ -47,6 +48,10 @@ test('error paths fail fast and say what is accepted', async () => {
   assert.match(noCkpt.stderr, /no-such-run does not exist; pass a run folder/);
   assert.equal(kfoldRuns.code, 1);
   assert.match(kfoldRuns.stderr, /accepted --runs: 1\.\.10/);
+  // Split errors come from the data layer (src/data/splits.ts) and still print as one line.
+  assert.equal(badFold.code, 1);
+  assert.match(badFold.stderr, /gradformer: error: split: fold must be 0\.\.9 for kfold10, got 10/);
+  assert.doesNotMatch(badFold.stderr, /\n\s+at /);
 });
 
 test('verify-reference: the three fixtures pass, a corrupted copy fails', async () => {

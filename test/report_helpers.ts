@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GraphDataset } from '../src/data/dataset.js';
 import type { GraphPre } from '../src/graph/types.js';
-import { loadDatasetByName, preprocess } from '../src/train/data.js';
+import { preprocessDataset } from '../src/data/preprocess.js';
+import { loadDatasetByName } from '../src/train/data.js';
 import { runExperiment } from '../src/train/experiment.js';
 import { buildRunConfig, type Overrides } from '../src/train/runconfig.js';
 import { train } from '../src/train/trainer.js';
@@ -22,7 +23,7 @@ export async function mutag(): Promise<{ ds: GraphDataset; pre: GraphPre[] }> {
   if (cached) return cached;
   const ds = await loadDatasetByName('MUTAG');
   const pe = buildRunConfig(ds, 'MUTAG', TINY, 0).train.pe;
-  cached = { ds, pre: preprocess(ds, pe) };
+  cached = { ds, pre: await preprocessDataset(ds, { pe, noCache: true, progress: false }) };
   return cached;
 }
 

@@ -4,8 +4,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { preprocessCacheDir } from '../data/cache.js';
 import { isComplete, downloadDataset } from '../data/download.js';
-import { defaultCacheDir, getDatasetEntry } from '../data/registry.js';
-import { DATASETS, datasetInfo, dataRoots, findDatasetDir, UsageError } from '../train/data.js';
+import { dataRoots, defaultCacheDir, findDatasetDir, presetDatasets } from '../data/registry.js';
+import { datasetInfo, UsageError } from '../train/data.js';
 
 export function datasetsCommand(): Command {
   return new Command('datasets')
@@ -16,9 +16,8 @@ export function datasetsCommand(): Command {
     .addHelpText('after', '\nExamples:\n  gradformer datasets\n  gradformer datasets --download PROTEINS --data-root ./data')
     .action(async (o: { dataRoot?: string; download?: string; json?: boolean }) => {
       if (o.download) {
-        const info = datasetInfo(o.download);
-        const entry = getDatasetEntry(info.name);
-        if (!entry?.url) throw new UsageError(`dataset ${info.name} has no download (${info.kind === 'sbm' ? 'it is generated on first use' : 'put its files under --data-root'})`);
+        const entry = datasetInfo(o.download), info = entry;
+        if (!entry.url) throw new UsageError(`dataset ${info.name} has no download (${info.format === 'sbm' ? 'it is generated on first use' : 'put its files under --data-root'})`);
         const cacheDir = o.dataRoot ? resolve(o.dataRoot) : defaultCacheDir();
         try {
           const dir = await downloadDataset({ name: entry.name, url: entry.url, sha256: entry.sha256 }, cacheDir);
@@ -30,7 +29,7 @@ export function datasetsCommand(): Command {
       }
       const preDir = preprocessCacheDir(defaultCacheDir());
       const cachedPre = existsSync(preDir) ? readdirSync(preDir).filter((f) => f.endsWith('.gfpre')) : [];
-      const rows = DATASETS.map((d) => {
+      const rows = presetDatasets().map((d) => {
         const dir = findDatasetDir(d.name, o.dataRoot);
         const inCache = isComplete(join(defaultCacheDir(), d.name));
         return { name: d.name, description: d.description, path: dir ?? (inCache ? join(defaultCacheDir(), d.name) : null), cached: cachedPre.filter((f) => f.startsWith(`${d.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-`)).map((f) => f.split('-').slice(-2, -1)[0]) };

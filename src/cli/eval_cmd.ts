@@ -3,11 +3,13 @@ import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { GraphDataset } from '../data/dataset.js';
+import { GraphLoader } from '../data/loader.js';
+import { preprocessDataset } from '../data/preprocess.js';
+import { getDatasetEntry, presetDatasets } from '../data/registry.js';
 import { loadTU } from '../data/tu.js';
-import { collate } from '../graph/batch.js';
 import type { Graph } from '../graph/types.js';
 import { loadCheckpointWeights, readCheckpointState, resolveCheckpointDir } from '../train/checkpoint.js';
-import { batchIndices, DATASETS, loadDatasetByName, preprocess, preprocessCached, UsageError } from '../train/data.js';
+import { loadDatasetByName, UsageError } from '../train/data.js';
 import { computeMetric } from '../train/metrics.js';
 import { buildModel, isNodeTask, predict, runSplit } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -42,9 +44,9 @@ export function evalCommand(): Command {
       const { dir, st, model } = loadRun(o.checkpoint);
       const run = st.run;
       const ds = await loadDatasetByName(run.dataset, o.dataRoot ?? run.data_root ?? undefined);
-      const pre = await preprocessCached(ds, run.train.pe);
+      const pre = await preprocessDataset(ds, { pe: run.train.pe });
       const idx = indicesOf(run, ds, o.split);
-      const batches = batchIndices(idx, run.train.batch_size).map((b) => collate(ds.graphs, pre, b));
+      const batches = new GraphLoader(ds.graphs, pre, idx, { batchSize: run.train.batch_size });
       const { out, cols, y } = predict(model, batches, isNodeTask(run));
       const value = computeMetric(run.train.metric, out, cols, y);
       if (o.json) {
@@ -93,19 +95,20 @@ export function predictCommand(): Command {
       } else {
         const input = o.input ?? run.dataset;
         let ds: GraphDataset;
-        if (DATASETS.some((d) => d.name.toLowerCase() === input.toLowerCase())) {
+        if (getDatasetEntry(input)?.preset) {
           ds = await loadDatasetByName(input, o.dataRoot ?? run.data_root ?? undefined);
           idx = ds.name === run.dataset ? indicesOf(run, ds, o.split) : Int32Array.from(ds.graphs.keys());
         } else if (existsSync(input)) {
           ds = loadTU(resolve(input), basename(resolve(input)));
           idx = Int32Array.from(ds.graphs.keys());
         } else {
-          throw new UsageError(`--input ${input} is neither a known dataset (${DATASETS.map((d) => d.name).join(', ')}) nor a folder of TU files`);
+          throw new UsageError(`--input ${input} is neither a known dataset (${presetDatasets().map((d) => d.name).join(', ')}) nor a folder of TU files`);
         }
         graphs = ds.graphs; ids = Array.from(idx, String);
       }
-      const pre = preprocess({ graphs } as GraphDataset, run.train.pe);
-      const batches = batchIndices(idx, run.train.batch_size).map((b) => collate(graphs, pre, b));
+      // In memory, uncached: SMILES and ad-hoc folders are one-off inputs.
+      const pre = await preprocessDataset({ name: 'predict', graphs } as GraphDataset, { pe: run.train.pe, noCache: true, progress: false });
+      const batches = new GraphLoader(graphs, pre, idx, { batchSize: run.train.batch_size });
       const { out, cols } = predict(model, batches, false);
       const rows = ids.map((id, r) => {
         const o2 = Array.from(out.subarray(r * cols, (r + 1) * cols));

@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { join, resolve } from 'node:path';
 import { PRESETS } from '../models/presets.js';
-import { loadDatasetByName, preprocessCached, UsageError } from '../train/data.js';
+import { preprocessDataset } from '../data/preprocess.js';
+import { loadDatasetByName, UsageError } from '../train/data.js';
 import { runExperiment } from '../train/experiment.js';
 import { buildRunConfig, presetOrFail } from '../train/runconfig.js';
 import { intArg } from './args.js';
@@ -30,7 +31,7 @@ export function experimentCommand(): Command {
     // Check the combination before any work (throws with what is accepted).
     const probe = buildRunConfig(ds, preset.name, { ...over, train: { ...over.train, ...(o.protocol === 'kfold' ? { split: 'kfold10' as const } : {}) } }, o.seed);
     const outDir = o.out ?? join('runs', `experiment-${preset.name}-${o.protocol}`);
-    const pre = await preprocessCached(ds, probe.train.pe);
+    const pre = await preprocessDataset(ds, { pe: probe.train.pe });
     const reporters = new Map<number, ReturnType<typeof progressReporter>>();
     const res = runExperiment({
       preset: preset.name, runs, protocol: o.protocol, seed: o.seed, data: { ds, pre }, overrides: over, outDir,

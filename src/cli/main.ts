@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     await buildProgram().parseAsync(process.argv);
   } catch (e) {
     const err = e as Error;
-    if (err instanceof UsageError || err instanceof DivergedError || err.name === 'DataError' || /^(config|presets|optimizer|loss|metric):/.test(err.message)) {
+    if (err instanceof UsageError || err instanceof DivergedError || err.name === 'DataError' || /^(config|presets|optimizer|loss|metric|split):/.test(err.message)) {
       process.stderr.write(`gradformer: error: ${err.message}\n`);
     } else {
       process.stderr.write(`gradformer: ${err.stack ?? err.message}\n`);

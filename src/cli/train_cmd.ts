@@ -4,7 +4,10 @@ import { join, resolve } from 'node:path';
 import type { GradformerConfig } from '../models/config.js';
 import type { TrainingProtocol } from '../models/presets.js';
 import { PRESETS } from '../models/presets.js';
-import { DATASETS, datasetInfo, loadDatasetByName, preprocessCached, SPLITS } from '../train/data.js';
+import { preprocessDataset } from '../data/preprocess.js';
+import { presetDatasets } from '../data/registry.js';
+import { SPLITS } from '../data/splits.js';
+import { datasetInfo, loadDatasetByName } from '../train/data.js';
 import { OPTIMIZERS } from '../train/optim.js';
 import { buildRunConfig, presetOrFail, type Overrides } from '../train/runconfig.js';
 import { readCheckpointState } from '../train/checkpoint.js';
@@ -78,7 +81,7 @@ function stamp(): string {
 export function trainCommand(): Command {
   const cmd = new Command('train')
     .description('train a Gradformer (no arguments: the bundled MUTAG with its full preset, 100 epochs, about 75 s on 2 cores)')
-    .addOption(new Option('--dataset <name>', 'dataset').choices(DATASETS.map((d) => d.name)))
+    .addOption(new Option('--dataset <name>', 'dataset').choices(presetDatasets().map((d) => d.name)))
     .addOption(new Option('--preset <name>', 'preset (default: the dataset\'s own)').choices(Object.keys(PRESETS)))
     .addOption(new Option('--seed <n>', 'the one seed of the run (split, init, shuffling, dropout)').argParser(intArg(0)).default(0))
     .option('--out <dir>', 'run folder (default: runs/<dataset>-<timestamp>)')
@@ -101,7 +104,7 @@ Examples:
       const st = readCheckpointState(join(o.resume, 'last'));
       const ds = await loadDatasetByName(st.run.dataset, o.dataRoot ?? st.run.data_root ?? undefined);
       const run = { ...st.run, train: { ...st.run.train, epochs: o.epochs ?? st.run.train.epochs } };
-      const res = train({ run, data: { ds, pre: await preprocessCached(ds, run.train.pe) }, outDir: o.resume, resume: true, onEvent: progressReporter({ quiet: o.quiet }) });
+      const res = train({ run, data: { ds, pre: await preprocessDataset(ds, { pe: run.train.pe }) }, outDir: o.resume, resume: true, onEvent: progressReporter({ quiet: o.quiet }) });
       report(res, run.dataset, o.resume);
       return;
     }
@@ -111,7 +114,7 @@ Examples:
     const run = buildRunConfig(ds, o.preset ?? name, over, o.seed, o.fold, o.dataRoot ? resolve(o.dataRoot) : null);
     const outDir = o.out ?? join('runs', `${name}-${stamp()}`);
     const t0 = performance.now();
-    const pre = await preprocessCached(ds, run.train.pe);
+    const pre = await preprocessDataset(ds, { pe: run.train.pe });
     if (!o.quiet) {
       process.stderr.write(`gradformer: ${name} (${ds.graphs.length} graphs), preset ${run.preset}, ${run.train.epochs} epochs, ` +
         `seed ${run.seed}, split ${run.train.split}; preprocessing ${((performance.now() - t0) / 1000).toFixed(1)} s; run folder ${outDir}\n`);

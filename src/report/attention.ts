@@ -4,11 +4,12 @@
  * gradients; nothing is re-trained).
  */
 import type { GraphDataset } from '../data/dataset.js';
+import { preprocessDataset } from '../data/preprocess.js';
 import { collate } from '../graph/batch.js';
 import type { Graph } from '../graph/types.js';
 import { noGrad } from '../tensor/tensor.js';
 import { loadCheckpointWeights, readCheckpointState } from '../train/checkpoint.js';
-import { loadDatasetByName, preprocess } from '../train/data.js';
+import { loadDatasetByName } from '../train/data.js';
 import type { RunConfig } from '../train/runconfig.js';
 import { buildModel, runSplit } from '../train/trainer.js';
 import { sliceMaskLayout } from './data.js';
@@ -116,7 +117,7 @@ export async function computeAttention(checkpointDir: string, opts: AttentionOpt
   }
   const chosen = opts.graphs.map((p) => ds.graphs[split.val[p]]);
   // Preprocess only the chosen graphs, with the run's own positional encoding.
-  const pre = preprocess({ ...ds, graphs: chosen }, run.train.pe);
+  const pre = await preprocessDataset({ ...ds, graphs: chosen }, { pe: run.train.pe, noCache: true, progress: false });
   const batch = collate(chosen, pre, chosen.map((_, i) => i));
   const model = buildModel(run);
   loadCheckpointWeights(checkpointDir, model);

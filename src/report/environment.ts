@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { kernels } from '../tensor/backend.js';
-import { packageRoot } from '../train/data.js';
+import { packageRoot } from '../data/registry.js';
 import { readJsonIfExists } from './experiment.js';
 
 export type Env = Record<string, string | number | boolean | null>;
