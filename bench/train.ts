@@ -4,7 +4,7 @@
  * measures them.
  *
  *   npm run bench:train -- --dataset NCI1 [--data-root DIR] [--epochs 3] [--layers N]
- *       [--threads N] [--limit N] [--batch-size N] [--no-profile] [--json]
+ *       [--threads N] [--limit N] [--eval-limit N] [--batch-size N] [--no-profile] [--json]
  *
  * Prints the median training-epoch time (the first epoch is a warm-up and is not
  * counted, as in the peer), graphs/s, evaluation time (no-grad forward over the
@@ -12,7 +12,8 @@
  * RSS, and the per-kernel time breakdown of one extra, profiled epoch (not part of
  * the median: the timing wrapper adds ~0.1 us per kernel call).
  * --limit N: TU datasets use the first N graphs (then the 80/10/10 split, as the
- * peer's --limit); datasets with an official split train on its first N training graphs.
+ * peer's --limit); datasets with an official split train on its first N training graphs
+ * (--eval-limit N: and evaluate on the first N graphs of its validation and test splits).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -44,6 +45,7 @@ const dataRoot = opt('--data-root');
 const epochs = num('--epochs', 3)!;
 const threads = num('--threads', 1)!;
 const limit = num('--limit');
+const evalLimit = num('--eval-limit');
 const profileOn = !has('--no-profile');
 const log = (s: string) => { if (!json) process.stdout.write(s + '\n'); };
 
@@ -53,7 +55,9 @@ const t0 = performance.now();
 let ds: GraphDataset = await loadDatasetByName(datasetName, dataRoot);
 if (limit !== undefined) {
   if (ds.officialSplit) {
-    ds = { ...ds, officialSplit: { ...ds.officialSplit, train: ds.officialSplit.train.slice(0, limit) } };
+    const sp = ds.officialSplit;
+    const ev = (x: Int32Array) => (evalLimit !== undefined ? x.slice(0, evalLimit) : x);
+    ds = { ...ds, officialSplit: { train: sp.train.slice(0, limit), val: ev(sp.val), test: ev(sp.test) } };
   } else {
     ds = { ...ds, graphs: ds.graphs.slice(0, limit) };
   }
