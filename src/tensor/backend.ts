@@ -30,7 +30,7 @@ function select(name: string): Kernels {
   if (!warned) {
     warned = true;
     process.stderr.write(`gradformer: native kernels unavailable (${why}); ` +
-      'using the slower TypeScript backend. Run `npx node-gyp rebuild` to build them.\n');
+      'using the slower TypeScript backend. Run `npm run install` in the gradformer package (needs python3, make and a C compiler) to build them.\n');
   }
   return tsKernels;
 }

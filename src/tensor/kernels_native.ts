@@ -1,6 +1,6 @@
 /**
  * The native backend: the C kernels of `native/` behind Node-API
- * (build/Release/gradformer.node, built by `npm install` / `npx node-gyp rebuild`).
+ * (build/Release/gradformer.node, built by `npm install` / `npm run install`).
  *
  * Every call is validated twice: here with the shared TypeScript validators
  * (kernel_checks.ts, so error messages are word for word those of the TS twin),
