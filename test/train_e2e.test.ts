@@ -49,6 +49,10 @@ test('a short MUTAG run beats the majority class on the training split by a clea
   assert.deepEqual(Object.keys(lines[8]), ['final', 'best_epoch', 'val', 'test', 'metric']);
   assert.equal(lines[8].best_epoch, res.bestEpoch);
   assert.equal(lines[8].test, lines[res.bestEpoch - 1].test);
+  // The run records what it ran on (shown by `gradformer report`).
+  const env = JSON.parse(readFileSync(join(tmp, 'short', 'env.json'), 'utf8'));
+  assert.ok(env.backend === 'native' || env.backend === 'ts');
+  assert.ok(env.threads >= 1 && env.cores >= 1 && typeof env.gradformer === 'string', JSON.stringify(env));
 });
 
 test('checkpoint save -> load -> identical outputs (last/)', () => {

@@ -2,39 +2,11 @@
  * The environment section of the report: what the run folder recorded (if
  * anything) and the machine the report itself was made on.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import os from 'node:os';
-import { kernels } from '../tensor/backend.js';
-import { packageRoot } from '../data/registry.js';
+import type { Env } from '../util/environment.js';
 import { readJsonIfExists } from './experiment.js';
 
-export type Env = Record<string, string | number | boolean | null>;
-
-/** gradformer's package version. */
-export function packageVersion(): string {
-  try {
-    return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** The environment of this process: version, backend, threads, machine. */
-export function currentEnvironment(): Env {
-  const k = kernels();
-  const cpus = os.cpus();
-  return {
-    gradformer: packageVersion(),
-    node: process.version,
-    backend: k.name,
-    threads: k.getThreads(),
-    platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memory_gb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-  };
-}
+export { currentEnvironment, packageVersion, type Env } from '../util/environment.js';
 
 /**
  * What a run folder says about the machine it ran on: an `env.json` file, or an

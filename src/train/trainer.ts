@@ -22,6 +22,7 @@ import type { GraphBatch, GraphPre } from '../graph/types.js';
 import { Gradformer } from '../models/gradformer.js';
 import { noGrad } from '../tensor/tensor.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { currentEnvironment } from '../util/environment.js';
 import { Rng } from '../util/rng.js';
 import {
   loadCheckpointWeights, loadOptimizerState, readCheckpointState, saveCheckpoint, type CheckpointState,
@@ -204,6 +205,7 @@ export function train(opts: TrainOptions): TrainResult {
     writeFileSync(logPath, '');
   }
   writeFileAtomic(join(outDir, 'config.json'), JSON.stringify(run, null, 1) + '\n');
+  writeFileAtomic(join(outDir, 'env.json'), JSON.stringify(currentEnvironment(), null, 1) + '\n');
 
   // Collated once: the same batches are evaluated every epoch.
   const valBatches = [...new GraphLoader(ds.graphs, pre, split.val, { batchSize: T.batch_size })];

@@ -1,0 +1,36 @@
+/**
+ * What a run ran on: gradformer's version, Node, kernel backend and threads, and
+ * the machine. Written into every run folder (env.json) and shown by the report.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import os from 'node:os';
+import { kernels } from '../tensor/backend.js';
+import { packageRoot } from '../data/registry.js';
+
+export type Env = Record<string, string | number | boolean | null>;
+
+/** gradformer's package version. */
+export function packageVersion(): string {
+  try {
+    return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The environment of this process: version, backend, threads, machine. */
+export function currentEnvironment(): Env {
+  const k = kernels();
+  const cpus = os.cpus();
+  return {
+    gradformer: packageVersion(),
+    node: process.version,
+    backend: k.name,
+    threads: k.getThreads(),
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memory_gb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+  };
+}
