@@ -799,6 +799,63 @@ static napi_value SgdStep(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Shared checks of decayMask / decayMaskBackward; returns B (graphs). */
+static int64_t decay_common(Cx *c, const uint16_t *spd, size_t ls, const int32_t *ptr, size_t lp, int64_t H,
+                            size_t lt, int64_t D, size_t lo, const char *tname, const char *oname) {
+  check_ptr(c, "spdPtr", ptr, lp);
+  if (c->err) return 0;
+  int64_t B = (int64_t)lp - 1;
+  if ((size_t)ptr[B] != ls) {
+    fail(c, "spdPtr[%lld] = %d, expected the spd length %zu (B=%lld)", LL(B), ptr[B], ls, LL(B));
+    return 0;
+  }
+  if (D < 1) { fail(c, "D must be >= 1 (max distance + 1), got %lld", LL(D)); return 0; }
+  DIMS("H=%lld, D=%lld", LL(H), LL(D));
+  expect_len(c, tname, lt, (u128)H * D, "H*D", dims, 1);
+  char odims[120];
+  snprintf(odims, sizeof odims, "H=%lld, sumNb2=%zu", LL(H), ls);
+  expect_len(c, oname, lo, (u128)H * ls, "H*sum(n_b^2)", odims, 1);
+  if (c->err) return 0;
+  for (size_t i = 0; i < ls; i++)
+    if ((int64_t)spd[i] >= D) {
+      fail(c, "spd[%zu] = %u is out of range [0, D) (D=%lld, spd has %zu elements)", i, (unsigned)spd[i], LL(D), ls);
+      return 0;
+    }
+  return B;
+}
+
+static napi_value DecayMask(napi_env env, napi_callback_info info) {
+  BEGIN("decayMask", 6);
+  size_t ls, lp, lt, lo;
+  uint16_t *spd = (uint16_t *)arg_array(&C, 0, "spd", napi_uint16_array, 0, &ls, NULL);
+  int32_t *ptr = I32(1, "spdPtr", 0, &lp, NULL);
+  int64_t H = arg_size(&C, 2, "H");
+  float *table = F32(3, "table", 0, &lt, NULL);
+  int64_t D = arg_size(&C, 4, "D");
+  float *out = F32(5, "out", 0, &lo, NULL);
+  CK;
+  int64_t B = decay_common(&C, spd, ls, ptr, lp, H, lt, D, lo, "table", "out");
+  CK;
+  gf_decay_mask(spd, ptr, B, H, table, D, out);
+  return NULL;
+}
+
+static napi_value DecayMaskBackward(napi_env env, napi_callback_info info) {
+  BEGIN("decayMaskBackward", 6);
+  size_t ls, lp, lg, lsum;
+  uint16_t *spd = (uint16_t *)arg_array(&C, 0, "spd", napi_uint16_array, 0, &ls, NULL);
+  int32_t *ptr = I32(1, "spdPtr", 0, &lp, NULL);
+  int64_t H = arg_size(&C, 2, "H");
+  float *g = F32(3, "g", 0, &lg, NULL);
+  int64_t D = arg_size(&C, 4, "D");
+  double *sums = (double *)arg_array(&C, 5, "sums", napi_float64_array, 0, &lsum, NULL);
+  CK;
+  int64_t B = decay_common(&C, spd, ls, ptr, lp, H, lsum, D, lg, "sums", "g");
+  CK;
+  gf_decay_mask_backward(spd, ptr, B, H, g, D, sums);
+  return NULL;
+}
+
 /* ------------------------------------------------------------------ module */
 static napi_value Init(napi_env env, napi_value exports) {
   gf_threads();  /* apply GRADFORMER_THREADS / core count now */
@@ -813,6 +870,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       FN("segmentReduceBackward", SegmentReduceBackward), FN("batchNorm", BatchNorm),
       FN("batchNormBackward", BatchNormBackward), FN("attentionForward", AttentionForward),
       FN("attentionBackward", AttentionBackward), FN("adamStep", AdamStep), FN("sgdStep", SgdStep), FN("uniformMask", UniformMask),
+      FN("decayMask", DecayMask), FN("decayMaskBackward", DecayMaskBackward),
 #undef FN
   };
   if (napi_define_properties(env, exports, sizeof d / sizeof *d, d) != napi_ok) return NULL;

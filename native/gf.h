@@ -16,6 +16,13 @@
 #define GF_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define GF_CLONES
+/* decay.c: spdPtr [B+1] validated (ptr[0] = 0, non-decreasing, ptr[B] = spd length), every spd[i] < D.
+   out [H*sum n_b^2] (per graph [H, n_b, n_b]) = table[h*D + spd]; the backward adds g into sums[h*D + spd] (double). */
+void gf_decay_mask(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_t H, const float *table, int64_t D,
+                   float *out);
+void gf_decay_mask_backward(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_t H, const float *g,
+                            int64_t D, double *sums);
+
 #endif
 
 /* Threads the parallel kernels use (set from JS, default: cores or GRADFORMER_THREADS). */
@@ -89,5 +96,12 @@ void gf_sgd_step(float *p, const float *g, float *buf, int64_t n, double lr, dou
 /* random.c: out[i] = (u_i >= threshold, or u_i < threshold when below) ? keep : 0, u_i from the
    xoshiro128** state [4] (advanced in place) exactly as Rng.nextFloat(). */
 void gf_uniform_mask(uint32_t *state, float *out, int64_t n, double threshold, float keep, int below);
+
+/* decay.c: spdPtr [B+1] validated (ptr[0] = 0, non-decreasing, ptr[B] = spd length), every spd[i] < D.
+   out [H*sum n_b^2] (per graph [H, n_b, n_b]) = table[h*D + spd]; the backward adds g into sums[h*D + spd] (double). */
+void gf_decay_mask(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_t H, const float *table, int64_t D,
+                   float *out);
+void gf_decay_mask_backward(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_t H, const float *g,
+                            int64_t D, double *sums);
 
 #endif

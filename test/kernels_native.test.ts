@@ -467,6 +467,50 @@ function registerTests(K: Kernels, raw: NativeAddon): void {
     });
   });
 
+  describe('native vs ts: fused decay mask', () => {
+    // Packed distance blocks of graphs of 0, 1, 3 and 7 nodes, with unreachable (510) pairs.
+    function decayInputs(seed: number, H: number) {
+      const rng = new Rng(seed);
+      const sizes = [3, 0, 1, 7];
+      const spdPtr = randomPtr(rng, sizes.map((n) => n * n));
+      const spd = Uint16Array.from({ length: spdPtr[sizes.length] }, () => (rng.next() < 0.1 ? 510 : rng.int(6)));
+      const D = 511;
+      return { spd, spdPtr, D, table: rng.f32(H * D, 0, 1), g: rng.f32(H * spd.length) };
+    }
+    it('forward layout and backward bucket sums are identical (3 heads)', () => {
+      const H = 3, I = decayInputs(11, H);
+      const outT = new Float32Array(H * I.spd.length), outN = new Float32Array(H * I.spd.length).fill(7);
+      T.decayMask(I.spd, I.spdPtr, H, I.table, I.D, outT);
+      K.decayMask(I.spd, I.spdPtr, H, I.table, I.D, outN);
+      assert.deepEqual(outN, outT);
+      // Spot-check the layout: graph 3 (7 nodes) starts after H*(9+0+1) entries; head 2, entry (1, 4).
+      const o = H * 10 + 2 * 49 + 1 * 7 + 4;
+      assert.equal(outN[o], I.table[2 * I.D + I.spd[I.spdPtr[3] + 11]]);
+      const sT = new Float64Array(H * I.D).fill(0.5), sN = new Float64Array(H * I.D).fill(0.5);
+      T.decayMaskBackward(I.spd, I.spdPtr, H, I.g, I.D, sT);
+      K.decayMaskBackward(I.spd, I.spdPtr, H, I.g, I.D, sN);
+      assert.deepEqual(sN, sT, 'same buckets, same order, double on both sides');
+      let total = 0;
+      for (const v of I.g) total += v;
+      const bucketTotal = sN.reduce((a, b) => a + b, 0) - 0.5 * H * I.D;
+      assert.ok(Math.abs(bucketTotal - total) < 1e-9, `buckets hold every gradient entry (${bucketTotal} vs ${total})`);
+    });
+    it('bad input: distance beyond D, uncovered spd, wrong table and sums', () => {
+      const f = (n: number) => new Float32Array(n);
+      const spd = Uint16Array.of(0, 1, 1, 0, 0), ptr = Int32Array.of(0, 4, 5);
+      for (const k of [K, raw]) {
+        assert.throws(() => k.decayMask(spd, ptr, 2, f(2), 1, f(10)), /decayMask: spd\[1\] = 1 is out of range \[0, D\) \(D=1, spd has 5 elements\)/);
+        assert.throws(() => k.decayMask(spd, Int32Array.of(0, 4), 2, f(4), 2, f(10)), /decayMask: spdPtr\[1\] = 4, expected the spd length 5 \(B=1\)/);
+        assert.throws(() => k.decayMask(spd, ptr, 2, f(3), 2, f(10)), /decayMask: table has 3 elements, expected H\*D = 4 \(H=2, D=2\)/);
+        assert.throws(() => k.decayMask(spd, ptr, 2, f(4), 2, f(9)), /decayMask: out has 9 elements, expected H\*sum\(n_b\^2\) = 10 \(H=2, sumNb2=5\)/);
+        assert.throws(() => k.decayMask(Int32Array.of(0) as unknown as Uint16Array, Int32Array.of(0, 1), 1, f(1), 1, f(1)), /decayMask: spd must be a Uint16Array, got Int32Array/);
+        assert.throws(() => k.decayMaskBackward(spd, ptr, 2, f(10), 2, new Float64Array(3)), /decayMaskBackward: sums has 3 elements, expected H\*D = 4/);
+        assert.throws(() => k.decayMaskBackward(spd, ptr, 2, f(10), 2, new Float32Array(4) as unknown as Float64Array), /decayMaskBackward: sums must be a Float64Array, got Float32Array/);
+        assert.throws(() => k.decayMaskBackward(spd, ptr, 2, f(10), 0, new Float64Array(0)), /decayMaskBackward: D must be >= 1 \(max distance \+ 1\), got 0/);
+      }
+    });
+  });
+
   describe('bad input is rejected, naming the kernel and the shapes', () => {
     // Each call is made through the wrapper (TS validation) and directly on the raw
     // addon (C validation only): both must throw before touching memory.

@@ -8,48 +8,42 @@ import * as ops from '../tensor/ops.js';
 import type { UniformSource } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 
-/** Constant layout data for a batch's decay mask, built once per batch. */
+/** A batch's packed distances, as the decay mask reads them. */
 export interface MaskLayout {
-  /** [H * sum n_b^2] distances in mask layout (per graph [H, n_b, n_b] blocks). */
-  dist: Tensor;
-  /** [H * sum n_b^2] head id of every mask entry (to gather the per-head hop). */
-  head: Int32Array;
+  /** Packed distance blocks: graph b's [n_b, n_b] block is spd[spdPtr[b] .. spdPtr[b+1]). */
+  spd: Uint16Array;
+  /** [B+1] block offsets into spd. */
+  spdPtr: Int32Array;
+  heads: number;
+  /** Largest distance + 1 (the per-head value table's width). */
+  D: number;
 }
 
 /**
- * Expands packed distance blocks (graph b's [n_b, n_b] block at spdPtr[b]) to the
- * mask layout [H, n_b, n_b] per graph.
+ * Describes the mask layout [H, n_b, n_b] per graph over packed distance blocks
+ * (graph b's [n_b, n_b] block at spdPtr[b]); nothing is expanded here (the fused
+ * decayMask kernel reads the distances directly).
  */
 export function maskLayout(spd: Uint16Array, spdPtr: Int32Array, heads: number): MaskLayout {
-  const total = heads * spd.length;
-  const dist = new Float32Array(total);
-  const head = new Int32Array(total);
-  let o = 0;
-  for (let b = 0; b + 1 < spdPtr.length; b++) {
-    const s = spdPtr[b], len = spdPtr[b + 1] - s;
-    for (let h = 0; h < heads; h++) {
-      for (let i = 0; i < len; i++) dist[o + i] = spd[s + i];
-      head.fill(h, o, o + len);
-      o += len;
-    }
-  }
-  return { dist: new Tensor(dist, [total, 1]), head };
+  let max = 0;
+  for (let i = 0; i < spd.length; i++) if (spd[i] > max) max = spd[i];
+  return { spd, spdPtr, heads, D: max + 1 };
 }
 
 /**
- * M = gamma ** leaky_relu(psi - hop_h, slope) in mask layout, with gradients to
- * `hop` [H, 1, 1] and, in the learnable-gamma variant, to `gammaLogit` [H, 1, 1]
- * (gamma_h = sigmoid(logit_h)). Unreachable pairs (psi = 510) underflow to exactly 0.
+ * M = gamma ** leaky_relu(psi - hop_h, slope) in mask layout [H * sum n_b^2, 1], with
+ * gradients to `hop` [H, 1, 1] and, in the learnable-gamma variant, to `gammaLogit`
+ * [H, 1, 1] (gamma_h = sigmoid(logit_h)). Unreachable pairs (psi = 510) underflow to
+ * exactly 0. One fused kernel (ops.decayMask); values equal the unfused chain's.
  */
 export function decayMask(layout: MaskLayout, hop: Tensor, gamma: number, slope: number,
   gammaLogit: Tensor | null = null): Tensor {
   const H = hop.size;
-  const hopPerEntry = ops.gatherRows(hop.reshape([H, 1]), layout.head);
-  const e = ops.leakyRelu(ops.sub(layout.dist, hopPerEntry), slope);
-  if (gammaLogit === null) return ops.powBase(gamma, e);
+  if (H !== layout.heads) throw new Error(`decayMask: hop has ${H} values, the layout ${layout.heads} heads`);
+  if (gammaLogit === null) return ops.decayMask(layout.spd, layout.spdPtr, layout.D, hop, gamma, slope);
   // gamma_h ** e = exp(e * log(sigmoid(logit_h)))
   const logGamma = ops.log(ops.sigmoid(gammaLogit.reshape([H, 1])));
-  return ops.exp(ops.mul(e, ops.gatherRows(logGamma, layout.head)));
+  return ops.decayMask(layout.spd, layout.spdPtr, layout.D, hop, gamma, slope, logGamma);
 }
 
 /**

@@ -426,4 +426,34 @@ export const validate = {
     checkNumber(K, 'threshold', threshold);
     checkNumber(K, 'keep', keep);
   },
+
+  decayMask(spd: Uint16Array, spdPtr: I32, H: number, table: F32, D: number, out: F32): number {
+    return checkDecayArgs('decayMask', spd, spdPtr, H, table, D, out, 'table', 'out', Float32Array);
+  },
+
+  decayMaskBackward(spd: Uint16Array, spdPtr: I32, H: number, g: F32, D: number, sums: Float64Array): number {
+    return checkDecayArgs('decayMaskBackward', spd, spdPtr, H, sums, D, g, 'sums', 'g', Float64Array);
+  },
 };
+
+/**
+ * Checks of decayMask / decayMaskBackward: spd a Uint16Array covered exactly by
+ * spdPtr, the [H, D] table (or sums) and the H*sum(n_b^2) mask-layout array, every
+ * distance < D. Returns B (graphs).
+ */
+function checkDecayArgs(K: string, spd: unknown, spdPtr: unknown, H: number, table: unknown, D: number, mask: unknown,
+  tableName: string, maskName: string, tableCtor: Float32ArrayConstructor | Float64ArrayConstructor): number {
+  if (!(spd instanceof Uint16Array)) fail(K, `spd must be a Uint16Array, got ${typeName(spd)}`);
+  const end = checkPtr(K, 'spdPtr', spdPtr);
+  const B = (spdPtr as I32).length - 1;
+  if (end !== spd.length) fail(K, `spdPtr[${B}] = ${end}, expected the spd length ${spd.length} (B=${B})`);
+  checkSizes(K, { H, D });
+  if (D < 1) fail(K, `D must be >= 1 (max distance + 1), got ${D}`);
+  if (!(table instanceof tableCtor)) fail(K, `${tableName} must be a ${tableCtor.name}, got ${typeName(table)}`);
+  if (table.length !== H * D) fail(K, `${tableName} has ${table.length} elements, expected H*D = ${H * D} (H=${H}, D=${D})`);
+  checkF32(K, maskName, mask, H * spd.length, 'H*sum(n_b^2)', { H, sumNb2: spd.length });
+  for (let i = 0; i < spd.length; i++) {
+    if (spd[i] >= D) fail(K, `spd[${i}] = ${spd[i]} is out of range [0, D) (D=${D}, spd has ${spd.length} elements)`);
+  }
+  return B;
+}

@@ -201,4 +201,20 @@ export interface Kernels {
    * Same values, and same final state, as the JS loop over Rng.nextFloat().
    */
   uniformMask(state: Uint32Array, out: F32, threshold: number, keep: number, below: boolean): void;
+
+  // ------------------------------------------------------------ decay mask
+  /**
+   * Layout of the fused decay mask: graph b's packed distance block [n_b, n_b]
+   * is spd[spdPtr[b] .. spdPtr[b+1]) (spdPtr [B+1], spdPtr[B] = spd.length); the
+   * output has per graph a block [H, n_b, n_b] (blocks in graph order, total
+   * H * spd.length): out[.., h, i, j] = table[h * D + spd(i, j)], table [H, D].
+   * Every distance must be < D.
+   */
+  decayMask(spd: Uint16Array, spdPtr: I32, H: number, table: F32, D: number, out: F32): void;
+  /**
+   * Backward of decayMask: sums[h * D + d] += sum of g over the entries of head h
+   * whose distance is d (g in the output layout of decayMask; sums [H, D] float64,
+   * each bucket accumulated in entry order).
+   */
+  decayMaskBackward(spd: Uint16Array, spdPtr: I32, H: number, g: F32, D: number, sums: Float64Array): void;
 }

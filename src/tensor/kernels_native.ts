@@ -152,6 +152,14 @@ export function loadNativeKernels(): Kernels | null {
       validate.uniformMask(state, out, threshold, keep);
       A.uniformMask(state, out, threshold, keep, below);
     },
+    decayMask(spd, spdPtr, H, table, D, out) {
+      validate.decayMask(spd, spdPtr, H, table, D, out);
+      A.decayMask(spd, spdPtr, H, table, D, out);
+    },
+    decayMaskBackward(spd, spdPtr, H, g, D, sums) {
+      validate.decayMaskBackward(spd, spdPtr, H, g, D, sums);
+      A.decayMaskBackward(spd, spdPtr, H, g, D, sums);
+    },
   };
   return K;
 }

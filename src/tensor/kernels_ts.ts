@@ -572,6 +572,34 @@ function uniformMask(state: Uint32Array, out: F32, threshold: number, keep: numb
   state[0] = s0; state[1] = s1; state[2] = s2; state[3] = s3;
 }
 
+/** Decay-mask layout by table lookup (see Kernels.decayMask). */
+function decayMask(spd: Uint16Array, spdPtr: I32, H: number, table: F32, D: number, out: F32): void {
+  const B = validate.decayMask(spd, spdPtr, H, table, D, out);
+  let o = 0;
+  for (let b = 0; b < B; b++) {
+    const s = spdPtr[b], len = spdPtr[b + 1] - s;
+    for (let h = 0; h < H; h++) {
+      const t = h * D;
+      for (let i = 0; i < len; i++) out[o + i] = table[t + spd[s + i]];
+      o += len;
+    }
+  }
+}
+
+/** Bucket sums of the upstream gradient by (head, distance) (see Kernels.decayMaskBackward). */
+function decayMaskBackward(spd: Uint16Array, spdPtr: I32, H: number, g: F32, D: number, sums: Float64Array): void {
+  const B = validate.decayMaskBackward(spd, spdPtr, H, g, D, sums);
+  let o = 0;
+  for (let b = 0; b < B; b++) {
+    const s = spdPtr[b], len = spdPtr[b + 1] - s;
+    for (let h = 0; h < H; h++) {
+      const t = h * D;
+      for (let i = 0; i < len; i++) sums[t + spd[s + i]] += g[o + i];
+      o += len;
+    }
+  }
+}
+
 /** The TypeScript backend (single-threaded; setThreads only records the number). */
 export const tsKernels: Kernels = {
   name: 'ts',
@@ -582,4 +610,5 @@ export const tsKernels: Kernels = {
   gatherRows, scatterAddRows, copyCols, addSliceCols,
   segmentReduce, segmentReduceBackward, batchNorm, batchNormBackward,
   attentionForward, attentionBackward, adamStep, sgdStep, uniformMask,
+  decayMask, decayMaskBackward,
 };

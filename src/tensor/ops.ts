@@ -145,6 +145,67 @@ export function powBase(base: number | Tensor, x: Tensor): Tensor {
   });
 }
 
+// -------------------------------------------------------------- decay mask
+
+/**
+ * Gradformer's decay mask, fused: M = gamma_h ** leaky_relu(psi - hop_h, slope)
+ * in mask layout (per graph a block [H, n_b, n_b], graph b's packed distances
+ * psi [n_b, n_b] at spd[spdPtr[b]..]), returned as [H * spd.length, 1].
+ * hop: [H] (any shape of H elements). Fixed gamma: `logGamma` null, M = gamma ** e.
+ * Learnable gamma: `logGamma` [H] = log(gamma_h), M = exp(e * logGamma_h), and
+ * gradients reach it. D = max distance + 1 (every psi < D).
+ *
+ * The values are exactly those of the unfused chain (float32 sub, leaky_relu,
+ * then pow / mul+exp rounded to float32): they depend only on (h, psi), so a
+ * [H, D] table is computed here and the kernel only lays it out. The backward
+ * buckets the upstream gradient by (h, psi) in double and forms dL/dhop_h =
+ * -sum_psi S * dM/de * leaky'(psi - hop_h) with leaky'(0) = slope (as PyTorch) and
+ * dL/dlogGamma_h = sum_psi S * M * e.
+ */
+export function decayMask(spd: Uint16Array, spdPtr: Int32Array, D: number, hop: Tensor, gamma: number,
+  slope: number, logGamma: Tensor | null = null): Tensor {
+  const H = hop.size;
+  want(logGamma === null || logGamma.size === H, 'decayMask', () => `logGamma ${fmt(logGamma!)} needs ${H} values (one per head)`);
+  want(logGamma !== null || gamma > 0, 'decayMask', () => `gamma must be > 0, got ${gamma}`);
+  const K = kernels();
+  const table = new Float32Array(H * D);
+  const pre = new Float32Array(H * D); // psi - hop_h
+  const ev = new Float32Array(H * D);  // leaky_relu(psi - hop_h)
+  for (let h = 0; h < H; h++) {
+    const hv = hop.data[h], lg = logGamma === null ? 0 : logGamma.data[h];
+    for (let d = 0; d < D; d++) {
+      const i = h * D + d;
+      // Each step stored to float32, as the unfused kernels did.
+      pre[i] = d - hv;
+      const x = pre[i];
+      ev[i] = x > 0 ? x : slope * x;
+      const e = ev[i];
+      table[i] = logGamma === null ? Math.pow(gamma, e) : Math.exp(Math.fround(e * lg));
+    }
+  }
+  const out = Tensor.zeros([H * spd.length, 1]);
+  K.decayMask(spd, spdPtr, H, table, D, out.data);
+  const inputs = logGamma === null ? [hop] : [hop, logGamma];
+  return record(out, inputs, () => {
+    const sums = new Float64Array(H * D);
+    K.decayMaskBackward(spd, spdPtr, H, out.grad!, D, sums);
+    const lnGamma = logGamma === null ? Math.log(gamma) : 0;
+    for (let h = 0; h < H; h++) {
+      let gh = 0, gl = 0;
+      const lg = logGamma === null ? lnGamma : logGamma.data[h];
+      for (let d = 0; d < D; d++) {
+        const i = h * D + d, S = sums[i];
+        if (S === 0) continue;
+        const dz = S * table[i]; // dL/d(e * log gamma)
+        gh -= dz * lg * (pre[i] > 0 ? 1 : slope);
+        gl += dz * ev[i];
+      }
+      if (hop.requiresGrad) hop.gradBuffer()[h] += gh;
+      if (logGamma !== null && logGamma.requiresGrad) logGamma.gradBuffer()[h] += gl;
+    }
+  });
+}
+
 // -------------------------------------------------------------- reductions
 
 /** Sum over an axis of x [rows, cols] (axis 0 -> [cols], axis 1 -> [rows, 1]), or of everything -> scalar. */
