@@ -7,7 +7,7 @@
         "native/softmax_loss.c", "native/gather.c", "native/segment.c", "native/batchnorm.c",
         "native/attention.c", "native/optim.c", "native/random.c", "native/decay.c"
       ],
-      "cflags": ["-O3", "-std=c11", "-fopenmp", "-ffp-contract=fast", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags": ["-O3", "-std=c11", "-fopenmp", "-ffp-contract=fast", "-fno-trapping-math", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags!": ["-O2", "-O0"],
       "cflags_c": ["-std=c11"],
       "ldflags": ["-fopenmp"],
