@@ -467,6 +467,19 @@ function registerTests(K: Kernels, raw: NativeAddon): void {
     });
   });
 
+  describe('native vs ts: vectorised sigmoid over the whole float range', () => {
+    it('wide inputs, saturation, subnormal outputs, infinities, NaN and -0: within 1 ulp', () => {
+      const rng = new Rng(21);
+      const x = Float32Array.from({ length: 20000 }, (_, i) => (rng.next() - 0.5) * (i % 3 === 0 ? 260 : 30));
+      x.set([NaN, Infinity, -Infinity, -0, 0, 110, -110, -103.5, -87.5, 88.7, 1e-30, -1e-30, 16.6, -16.6]);
+      const a = new Float32Array(x.length), b = new Float32Array(x.length);
+      T.unary('sigmoid', x, a, 0);
+      K.unary('sigmoid', x, b, 0);
+      close('sigmoid', b, a);
+      assert.ok(Number.isNaN(b[0]) && b[1] === 1 && b[2] === 0 && b[3] === 0.5 && b[7] > 0, 'special values');
+    });
+  });
+
   describe('native vs ts: fused decay mask', () => {
     // Packed distance blocks of graphs of 0, 1, 3 and 7 nodes, with unreachable (510) pairs.
     function decayInputs(seed: number, H: number) {
