@@ -61,7 +61,9 @@ export function randomWalkPE(numNodes: number, edgeIndex: Int32Array, walkLength
   const out = new Float32Array(n * K);
   if (n === 0) return out;
   const { ptr, col, val } = transitionRows(n, edgeIndex);
-  if (n <= DENSE_MAX) return denseRwse(n, K, ptr, col, val, out);
+  if (n <= DENSE_MAX) {
+    return isSymmetric(n, ptr, col) ? symmetricRwse(n, K, ptr, col, val, out) : denseRwse(n, K, ptr, col, val, out);
+  }
   let cur = new Float64Array(n), nxt = new Float64Array(n);
   // Nodes touched by the current vector, to keep each step O(reached edges).
   const active = new Int32Array(n), nextActive = new Int32Array(n);
@@ -111,6 +113,62 @@ function denseRwse(n: number, K: number, ptr: Int32Array, col: Int32Array, val: 
       }
     }
     const t = A; A = B; B = t;
+  }
+  return out;
+}
+
+/** Whether the (deduplicated) adjacency pattern is symmetric: every j in row i has i in row j. */
+function isSymmetric(n: number, ptr: Int32Array, col: Int32Array): boolean {
+  for (let i = 0; i < n; i++) {
+    for (let p = ptr[i]; p < ptr[i + 1]; p++) {
+      const j = col[p];
+      let found = false;
+      for (let q = ptr[j]; q < ptr[j + 1]; q++) if (col[q] === i) { found = true; break; }
+      if (!found) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Undirected graphs (symmetric pattern A): P = D^-1 A is similar to the symmetric
+ * S = D^-1/2 A D^-1/2 (P = D^-1/2 S D^1/2), so diag(P^k) = diag(S^k), and with
+ * M_m = S^m symmetric, (S^2m)_ii = sum_j M_m[i,j]^2 and (S^2m+1)_ii = sum_j
+ * M_m[i,j] M_m+1[i,j]: ceil(K/2) sparse-dense products instead of K-1. Float64
+ * throughout (the values agree with denseRwse to ~1e-15 relative).
+ */
+function symmetricRwse(n: number, K: number, ptr: Int32Array, col: Int32Array, val: Float64Array, out: Float32Array): Float32Array {
+  // val[p] = 1/deg_i; S_ij = 1/sqrt(deg_i deg_j) = sqrt(val_i * val_j).
+  const rs = new Float64Array(n);
+  for (let i = 0; i < n; i++) rs[i] = ptr[i] < ptr[i + 1] ? Math.sqrt(val[ptr[i]]) : 0;
+  let cur = new Float64Array(n * n), nxt = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let p = ptr[i]; p < ptr[i + 1]; p++) cur[i * n + col[p]] = rs[i] * rs[col[p]];
+  // k = 1: diag(S); the M_0 = I terms: (S^1)_ii = sum_j I_ij S_ij.
+  for (let i = 0; i < n; i++) out[i * K] = cur[i * n + i];
+  // Invariant: cur = M_m (m >= 1); record k = 2m and, when nxt = M_m+1 is needed, k = 2m+1.
+  for (let m = 1; 2 * m <= K; m++) {
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      const o = i * n;
+      for (let j = 0; j < n; j++) s += cur[o + j] * cur[o + j];
+      out[i * K + 2 * m - 1] = s;
+    }
+    if (2 * m + 1 > K) break;
+    nxt.fill(0);
+    for (let i = 0; i < n; i++) {
+      const bo = i * n;
+      for (let p = ptr[i], end = ptr[i + 1]; p < end; p++) {
+        const v = rs[i] * rs[col[p]], ao = col[p] * n;
+        for (let j = 0; j < n; j++) nxt[bo + j] += v * cur[ao + j];
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      const o = i * n;
+      for (let j = 0; j < n; j++) s += cur[o + j] * nxt[o + j];
+      out[i * K + 2 * m] = s;
+    }
+    const t = cur; cur = nxt; nxt = t;
   }
   return out;
 }
