@@ -29,6 +29,22 @@ function readCsv(file: string): Row[] {
   });
 }
 
+/** Runs of an unfinished experiment folder whose log.jsonl has its final line. */
+function finishedRuns(dir: string): Row[] {
+  const out: Row[] = [];
+  for (const d of readdirSync(dir).filter((x) => x.startsWith('run-')).sort()) {
+    const log = join(dir, d, 'log.jsonl');
+    if (!existsSync(log)) continue;
+    const lines = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const fin = lines.find((o) => o.final);
+    if (!fin) continue;
+    const cfg = JSON.parse(readFileSync(join(dir, d, 'config.json'), 'utf8'));
+    const seconds = lines.filter((o) => !o.final).reduce((s, o) => s + o.epoch_seconds + o.eval_seconds, 0);
+    out.push({ run: d.slice(4), seed: String(cfg.seed), fold: String(cfg.fold), best: fin.best_epoch, val: fin.val, test: fin.test, seconds });
+  }
+  return out;
+}
+
 const dirs = process.argv.slice(2);
 if (dirs.length === 0) {
   console.error('usage: collect-results.ts EXP_DIR [EXP_DIR ...]');
@@ -38,11 +54,12 @@ console.log('| experiment | dataset | protocol | runs | epochs | metric | test (
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const dir of dirs) {
   const csv = join(dir, 'results.csv');
-  if (!existsSync(csv)) {
-    console.error(`${dir}: no results.csv (experiment not finished); skipped`);
+  // An experiment stopped early (time budget) has no results.csv: use its finished runs.
+  const rows = existsSync(csv) ? readCsv(csv).filter((r) => /^\d+$/.test(r.run)) : finishedRuns(dir);
+  if (rows.length === 0) {
+    console.error(`${dir}: no finished run; skipped`);
     continue;
   }
-  const rows = readCsv(csv).filter((r) => /^\d+$/.test(r.run)); // per-run rows, not the summary lines
   const runDir = readdirSync(dir).find((d) => d.startsWith('run-'))!;
   const cfg = JSON.parse(readFileSync(join(dir, runDir, 'config.json'), 'utf8'));
   const last = readFileSync(join(dir, runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
