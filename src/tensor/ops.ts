@@ -55,7 +55,7 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
   const [kb, n] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   want(ka === kb, 'matmul', () => `inner dimensions differ: ${fmt(a)}${transA ? '^T' : ''} x ${fmt(b)}${transB ? '^T' : ''}`);
   const K = kernels();
-  const out = Tensor.zeros([m, n]);
+  const out = Tensor.output([m, n], false);
   K.matmul(a.data, b.data, out.data, m, ka, n, transA, transB, false);
   return record(out, [a, b], () => {
     const g = out.grad!;
@@ -93,7 +93,7 @@ function broadcastOf(op: string, a: Tensor, b: Tensor): Broadcast {
 function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const bc = broadcastOf(op, a, b);
   const K = kernels();
-  const out = Tensor.zeros(a.shape);
+  const out = Tensor.output(a.shape, false);
   K.binary(op, a.data, b.data, out.data, a.rows, a.cols, bc);
   return record(out, [a, b], () => {
     K.binaryBackward(op, a.data, b.data, out.grad!,
@@ -113,7 +113,7 @@ export const div = (a: Tensor, b: Tensor) => binary('div', a, b);
 
 function unary(op: UnaryOp, x: Tensor, p = 0): Tensor {
   const K = kernels();
-  const out = Tensor.zeros(x.shape);
+  const out = Tensor.output(x.shape, false);
   K.unary(op, x.data, out.data, p);
   return record(out, [x], () => {
     K.unaryBackward(op, x.data, out.data, out.grad!, x.gradBuffer(), p);
@@ -136,7 +136,7 @@ export function powBase(base: number | Tensor, x: Tensor): Tensor {
   const K = kernels();
   const p = typeof base === 'number' ? base : base.item();
   want(p > 0, 'powBase', () => `base must be > 0, got ${p}`);
-  const out = Tensor.zeros(x.shape);
+  const out = Tensor.output(x.shape, false);
   K.unary('pow_base', x.data, out.data, p);
   const inputs = typeof base === 'number' ? [x] : [x, base];
   return record(out, inputs, () => {
@@ -183,7 +183,7 @@ export function decayMask(spd: Uint16Array, spdPtr: Int32Array, D: number, hop: 
       table[i] = logGamma === null ? Math.pow(gamma, e) : Math.exp(Math.fround(e * lg));
     }
   }
-  const out = Tensor.zeros([H * spd.length, 1]);
+  const out = Tensor.output([H * spd.length, 1]);
   K.decayMask(spd, spdPtr, H, table, D, out.data);
   const inputs = logGamma === null ? [hop] : [hop, logGamma];
   return record(out, inputs, () => {
@@ -215,7 +215,7 @@ export function sum(x: Tensor, axis?: 0 | 1): Tensor {
   const cols = axis === undefined ? x.size : x.cols;
   const ax: 0 | 1 = axis === undefined ? 1 : axis;
   const shape = axis === undefined ? [] : axis === 0 ? [cols] : [rows, 1];
-  const out = Tensor.zeros(shape);
+  const out = Tensor.output(shape);
   K.sumAxis(x.data, out.data, rows, cols, ax);
   return record(out, [x], () => {
     // Broadcast the upstream gradient back: gx += g (row or column broadcast).
@@ -245,7 +245,7 @@ export function logSoftmax(x: Tensor): Tensor {
 
 function softmaxImpl(x: Tensor, isLog: boolean): Tensor {
   const K = kernels();
-  const out = Tensor.zeros(x.shape);
+  const out = Tensor.output(x.shape);
   K.softmax(x.data, out.data, x.rows, x.cols, isLog);
   return record(out, [x], () => K.softmaxBackward(out.data, out.grad!, x.gradBuffer(), x.rows, x.cols, isLog));
 }
@@ -296,7 +296,7 @@ export function l1Loss(x: Tensor, target: Float32Array): Tensor {
 export function gatherRows(x: Tensor, idx: Int32Array): Tensor {
   const K = kernels();
   const shape = [idx.length, ...x.shape.slice(1)];
-  const out = Tensor.zeros(shape);
+  const out = Tensor.output(shape, false);
   K.gatherRows(x.data, idx, out.data, x.rows, x.cols);
   return record(out, [x], () => K.scatterAddRows(out.grad!, idx, x.gradBuffer(), x.rows, x.cols));
 }
@@ -305,7 +305,7 @@ export function gatherRows(x: Tensor, idx: Int32Array): Tensor {
 export function scatterAddRows(src: Tensor, idx: Int32Array, outRows: number): Tensor {
   want(idx.length === src.rows, 'scatterAddRows', () => `index has ${idx.length} entries for src ${fmt(src)}`);
   const K = kernels();
-  const out = Tensor.zeros([outRows, ...src.shape.slice(1)]);
+  const out = Tensor.output([outRows, ...src.shape.slice(1)]);
   K.scatterAddRows(src.data, idx, out.data, outRows, src.cols);
   return record(out, [src], () => {
     // gsrc[r] += gout[idx[r]]: a gather into a temporary, then add.
@@ -331,7 +331,7 @@ export function concatCols(parts: readonly Tensor[]): Tensor {
   }
   const K = kernels();
   const total = parts.reduce((s, p) => s + p.cols, 0);
-  const out = Tensor.zeros([rows, total]);
+  const out = Tensor.output([rows, total]);
   let off = 0;
   const offs: number[] = [];
   for (const p of parts) {
@@ -352,7 +352,7 @@ export function concatCols(parts: readonly Tensor[]): Tensor {
 export function segmentReduce(x: Tensor, ptr: Int32Array, op: SegmentOp): Tensor {
   const K = kernels();
   const S = ptr.length - 1;
-  const out = Tensor.zeros([S, x.cols]);
+  const out = Tensor.output([S, x.cols]);
   const argmax = op === 'max' ? new Int32Array(S * x.cols) : null;
   K.segmentReduce(op, x.data, ptr, out.data, x.cols, argmax);
   return record(out, [x], () => K.segmentReduceBackward(op, out.grad!, ptr, x.gradBuffer(), x.cols, argmax));
@@ -405,7 +405,7 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
     throw new Error(`batchNorm: expected more than 1 value per channel when training, got input ${fmt(x)}`);
   }
   const K = kernels();
-  const out = Tensor.zeros(x.shape);
+  const out = Tensor.output(x.shape);
   const saveMean = new Float32Array(C);
   const saveInvStd = new Float32Array(C);
   K.batchNorm(x.data, out.data, x.rows, C, weight?.data ?? null, bias?.data ?? null,
@@ -437,7 +437,7 @@ export function raggedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, g
     () => `graphPtr ends at ${graphPtr[graphPtr.length - 1]}, expected N=${N}`);
   const dk = q.cols / heads;
   const K = kernels();
-  const out = Tensor.zeros(q.shape);
+  const out = Tensor.output(q.shape);
   const probs = new Float32Array(mask.size);
   let drop: Float32Array | null = null;
   const p = opts.dropout ?? 0;

@@ -20,7 +20,7 @@ import { GraphLoader } from '../data/loader.js';
 import { datasetSplit } from '../data/splits.js';
 import type { GraphBatch, GraphPre } from '../graph/types.js';
 import { Gradformer } from '../models/gradformer.js';
-import { noGrad } from '../tensor/tensor.js';
+import { noGrad, scoped } from '../tensor/tensor.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { currentEnvironment } from '../util/environment.js';
 import { Rng } from '../util/rng.js';
@@ -126,9 +126,12 @@ export function predict(model: Gradformer, batches: Iterable<GraphBatch>, nodeLe
     let cols = 0;
     noGrad(() => {
       for (const b of batches) {
-        const o = model.forward(b).out;
-        cols = o.cols;
-        outs.push(o.data);
+        // Op outputs of one batch go back to the pool for the next one: copy the
+        // model output before releasing them.
+        const s = scoped(() => model.forward(b).out);
+        cols = s.value.cols;
+        outs.push(s.value.data.slice());
+        s.release();
         ys.push(nodeLevel ? Float32Array.from(b.nodeY!) : b.y);
       }
     });
