@@ -856,6 +856,55 @@ static napi_value DecayMaskBackward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* gineMessage / gineMessageBackward share their checks: x [xRows, cols], e [E, cols],
+   src/dst [E] (src < xRows, dst < outRows), the [outRows, cols] array at argument 4. */
+static int64_t gine_common(Cx *cx, size_t lx, size_t le, const int32_t *src, size_t lsrc, const int32_t *dst,
+                           size_t ldst, size_t lo, const char *oname, int64_t xRows, int64_t outRows, int64_t cols) {
+  Cx C = *cx;
+  DIMS("xRows=%lld, outRows=%lld, cols=%lld, E=%zu", LL(xRows), LL(outRows), LL(cols), lsrc);
+  if (ldst != lsrc) fail(&C, "dst has %zu entries but src has %zu (one per edge) (%s)", ldst, lsrc, dims);
+  expect_len(&C, "x", lx, (u128)xRows * cols, "xRows*cols", dims, 1);
+  expect_len(&C, "e", le, (u128)lsrc * cols, "E*cols", dims, 1);
+  expect_len(&C, oname, lo, (u128)outRows * cols, "outRows*cols", dims, 1);
+  check_indices(&C, "src", src, lsrc, xRows, "xRows");
+  check_indices(&C, "dst", dst, ldst, outRows, "outRows");
+  cx->err = C.err;
+  return (int64_t)lsrc;
+}
+
+static napi_value GineMessage(napi_env env, napi_callback_info info) {
+  BEGIN("gineMessage", 8);
+  size_t lx, le, ls, ld, lo;
+  float *x = F32(0, "x", 0, &lx, NULL), *e = F32(1, "e", 0, &le, NULL);
+  int32_t *src = I32(2, "src", 0, &ls, NULL), *dst = I32(3, "dst", 0, &ld, NULL);
+  float *out = F32(4, "out", 0, &lo, NULL);
+  int64_t xRows = arg_size(&C, 5, "xRows"), outRows = arg_size(&C, 6, "outRows"), cols = arg_size(&C, 7, "cols");
+  CK;
+  int64_t E = gine_common(&C, lx, le, src, ls, dst, ld, lo, "out", xRows, outRows, cols);
+  CK;
+  gf_gine_message(x, e, src, dst, out, E, cols);
+  return NULL;
+}
+
+static napi_value GineMessageBackward(napi_env env, napi_callback_info info) {
+  BEGIN("gineMessageBackward", 10);
+  size_t lx, le, ls, ld, lg, lgx, lge;
+  int pgx, pge;
+  float *x = F32(0, "x", 0, &lx, NULL), *e = F32(1, "e", 0, &le, NULL);
+  int32_t *src = I32(2, "src", 0, &ls, NULL), *dst = I32(3, "dst", 0, &ld, NULL);
+  float *g = F32(4, "g", 0, &lg, NULL), *gx = F32(5, "gx", 1, &lgx, &pgx), *ge = F32(6, "ge", 1, &lge, &pge);
+  int64_t xRows = arg_size(&C, 7, "xRows"), outRows = arg_size(&C, 8, "outRows"), cols = arg_size(&C, 9, "cols");
+  CK;
+  int64_t E = gine_common(&C, lx, le, src, ls, dst, ld, lg, "g", xRows, outRows, cols);
+  CK;
+  DIMS("xRows=%lld, cols=%lld, E=%lld", LL(xRows), LL(cols), LL(E));
+  if (pgx) expect_len(&C, "gx", lgx, (u128)xRows * cols, "xRows*cols", dims, 1);
+  if (pge) expect_len(&C, "ge", lge, (u128)E * cols, "E*cols", dims, 1);
+  CK;
+  gf_gine_message_backward(x, e, src, dst, g, gx, ge, E, cols);
+  return NULL;
+}
+
 /* ------------------------------------------------------------------ module */
 static napi_value Init(napi_env env, napi_value exports) {
   gf_threads();  /* apply GRADFORMER_THREADS / core count now */
@@ -871,6 +920,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       FN("batchNormBackward", BatchNormBackward), FN("attentionForward", AttentionForward),
       FN("attentionBackward", AttentionBackward), FN("adamStep", AdamStep), FN("sgdStep", SgdStep), FN("uniformMask", UniformMask),
       FN("decayMask", DecayMask), FN("decayMaskBackward", DecayMaskBackward),
+      FN("gineMessage", GineMessage), FN("gineMessageBackward", GineMessageBackward),
 #undef FN
   };
   if (napi_define_properties(env, exports, sizeof d / sizeof *d, d) != napi_ok) return NULL;

@@ -83,6 +83,12 @@ static GF_CLONES void col_sums(int op, const float *a, const float *b, const flo
   }
 }
 
+/* o[i] += g[i] (or -= g[i]) for i in [i0, i1) */
+static GF_CLONES void add_range(float *o, const float *g, int64_t i0, int64_t i1, int neg) {
+  if (neg) for (int64_t i = i0; i < i1; i++) o[i] -= g[i];
+  else for (int64_t i = i0; i < i1; i++) o[i] += g[i];
+}
+
 void gf_binary_backward(int op, const float *a, const float *b, const float *g, float *ga, float *gb,
                         int64_t rows, int64_t cols, int bc) {
   int64_t rs, cs;
@@ -101,7 +107,14 @@ void gf_binary_backward(int op, const float *a, const float *b, const float *g, 
     }
   }
   if (!gb) return;
-  if (bc == 0) {          /* full: one term per element */
+  if (bc == 0 && op <= 1) { /* full add/sub: gb +-= g; a float add is the double sum rounded, and this vectorises */
+    int64_t n = rows * cols;
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+      int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+      add_range(gb, g, n * tid / nt, n * (tid + 1) / nt, op == 1);
+    }
+  } else if (bc == 0) {   /* full: one term per element */
 #pragma omp parallel for num_threads(T) if (T > 1) schedule(static)
     for (int64_t i = 0; i < rows * cols; i++) gb[i] = (float)((double)gb[i] + gb_term(op, a[i], b[i], g[i]));
   } else if (bc == 2) {   /* col: sum along each row */

@@ -66,6 +66,12 @@ void gf_scatter_add_rows(const float *src, const int32_t *idx, float *out, int64
 void gf_copy_cols(const float *src, float *out, int64_t rows, int64_t srcCols, int64_t outCols, int64_t off);
 void gf_add_slice_cols(const float *src, float *out, int64_t rows, int64_t srcCols, int64_t outCols, int64_t off);
 
+/* gine.c: out[dst[k]] += relu(x[src[k]] + e[k]) and its backward (gx, ge nullable) */
+void gf_gine_message(const float *x, const float *e, const int32_t *src, const int32_t *dst, float *out,
+                     int64_t E, int64_t cols);
+void gf_gine_message_backward(const float *x, const float *e, const int32_t *src, const int32_t *dst, const float *g,
+                              float *gx, float *ge, int64_t E, int64_t cols);
+
 /* segment.c: op 0..2 = sum mean max; argmax rows validated by the caller. Returns 0, or -1 on out of memory. */
 int gf_segment_reduce(int op, const float *x, const int32_t *ptr, int64_t S, float *out, int64_t cols, int32_t *argmax);
 void gf_segment_reduce_backward(int op, const float *g, const int32_t *ptr, int64_t S, float *gx, int64_t cols,

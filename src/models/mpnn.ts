@@ -40,12 +40,13 @@ export class GINConv extends Module implements LocalMpnn {
     this.eps = this.buffer('eps', Tensor.from([eps], [1]));
   }
   forward({ x, edges, edgeAttr }: MpnnInput): Tensor {
-    let msg = ops.gatherRows(x, edges.src);
+    let agg: Tensor;
     if (this.withEdges) {
       if (!edgeAttr) throw new Error('GINEConv: needs edge features (edge_method embedding or ogb)');
-      msg = ops.relu(ops.add(msg, edgeAttr));
+      agg = ops.gineMessage(x, edgeAttr, edges.src, edges.dst, x.rows); // fused gather + add + relu + scatter
+    } else {
+      agg = ops.scatterAddRows(ops.gatherRows(x, edges.src), edges.dst, x.rows);
     }
-    const agg = ops.scatterAddRows(msg, edges.dst, x.rows);
     const eps = this.eps.data[0];
     // (1 + eps) x, skipping the multiply when eps is 0 (as it always is officially)
     return this.nn.forward(ops.add(agg, eps === 0 ? x : ops.scale(x, 1 + eps)));

@@ -434,7 +434,35 @@ export const validate = {
   decayMaskBackward(spd: Uint16Array, spdPtr: I32, H: number, g: F32, D: number, sums: Float64Array): number {
     return checkDecayArgs('decayMaskBackward', spd, spdPtr, H, sums, D, g, 'sums', 'g', Float64Array);
   },
+
+  gineMessage(x: F32, e: F32, src: I32, dst: I32, out: F32, xRows: number, outRows: number, cols: number): void {
+    checkGineArgs('gineMessage', x, e, src, dst, out, 'out', xRows, outRows, cols);
+  },
+
+  gineMessageBackward(x: F32, e: F32, src: I32, dst: I32, g: F32, gx: F32 | null, ge: F32 | null,
+    xRows: number, outRows: number, cols: number): void {
+    const K = 'gineMessageBackward';
+    checkGineArgs(K, x, e, src, dst, g, 'g', xRows, outRows, cols);
+    const dims = { xRows, cols, E: src.length };
+    if (gx !== null) checkF32(K, 'gx', gx, xRows * cols, 'xRows*cols', dims);
+    if (ge !== null) checkF32(K, 'ge', ge, src.length * cols, 'E*cols', dims);
+  },
 };
+
+/** Shared checks of gineMessage(Backward); `out` is the [outRows, cols] array (out or g). */
+function checkGineArgs(K: string, x: F32, e: F32, src: I32, dst: I32, out: F32, outName: string,
+  xRows: number, outRows: number, cols: number): void {
+  checkSizes(K, { xRows, outRows, cols });
+  checkI32(K, 'src', src, (src as I32)?.length ?? 0, 'src.length', {});
+  const E = src.length;
+  const dims = { xRows, outRows, cols, E };
+  checkI32(K, 'dst', dst, E, 'E (src.length)', dims);
+  checkF32(K, 'x', x, xRows * cols, 'xRows*cols', dims);
+  checkF32(K, 'e', e, E * cols, 'E*cols', dims);
+  checkF32(K, outName, out, outRows * cols, 'outRows*cols', dims);
+  checkIndices(K, 'src', src, xRows, 'xRows');
+  checkIndices(K, 'dst', dst, outRows, 'outRows');
+}
 
 /**
  * Checks of decayMask / decayMaskBackward: spd a Uint16Array covered exactly by

@@ -217,4 +217,20 @@ export interface Kernels {
    * each bucket accumulated in entry order).
    */
   decayMaskBackward(spd: Uint16Array, spdPtr: I32, H: number, g: F32, D: number, sums: Float64Array): void;
+
+  // ------------------------------------------------------- GINE message
+  /**
+   * GINE's message and aggregation, fused: for the edges k = 0..E-1 in order,
+   * out[dst[k], :] += relu(x[src[k], :] + e[k, :]) with x + e rounded to float32
+   * (relu keeps NaN). x [xRows, cols], e [E, cols], src/dst [E] (src < xRows,
+   * dst < outRows), out [outRows, cols] (accumulated into).
+   */
+  gineMessage(x: F32, e: F32, src: I32, dst: I32, out: F32, xRows: number, outRows: number, cols: number): void;
+  /**
+   * Backward of gineMessage with upstream g [outRows, cols]: with
+   * d = (x[src[k]] + e[k] > 0) ? g[dst[k]] : 0, ge[k] += d and gx[src[k]] += d
+   * (edges in order; gx [xRows, cols] and ge [E, cols] may be null).
+   */
+  gineMessageBackward(x: F32, e: F32, src: I32, dst: I32, g: F32, gx: F32 | null, ge: F32 | null,
+    xRows: number, outRows: number, cols: number): void;
 }

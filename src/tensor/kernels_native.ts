@@ -160,6 +160,14 @@ export function loadNativeKernels(): Kernels | null {
       validate.decayMaskBackward(spd, spdPtr, H, g, D, sums);
       A.decayMaskBackward(spd, spdPtr, H, g, D, sums);
     },
+    gineMessage(x, e, src, dst, out, xRows, outRows, cols) {
+      validate.gineMessage(x, e, src, dst, out, xRows, outRows, cols);
+      A.gineMessage(x, e, src, dst, out, xRows, outRows, cols);
+    },
+    gineMessageBackward(x, e, src, dst, g, gx, ge, xRows, outRows, cols) {
+      validate.gineMessageBackward(x, e, src, dst, g, gx, ge, xRows, outRows, cols);
+      A.gineMessageBackward(x, e, src, dst, g, gx, ge, xRows, outRows, cols);
+    },
   };
   return K;
 }

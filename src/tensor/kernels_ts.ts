@@ -600,6 +600,32 @@ function decayMaskBackward(spd: Uint16Array, spdPtr: I32, H: number, g: F32, D: 
   }
 }
 
+/** GINE message + aggregation (see Kernels.gineMessage): edges in order, x + e rounded to float32. */
+function gineMessage(x: F32, e: F32, src: I32, dst: I32, out: F32, xRows: number, outRows: number, cols: number): void {
+  validate.gineMessage(x, e, src, dst, out, xRows, outRows, cols);
+  for (let k = 0; k < src.length; k++) {
+    const xo = src[k] * cols, eo = k * cols, oo = dst[k] * cols;
+    for (let c = 0; c < cols; c++) {
+      const v = Math.fround(x[xo + c] + e[eo + c]);
+      out[oo + c] += v > 0 || v !== v ? v : 0;
+    }
+  }
+}
+
+/** Backward of gineMessage (see Kernels.gineMessageBackward). */
+function gineMessageBackward(x: F32, e: F32, src: I32, dst: I32, g: F32, gx: F32 | null, ge: F32 | null,
+  xRows: number, outRows: number, cols: number): void {
+  validate.gineMessageBackward(x, e, src, dst, g, gx, ge, xRows, outRows, cols);
+  for (let k = 0; k < src.length; k++) {
+    const xo = src[k] * cols, eo = k * cols, go = dst[k] * cols;
+    for (let c = 0; c < cols; c++) {
+      const d = Math.fround(x[xo + c] + e[eo + c]) > 0 ? g[go + c] : 0;
+      if (ge !== null) ge[eo + c] += d;
+      if (gx !== null) gx[xo + c] += d;
+    }
+  }
+}
+
 /** The TypeScript backend (single-threaded; setThreads only records the number). */
 export const tsKernels: Kernels = {
   name: 'ts',
@@ -610,5 +636,5 @@ export const tsKernels: Kernels = {
   gatherRows, scatterAddRows, copyCols, addSliceCols,
   segmentReduce, segmentReduceBackward, batchNorm, batchNormBackward,
   attentionForward, attentionBackward, adamStep, sgdStep, uniformMask,
-  decayMask, decayMaskBackward,
+  decayMask, decayMaskBackward, gineMessage, gineMessageBackward,
 };

@@ -317,6 +317,24 @@ export function scatterAddRows(src: Tensor, idx: Int32Array, outRows: number): T
   });
 }
 
+/**
+ * GINE's message and sum aggregation, fused: out[i] = sum over edges k with
+ * dst[k] = i of relu(x[src[k]] + e[k]). x [N, C], e [E, C], src/dst [E] -> [outRows, C].
+ * Equals scatterAddRows(relu(add(gatherRows(x, src), e)), dst, outRows) value for
+ * value, without the three [E, C] temporaries (the backward recomputes x[src] + e).
+ */
+export function gineMessage(x: Tensor, e: Tensor, src: Int32Array, dst: Int32Array, outRows: number): Tensor {
+  want(x.shape.length === 2 && e.shape.length === 2 && e.cols === x.cols && e.rows === src.length, 'gineMessage',
+    () => `needs x [N, C] and e [E, C] with E = ${src.length} edges, got x ${fmt(x)}, e ${fmt(e)}`);
+  const K = kernels();
+  const out = Tensor.output([outRows, x.cols]);
+  K.gineMessage(x.data, e.data, src, dst, out.data, x.rows, outRows, x.cols);
+  return record(out, [x, e], () => {
+    K.gineMessageBackward(x.data, e.data, src, dst, out.grad!, x.requiresGrad ? x.gradBuffer() : null,
+      e.requiresGrad ? e.gradBuffer() : null, x.rows, outRows, x.cols);
+  });
+}
+
 /** Embedding lookup: weight [vocab, dim], ids [n] -> [n, dim]. */
 export function embedding(weight: Tensor, ids: Int32Array): Tensor {
   return gatherRows(weight, ids);
