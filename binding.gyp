@@ -8,7 +8,7 @@
         "native/attention.c", "native/optim.c", "native/random.c", "native/decay.c",
         "native/gine.c"
       ],
-      "cflags": ["-O3", "-std=c11", "-fopenmp", "-ffp-contract=fast", "-fno-trapping-math", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags": ["-O3", "-std=c11", "-fopenmp", "-ffp-contract=fast", "-fno-trapping-math", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags!": ["-O2", "-O0"],
       "cflags_c": ["-std=c11"],
       "ldflags": ["-fopenmp"],

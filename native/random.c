@@ -21,13 +21,21 @@ static inline uint32_t next_u32(uint32_t *s) {
   return result;
 }
 
-void gf_uniform_mask(uint32_t *state, float *out, int64_t n, double threshold, float keep, int below) {
-  uint32_t s[4] = {state[0], state[1], state[2], state[3]};
+/* The kept/dropped outcome is a coin flip, so it must not be a branch (a mispredict
+   per element made this ~12 ns/element): the value comes from a 2-entry table. */
+static void mask_loop(uint32_t *s, float *out, int64_t n, double threshold, float keep, int below) {
+  const float vals[2] = {0.0f, keep};
   for (int64_t i = 0; i < n; i++) {
     uint32_t hi = next_u32(s) >> 5, lo = next_u32(s) >> 6;
     double u = ((double)hi * 67108864.0 + (double)lo) * 0x1p-53;  /* exact: same as / 2^53 */
-    int kept = below ? u < threshold : u >= threshold;
-    out[i] = kept ? keep : 0.0f;
+    int kept = below ? (u < threshold) : (u >= threshold);
+    out[i] = vals[kept];
   }
+}
+
+void gf_uniform_mask(uint32_t *state, float *out, int64_t n, double threshold, float keep, int below) {
+  uint32_t s[4] = {state[0], state[1], state[2], state[3]};
+  if (below) mask_loop(s, out, n, threshold, keep, 1);
+  else mask_loop(s, out, n, threshold, keep, 0);
   for (int j = 0; j < 4; j++) state[j] = s[j];
 }
