@@ -50,32 +50,56 @@ function want(ok: boolean, op: string, msg: () => string): void {
  * op(a) @ op(b): a [m, k] (or [k, m] with transA), b [k, n] (or [n, k] with transB) -> [m, n].
  */
 export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
-  want(a.shape.length === 2 && b.shape.length === 2, 'matmul', () => `needs 2-D tensors, got ${fmt(a)} and ${fmt(b)}`);
-  const [m, ka] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
-  const [kb, n] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
-  want(ka === kb, 'matmul', () => `inner dimensions differ: ${fmt(a)}${transA ? '^T' : ''} x ${fmt(b)}${transB ? '^T' : ''}`);
+  const [m, ka, n] = matmulDims('matmul', a, b, transA, transB);
   const K = kernels();
   const out = Tensor.output([m, n], false);
   K.matmul(a.data, b.data, out.data, m, ka, n, transA, transB, false);
-  return record(out, [a, b], () => {
-    const g = out.grad!;
-    if (a.requiresGrad) {
-      // dA = g op(b)^T  (or its transpose when a was transposed)
-      if (!transA) K.matmul(g, b.data, a.gradBuffer(), m, n, ka, false, !transB, true);
-      else K.matmul(b.data, g, a.gradBuffer(), ka, n, m, transB, true, true);
-    }
-    if (b.requiresGrad) {
-      // dB = op(a)^T g  (or its transpose when b was transposed)
-      if (!transB) K.matmul(a.data, g, b.gradBuffer(), ka, m, n, !transA, false, true);
-      else K.matmul(g, a.data, b.gradBuffer(), n, m, ka, true, transA, true);
-    }
-  });
+  return record(out, [a, b], () => matmulBackward(a, b, out.grad!, m, ka, n, transA, transB));
 }
 
-/** x [rows, in] -> x W^T + b with W [out, in] (PyTorch layout), b [out] or null. */
+/** [m, k, n] of op(a) @ op(b), checked. */
+function matmulDims(op: string, a: Tensor, b: Tensor, transA: boolean, transB: boolean): [number, number, number] {
+  want(a.shape.length === 2 && b.shape.length === 2, op, () => `needs 2-D tensors, got ${fmt(a)} and ${fmt(b)}`);
+  const [m, ka] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [kb, n] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  want(ka === kb, op, () => `inner dimensions differ: ${fmt(a)}${transA ? '^T' : ''} x ${fmt(b)}${transB ? '^T' : ''}`);
+  return [m, ka, n];
+}
+
+/** Accumulates the gradients of op(a) @ op(b) [m, n] with upstream g into a and b (those that need one). */
+function matmulBackward(a: Tensor, b: Tensor, g: Float32Array, m: number, ka: number, n: number, transA: boolean, transB: boolean): void {
+  const K = kernels();
+  if (a.requiresGrad) {
+    // dA = g op(b)^T  (or its transpose when a was transposed)
+    if (!transA) K.matmul(g, b.data, a.gradBuffer(), m, n, ka, false, !transB, true);
+    else K.matmul(b.data, g, a.gradBuffer(), ka, n, m, transB, true, true);
+  }
+  if (b.requiresGrad) {
+    // dB = op(a)^T g  (or its transpose when b was transposed)
+    if (!transB) K.matmul(a.data, g, b.gradBuffer(), ka, m, n, !transA, false, true);
+    else K.matmul(g, a.data, b.gradBuffer(), n, m, ka, true, transA, true);
+  }
+}
+
+/**
+ * x [rows, in] -> x W^T + b with W [out, in] (PyTorch layout), b [out] or null.
+ * One tape node and one output: the bias is added in place after the product (the
+ * same two float32 roundings as matmul then add, so values and gradients are
+ * unchanged), which saves a [rows, out] buffer, its gradient and a node per Linear.
+ */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
-  const y = matmul(x, weight, false, true);
-  return bias === null ? y : add(y, bias);
+  if (bias === null) return matmul(x, weight, false, true);
+  const [m, k, n] = matmulDims('linear', x, weight, false, true);
+  want(bias.size === n && bias.shape.length === 1, 'linear', () => `bias ${fmt(bias)} must be [${n}] for weight ${fmt(weight)}`);
+  const K = kernels();
+  const out = Tensor.output([m, n], false);
+  K.matmul(x.data, weight.data, out.data, m, k, n, false, true, false);
+  K.binary('add', out.data, bias.data, out.data, m, n, 'row');
+  return record(out, [x, weight, bias], () => {
+    const g = out.grad!;
+    matmulBackward(x, weight, g, m, k, n, false, true);
+    if (bias.requiresGrad) K.binaryBackward('add', out.data, bias.data, g, null, bias.gradBuffer(), m, n, 'row');
+  });
 }
 
 // ------------------------------------------------------------ element-wise

@@ -183,6 +183,8 @@ export class Tensor {
  */
 export class ScratchPool {
   private readonly free = new Map<number, Float32Array[]>();
+  /** Buffers this pool allocated (only those may come back: never a view into foreign memory). */
+  private readonly owned = new WeakSet<ArrayBufferLike>();
   private bytes = 0;
   constructor(private readonly maxBytes = 256 * 1024 * 1024) {}
   /** Capacity (floats) of the size class that holds n floats (n >= MIN_POOLED). */
@@ -201,22 +203,30 @@ export class ScratchPool {
   takeRaw(n: number): Float32Array {
     if (n < MIN_POOLED) return new Float32Array(n);
     const cap = ScratchPool.classOf(n);
-    const full = this.free.get(cap)?.pop();
+    // Its own class, else one of the next classes up (at most ~2x the request): batch
+    // sizes wander, and without the fallback the pool filled with idle buffers of
+    // classes the last batches had used (ZINC: 197 MB pooled for a ~70 MB step).
+    let full: Float32Array | undefined;
+    for (let c = cap, i = 0; i <= FALLBACK_CLASSES && full === undefined; i++, c = ScratchPool.classOf(c + 1)) {
+      full = this.free.get(c)?.pop();
+    }
     if (full === undefined) {
       // A fresh one is zeroed already; allocate the whole class so it can be pooled.
-      return new Float32Array(cap).subarray(0, n);
+      const fresh = new Float32Array(cap);
+      this.owned.add(fresh.buffer);
+      return fresh.subarray(0, n);
     }
     this.bytes -= full.byteLength;
     return full.length === n ? full : full.subarray(0, n);
   }
   /**
    * Hands back an array from `take`/`takeRaw` that nobody references any more (the
-   * caller must drop it). Arrays of other origin (views into other buffers) are ignored.
+   * caller must drop it). Arrays this pool did not allocate are ignored.
    */
   give(a: Float32Array): void {
     if (a.length < MIN_POOLED || a.byteOffset !== 0) return; // small ones: cheaper to allocate
     const cap = a.buffer.byteLength >> 2;
-    if (cap !== ScratchPool.classOf(a.length) || this.bytes + a.buffer.byteLength > this.maxBytes) return;
+    if (!this.owned.has(a.buffer) || this.bytes + a.buffer.byteLength > this.maxBytes) return;
     const full = cap === a.length ? a : new Float32Array(a.buffer);
     let list = this.free.get(cap);
     if (!list) this.free.set(cap, (list = []));
@@ -230,6 +240,8 @@ export class ScratchPool {
 
 /** Arrays shorter than this are not pooled (V8 allocates them cheaply). */
 const MIN_POOLED = 1024;
+/** How many size classes above its own a request may borrow from (4 = one power of two). */
+const FALLBACK_CLASSES = 4;
 
 /** The process-wide pool behind gradient buffers and backward temporaries. */
 export const scratch = new ScratchPool();
