@@ -9,11 +9,10 @@ import { computePre } from '../src/data/preprocess.js';
 import { GraphLoader } from '../src/data/loader.js';
 import { loadDatasetByName } from '../src/train/data.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
-import { buildModel, runSplit } from '../src/train/trainer.js';
+import { buildModel, predict, runSplit } from '../src/train/trainer.js';
 import { computeLoss } from '../src/train/losses.js';
 import { setThreads } from '../src/tensor/backend.js';
 import { startKernelProfile } from '../src/tensor/profile.js';
-import { noGrad } from '../src/tensor/tensor.js';
 
 const args = process.argv.slice(2);
 const opt = (n: string, d: string) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
@@ -45,9 +44,9 @@ function timeIt(label: string, f: () => void): void {
   console.log(p.profile.rows().slice(0, 8).map((r) => `    ${r.kernel.padEnd(28)} ${String(r.calls).padStart(6)} ${r.ms.toFixed(1).padStart(8)} ms`).join('\n'));
 }
 console.log(`train ${trainIdx.length} graphs ${nodes(trainB)} nodes; val ${valIdx.length} graphs ${nodes(valB)} nodes; batch ${bs}`);
-model.eval();
-timeIt('eval forward, train graphs', () => noGrad(() => { for (const b of trainB) model.forward(b); }));
-timeIt('eval forward, val graphs', () => noGrad(() => { for (const b of valB) model.forward(b); }));
+// Evaluation exactly as the trainer runs it (predict: eval mode, no grad, op outputs recycled per batch).
+timeIt('eval forward, train graphs', () => { predict(model, trainB, false); });
+timeIt('eval forward, val graphs', () => { predict(model, valB, false); });
 model.train();
 timeIt('train forward+backward, train graphs', () => {
   for (const b of trainB) {

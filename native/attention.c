@@ -110,7 +110,9 @@ static void fwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
   int64_t npad = (n + 15) & ~(int64_t)15, DKP = (dk + 15) & ~(int64_t)15;
   gather_head(A->k, s0, n, HD, off, dk, w->Kt, npad, NULL, 0);
   gather_head(A->v, s0, n, HD, off, dk, NULL, 0, w->Vp, DKP);
-  gf_gemm_serial(n, n, dk, A->q + s0 * HD + off, HD, 1, w->Kt, npad, w->S, npad, 0);
+  /* npad columns: Kt is zero beyond n and S has npad columns, so the GEMM takes
+     whole 16-wide vectors (no ragged-edge scratch tile per call); S[:, n:] = 0 is unused. */
+  gf_gemm_serial(n, npad, dk, A->q + s0 * HD + off, HD, 1, w->Kt, npad, w->S, npad, 0);
   int64_t base = A->moff[b] + h * n * n;
   for (int64_t i = 0; i < n; i++) {
     int64_t ro = base + i * n;
@@ -161,9 +163,9 @@ static void bwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
   if (wantQKM) {
     gather_head(A->k, s0, n, HD, off, dk, w->Kt, npad, w->Kp, DKP);
     gather_head(A->q, s0, n, HD, off, dk, NULL, 0, w->Qp, DKP);
-    gf_gemm_serial(n, n, dk, A->q + ro0, HD, 1, w->Kt, npad, w->R, npad, 0);  /* raw = Q K^T */
+    gf_gemm_serial(n, npad, dk, A->q + ro0, HD, 1, w->Kt, npad, w->R, npad, 0);  /* raw = Q K^T (npad: see fwd_item) */
   }
-  gf_gemm_serial(n, n, dk, A->gOut + ro0, HD, 1, w->Vt, npad, w->S, npad, 0);  /* gOut V^T */
+  gf_gemm_serial(n, npad, dk, A->gOut + ro0, HD, 1, w->Vt, npad, w->S, npad, 0);  /* gOut V^T */
   bwd_rows(A, n, npad, base, w, wantQKM);
   /* gv += (P o D)^T gOut */
   if (A->gv) {

@@ -80,8 +80,11 @@ static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t 
   }
   /* Ragged right edge: go through a full-width scratch tile. */
   float tmp[MR * 64];
-  memset(tmp, 0, sizeof tmp);
-  if (init) for (int64_t r = 0; r < R; r++) memcpy(tmp + r * 64, cp + r * g->ldc, (size_t)w * sizeof(float));
+  if (init) /* only the kernel's own rows and vectors are read, and only when accumulating */
+    for (int64_t r = 0; r < R; r++) {
+      memcpy(tmp + r * 64, cp + r * g->ldc, (size_t)w * sizeof(float));
+      memset(tmp + r * 64 + w, 0, (size_t)(16 * nv - w) * sizeof(float));
+    }
   fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, tmp, 64, init);
   for (int64_t r = 0; r < R; r++) memcpy(cp + r * g->ldc, tmp + r * 64, (size_t)w * sizeof(float));
 }

@@ -70,7 +70,7 @@ export class DecayAttention extends Module {
   forward(x: Tensor, mask: Tensor, graphPtr: Int32Array, keepProbs = false): Tensor {
     const [lq, lk, lv, lo] = this.linears.items;
     const { out, probs } = ops.raggedAttention(lq.forward(x), lk.forward(x), lv.forward(x), mask, graphPtr, this.heads,
-      { dropout: this.attnDropout, training: this.training, rng: this.dropRng });
+      { dropout: this.attnDropout, training: this.training, rng: this.dropRng, keepProbs });
     this.lastProbs = keepProbs ? probs : null;
     return lo.forward(out);
   }

@@ -468,10 +468,13 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
  * q, k, v: [N, H*dk] (head h owns columns h*dk..(h+1)*dk-1); mask: per graph
  * [H, n_b, n_b] blocks in graph order (a tensor of H*sum(n_b^2) values, gradients
  * flow into it); graphPtr [B+1]. Returns [N, H*dk] and the attention probabilities
- * (before dropout, mask layout) for inspection.
+ * (before dropout, mask layout) for inspection. With `keepProbs: false` the caller
+ * promises not to keep `probs`: it and the dropout mask then come from the scratch
+ * pool and go back to it after the backward (or with the no-grad `scoped()` region),
+ * instead of two fresh H*sum(n^2) arrays per layer and batch.
  */
 export function raggedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, graphPtr: Int32Array,
-  heads: number, opts: { dropout?: number; training?: boolean; rng?: UniformSource } = {}): { out: Tensor; probs: Float32Array } {
+  heads: number, opts: { dropout?: number; training?: boolean; rng?: UniformSource; keepProbs?: boolean } = {}): { out: Tensor; probs: Float32Array } {
   const N = q.rows;
   want(q.shape.length === 2 && q.cols % heads === 0, 'raggedAttention', () => `q ${fmt(q)} is not [N, heads*dk] with heads=${heads}`);
   want(k.size === q.size && v.size === q.size, 'raggedAttention', () => `q ${fmt(q)}, k ${fmt(k)}, v ${fmt(v)} differ`);
@@ -480,12 +483,14 @@ export function raggedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, g
   const dk = q.cols / heads;
   const K = kernels();
   const out = Tensor.output(q.shape);
-  const probs = new Float32Array(mask.size);
+  const pooled = opts.keepProbs === false;
+  // The kernel writes every probability and the mask draw every entry: no zero-fill needed.
+  const probs = pooled ? scratchBuffer(mask.size) : new Float32Array(mask.size);
   let drop: Float32Array | null = null;
   const p = opts.dropout ?? 0;
   if (opts.training && p > 0) {
     want(opts.rng !== undefined, 'raggedAttention', () => 'attention dropout needs an rng');
-    drop = new Float32Array(mask.size);
+    drop = pooled ? scratchBuffer(mask.size) : new Float32Array(mask.size);
     uniformMaskFrom(opts.rng!, drop, p, 1 / (1 - p), false);
   }
   const sc = 1 / Math.sqrt(dk);
@@ -494,8 +499,18 @@ export function raggedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, g
     K.attentionBackward(q.data, k.data, v.data, mask.data, graphPtr, heads, dk, sc, drop, probs, out.grad!,
       q.requiresGrad ? q.gradBuffer() : null, k.requiresGrad ? k.gradBuffer() : null,
       v.requiresGrad ? v.gradBuffer() : null, mask.requiresGrad ? mask.gradBuffer() : null);
+    if (pooled) {
+      // The tape runs this closure once and drops it: nothing reads them again.
+      scratch.give(probs);
+      if (drop) scratch.give(drop);
+    }
   });
   return { out: res, probs };
+}
+
+/** An uninitialised pooled buffer, released with the `scoped()` region if one is open. */
+function scratchBuffer(n: number): Float32Array {
+  return Tensor.output([n], false).data;
 }
 
 export { numel };
