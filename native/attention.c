@@ -79,7 +79,9 @@ static void gather_head(const float *src, int64_t s0, int64_t n, int64_t HD, int
   }
 }
 
-static GF_CLONES void softmax_row(const float *sr, const float *mr, float scale, int64_t n, float *pr, float *tmp) {
+/* tmp holds npad (a multiple of 16, >= n) floats. */
+static GF_CLONES void softmax_row(const float *sr, const float *mr, float scale, int64_t n, int64_t npad, float *pr,
+                                  float *tmp) {
   /* max in 16 lanes (vectorises; NaN scores are skipped as in the TS twin) */
   float lm[16];
   for (int l = 0; l < 16; l++) lm[l] = -INFINITY;
@@ -98,7 +100,13 @@ static GF_CLONES void softmax_row(const float *sr, const float *mr, float scale,
   float mx = -INFINITY;
   for (int l = 0; l < 16; l++) mx = lm[l] > mx ? lm[l] : mx;
   if (mx == -INFINITY) mx = 0.0f;
-  for (int64_t j = 0; j < n; j++) tmp[j] = gf_expf(tmp[j] - mx);
+  /* exp over whole 16-wide vectors: the padding (set to mx, exp 1) is zeroed before the
+     sum. Rows are short (n ~ 23-30), and a scalar epilogue of up to 15 exps per row was
+     most of the softmax time. Entries j < n are computed exactly as before. */
+  for (int64_t j = n; j < npad; j++) tmp[j] = mx;
+  for (int64_t jb = 0; jb < npad; jb += 16)
+    for (int l = 0; l < 16; l++) tmp[jb + l] = gf_expf(tmp[jb + l] - mx);
+  for (int64_t j = n; j < npad; j++) tmp[j] = 0.0f;
   float inv = (float)(1.0 / lane_sum(tmp, n));
   for (int64_t j = 0; j < n; j++) pr[j] = tmp[j] * inv;
 }
@@ -117,7 +125,7 @@ static void fwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
   for (int64_t i = 0; i < n; i++) {
     int64_t ro = base + i * n;
     float *pr = A->probsOut + ro, *sr = w->S + i * npad;
-    softmax_row(sr, A->mask + ro, A->scale, n, pr, w->R);
+    softmax_row(sr, A->mask + ro, A->scale, n, npad, pr, w->R);
     if (A->drop) for (int64_t j = 0; j < n; j++) sr[j] = pr[j] * A->drop[ro + j];
   }
   /* out_h = (P o D) V */
