@@ -58,7 +58,7 @@ fi
 ADDON="$OUT/build/Release/gradformer.node"
 [ -f "$ADDON" ] || fail "build produced no $ADDON"
 
-echo "test-asan: running kernel tests under ASan/UBSan ..."
+echo "test-asan: running the kernel, fused-op and model-fixture tests under ASan/UBSan ..."
 # node --test swallows a crashed child's stderr: sanitizer reports go to files instead.
 rm -f "$OUT"/sanitizer.*
 set +e
@@ -67,7 +67,8 @@ LD_PRELOAD="$LIBASAN $LIBUBSAN" \
 ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:exitcode=86:halt_on_error=1:log_path=$OUT/sanitizer.asan" \
 UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87:log_path=$OUT/sanitizer.ubsan" \
   node --import tsx --test --test-concurrency=2 --test-reporter=dot \
-    test/kernels_native.test.ts test/kernels_fd.test.ts >"$LOG" 2>&1
+    test/kernels_native.test.ts test/kernels_fd.test.ts test/kernels_random.test.ts test/ops_gine.test.ts \
+    test/ops_decay.test.ts test/ops_grad.test.ts test/model_fixtures.test.ts >"$LOG" 2>&1
 rc=$?
 set -e
 REPORTS=$(ls "$OUT"/sanitizer.* 2>/dev/null || true)
