@@ -7,6 +7,7 @@
  * rounded to float32 only when stored. Every function validates its arguments
  * (kernel_checks.ts) before writing anything.
  */
+import { uniform53, xoshiro128ssNext } from '../util/rng.js';
 import type { BinaryOp, Broadcast, F32, I32, Kernels, SegmentOp, UnaryOp } from './kernels.js';
 import { validate } from './kernel_checks.js';
 
@@ -545,31 +546,15 @@ function sgdStep(p: F32, g: F32, buf: F32 | null, lr: number, momentum: number, 
   }
 }
 
-/** xoshiro128** as src/util/rng.ts (Rng.nextU32/nextFloat), on a Uint32Array state advanced in place. */
+/** Masks from the xoshiro128** stream of src/util/rng.ts, on a Uint32Array state advanced in place. */
 function uniformMask(state: Uint32Array, out: F32, threshold: number, keep: number, below: boolean): void {
   validate.uniformMask(state, out, threshold, keep);
-  let s0 = state[0] | 0, s1 = state[1] | 0, s2 = state[2] | 0, s3 = state[3] | 0;
-  const next = (): number => {
-    const m = Math.imul(s1, 5);
-    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
-    const t = s1 << 9;
-    let n2 = s2 ^ s0;
-    let n3 = s3 ^ s1;
-    const n1 = s1 ^ n2;
-    const n0 = s0 ^ n3;
-    n2 ^= t;
-    n3 = (n3 << 11) | (n3 >>> 21);
-    s0 = n0 | 0; s1 = n1 | 0; s2 = n2 | 0; s3 = n3 | 0;
-    return result;
-  };
   const k = Math.fround(keep);
   for (let i = 0; i < out.length; i++) {
-    const hi = next() >>> 5;
-    const lo = next() >>> 6;
-    const u = (hi * 67108864 + lo) / 9007199254740992;
+    const hi = xoshiro128ssNext(state);
+    const u = uniform53(hi, xoshiro128ssNext(state));
     out[i] = (below ? u < threshold : u >= threshold) ? k : 0;
   }
-  state[0] = s0; state[1] = s1; state[2] = s2; state[3] = s3;
 }
 
 /** Decay-mask layout by table lookup (see Kernels.decayMask). */

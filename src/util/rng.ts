@@ -13,8 +13,33 @@ export interface RngState {
   spare: number | null;
 }
 
+/**
+ * One xoshiro128** step on a 4-word state, advanced in place; returns the next
+ * uint32. The only copy of the recurrence: `Rng` and the TypeScript twin of the
+ * uniformMask kernel both call it (native/random.c mirrors it in C).
+ */
+export function xoshiro128ssNext(s: Uint32Array): number {
+  const s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+  const m = Math.imul(s1, 5);
+  const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+  const t = s1 << 9;
+  let n2 = s2 ^ s0;
+  let n3 = s3 ^ s1;
+  const n1 = s1 ^ n2;
+  const n0 = s0 ^ n3;
+  n2 ^= t;
+  n3 = (n3 << 11) | (n3 >>> 21);
+  s[0] = n0; s[1] = n1; s[2] = n2; s[3] = n3;
+  return result;
+}
+
+/** A uniform float in [0, 1) with 53 random bits from two consecutive uint32 draws. */
+export function uniform53(hiWord: number, loWord: number): number {
+  return ((hiWord >>> 5) * 67108864 + (loWord >>> 6)) / 9007199254740992;
+}
+
 export class Rng {
-  private s0 = 0; private s1 = 0; private s2 = 0; private s3 = 0;
+  private readonly s = new Uint32Array(4);
   private spare: number | null = null;
 
   constructor(seed = 0) {
@@ -32,32 +57,20 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next(); this.s1 = next(); this.s2 = next(); this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // all-zero state is a fixed point
+    for (let i = 0; i < 4; i++) this.s[i] = next();
+    if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1; // all-zero state is a fixed point
     this.spare = null;
   }
 
   /** Next uniform uint32 in [0, 2^32). */
   nextU32(): number {
-    const s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
-    const m = Math.imul(s1, 5);
-    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
-    const t = s1 << 9;
-    let n2 = s2 ^ s0;
-    let n3 = s3 ^ s1;
-    const n1 = s1 ^ n2;
-    const n0 = s0 ^ n3;
-    n2 ^= t;
-    n3 = (n3 << 11) | (n3 >>> 21);
-    this.s0 = n0 | 0; this.s1 = n1 | 0; this.s2 = n2 | 0; this.s3 = n3 | 0;
-    return result;
+    return xoshiro128ssNext(this.s);
   }
 
   /** Uniform float in [0, 1) with 53 random bits. */
   nextFloat(): number {
-    const hi = this.nextU32() >>> 5; // 27 bits
-    const lo = this.nextU32() >>> 6; // 26 bits
-    return (hi * 67108864 + lo) / 9007199254740992;
+    const hi = xoshiro128ssNext(this.s);
+    return uniform53(hi, xoshiro128ssNext(this.s));
   }
 
   /** Uniform integer in [0, n), unbiased (rejection), for 1 <= n <= 2^32. */
@@ -107,7 +120,7 @@ export class Rng {
 
   /** A copy of the full generator state (JSON-serialisable, for checkpoints). */
   getState(): RngState {
-    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spare };
+    return { s: [this.s[0], this.s[1], this.s[2], this.s[3]], spare: this.spare };
   }
 
   /** Restore a state from getState(). */
@@ -115,7 +128,7 @@ export class Rng {
     if (!st || !Array.isArray(st.s) || st.s.length !== 4 || st.s.some((v) => !Number.isInteger(v))) {
       throw new Error('Rng.setState: expected {s: [4 uint32], spare: number|null} as returned by getState()');
     }
-    this.s0 = st.s[0] | 0; this.s1 = st.s[1] | 0; this.s2 = st.s[2] | 0; this.s3 = st.s[3] | 0;
+    for (let i = 0; i < 4; i++) this.s[i] = st.s[i] >>> 0;
     this.spare = st.spare ?? null;
   }
 }
