@@ -50,8 +50,10 @@ if (dirs.length === 0) {
   console.error('usage: collect-results.ts EXP_DIR [EXP_DIR ...]');
   process.exit(2);
 }
-console.log('| experiment | dataset | protocol | runs | epochs | metric | test (mean +- std) | val (mean +- std) | wall time | published |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+// Experiments of the same dataset, protocol and budget (e.g. seeds 0-1 and 2-4 run
+// as two folders) are pooled into one row.
+interface Group { dirs: string[]; dataset: string; protocol: string; epochs: number; metric: string; rows: Row[] }
+const groups = new Map<string, Group>();
 for (const dir of dirs) {
   const csv = join(dir, 'results.csv');
   // An experiment stopped early (time budget) has no results.csv: use its finished runs.
@@ -62,14 +64,24 @@ for (const dir of dirs) {
   }
   const runDir = readdirSync(dir).find((d) => d.startsWith('run-'))!;
   const cfg = JSON.parse(readFileSync(join(dir, runDir, 'config.json'), 'utf8'));
-  const last = readFileSync(join(dir, runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const metric = last.find((o) => !o.final)?.metric ?? '?';
-  const pct = metric === 'accuracy' ? 100 : 1;
-  const digits = metric === 'accuracy' ? 2 : 4;
-  const t = meanStd(rows.map((r) => r.test * pct));
-  const v = meanStd(rows.map((r) => r.val * pct));
-  const fmt = (m: { mean: number; std: number }) => `${m.mean.toFixed(digits)} +- ${m.std.toFixed(digits)}`;
+  const log = readFileSync(join(dir, runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const metric = log.find((o) => !o.final)?.metric ?? '?';
   const protocol = cfg.train.split === 'kfold10' ? '10-fold' : `${cfg.train.split} per seed`;
-  const seconds = rows.reduce((s, r) => s + r.seconds, 0);
-  console.log(`| ${basename(dir)} | ${cfg.dataset} | ${protocol} | ${rows.length} | ${cfg.train.epochs} | ${metric}${pct === 100 ? ' %' : ''} | ${fmt(t)} | ${fmt(v)} | ${(seconds / 60).toFixed(1)} min | ${PUBLISHED[cfg.dataset] ?? ''} |`);
+  const key = `${cfg.dataset}|${protocol}|${cfg.train.epochs}`;
+  const g = groups.get(key) ?? { dirs: [], dataset: cfg.dataset, protocol, epochs: cfg.train.epochs, metric, rows: [] };
+  g.dirs.push(basename(dir));
+  g.rows.push(...rows);
+  groups.set(key, g);
+}
+console.log('| experiment folders | dataset | protocol | runs (seeds/folds) | epochs | metric | test (mean +- std) | val (mean +- std) | wall time | published |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const g of groups.values()) {
+  const pct = g.metric === 'accuracy' ? 100 : 1;
+  const digits = g.metric === 'accuracy' ? 2 : 4;
+  const fmt = (m: { mean: number; std: number }) => `${m.mean.toFixed(digits)} +- ${m.std.toFixed(digits)}`;
+  const t = meanStd(g.rows.map((r) => r.test * pct));
+  const v = meanStd(g.rows.map((r) => r.val * pct));
+  const ids = g.protocol === '10-fold' ? `folds ${g.rows.map((r) => r.fold).join(',')}` : `seeds ${g.rows.map((r) => r.seed).join(',')}`;
+  const seconds = g.rows.reduce((s, r) => s + r.seconds, 0);
+  console.log(`| ${g.dirs.join(', ')} | ${g.dataset} | ${g.protocol} | ${g.rows.length} (${ids}) | ${g.epochs} | ${g.metric}${pct === 100 ? ' %' : ''} | ${fmt(t)} | ${fmt(v)} | ${(seconds / 60).toFixed(1)} min | ${PUBLISHED[g.dataset] ?? ''} |`);
 }
