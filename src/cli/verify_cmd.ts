@@ -1,7 +1,7 @@
 /** `gradformer verify-reference FILE.safetensors`: parity with a PyTorch reference fixture. */
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { verifyReference } from '../models/verify.js';
+import { ABS_FLOOR, verifyReference } from '../models/verify.js';
 import { UsageError } from '../train/data.js';
 
 export function verifyCommand(): Command {
@@ -20,7 +20,7 @@ export function verifyCommand(): Command {
         const w = Math.max(...r.groups.map((g) => g.group.length));
         for (const g of r.groups) {
           process.stdout.write(`  ${g.group.padEnd(w)}  ${String(g.tensors).padStart(3)} tensors  max abs ${g.maxAbs.toExponential(2)}  max rel ${g.maxRel.toExponential(2)}` +
-            `  (tol ${g.tolerance.toExponential(0)} rel)  ${g.ok ? 'ok' : `FAIL (worst: ${g.worst})`}\n`);
+            `  (tol ${g.tolerance.toExponential(0)} rel + ${ABS_FLOOR.toExponential(0)} abs)  ${g.ok ? 'ok' : `FAIL (worst: ${g.worst})`}\n`);
         }
         process.stdout.write(r.ok ? 'all groups within tolerance\n' : 'some groups exceed the tolerance\n');
       }

@@ -15,10 +15,10 @@ import { Gradformer } from './gradformer.js';
 
 /**
  * Errors of one group of tensors. An element passes when
- * |ours - ref| <= ABS_FLOOR + tolerance * |ref|; `maxRel` is the largest
- * |ours - ref| / |ref| over elements with |ref| >= ABS_FLOOR (smaller ones are
- * round-off noise, e.g. the gradient of a bias followed by a BatchNorm, and are
- * judged by the absolute floor).
+ * |ours - ref| <= ABS_FLOOR + tolerance * |ref|. `maxRel` is the largest
+ * |ours - ref| / |ref| where the relative term governs (tolerance * |ref| >= ABS_FLOOR);
+ * smaller entries are round-off noise (e.g. the gradient of a bias followed by a
+ * BatchNorm, analytically 0) and are judged by the absolute floor, so `maxAbs` covers them.
  */
 export interface GroupError {
   group: string;
@@ -100,7 +100,7 @@ function compare(group: string, pairs: [string, ArrayLike<number>, ArrayLike<num
       let d = Math.abs(ours[i] - ref[i]);
       if (Number.isNaN(d)) d = Infinity;
       maxAbs = Math.max(maxAbs, d);
-      if (r >= ABS_FLOOR) maxRel = Math.max(maxRel, d / r);
+      if (tolerance * r >= ABS_FLOOR) maxRel = Math.max(maxRel, d / r);
       const ratio = d / (ABS_FLOOR + tolerance * r);
       if (ratio > worstRatio) { worstRatio = ratio; worst = name; }
     }
