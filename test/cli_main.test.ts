@@ -105,3 +105,14 @@ test('train -> eval -> predict -> resume -> experiment on MUTAG (tiny model)', a
   assert.match(csv, /^run,seed,fold,best_epoch,val,test,seconds\n0,0,0,1,/);
   assert.match(readFileSync(join(tmp, 'exp', 'results.md'), 'utf8'), /\*\*mean \+- std\*\*/);
 });
+
+test('datasets lists every preset dataset: bundled MUTAG found, SBM sets generated, others found or downloadable', async () => {
+  const r = await cli('datasets');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^MUTAG\s+found\s+\S+/m);
+  assert.match(r.stdout, /^CLUSTER\s+generated on first use/m);
+  assert.match(r.stdout, /^PATTERN\s+generated on first use/m);
+  for (const name of ['PROTEINS', 'NCI1', 'IMDB-BINARY', 'COLLAB', 'ZINC', 'ogbg-molhiv']) {
+    assert.match(r.stdout, new RegExp(`^${name}\\s+(found\\s+\\S+|missing \\(gradformer datasets --download ${name}\\))`, 'm'));
+  }
+});
