@@ -61,3 +61,28 @@ test('same seed, same graphs; other seed, other graphs', () => {
   assert.notDeepEqual(a.graphs[0].edgeIndex, c.graphs[0].edgeIndex);
   assert.throws(() => loadSBM('CLUSTER', { seed: 1, sizes: { train: -1, val: 0, test: 0 } }), /sizes.train/);
 });
+
+test('CLUSTER and PATTERN train with their official presets (one-hot features, zero edge category)', async () => {
+  const { buildRunConfig } = await import('../src/train/runconfig.js');
+  const { buildModel } = await import('../src/train/trainer.js');
+  const { preprocessDataset } = await import('../src/data/preprocess.js');
+  const { GraphLoader } = await import('../src/data/loader.js');
+  const { computeLoss } = await import('../src/train/losses.js');
+  for (const name of ['CLUSTER', 'PATTERN'] as const) {
+    const ds = loadSBM(name, { seed: 1, sizes: { train: 8, val: 2, test: 2 } });
+    const g = ds.graphs[0];
+    assert.equal(g.nodeFeat!.length, g.numNodes * ds.nodeFeatDim);
+    for (let a = 0; a < g.numNodes; a++) assert.equal(g.nodeFeat![a * ds.nodeFeatDim + g.nodeCat![a]], 1, 'one-hot of the category');
+    assert.ok(g.edgeCat!.length === g.edgeIndex.length / 2 && g.edgeCat!.every((c) => c === 0));
+    const run = buildRunConfig(ds, name, { model: { num_layers: 1 } }, 0);
+    const model = buildModel(run);
+    const pre = await preprocessDataset(ds, { pe: run.train.pe, noCache: true, progress: false });
+    const [batch] = new GraphLoader(ds.graphs, pre, ds.officialSplit!.train, { batchSize: 4 });
+    const { out } = model.forward(batch);
+    assert.deepEqual(out.shape, [batch.numNodes, ds.numClasses]);
+    const loss = computeLoss(run.train.loss, out, batch, true);
+    assert.ok(Number.isFinite(loss.item()), `${name} loss ${loss.item()}`);
+    loss.backward();
+    assert.ok(model.hop.grad !== null, 'gradients reach the hop parameter');
+  }
+});

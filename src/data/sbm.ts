@@ -4,11 +4,14 @@
  * published instances were drawn without a seed and only exist as pickles, so
  * these are statistically equivalent regenerations, not the same graphs.
  *
- * Graph layout: node feature = nodeCat [n, 1] (CLUSTER 0..6, PATTERN 0..2, embedded
- * by the model), nodeY [n] = node class, edgeIndex = every undirected edge in both
+ * Graph layout: node feature = nodeCat [n, 1] (CLUSTER 0..6, PATTERN 0..2) and,
+ * in datasets from `loadSBM`, the same as one-hot floats nodeFeat [n, 7 | 3] (as
+ * PyG's GNNBenchmarkDataset, which the official `node_method linear` / `no_pe`
+ * presets read); nodeY [n] = node class; edgeIndex = every undirected edge in both
  * directions in row-major order of the dense adjacency (as the benchmark's
- * conversion); the benchmark's constant edge feature 1 carries no information and
- * is left out (edgeCat/edgeFeat null); y is empty.
+ * conversion). The graphs carry no edge attributes, so, as the official training
+ * loop substitutes zeros for a missing edge_attr, `loadSBM` gives every edge the
+ * category 0 (edgeCat [E, 1], edge vocabulary 1); y is empty.
  */
 import type { Graph } from '../graph/types.js';
 import type { GraphDataset, Split } from './dataset.js';
@@ -154,6 +157,15 @@ export function loadSBM(name: SBMName, opts: SBMOptions): GraphDataset {
   const graphs: Graph[] = [];
   const counts = { train: 0, val: 0, test: 0 };
   for (const { split, graph } of sbmGraphs(name, opts)) { graphs.push(graph); counts[split]++; }
+  const featDim = name === 'CLUSTER' ? 7 : 3;
+  // One shared zero buffer: each graph's edge categories are a view of it (no per-graph copy).
+  const zeros = new Int32Array(graphs.reduce((m, g) => Math.max(m, g.edgeIndex.length >> 1), 0));
+  for (const g of graphs) {
+    const x = new Float32Array(g.numNodes * featDim);
+    for (let a = 0; a < g.numNodes; a++) x[a * featDim + g.nodeCat![a]] = 1;
+    g.nodeFeat = x;
+    g.edgeCat = zeros.subarray(0, g.edgeIndex.length >> 1);
+  }
   const range = (a: number, b: number): Int32Array => Int32Array.from({ length: b - a }, (_, i) => a + i);
   const split: Split = {
     train: range(0, counts.train),
@@ -164,15 +176,15 @@ export function loadSBM(name: SBMName, opts: SBMOptions): GraphDataset {
     name, graphs, task: 'node_multi_class',
     numClasses: name === 'CLUSTER' ? 6 : 2,
     numTasks: 1,
-    nodeFeatDim: 0,
-    nodeCatDims: [name === 'CLUSTER' ? 7 : 3],
+    nodeFeatDim: featDim,
+    nodeCatDims: [featDim],
     edgeFeatDim: 0,
-    edgeCatDims: [],
+    edgeCatDims: [1],
     metric: 'weighted_accuracy',
     officialSplit: split,
     nodeFeatNote: name === 'CLUSTER'
-      ? 'one categorical feature: 0, or r+1 on one revealed node of community r (regenerated SBM)'
-      : 'one categorical feature in {0,1,2} (regenerated SBM)',
+      ? 'one categorical feature (also one-hot): 0, or r+1 on one revealed node of community r (regenerated SBM)'
+      : 'one categorical feature (also one-hot) in {0,1,2} (regenerated SBM)',
   };
 }
 
