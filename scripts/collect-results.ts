@@ -66,14 +66,14 @@ for (const dir of dirs) {
   const cfg = JSON.parse(readFileSync(join(dir, runDir, 'config.json'), 'utf8'));
   const log = readFileSync(join(dir, runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const metric = log.find((o) => !o.final)?.metric ?? '?';
-  const protocol = cfg.train.split === 'kfold10' ? '10-fold' : `${cfg.train.split} per seed`;
+  const protocol = cfg.train.split === 'kfold10' ? '10-fold' : cfg.train.split === 'official' ? 'official split' : `${cfg.train.split} per seed`;
   const key = `${cfg.dataset}|${protocol}|${cfg.train.epochs}`;
   const g = groups.get(key) ?? { dirs: [], dataset: cfg.dataset, protocol, epochs: cfg.train.epochs, metric, rows: [] };
   g.dirs.push(basename(dir));
   g.rows.push(...rows);
   groups.set(key, g);
 }
-console.log('| experiment folders | dataset | protocol | runs (seeds/folds) | epochs | metric | test (mean +- std) | val (mean +- std) | wall time | published |');
+console.log('| experiment folders | dataset | protocol | runs (seeds/folds) | epochs | metric | test (mean +- std) | val (mean +- std) | train+eval time | published |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const g of groups.values()) {
   const pct = g.metric === 'accuracy' ? 100 : 1;
