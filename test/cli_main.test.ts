@@ -116,3 +116,13 @@ test('datasets lists every preset dataset: bundled MUTAG found, SBM sets generat
     assert.match(r.stdout, new RegExp(`^${name}\\s+(found\\s+\\S+|missing \\(gradformer datasets --download ${name}\\))`, 'm'));
   }
 });
+
+test('the built bin (dist/src/cli/main.js, made by npm ci / npm run build) runs as an executable, as npx gradformer does', async () => {
+  const bin = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js');
+  assert.ok(existsSync(bin), `${bin} missing: run npm run build (npm ci does it)`);
+  const r = await new Promise<{ code: number; stdout: string }>((res) => {
+    execFile(bin, ['--help'], (err, stdout) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout }));
+  });
+  assert.equal(r.code, 0, 'the bin must be executable with a node shebang');
+  assert.match(r.stdout, /Usage: gradformer/);
+});
