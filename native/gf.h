@@ -16,13 +16,6 @@
 #define GF_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define GF_CLONES
-/* decay.c: spdPtr [B+1] validated (ptr[0] = 0, non-decreasing, ptr[B] = spd length), every spd[i] < D.
-   out [H*sum n_b^2] (per graph [H, n_b, n_b]) = table[h*D + spd]; the backward adds g into sums[h*D + spd] (double). */
-void gf_decay_mask(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_t H, const float *table, int64_t D,
-                   float *out);
-void gf_decay_mask_backward(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_t H, const float *g,
-                            int64_t D, double *sums);
-
 #endif
 
 /* Threads the parallel kernels use (set from JS, default: cores or GRADFORMER_THREADS). */
