@@ -104,6 +104,14 @@ test('train -> eval -> predict -> resume -> experiment on MUTAG (tiny model)', a
   const csv = readFileSync(join(tmp, 'exp', 'results.csv'), 'utf8');
   assert.match(csv, /^run,seed,fold,best_epoch,val,test,seconds\n0,0,0,1,/);
   assert.match(readFileSync(join(tmp, 'exp', 'results.md'), 'utf8'), /\*\*mean \+- std\*\*/);
+  // Run again: refused without --resume (nothing overwritten); with it the finished runs are reused as they are.
+  const again = await cli('experiment', '--preset', 'MUTAG', '--runs', '2', '--epochs', '1', '--out', join(tmp, 'exp'), ...tiny);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /gradformer: error: experiment: .*run-0 already holds a finished run; pass --resume/);
+  const reused = await cli('experiment', '--preset', 'MUTAG', '--runs', '2', '--epochs', '1', '--out', join(tmp, 'exp'), '--resume', ...tiny);
+  assert.equal(reused.code, 0, reused.stderr);
+  assert.match(reused.stderr, /\[run 1\/2\] finished earlier: reused\n\[run 2\/2\] finished earlier: reused/);
+  assert.equal(reused.stdout, ex.stdout);
 });
 
 test('datasets lists every preset dataset: bundled MUTAG found, SBM sets generated, others found or downloadable', async () => {

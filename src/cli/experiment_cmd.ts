@@ -18,10 +18,11 @@ export function experimentCommand(): Command {
     .addOption(new Option('--protocol <p>', 'seeds: one seed per run (official protocol); kfold: stratified 10-fold, run k = fold k').choices(['seeds', 'kfold']).default('seeds'))
     .addOption(new Option('--seed <n>', 'first seed (run i uses seed + i)').argParser(intArg(0)).default(0))
     .option('--out <dir>', 'experiment folder (default: runs/experiment-<preset>-<protocol>)')
+    .option('--resume', 'continue the experiment in --out: finished runs with the same settings are reused, interrupted ones continue from their last/ checkpoint, missing ones run (without it an --out that already holds runs is an error)')
     .option('--quiet', 'no per-epoch output');
   addRunOptions(cmd);
-  cmd.addHelpText('after', '\nExamples:\n  gradformer experiment --preset MUTAG --runs 10\n  gradformer experiment --preset NCI1 --runs 10 --protocol kfold --out runs/nci1-kfold');
-  cmd.action(async (o: RunOpts & { preset: string; runs?: number; protocol: 'seeds' | 'kfold'; seed: number; out?: string; quiet?: boolean }) => {
+  cmd.addHelpText('after', '\nExamples:\n  gradformer experiment --preset MUTAG --runs 10\n  gradformer experiment --preset NCI1 --runs 10 --protocol kfold --out runs/nci1-kfold\n  gradformer experiment --preset NCI1 --runs 10 --protocol kfold --out runs/nci1-kfold --resume   # after an interruption');
+  cmd.action(async (o: RunOpts & { preset: string; runs?: number; protocol: 'seeds' | 'kfold'; seed: number; out?: string; resume?: boolean; quiet?: boolean }) => {
     const preset = presetOrFail(o.preset);
     const runs = o.runs ?? preset.train.runs;
     if (o.protocol === 'kfold' && runs > 10) throw new UsageError(`--protocol kfold has 10 folds; accepted --runs: 1..10 (got ${runs})`);
@@ -35,7 +36,11 @@ export function experimentCommand(): Command {
     const reporters = new Map<number, ReturnType<typeof progressReporter>>();
     const res = runExperiment({
       preset: preset.name, runs, protocol: o.protocol, seed: o.seed, data: { ds, pre }, overrides: over, outDir,
-      dataRoot: o.dataRoot ? resolve(o.dataRoot) : null,
+      dataRoot: o.dataRoot ? resolve(o.dataRoot) : null, resume: o.resume,
+      onRunStart: (i, how) => {
+        if (how.kind === 'reused') process.stderr.write(`[run ${i + 1}/${runs}] finished earlier: reused\n`);
+        if (how.kind === 'resumed') process.stderr.write(`[run ${i + 1}/${runs}] continues after epoch ${how.epoch}\n`);
+      },
       onEvent: (i, e) => {
         if (!reporters.has(i)) reporters.set(i, progressReporter({ quiet: o.quiet, prefix: `[run ${i + 1}/${runs}]` }));
         reporters.get(i)!(e);

@@ -4,8 +4,11 @@
  * (mean +- std of the best-validation-epoch metrics) as Markdown and CSV.
  * std is the population standard deviation (numpy's np.std default).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
+import { readCheckpointState } from './checkpoint.js';
+import { UsageError } from './data.js';
 import type { Overrides, RunConfig } from './runconfig.js';
 import { buildRunConfig } from './runconfig.js';
 import { train, type PreparedData, type TrainEvent } from './trainer.js';
@@ -20,8 +23,19 @@ export interface ExperimentOptions {
   overrides: Overrides;
   outDir: string;
   dataRoot: string | null;
+  /**
+   * Reuse the run folders already in outDir: a finished run with the same
+   * configuration is taken as it is, an interrupted one continues from its last/
+   * checkpoint (bit-for-bit, as `train --resume`). Without it, an outDir that
+   * already holds runs is an error, so no result is overwritten by mistake.
+   */
+  resume?: boolean;
   onEvent?: (run: number, e: TrainEvent) => void;
+  /** Called before each run: whether it starts, continues at an epoch, or is reused. */
+  onRunStart?: (run: number, how: RunStart) => void;
 }
+
+export type RunStart = { kind: 'fresh' } | { kind: 'resumed'; epoch: number } | { kind: 'reused' };
 
 export interface RunResult { run: number; seed: number; fold: number; best_epoch: number; val: number; test: number; seconds: number }
 
@@ -33,21 +47,77 @@ export function meanStd(xs: number[]): { mean: number; std: number } {
   return { mean, std };
 }
 
+/** What a run folder holds: a finished run, an interrupted one (a last/ checkpoint), or nothing yet. */
+type RunFolder =
+  | { kind: 'empty' }
+  | { kind: 'interrupted'; config: RunConfig; epoch: number }
+  | { kind: 'finished'; config: RunConfig; final: { best_epoch: number; val: number; test: number }; seconds: number };
+
+function readRunFolder(dir: string): RunFolder {
+  const logPath = join(dir, 'log.jsonl'), statePath = join(dir, 'last', 'state.json');
+  const lines = existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l)) : [];
+  const final = lines.find((l) => l.final);
+  if (final && existsSync(join(dir, 'config.json'))) {
+    const seconds = lines.filter((l) => !l.final).reduce((s, l) => s + l.epoch_seconds + l.eval_seconds, 0);
+    return { kind: 'finished', config: JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), final, seconds };
+  }
+  if (existsSync(statePath)) {
+    const st = readCheckpointState(join(dir, 'last'));
+    return { kind: 'interrupted', config: st.run, epoch: st.epoch };
+  }
+  return { kind: 'empty' };
+}
+
+/** The first setting (dotted path) where a stored run differs from the one asked for, ignoring data_root and, if told, the epochs. */
+function firstDifference(stored: unknown, wanted: unknown, path = '', ignoreEpochs = false): string | null {
+  if (path === 'data_root' || (ignoreEpochs && path === 'train.epochs')) return null;
+  if (stored !== null && wanted !== null && typeof stored === 'object' && typeof wanted === 'object') {
+    const keys = new Set([...Object.keys(stored), ...Object.keys(wanted)]);
+    for (const k of keys) {
+      const d = firstDifference((stored as Record<string, unknown>)[k], (wanted as Record<string, unknown>)[k], path ? `${path}.${k}` : k, ignoreEpochs);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  return JSON.stringify(stored) === JSON.stringify(wanted) ? null : `${path}: stored ${JSON.stringify(stored)}, asked ${JSON.stringify(wanted)}`;
+}
+
 export function runExperiment(o: ExperimentOptions): ExperimentResult {
-  const results: RunResult[] = [];
-  let first: RunConfig | null = null;
-  for (let i = 0; i < o.runs; i++) {
+  const plans = Array.from({ length: o.runs }, (_, i) => {
     const seed = o.protocol === 'seeds' ? o.seed + i : o.seed;
     const fold = o.protocol === 'kfold' ? i : 0;
     const over: Overrides = { model: o.overrides.model, train: { ...o.overrides.train, ...(o.protocol === 'kfold' ? { split: 'kfold10' as const } : {}) } };
-    const run = buildRunConfig(o.data.ds, o.preset, over, seed, fold, o.dataRoot);
-    first ??= run;
-    const t0 = performance.now();
-    const r = train({ run, data: o.data, outDir: join(o.outDir, `run-${i}`), onEvent: (e) => o.onEvent?.(i, e) });
-    results.push({ run: i, seed, fold, best_epoch: r.bestEpoch, val: r.val, test: r.test, seconds: (performance.now() - t0) / 1000 });
+    const dir = join(o.outDir, `run-${i}`);
+    return { i, seed, fold, dir, run: buildRunConfig(o.data.ds, o.preset, over, seed, fold, o.dataRoot), folder: readRunFolder(dir) };
+  });
+  // Check every existing folder before any training: fail fast, never overwrite.
+  for (const p of plans) {
+    if (p.folder.kind === 'empty') continue;
+    const what = p.folder.kind === 'finished' ? 'a finished run' : `a run interrupted after epoch ${p.folder.epoch}`;
+    if (!o.resume) {
+      throw new UsageError(`experiment: ${p.dir} already holds ${what}; pass --resume to reuse finished runs and continue interrupted ones, or choose another --out`);
+    }
+    const d = firstDifference(p.folder.config, p.run, '', p.folder.kind === 'interrupted');
+    if (d !== null) throw new UsageError(`experiment --resume: ${p.dir} holds ${what} with other settings (${d}); use the same options as before or another --out`);
   }
+  const results: RunResult[] = [];
+  for (const p of plans) {
+    const { i, seed, fold, dir, run, folder } = p;
+    if (folder.kind === 'finished') {
+      o.onRunStart?.(i, { kind: 'reused' });
+      const f = folder.final;
+      results.push({ run: i, seed, fold, best_epoch: f.best_epoch, val: f.val, test: f.test, seconds: folder.seconds });
+      continue;
+    }
+    o.onRunStart?.(i, folder.kind === 'interrupted' ? { kind: 'resumed', epoch: folder.epoch } : { kind: 'fresh' });
+    const t0 = performance.now();
+    const r = train({ run, data: o.data, outDir: dir, resume: folder.kind === 'interrupted', onEvent: (e) => o.onEvent?.(i, e) });
+    const seconds = folder.kind === 'interrupted' ? (readRunFolder(dir) as { seconds?: number }).seconds ?? 0 : (performance.now() - t0) / 1000;
+    results.push({ run: i, seed, fold, best_epoch: r.bestEpoch, val: r.val, test: r.test, seconds });
+  }
+  const first = plans[0].run;
   const res: ExperimentResult = {
-    runs: results, metric: first!.train.metric, config: first!,
+    runs: results, metric: first.train.metric, config: first,
     val: meanStd(results.map((r) => r.val)), test: meanStd(results.map((r) => r.test)),
   };
   writeResults(o.outDir, res, o.protocol);
