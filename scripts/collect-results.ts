@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { getPreset } from '../src/models/presets.js';
 import { meanStd } from '../src/train/experiment.js';
 
 /** Published numbers: Gradformer paper (TU accuracy %), GraphGPS (ZINC MAE, molhiv ROC-AUC). */
@@ -45,6 +46,19 @@ function finishedRuns(dir: string): Row[] {
   return out;
 }
 
+/**
+ * The settings where a run differs from its preset (e.g. "gamma 0.7"), so that
+ * experiments of one dataset with other hyper-parameters are not pooled. Epochs
+ * and split have their own columns; runs is only a count.
+ */
+function changes(cfg: { preset: string; model: Record<string, unknown>; train: Record<string, unknown> }): string {
+  const preset = getPreset(cfg.preset) as unknown as { model: Record<string, unknown>; train: Record<string, unknown> };
+  const diff = (a: Record<string, unknown>, b: Record<string, unknown>, skip: string[]) => Object.keys(b)
+    .filter((k) => !skip.includes(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k])).map((k) => `${k} ${JSON.stringify(a[k])}`);
+  const d = [...diff(cfg.model, preset.model, []), ...diff(cfg.train, preset.train, ['epochs', 'split', 'runs'])];
+  return d.length ? d.join(', ') : 'preset';
+}
+
 const dirs = process.argv.slice(2);
 if (dirs.length === 0) {
   console.error('usage: collect-results.ts EXP_DIR [EXP_DIR ...]');
@@ -52,7 +66,7 @@ if (dirs.length === 0) {
 }
 // Experiments of the same dataset, protocol and budget (e.g. seeds 0-1 and 2-4 run
 // as two folders) are pooled into one row.
-interface Group { dirs: string[]; dataset: string; protocol: string; epochs: number; metric: string; rows: Row[] }
+interface Group { dirs: string[]; dataset: string; settings: string; protocol: string; epochs: number; metric: string; rows: Row[] }
 const groups = new Map<string, Group>();
 for (const dir of dirs) {
   const csv = join(dir, 'results.csv');
@@ -67,14 +81,15 @@ for (const dir of dirs) {
   const log = readFileSync(join(dir, runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const metric = log.find((o) => !o.final)?.metric ?? '?';
   const protocol = cfg.train.split === 'kfold10' ? '10-fold' : cfg.train.split === 'official' ? 'official split' : `${cfg.train.split} per seed`;
-  const key = `${cfg.dataset}|${protocol}|${cfg.train.epochs}`;
-  const g = groups.get(key) ?? { dirs: [], dataset: cfg.dataset, protocol, epochs: cfg.train.epochs, metric, rows: [] };
+  const settings = changes(cfg);
+  const key = `${cfg.dataset}|${settings}|${protocol}|${cfg.train.epochs}`;
+  const g = groups.get(key) ?? { dirs: [], dataset: cfg.dataset, settings, protocol, epochs: cfg.train.epochs, metric, rows: [] };
   g.dirs.push(basename(dir));
   g.rows.push(...rows);
   groups.set(key, g);
 }
-console.log('| experiment folders | dataset | protocol | runs (seeds/folds) | epochs | metric | test (mean +- std) | val (mean +- std) | train+eval time | published |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('| experiment folders | dataset | settings (vs preset) | protocol | runs (seeds/folds) | epochs | metric | test (mean +- std) | val (mean +- std) | train+eval time | published |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const g of groups.values()) {
   const pct = g.metric === 'accuracy' ? 100 : 1;
   const digits = g.metric === 'accuracy' ? 2 : 4;
@@ -83,5 +98,5 @@ for (const g of groups.values()) {
   const v = meanStd(g.rows.map((r) => r.val * pct));
   const ids = g.protocol === '10-fold' ? `folds ${g.rows.map((r) => r.fold).join(',')}` : `seeds ${g.rows.map((r) => r.seed).join(',')}`;
   const seconds = g.rows.reduce((s, r) => s + r.seconds, 0);
-  console.log(`| ${g.dirs.join(', ')} | ${g.dataset} | ${g.protocol} | ${g.rows.length} (${ids}) | ${g.epochs} | ${g.metric}${pct === 100 ? ' %' : ''} | ${fmt(t)} | ${fmt(v)} | ${(seconds / 60).toFixed(1)} min | ${PUBLISHED[g.dataset] ?? ''} |`);
+  console.log(`| ${g.dirs.join(', ')} | ${g.dataset} | ${g.settings} | ${g.protocol} | ${g.rows.length} (${ids}) | ${g.epochs} | ${g.metric}${pct === 100 ? ' %' : ''} | ${fmt(t)} | ${fmt(v)} | ${(seconds / 60).toFixed(1)} min | ${PUBLISHED[g.dataset] ?? ''} |`);
 }
