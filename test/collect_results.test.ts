@@ -1,0 +1,39 @@
+// scripts/collect-results.ts (the docs/RESULTS.md table): experiments of one dataset,
+// protocol, budget and settings pool into one row; other settings get their own row;
+// an interrupted experiment (no results.csv) counts its finished runs only.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { meanStd, runExperiment } from '../src/train/experiment.js';
+import { buildRunConfig } from '../src/train/runconfig.js';
+import { train } from '../src/train/trainer.js';
+import { mutag, tmp, TINY } from './report_helpers.js';
+
+const root = tmp('collect');
+after(() => rmSync(root, { recursive: true, force: true }));
+
+test('collect-results pools matching experiments, separates other settings, skips unfinished runs', async () => {
+  const data = await mutag();
+  const base = { preset: 'MUTAG', protocol: 'seeds' as const, data, dataRoot: null };
+  const a = runExperiment({ ...base, runs: 2, seed: 0, overrides: { ...TINY, train: { epochs: 1 } }, outDir: join(root, 'a') });
+  // Seeds 2.. in a second folder, interrupted: run-0 (seed 2) finished, run-1 (seed 3) stopped after epoch 1 of 2.
+  const b = runExperiment({ ...base, runs: 1, seed: 2, overrides: { ...TINY, train: { epochs: 1 } }, outDir: join(root, 'b') });
+  rmSync(join(root, 'b', 'results.csv'));
+  train({ run: buildRunConfig(data.ds, 'MUTAG', { ...TINY, train: { epochs: 2 } }, 3), data, outDir: join(root, 'b', 'run-1'), untilEpoch: 1 });
+  const g = runExperiment({ ...base, runs: 1, seed: 0, overrides: { model: { ...TINY.model, gamma: 0.7 }, train: { epochs: 1 } }, outDir: join(root, 'g') });
+
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'scripts', 'collect-results.ts'),
+    join(root, 'a'), join(root, 'b'), join(root, 'g')], { encoding: 'utf8' });
+  const rows = out.trim().split('\n').slice(2).map((l) => l.split('|').map((c) => c.trim()));
+  assert.equal(rows.length, 2, out);
+  const pooled = meanStd([...a.runs, ...b.runs].map((r) => r.test * 100));
+  assert.equal(rows[0][1], 'a, b');
+  assert.match(rows[0][3], /^channels 16, num_layers 2, pe_dim 8$/); // TINY vs the MUTAG preset (4 heads there too)
+  assert.equal(rows[0][5], '3 (seeds 0,1,2)');
+  assert.equal(rows[0][8], `${pooled.mean.toFixed(2)} +- ${pooled.std.toFixed(2)}`);
+  assert.equal(rows[1][1], 'g');
+  assert.match(rows[1][3], /gamma 0\.7/);
+  assert.equal(rows[1][8], `${(g.test.mean * 100).toFixed(2)} +- 0.00`);
+});
