@@ -233,15 +233,17 @@ static napi_value oom(Cx *c) {
   return NULL;
 }
 
-#define BEGIN(NAME, NARGS)                                                          \
+/* NARGS arguments, of which the last NOPT may be left out (N-API passes them as undefined). */
+#define BEGIN_OPT(NAME, NARGS, NOPT)                                                \
   napi_value argv[NARGS];                                                           \
   size_t argc = NARGS;                                                              \
   Cx C = {env, NAME, argv, 0};                                                      \
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL; \
-  if (argc < NARGS) {                                                               \
-    fail(&C, "expected %d arguments, got %zu", NARGS, argc);                        \
+  if (argc < NARGS - NOPT) {                                                        \
+    fail(&C, "expected %d arguments, got %zu", NARGS - NOPT, argc);                 \
     return NULL;                                                                    \
   }
+#define BEGIN(NAME, NARGS) BEGIN_OPT(NAME, NARGS, 0)
 #define CK \
   if (C.err) return NULL
 #define DIMS(...) \
@@ -273,20 +275,25 @@ static napi_value GetThreads(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Matmul(napi_env env, napi_callback_info info) {
-  BEGIN("matmul", 9);
+  BEGIN_OPT("matmul", 10, 1); /* bias: absent, undefined or null for none */
+  napi_valuetype bt;
+  if (napi_typeof(env, argv[9], &bt) != napi_ok) return NULL;
+  int hasBias = bt != napi_undefined && bt != napi_null;
   int64_t m = arg_size(&C, 3, "m"), k = arg_size(&C, 4, "k"), n = arg_size(&C, 5, "n");
   int ta = arg_bool(&C, 6, "transA"), tb = arg_bool(&C, 7, "transB"), acc = arg_bool(&C, 8, "accumulate");
-  size_t la, lb, lc;
+  size_t la, lb, lc, lbias = 0;
   float *a = F32(0, ta ? "a (transposed)" : "a", 0, &la, NULL);
   float *b = F32(1, tb ? "b (transposed)" : "b", 0, &lb, NULL);
   float *c = F32(2, "c", 0, &lc, NULL);
+  float *bias = hasBias ? F32(9, "bias", 0, &lbias, NULL) : NULL;
   CK;
   DIMS("m=%lld, k=%lld, n=%lld", LL(m), LL(k), LL(n));
   expect_len(&C, ta ? "a (transposed)" : "a", la, (u128)m * k, ta ? "k*m" : "m*k", dims, 1);
   expect_len(&C, tb ? "b (transposed)" : "b", lb, (u128)k * n, tb ? "n*k" : "k*n", dims, 1);
   expect_len(&C, "c", lc, (u128)m * n, "m*n", dims, 1);
+  expect_len(&C, "bias", lbias, (u128)n, "n", dims, hasBias);
   CK;
-  if (gf_matmul(a, b, c, m, k, n, ta, tb, acc) != 0) return oom(&C);
+  if (gf_matmul(a, b, c, m, k, n, ta, tb, acc, bias) != 0) return oom(&C);
   return NULL;
 }
 

@@ -27,12 +27,14 @@ typedef float v16u __attribute__((vector_size(64), aligned(4)));
 #define KC 128   /* rows of B per pass in the k-sliced order: 128 x 64 floats = 32 KB */
 
 typedef void (*mk_fn)(int64_t kc, const float *a, int64_t rsa, int64_t csa,
-                      const float *b, int64_t ldb, float *c, int64_t ldc, int init);
+                      const float *b, int64_t ldb, float *c, int64_t ldc, int init, const float *bias);
 
-/* C[0:R, 0:16*NV] = (init ? C : 0) + sum_p A(r,p) B[p, 0:16*NV], A(r,p) = a[r*rsa + p*csa]. */
+/* C[0:R, 0:16*NV] = (init ? C : 0) + sum_p A(r,p) B[p, 0:16*NV], A(r,p) = a[r*rsa + p*csa],
+   then + bias[0:16*NV] on every row when bias is not NULL (one float add after the chain). */
 #define MK(R, NV)                                                                        \
   static GF_CLONES void mk_##R##x##NV(int64_t kc, const float *a, int64_t rsa, int64_t csa, \
-                                      const float *b, int64_t ldb, float *c, int64_t ldc, int init) { \
+                                      const float *b, int64_t ldb, float *c, int64_t ldc, int init, \
+                                      const float *bias) {                               \
     v16 acc[R][NV];                                                                      \
     _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                                  \
       _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                               \
@@ -46,6 +48,11 @@ typedef void (*mk_fn)(int64_t kc, const float *a, int64_t rsa, int64_t csa,
         _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];    \
       }                                                                                  \
     }                                                                                    \
+    if (bias)                                                                            \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) {                             \
+        v16 bb = *(const v16u *)(bias + 16 * v);                                         \
+        _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) acc[r][v] += bb;             \
+      }                                                                                  \
     _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                                  \
       _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                               \
         *(v16u *)(c + r * ldc + 16 * v) = acc[r][v];                                     \
@@ -60,6 +67,7 @@ typedef struct {
   const float *a; int64_t rsa, csa;
   const float *b; int64_t ldb;   /* rows readable for whole vectors */
   float *c; int64_t ldc;
+  const float *bias;             /* [n] added to every row after the last k slice, or NULL */
   int64_t nt4, ntiles;           /* 64-wide tiles, total tiles (then 16-wide ones) */
 } Gemm;
 
@@ -74,31 +82,40 @@ static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t 
   const float *ap = g->a + i0 * g->rsa + p0 * g->csa;
   const float *bp = g->b + p0 * g->ldb + j0;
   float *cp = g->c + i0 * g->ldc + j0;
+  const float *bias = g->bias && p1 == g->k ? g->bias + j0 : NULL;
   if (w == 16 * nv) {
-    fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, cp, g->ldc, init);
+    fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, cp, g->ldc, init, bias);
     return;
   }
-  /* Ragged right edge: go through a full-width scratch tile. */
-  float tmp[MR * 64];
+  /* Ragged right edge: go through a full-width scratch tile (and a zero-padded bias). */
+  float tmp[MR * 64], bpad[64];
   if (init) /* only the kernel's own rows and vectors are read, and only when accumulating */
     for (int64_t r = 0; r < R; r++) {
       memcpy(tmp + r * 64, cp + r * g->ldc, (size_t)w * sizeof(float));
       memset(tmp + r * 64 + w, 0, (size_t)(16 * nv - w) * sizeof(float));
     }
-  fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, tmp, 64, init);
+  if (bias) {
+    memcpy(bpad, bias, (size_t)w * sizeof(float));
+    memset(bpad + w, 0, (size_t)(16 * nv - w) * sizeof(float));
+    bias = bpad;
+  }
+  fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, tmp, 64, init, bias);
   for (int64_t r = 0; r < R; r++) memcpy(cp + r * g->ldc, tmp + r * 64, (size_t)w * sizeof(float));
 }
 
 int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
-              int transA, int transB, int accumulate) {
+              int transA, int transB, int accumulate, const float *bias) {
   if (m == 0 || n == 0) return 0;
   if (k == 0) {
     if (!accumulate) memset(c, 0, (size_t)(m * n) * sizeof(float));
+    if (bias)
+      for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) c[i * n + j] += bias[j];
     return 0;
   }
   int64_t npad = (n + 15) / 16 * 16;
   float *bp = NULL;
-  Gemm g = {.m = m, .n = n, .k = k, .a = a, .c = c, .ldc = n};
+  Gemm g = {.m = m, .n = n, .k = k, .a = a, .c = c, .ldc = n, .bias = bias};
   if (transA) { g.rsa = 1; g.csa = m; } else { g.rsa = k; g.csa = 1; }
   if (transB || npad != n) {
     bp = aligned_alloc(64, (size_t)(k * npad) * sizeof(float));

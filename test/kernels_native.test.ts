@@ -173,6 +173,29 @@ function registerTests(K: Kernels, raw: NativeAddon): void {
         }
       }
     });
+    it('bias: the exact bits of matmul then a row add, on both backends; every tile path', () => {
+      // Ragged n (scratch tile + padded bias), 64-wide and 16-wide tiles, the k-sliced
+      // order (k > 128, small C: bias only after the last slice), k = 0, accumulate.
+      const shapes: [number, number, number][] = [[1, 1, 1], [7, 5, 3], [13, 64, 64], [37, 17, 70], [100, 64, 128],
+        [5, 300, 17], [64, 200, 64], [3840, 64, 64], [9, 0, 20], [0, 4, 5]];
+      let seed = 500;
+      for (const [m, k, n] of shapes) {
+        for (const tB of [false, true]) for (const acc of [false, true]) {
+          const rng = new Rng(seed++);
+          const a = rng.f32(m * k), b = rng.f32(k * n), c0 = rng.f32(m * n), bias = rng.f32(n);
+          for (const B of [K, T]) {
+            const fused = copy(c0), twoPass = copy(c0);
+            B.matmul(a, b, fused, m, k, n, false, tB, acc, bias);
+            B.matmul(a, b, twoPass, m, k, n, false, tB, acc);
+            B.binary('add', twoPass, bias, twoPass, m, n, 'row');
+            sameBits(`${B.name} matmul+bias m=${m} k=${k} n=${n} tB=${tB} acc=${acc}`, fused, twoPass);
+          }
+        }
+      }
+      const a = new Rng(3).f32(3840 * 64), b = new Rng(4).f32(64 * 64), bias = new Rng(5).f32(64);
+      const [c1, c2] = withThreads(K, () => { const c = new Float32Array(3840 * 64); K.matmul(a, b, c, 3840, 64, 64, false, true, false, bias); return c; });
+      sameBits('matmul+bias 1 vs 2 threads', c1, c2);
+    });
     it('1 and 2 threads give identical bits', () => {
       for (const [m, k, n, tA, tB] of [[3840, 64, 64, false, false], [64, 3840, 128, true, false],
         [3840, 128, 64, false, true], [1000, 37, 21, true, true]] as [number, number, number, boolean, boolean][]) {
@@ -539,6 +562,7 @@ function registerTests(K: Kernels, raw: NativeAddon): void {
         /^Error: matmul: a has 10 elements, expected m\*k = 12 \(m=3, k=4, n=5\)/);
       rejects('matmul b^T', (k) => k.matmul(f(12), f(19), f(15), 3, 4, 5, false, true, false), /matmul: b \(transposed\) has 19 elements, expected n\*k = 20/);
       rejects('matmul c', (k) => k.matmul(f(12), f(20), f(16), 3, 4, 5, false, false, false), /matmul: c has 16 elements, expected m\*n = 15/);
+      rejects('matmul bias', (k) => k.matmul(f(12), f(20), f(15), 3, 4, 5, false, false, false, f(4)), /matmul: bias has 4 elements, expected n = 5 \(m=3, k=4, n=5\)/);
       rejects('binary b', (k) => k.binary('add', f(6), f(2), f(6), 2, 3, 'row'), /binary: b \(broadcast 'row'\) has 2 elements, expected cols = 3 \(rows=2, cols=3\)/);
       rejects('binaryBackward gb', (k) => k.binaryBackward('mul', f(6), f(2), f(6), null, f(3), 2, 3, 'col'), /binaryBackward: gb \(broadcast 'col'\) has 3 elements, expected rows = 2/);
       rejects('unary out', (k) => k.unary('relu', f(4), f(3), 0), /unary: out has 3 elements, expected x.length = 4/);

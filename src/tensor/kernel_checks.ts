@@ -162,13 +162,14 @@ export const validate = {
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) fail('setThreads', `n must be an integer >= 1, got ${String(n)}`);
   },
 
-  matmul(a: F32, b: F32, c: F32, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
+  matmul(a: F32, b: F32, c: F32, m: number, k: number, n: number, transA: boolean, transB: boolean, bias: F32 | null = null): void {
     const K = 'matmul';
     const dims = { m, k, n };
     checkSizes(K, dims);
     checkF32(K, transA ? 'a (transposed)' : 'a', a, m * k, transA ? 'k*m' : 'm*k', dims);
     checkF32(K, transB ? 'b (transposed)' : 'b', b, k * n, transB ? 'n*k' : 'k*n', dims);
     checkF32(K, 'c', c, m * n, 'm*n', dims);
+    checkOptF32(K, 'bias', bias, n, 'n', dims);
   },
 
   binary(op: BinaryOp, a: F32, b: F32, out: F32, rows: number, cols: number, bc: Broadcast): void {

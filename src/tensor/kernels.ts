@@ -54,9 +54,12 @@ export interface Kernels {
    * op(A) is [m,k]: A stored [m,k], or [k,m] when transA.
    * op(B) is [k,n]: B stored [k,n], or [n,k] when transB.
    * Any of m, k, n may be 0 (k = 0 gives zeros / leaves C unchanged when accumulating).
+   * `bias` [n] (optional) is added to every row of the result, after the product:
+   * the same float32 sum as a separate `binary('add', ..., 'row')`, without the
+   * second pass over C (linear layers).
    */
   matmul(a: F32, b: F32, c: F32, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean): void;
+    transA: boolean, transB: boolean, accumulate: boolean, bias?: F32 | null): void;
 
   // ---------------------------------------------------------- element-wise
   /** out = a (op) b with `b` broadcast as `bc`; a and out are [rows, cols]. out may alias a. */

@@ -70,9 +70,9 @@ export function loadNativeKernels(): Kernels | null {
     name: 'native',
     setThreads(n) { validate.setThreads(n); A.setThreads(n); },
     getThreads() { return A.getThreads(); },
-    matmul(a, b, c, m, k, n, transA, transB, accumulate) {
-      validate.matmul(a, b, c, m, k, n, transA, transB);
-      A.matmul(a, b, c, m, k, n, transA, transB, accumulate);
+    matmul(a, b, c, m, k, n, transA, transB, accumulate, bias = null) {
+      validate.matmul(a, b, c, m, k, n, transA, transB, bias);
+      A.matmul(a, b, c, m, k, n, transA, transB, accumulate, bias);
     },
     binary(op, a, b, out, rows, cols, bc) {
       validate.binary(op, a, b, out, rows, cols, bc);
