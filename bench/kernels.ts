@@ -98,6 +98,17 @@ function benchMatmul(m: number, k: number, n: number, v: Variant, threads: numbe
     `(${ms.toFixed(3)} ms; best ${bestGflops.toFixed(1)}; ${cpuGflops.toFixed(1)} per CPU-second)`);
 }
 
+/** A linear layer x W^T + b: bias in the GEMM's store vs a second pass (binary add 'row'), side by side. */
+function benchLinearBias(m: number, k: number, n: number, threads: number): void {
+  const r = rng(m * 13 + k * 5 + n);
+  const X = randF32(m * k, r), W = randF32(n * k, r), b = randF32(n, r), C = new Float32Array(m * n);
+  K!.setThreads(threads);
+  const fused = timeMs(() => K!.matmul(X, W, C, m, k, n, false, true, false, b));
+  const twoPass = timeMs(() => { K!.matmul(X, W, C, m, k, n, false, true, false); K!.binary('add', C, b, C, m, n, 'row'); });
+  emit({ bench: 'linear_bias', m, k, n, threads, fused_ms: +fused.ms.toFixed(4), two_pass_ms: +twoPass.ms.toFixed(4), speedup: +(twoPass.ms / fused.ms).toFixed(3) },
+    `linear [${m},${k}]x[${n},${k}]^T + bias threads=${threads}  fused ${fused.ms.toFixed(3)} ms vs matmul + row add ${twoPass.ms.toFixed(3)} ms (${(twoPass.ms / fused.ms).toFixed(2)}x)`);
+}
+
 /** 128 NCI1-like graph sizes: log-normal around 27, clamped to [4, 111], one graph of 111. */
 function nci1Sizes(seed: number): number[] {
   const r = rng(seed);
@@ -146,6 +157,7 @@ const threadList = allThreads === 1 ? [1] : [1, allThreads];
 for (const [m, k, n] of SHAPES) {
   for (const v of ['none', 'AtB', 'ABt'] as Variant[]) for (const t of threadList) benchMatmul(m, k, n, v, t);
 }
+for (const [m, k, n] of SHAPES) for (const t of threadList) benchLinearBias(m, k, n, t);
 const sizes = nci1Sizes(2024);
 if (!json) {
   const mean = sizes.reduce((s, n) => s + n, 0) / sizes.length;

@@ -93,8 +93,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   want(bias.size === n && bias.shape.length === 1, 'linear', () => `bias ${fmt(bias)} must be [${n}] for weight ${fmt(weight)}`);
   const K = kernels();
   const out = Tensor.output([m, n], false);
-  K.matmul(x.data, weight.data, out.data, m, k, n, false, true, false);
-  K.binary('add', out.data, bias.data, out.data, m, n, 'row');
+  // Bias added in the GEMM's store (the same float32 sum as a separate row add).
+  K.matmul(x.data, weight.data, out.data, m, k, n, false, true, false, bias.data);
   return record(out, [x, weight, bias], () => {
     const g = out.grad!;
     matmulBackward(x, weight, g, m, k, n, false, true);
