@@ -2,7 +2,7 @@
 // checkpoint reloads to the identical evaluation, and a resumed run is
 // bit-identical to an uninterrupted one.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -12,6 +12,7 @@ import { loadCheckpointWeights, readCheckpointState } from '../src/train/checkpo
 import { loadDatasetByName } from '../src/train/data.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { buildModel, evaluate, predict, runSplit, train } from '../src/train/trainer.js';
+import { sourceRevision } from '../src/util/environment.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gf-train-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -53,6 +54,17 @@ test('a short MUTAG run beats the majority class on the training split by a clea
   const env = JSON.parse(readFileSync(join(tmp, 'short', 'env.json'), 'utf8'));
   assert.ok(env.backend === 'native' || env.backend === 'ts');
   assert.ok(env.threads >= 1 && env.cores >= 1 && typeof env.gradformer === 'string', JSON.stringify(env));
+  // ... and the source: this checkout's commit (tests run in a git clone, as CI does).
+  assert.match(env.commit, /^[0-9a-f]{40}$/);
+  assert.equal(typeof env.dirty, 'boolean');
+});
+
+test('source revision without .git comes from the build record (dist/build-info.json), else null', () => {
+  const copy = join(tmp, 'pkg-copy');
+  mkdirSync(join(copy, 'dist'), { recursive: true });
+  assert.deepEqual(sourceRevision(copy), { commit: null, dirty: null });
+  writeFileSync(join(copy, 'dist', 'build-info.json'), JSON.stringify({ commit: 'a'.repeat(40), dirty: false }));
+  assert.deepEqual(sourceRevision(copy), { commit: 'a'.repeat(40), dirty: false });
 });
 
 test('checkpoint save -> load -> identical outputs (last/)', () => {
