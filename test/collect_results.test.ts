@@ -3,7 +3,7 @@
 // an interrupted experiment (no results.csv) counts its finished runs only.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { meanStd, runExperiment } from '../src/train/experiment.js';
@@ -17,9 +17,9 @@ after(() => rmSync(root, { recursive: true, force: true }));
 test('collect-results pools matching experiments, separates other settings, skips unfinished runs', async () => {
   const data = await mutag();
   const base = { preset: 'MUTAG', protocol: 'seeds' as const, data, dataRoot: null };
-  const a = runExperiment({ ...base, runs: 2, seed: 0, overrides: { ...TINY, train: { epochs: 1 } }, outDir: join(root, 'a') });
+  const a = runExperiment({ ...base, runs: 2, seed: 0, overrides: { ...TINY, train: { epochs: 3 } }, outDir: join(root, 'a') });
   // Seeds 2.. in a second folder, interrupted: run-0 (seed 2) finished, run-1 (seed 3) stopped after epoch 1 of 2.
-  const b = runExperiment({ ...base, runs: 1, seed: 2, overrides: { ...TINY, train: { epochs: 1 } }, outDir: join(root, 'b') });
+  const b = runExperiment({ ...base, runs: 1, seed: 2, overrides: { ...TINY, train: { epochs: 3 } }, outDir: join(root, 'b') });
   rmSync(join(root, 'b', 'results.csv'));
   train({ run: buildRunConfig(data.ds, 'MUTAG', { ...TINY, train: { epochs: 2 } }, 3), data, outDir: join(root, 'b', 'run-1'), untilEpoch: 1 });
   const g = runExperiment({ ...base, runs: 1, seed: 0, overrides: { model: { ...TINY.model, gamma: 0.7 }, train: { epochs: 1 } }, outDir: join(root, 'g') });
@@ -36,4 +36,15 @@ test('collect-results pools matching experiments, separates other settings, skip
   assert.equal(rows[1][1], 'g');
   assert.match(rows[1][3], /gamma 0\.7/);
   assert.equal(rows[1][8], `${(g.test.mean * 100).toFixed(2)} +- 0.00`);
+
+  // --optimistic: the best test value over each run's epochs, beside the real result.
+  const opt = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'scripts', 'collect-results.ts'),
+    '--optimistic', join(root, 'a'), join(root, 'b')], { encoding: 'utf8' });
+  const orow = opt.trim().split('\n')[2].split('|').map((c) => c.trim());
+  const bestTests = ['a/run-0', 'a/run-1', 'b/run-0'].map((r) => Math.max(...readFileSync(join(root, r, 'log.jsonl'), 'utf8').trim().split('\n')
+    .map((l) => JSON.parse(l)).filter((o) => !o.final).map((o) => o.test * 100)));
+  const m = meanStd(bestTests);
+  assert.equal(orow[7], `${pooled.mean.toFixed(2)} +- ${pooled.std.toFixed(2)}`);
+  assert.equal(orow[8], `${m.mean.toFixed(2)} +- ${m.std.toFixed(2)}`);
+  assert.ok(m.mean >= pooled.mean);
 });
