@@ -14,7 +14,9 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { getPreset } from '../src/models/presets.js';
-import { meanStd } from '../src/train/experiment.js';
+import { metricHigherIsBetter } from '../src/report/data.js';
+import { readRunLog } from '../src/report/experiment.js';
+import { meanStd, runSeconds } from '../src/train/experiment.js';
 
 /** Published numbers: Gradformer paper (TU accuracy %), GraphGPS (ZINC MAE, molhiv ROC-AUC). */
 const PUBLISHED: Record<string, string> = {
@@ -29,9 +31,9 @@ interface Row { run: string; seed: string; fold: string; best: number; val: numb
 
 /** The best test value over the epochs of run folder `dir` (max, or min for mae). */
 function bestTestOverEpochs(dir: string): number {
-  const epochs = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((o) => !o.final);
+  const { epochs } = readRunLog(dir);
   const tests = epochs.map((o) => o.test as number);
-  return epochs[0]?.metric === 'mae' ? Math.min(...tests) : Math.max(...tests);
+  return metricHigherIsBetter(epochs[0]?.metric ?? '') ? Math.max(...tests) : Math.min(...tests);
 }
 
 function readCsv(file: string): Row[] {
@@ -46,14 +48,11 @@ function readCsv(file: string): Row[] {
 function finishedRuns(dir: string): Row[] {
   const out: Row[] = [];
   for (const d of readdirSync(dir).filter((x) => x.startsWith('run-')).sort()) {
-    const log = join(dir, d, 'log.jsonl');
-    if (!existsSync(log)) continue;
-    const lines = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    const fin = lines.find((o) => o.final);
+    if (!existsSync(join(dir, d, 'log.jsonl'))) continue;
+    const { epochs, final: fin } = readRunLog(join(dir, d));
     if (!fin) continue;
     const cfg = JSON.parse(readFileSync(join(dir, d, 'config.json'), 'utf8'));
-    const seconds = lines.filter((o) => !o.final).reduce((s, o) => s + o.epoch_seconds + o.eval_seconds, 0);
-    out.push({ run: d.slice(4), seed: String(cfg.seed), fold: String(cfg.fold), best: fin.best_epoch, val: fin.val, test: fin.test, seconds });
+    out.push({ run: d.slice(4), seed: String(cfg.seed), fold: String(cfg.fold), best: fin.best_epoch, val: fin.val!, test: fin.test!, seconds: runSeconds(epochs) });
   }
   return out;
 }
@@ -92,8 +91,7 @@ for (const dir of dirs) {
   }
   const runDir = readdirSync(dir).find((d) => d.startsWith('run-'))!;
   const cfg = JSON.parse(readFileSync(join(dir, runDir, 'config.json'), 'utf8'));
-  const log = readFileSync(join(dir, runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const metric = log.find((o) => !o.final)?.metric ?? '?';
+  const metric = readRunLog(join(dir, runDir)).epochs[0]?.metric ?? '?';
   const protocol = cfg.train.split === 'kfold10' ? '10-fold' : cfg.train.split === 'official' ? 'official split' : `${cfg.train.split} per seed`;
   const settings = changes(cfg);
   const key = `${cfg.dataset}|${settings}|${protocol}|${cfg.train.epochs}`;

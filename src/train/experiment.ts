@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseLog } from '../report/data.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { readCheckpointState } from './checkpoint.js';
 import { UsageError } from './data.js';
@@ -53,13 +54,17 @@ type RunFolder =
   | { kind: 'interrupted'; config: RunConfig; epoch: number }
   | { kind: 'finished'; config: RunConfig; final: { best_epoch: number; val: number; test: number }; seconds: number };
 
+/** Training + evaluation seconds of a run's epoch records (log.jsonl lines or TrainResult.epochs). */
+export function runSeconds(epochs: { epoch_seconds?: number | null; eval_seconds?: number | null }[]): number {
+  return epochs.reduce((s, e) => s + (e.epoch_seconds ?? 0) + (e.eval_seconds ?? 0), 0);
+}
+
 function readRunFolder(dir: string): RunFolder {
   const logPath = join(dir, 'log.jsonl'), statePath = join(dir, 'last', 'state.json');
-  const lines = existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l)) : [];
-  const final = lines.find((l) => l.final);
-  if (final && existsSync(join(dir, 'config.json'))) {
-    const seconds = lines.filter((l) => !l.final).reduce((s, l) => s + l.epoch_seconds + l.eval_seconds, 0);
-    return { kind: 'finished', config: JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), final, seconds };
+  const log = existsSync(logPath) ? parseLog(readFileSync(logPath, 'utf8'), logPath) : null;
+  if (log?.final && existsSync(join(dir, 'config.json'))) {
+    const { best_epoch, val, test } = log.final;
+    return { kind: 'finished', config: JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), final: { best_epoch, val: val ?? NaN, test: test ?? NaN }, seconds: runSeconds(log.epochs) };
   }
   if (existsSync(statePath)) {
     const st = readCheckpointState(join(dir, 'last'));
@@ -112,7 +117,8 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
     o.onRunStart?.(i, folder.kind === 'interrupted' ? { kind: 'resumed', epoch: folder.epoch } : { kind: 'fresh' });
     const t0 = performance.now();
     const r = train({ run, data: o.data, outDir: dir, resume: folder.kind === 'interrupted', onEvent: (e) => o.onEvent?.(i, e) });
-    const seconds = folder.kind === 'interrupted' ? (readRunFolder(dir) as { seconds?: number }).seconds ?? 0 : (performance.now() - t0) / 1000;
+    // A resumed run's time is its log's (the epochs before the interruption included).
+    const seconds = folder.kind === 'interrupted' ? runSeconds(r.epochs) : (performance.now() - t0) / 1000;
     results.push({ run: i, seed, fold, best_epoch: r.bestEpoch, val: r.val, test: r.test, seconds });
   }
   const first = plans[0].run;
