@@ -12,7 +12,7 @@ import { loadCheckpointWeights, readCheckpointState } from '../src/train/checkpo
 import { loadDatasetByName } from '../src/train/data.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { buildModel, evaluate, predict, runSplit, train } from '../src/train/trainer.js';
-import { sourceRevision } from '../src/util/environment.js';
+import { sourceRevision } from '../src/util/revision.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gf-train-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
