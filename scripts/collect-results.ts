@@ -6,6 +6,10 @@
  *
  *   node --import tsx scripts/collect-results.ts [--optimistic] EXP_DIR [EXP_DIR ...]
  *
+ * A run still going (or stopped) without its final log line gets a row of its
+ * own, never pooled with finished runs: its epochs read "N of M (unfinished)"
+ * and its figures are those at the best validation epoch so far.
+ *
  * --optimistic prints, instead, a diagnostic table: the test metric each run
  * would report if its epoch were chosen on the test split (the best test value
  * over epochs), next to the real one (chosen on validation). It is not a result;
@@ -14,9 +18,8 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { getPreset } from '../src/models/presets.js';
-import { metricHigherIsBetter } from '../src/report/data.js';
-import { readRunLog } from '../src/report/experiment.js';
-import { meanStd, runSeconds } from '../src/train/experiment.js';
+import { bestEpoch, metricHigherIsBetter, readRunLog, runSeconds } from '../src/train/runlog.js';
+import { meanStd } from '../src/util/stats.js';
 
 /** Published numbers: Gradformer paper (TU accuracy %), GraphGPS (ZINC MAE, molhiv ROC-AUC). */
 const PUBLISHED: Record<string, string> = {
@@ -27,7 +30,9 @@ const PUBLISHED: Record<string, string> = {
   'ogbg-molhiv': '0.7880 +- 0.0101 (GraphGPS)',
 };
 
-interface Row { run: string; seed: string; fold: string; best: number; val: number; test: number; seconds: number; bestTest?: number }
+interface Row { run: string; seed: string; fold: string; best: number; val: number; test: number; seconds: number; bestTest?: number; cfg: Config; done?: number }
+type Config = { dataset: string; preset: string; seed: number; fold: number; model: Record<string, unknown>; train: Record<string, unknown> & { split: string; epochs: number } };
+const readConfig = (runDir: string): Config => JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
 
 /** The best test value over the epochs of run folder `dir` (max, or min for mae). */
 function bestTestOverEpochs(dir: string): number {
@@ -36,23 +41,34 @@ function bestTestOverEpochs(dir: string): number {
   return metricHigherIsBetter(epochs[0]?.metric ?? '') ? Math.max(...tests) : Math.min(...tests);
 }
 
-function readCsv(file: string): Row[] {
-  const [, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
-  return lines.map((l) => {
+function readCsv(dir: string): Row[] {
+  const [, ...lines] = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n');
+  return lines.filter((l) => /^\d+,/.test(l)).map((l) => {
     const [run, seed, fold, best, val, test, seconds] = l.split(',');
-    return { run, seed, fold, best: Number(best), val: Number(val), test: Number(test), seconds: Number(seconds) };
+    return { run, seed, fold, best: Number(best), val: Number(val), test: Number(test), seconds: Number(seconds), cfg: readConfig(join(dir, `run-${run}`)) };
   });
 }
 
-/** Runs of an unfinished experiment folder whose log.jsonl has its final line. */
-function finishedRuns(dir: string): Row[] {
+/**
+ * The runs of an experiment folder without results.csv (stopped, or still
+ * running): finished ones from their final line, unfinished ones (`done` set)
+ * at their best validation epoch so far.
+ */
+function folderRuns(dir: string): Row[] {
   const out: Row[] = [];
   for (const d of readdirSync(dir).filter((x) => x.startsWith('run-')).sort()) {
     if (!existsSync(join(dir, d, 'log.jsonl'))) continue;
-    const { epochs, final: fin } = readRunLog(join(dir, d));
-    if (!fin) continue;
-    const cfg = JSON.parse(readFileSync(join(dir, d, 'config.json'), 'utf8'));
-    out.push({ run: d.slice(4), seed: String(cfg.seed), fold: String(cfg.fold), best: fin.best_epoch, val: fin.val!, test: fin.test!, seconds: runSeconds(epochs) });
+    const log = readRunLog(join(dir, d));
+    const cfg = readConfig(join(dir, d));
+    const best = bestEpoch(log, metricHigherIsBetter(log.epochs[0]?.metric ?? ''));
+    if (best === null) continue; // not one epoch evaluated yet
+    const at = log.epochs.find((e) => e.epoch === best)!;
+    const fin = log.final;
+    out.push({
+      run: d.slice(4), seed: String(cfg.seed), fold: String(cfg.fold), best, cfg,
+      val: fin ? fin.val! : at.val!, test: fin ? fin.test! : at.test!, seconds: runSeconds(log.epochs),
+      done: fin ? undefined : log.epochs.length,
+    });
   }
   return out;
 }
@@ -73,32 +89,33 @@ function changes(cfg: { preset: string; model: Record<string, unknown>; train: R
 const optimistic = process.argv.includes('--optimistic');
 const dirs = process.argv.slice(2).filter((a) => a !== '--optimistic');
 if (dirs.length === 0) {
-  console.error('usage: collect-results.ts EXP_DIR [EXP_DIR ...]');
+  console.error('usage: collect-results.ts [--optimistic] EXP_DIR [EXP_DIR ...]');
   process.exit(2);
 }
-// Experiments of the same dataset, protocol and budget (e.g. seeds 0-1 and 2-4 run
-// as two folders) are pooled into one row.
-interface Group { dirs: string[]; dataset: string; settings: string; protocol: string; epochs: number; metric: string; rows: Row[] }
+// Experiments of the same dataset, protocol, settings and budget (e.g. seeds 0-1
+// and 2-4 run as two folders) are pooled into one row; unfinished runs are not.
+interface Group { dirs: string[]; dataset: string; settings: string; protocol: string; epochs: string; metric: string; rows: Row[] }
 const groups = new Map<string, Group>();
 for (const dir of dirs) {
-  const csv = join(dir, 'results.csv');
-  // An experiment stopped early (time budget) has no results.csv: use its finished runs.
-  const rows = existsSync(csv) ? readCsv(csv).filter((r) => /^\d+$/.test(r.run)) : finishedRuns(dir);
-  if (optimistic) for (const r of rows) r.bestTest = bestTestOverEpochs(join(dir, `run-${r.run}`));
+  // An experiment stopped early or still running has no results.csv: read its run folders.
+  const rows = existsSync(join(dir, 'results.csv')) ? readCsv(dir) : folderRuns(dir);
   if (rows.length === 0) {
-    console.error(`${dir}: no finished run; skipped`);
+    console.error(`${dir}: no run with an evaluated epoch; skipped`);
     continue;
   }
-  const runDir = readdirSync(dir).find((d) => d.startsWith('run-'))!;
-  const cfg = JSON.parse(readFileSync(join(dir, runDir, 'config.json'), 'utf8'));
-  const metric = readRunLog(join(dir, runDir)).epochs[0]?.metric ?? '?';
-  const protocol = cfg.train.split === 'kfold10' ? '10-fold' : cfg.train.split === 'official' ? 'official split' : `${cfg.train.split} per seed`;
-  const settings = changes(cfg);
-  const key = `${cfg.dataset}|${settings}|${protocol}|${cfg.train.epochs}`;
-  const g = groups.get(key) ?? { dirs: [], dataset: cfg.dataset, settings, protocol, epochs: cfg.train.epochs, metric, rows: [] };
-  g.dirs.push(basename(dir));
-  g.rows.push(...rows);
-  groups.set(key, g);
+  const metric = readRunLog(join(dir, `run-${rows[0].run}`)).epochs[0]?.metric ?? '?';
+  for (const r of rows) {
+    if (optimistic) r.bestTest = bestTestOverEpochs(join(dir, `run-${r.run}`));
+    const { cfg } = r;
+    const protocol = cfg.train.split === 'kfold10' ? '10-fold' : cfg.train.split === 'official' ? 'official split' : `${cfg.train.split} per seed`;
+    const settings = changes(cfg);
+    const epochs = r.done === undefined ? String(cfg.train.epochs) : `${r.done} of ${cfg.train.epochs} (unfinished)`;
+    const key = `${cfg.dataset}|${settings}|${protocol}|${epochs}|${r.done === undefined ? '' : `${dir}/${r.run}`}`;
+    const g = groups.get(key) ?? { dirs: [], dataset: cfg.dataset, settings, protocol, epochs, metric, rows: [] };
+    if (!g.dirs.includes(basename(dir))) g.dirs.push(basename(dir));
+    g.rows.push(r);
+    groups.set(key, g);
+  }
 }
 const scale = (g: Group) => ({ pct: g.metric === 'accuracy' ? 100 : 1, digits: g.metric === 'accuracy' ? 2 : 4 });
 if (optimistic) {
@@ -116,7 +133,8 @@ console.log('| experiment folders | dataset | settings (vs preset) | protocol | 
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const g of groups.values()) {
   const { pct, digits } = scale(g);
-  const fmt = (m: { mean: number; std: number }) => `${m.mean.toFixed(digits)} +- ${m.std.toFixed(digits)}`;
+  // meanStd counts finite values only: a run with a non-finite metric is named, not hidden.
+  const fmt = (m: { mean: number; std: number; n: number }) => `${m.mean.toFixed(digits)} +- ${m.std.toFixed(digits)}${m.n < g.rows.length ? ` (${m.n} of ${g.rows.length} finite)` : ''}`;
   const t = meanStd(g.rows.map((r) => r.test * pct));
   const v = meanStd(g.rows.map((r) => r.val * pct));
   const ids = g.protocol === '10-fold' ? `folds ${g.rows.map((r) => r.fold).join(',')}` : `seeds ${g.rows.map((r) => r.seed).join(',')}`;

@@ -37,4 +37,6 @@ export {
   type TrainOptions, type TrainResult, type EpochRecord, type TrainEvent, type PreparedData,
 } from './train/trainer.js';
 export { saveCheckpoint, readCheckpointState, resolveCheckpointDir, loadCheckpointWeights, type CheckpointState } from './train/checkpoint.js';
-export { runExperiment, meanStd, type ExperimentResult } from './train/experiment.js';
+export { runExperiment, type ExperimentResult } from './train/experiment.js';
+export { meanStd } from './util/stats.js';
+export { parseLog, readRunLog, type LogEpoch, type LogFinal, type ParsedLog } from './train/runlog.js';

@@ -1,12 +1,14 @@
 // scripts/collect-results.ts (the docs/RESULTS.md table): experiments of one dataset,
 // protocol, budget and settings pool into one row; other settings get their own row;
-// an interrupted experiment (no results.csv) counts its finished runs only.
+// an interrupted experiment (no results.csv) pools its finished runs; an unfinished run
+// gets a row of its own at its best validation epoch so far.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { meanStd, runExperiment } from '../src/train/experiment.js';
+import { runExperiment } from '../src/train/experiment.js';
+import { meanStd } from '../src/util/stats.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { train } from '../src/train/trainer.js';
 import { mutag, tmp, TINY } from './report_helpers.js';
@@ -14,7 +16,7 @@ import { mutag, tmp, TINY } from './report_helpers.js';
 const root = tmp('collect');
 after(() => rmSync(root, { recursive: true, force: true }));
 
-test('collect-results pools matching experiments, separates other settings, skips unfinished runs', async () => {
+test('collect-results pools matching experiments, separates other settings and unfinished runs', async () => {
   const data = await mutag();
   const base = { preset: 'MUTAG', protocol: 'seeds' as const, data, dataRoot: null };
   const a = runExperiment({ ...base, runs: 2, seed: 0, overrides: { ...TINY, train: { epochs: 3 } }, outDir: join(root, 'a') });
@@ -27,15 +29,21 @@ test('collect-results pools matching experiments, separates other settings, skip
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'scripts', 'collect-results.ts'),
     join(root, 'a'), join(root, 'b'), join(root, 'g')], { encoding: 'utf8' });
   const rows = out.trim().split('\n').slice(2).map((l) => l.split('|').map((c) => c.trim()));
-  assert.equal(rows.length, 2, out);
+  assert.equal(rows.length, 3, out);
   const pooled = meanStd([...a.runs, ...b.runs].map((r) => r.test * 100));
   assert.equal(rows[0][1], 'a, b');
   assert.match(rows[0][3], /^channels 16, num_layers 2, pe_dim 8$/); // TINY vs the MUTAG preset (4 heads there too)
   assert.equal(rows[0][5], '3 (seeds 0,1,2)');
   assert.equal(rows[0][8], `${pooled.mean.toFixed(2)} +- ${pooled.std.toFixed(2)}`);
-  assert.equal(rows[1][1], 'g');
-  assert.match(rows[1][3], /gamma 0\.7/);
-  assert.equal(rows[1][8], `${(g.test.mean * 100).toFixed(2)} +- 0.00`);
+  // b/run-1: one epoch of two, its figures at that (the only) epoch.
+  const partial = JSON.parse(readFileSync(join(root, 'b', 'run-1', 'log.jsonl'), 'utf8').trim().split('\n')[0]);
+  assert.equal(rows[1][1], 'b');
+  assert.equal(rows[1][5], '1 (seeds 3)');
+  assert.equal(rows[1][6], '1 of 2 (unfinished)');
+  assert.equal(rows[1][8], `${(partial.test * 100).toFixed(2)} +- 0.00`);
+  assert.equal(rows[2][1], 'g');
+  assert.match(rows[2][3], /gamma 0\.7/);
+  assert.equal(rows[2][8], `${(g.test.mean * 100).toFixed(2)} +- 0.00`);
 
   // --optimistic: the best test value over each run's epochs, beside the real result.
   const opt = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'scripts', 'collect-results.ts'),

@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  bestEpoch, decayCurves, decayValue, hopSeries, meanStd, parseIndexList, parseLog, sliceMaskLayout,
+  decayCurves, decayValue, hopSeries, parseIndexList, sliceMaskLayout,
 } from '../src/report/data.js';
+import { bestEpoch, parseLog } from '../src/train/runlog.js';
+import { meanStd } from '../src/util/stats.js';
 import { splitCsvLine } from '../src/report/experiment.js';
 import { jsonForScript, scriptSafe } from '../src/report/html.js';
 

@@ -2,10 +2,11 @@
 // the numbers of an uninterrupted one; finished runs are reused untouched; an
 // experiment folder is never overwritten by mistake; changed settings are refused.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { runExperiment, type ExperimentOptions, type RunStart } from '../src/train/experiment.js';
+import { runExperiment, writeResults, type ExperimentOptions, type RunStart } from '../src/train/experiment.js';
+import { meanStd } from '../src/util/stats.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { train } from '../src/train/trainer.js';
 import { mutag, tmp, TINY } from './report_helpers.js';
@@ -61,4 +62,17 @@ test('--resume refuses runs made with other settings and names the setting', asy
     /run-0 holds a finished run with other settings \(model\.gamma: stored 0\.5, asked 0\.9\)/);
   await assert.rejects(async () => runExperiment(await options(dir, 1, { resume: true, overrides: { ...TINY, train: { epochs: 2 } } })),
     /train\.epochs: stored 1, asked 2/);
+});
+
+test('results.md names runs whose metric is non-finite instead of hiding them in the mean', async () => {
+  const data = await mutag();
+  const config = buildRunConfig(data.ds, 'MUTAG', TINY, 0);
+  const runs = [0.5, NaN, 0.7].map((test, run) => ({ run, seed: run, fold: 0, best_epoch: 1, val: 0.6, test, seconds: 1 }));
+  const dir = join(root, 'nonfinite');
+  mkdirSync(dir, { recursive: true });
+  writeResults(dir, { runs, metric: 'accuracy', config, val: meanStd(runs.map((r) => r.val)), test: meanStd(runs.map((r) => r.test)) }, 'seeds');
+  const md = readFileSync(join(dir, 'results.md'), 'utf8');
+  assert.match(md, /\*\*0\.6000 \+- 0\.1000\*\*/); // mean +- std of 0.5 and 0.7
+  assert.match(md, /the means are over 3 \(val\) and 2 \(test\) of 3 runs/);
+  assert.match(readFileSync(join(dir, 'results.csv'), 'utf8'), /^1,1,0,1,0\.6,NaN,/m);
 });

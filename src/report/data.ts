@@ -1,77 +1,10 @@
 /**
  * Pure functions that turn a run's records into the series the report draws:
- * log.jsonl parsing, the hop-per-head series, decay curves, the best epoch,
- * and the per-graph blocks of tensors in mask layout. No I/O here, so each
- * can be unit-tested against a direct computation.
+ * the hop-per-head series, decay curves and the per-graph blocks of tensors in mask layout. No I/O here, so each
+ * can be unit-tested against a direct computation. (Reading log.jsonl:
+ * src/train/runlog.ts.)
  */
-
-/** One epoch line of log.jsonl (issue 5 format; `hop` may be absent in old logs). */
-export interface LogEpoch {
-  epoch: number;
-  train_loss: number | null;
-  val: number | null;
-  test: number | null;
-  metric: string;
-  lr: number | null;
-  epoch_seconds: number | null;
-  eval_seconds?: number | null;
-  graphs_per_second?: number | null;
-  peak_rss_mb?: number | null;
-  /** Learned hop shift per head at the end of the epoch [H]. */
-  hop?: number[];
-}
-
-/** The closing line of log.jsonl. */
-export interface LogFinal { final: true; best_epoch: number; val: number | null; test: number | null; metric: string }
-
-export interface ParsedLog { epochs: LogEpoch[]; final: LogFinal | null }
-
-/**
- * Parses log.jsonl text: one JSON object per line, blank lines ignored.
- * Throws naming the file and line on malformed input (a report of a corrupt log is worse than none).
- */
-export function parseLog(text: string, file = 'log.jsonl'): ParsedLog {
-  const epochs: LogEpoch[] = [];
-  let final: LogFinal | null = null;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') continue;
-    let o: any;
-    try {
-      o = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`report: ${file}:${i + 1} is not JSON (${(e as Error).message}); the run folder's log is damaged`);
-    }
-    if (o && o.final === true) { final = o as LogFinal; continue; }
-    if (!o || typeof o.epoch !== 'number') {
-      throw new Error(`report: ${file}:${i + 1} has no numeric "epoch" (expected one object per epoch, as gradformer train writes)`);
-    }
-    epochs.push(o as LogEpoch);
-  }
-  epochs.sort((a, b) => a.epoch - b.epoch);
-  return { epochs, final };
-}
-
-/**
- * The best epoch: the final line's when present, else model selection over the
- * log (strict improvement, earliest best wins, as the trainer).
- * @param higherIsBetter direction of the validation metric
- */
-export function bestEpoch(log: ParsedLog, higherIsBetter: boolean): number | null {
-  if (log.final) return log.final.best_epoch;
-  let best: LogEpoch | null = null;
-  for (const e of log.epochs) {
-    if (e.val === null || !Number.isFinite(e.val)) continue;
-    if (best === null || (higherIsBetter ? e.val > best.val! : e.val < best.val!)) best = e;
-  }
-  return best ? best.epoch : null;
-}
-
-/** Whether a metric name is maximised (everything but MAE). */
-export function metricHigherIsBetter(metric: string): boolean {
-  return metric !== 'mae';
-}
+import type { LogEpoch } from '../train/runlog.js';
 
 /**
  * Hop of every head over the epochs: `[H][epochs]` (null where an epoch has no hop).
@@ -129,15 +62,6 @@ export function sliceMaskLayout(data: ArrayLike<number>, sizes: number[], heads:
     out.push(per);
   }
   return out;
-}
-
-/** Mean and population standard deviation (numpy's np.std, as the paper's tables) of finite values. */
-export function meanStd(xs: (number | null)[]): { mean: number; std: number; n: number } {
-  const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
-  if (v.length === 0) return { mean: NaN, std: NaN, n: 0 };
-  const mean = v.reduce((s, x) => s + x, 0) / v.length;
-  const std = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length);
-  return { mean, std, n: v.length };
 }
 
 /** Parses comma-separated graph indices ("0,1,2"), rejecting anything else with a clear message. */

@@ -4,7 +4,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { bestEpoch, meanStd, metricHigherIsBetter, parseLog, type ParsedLog } from './data.js';
+import { bestEpoch, metricHigherIsBetter, readRunLog } from '../train/runlog.js';
+import { meanStd } from '../util/stats.js';
 
 /** What the report needs of one run folder. */
 export interface RunSummary {
@@ -41,13 +42,6 @@ export function findRunDirs(dir: string, depth = 3): string[] {
   };
   walk(dir, depth);
   return out;
-}
-
-/** Reads and parses a run folder's log.jsonl. */
-export function readRunLog(dir: string): ParsedLog {
-  const p = join(dir, 'log.jsonl');
-  if (!existsSync(p)) throw new Error(`report: ${dir} has no log.jsonl; pass a run folder written by gradformer train or experiment`);
-  return parseLog(readFileSync(p, 'utf8'), p);
 }
 
 /** Reads a JSON file, or null when absent. */

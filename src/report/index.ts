@@ -7,10 +7,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { computeAttention, type AttentionData } from './attention.js';
-import { bestEpoch, decayCurves, hopSeries, metricHigherIsBetter, type LogEpoch, type LogFinal } from './data.js';
+import { bestEpoch, metricHigherIsBetter, readRunLog, type LogEpoch, type LogFinal } from '../train/runlog.js';
+import { decayCurves, hopSeries } from './data.js';
 import { currentEnvironment, recordedEnvironment, type Env } from './environment.js';
 import {
-  findRunDirs, groupStats, isRunDir, readJsonIfExists, readResultsTables, readRunLog, summariseRun,
+  findRunDirs, groupStats, isRunDir, readJsonIfExists, readResultsTables, summariseRun,
   type GroupStat, type RunSummary, type TableFile,
 } from './experiment.js';
 import { renderHtml } from './html.js';

@@ -6,10 +6,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseLog } from '../report/data.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { meanStd } from '../util/stats.js';
 import { readCheckpointState } from './checkpoint.js';
 import { UsageError } from './data.js';
+import { parseLog, runSeconds } from './runlog.js';
 import type { Overrides, RunConfig } from './runconfig.js';
 import { buildRunConfig } from './runconfig.js';
 import { train, type PreparedData, type TrainEvent } from './trainer.js';
@@ -40,24 +41,15 @@ export type RunStart = { kind: 'fresh' } | { kind: 'resumed'; epoch: number } | 
 
 export interface RunResult { run: number; seed: number; fold: number; best_epoch: number; val: number; test: number; seconds: number }
 
-export interface ExperimentResult { runs: RunResult[]; metric: string; val: { mean: number; std: number }; test: { mean: number; std: number }; config: RunConfig }
-
-export function meanStd(xs: number[]): { mean: number; std: number } {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length);
-  return { mean, std };
-}
+/** val/test: mean +- std over the runs whose metric is finite; n counts those runs. */
+export interface ExperimentResult { runs: RunResult[]; metric: string; val: Stat; test: Stat; config: RunConfig }
+type Stat = { mean: number; std: number; n: number };
 
 /** What a run folder holds: a finished run, an interrupted one (a last/ checkpoint), or nothing yet. */
 type RunFolder =
   | { kind: 'empty' }
   | { kind: 'interrupted'; config: RunConfig; epoch: number }
   | { kind: 'finished'; config: RunConfig; final: { best_epoch: number; val: number; test: number }; seconds: number };
-
-/** Training + evaluation seconds of a run's epoch records (log.jsonl lines or TrainResult.epochs). */
-export function runSeconds(epochs: { epoch_seconds?: number | null; eval_seconds?: number | null }[]): number {
-  return epochs.reduce((s, e) => s + (e.epoch_seconds ?? 0) + (e.eval_seconds ?? 0), 0);
-}
 
 function readRunFolder(dir: string): RunFolder {
   const logPath = join(dir, 'log.jsonl'), statePath = join(dir, 'last', 'state.json');
@@ -146,6 +138,9 @@ export function writeResults(dir: string, r: ExperimentResult, protocol: string)
     ...r.runs.map((x) => `| ${x.run} | ${x.seed} | ${x.fold} | ${x.best_epoch} | ${f4(x.val)} | ${f4(x.test)} | ${x.seconds.toFixed(1)} |`),
     `| **mean +- std** | | | | **${f4(r.val.mean)} +- ${f4(r.val.std)}** | **${f4(r.test.mean)} +- ${f4(r.test.std)}** | |`,
     '',
+    // A diverged run (NaN metric) must not vanish from the mean unannounced.
+    ...(r.test.n < r.runs.length || r.val.n < r.runs.length
+      ? [`Non-finite metrics: the means are over ${r.val.n} (val) and ${r.test.n} (test) of ${r.runs.length} runs.`, ''] : []),
   ].join('\n');
   const csv = ['run,seed,fold,best_epoch,val,test,seconds',
     ...r.runs.map((x) => [x.run, x.seed, x.fold, x.best_epoch, x.val, x.test, x.seconds.toFixed(3)].join(',')),
