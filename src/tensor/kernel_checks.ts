@@ -10,7 +10,7 @@
  * ptr array. It never touches output data. Some validators return a small
  * derived layout (e.g. the node count of the attention) so callers don't redo it.
  */
-import type { BinaryOp, Broadcast, F32, I32, SegmentOp, UnaryOp } from './kernels.js';
+import type { BinaryOp, Broadcast, F32, I32, Kernels, SegmentOp, UnaryOp } from './kernels.js';
 
 type Dims = Record<string, number>;
 type ArrayCtor = Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
@@ -156,13 +156,20 @@ function checkAttentionArgs(kernel: string, q: unknown, k: unknown, v: unknown, 
   return { N, sumSq };
 }
 
-/** One validator per kernel, same arguments as the kernel. */
+/**
+ * One validator per kernel, with exactly the kernel's arguments (those it does
+ * not check are named with a leading underscore), so a backend can wrap every
+ * kernel the same way: validate(...args), then call(...args).
+ */
 export const validate = {
   setThreads(n: number): void {
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) fail('setThreads', `n must be an integer >= 1, got ${String(n)}`);
   },
 
-  matmul(a: F32, b: F32, c: F32, m: number, k: number, n: number, transA: boolean, transB: boolean, bias: F32 | null = null): void {
+  getThreads(): void {},
+
+  matmul(a: F32, b: F32, c: F32, m: number, k: number, n: number, transA: boolean, transB: boolean,
+    _accumulate: boolean, bias: F32 | null = null): void {
     const K = 'matmul';
     const dims = { m, k, n };
     checkSizes(K, dims);
@@ -221,14 +228,14 @@ export const validate = {
     checkF32('sumSquares', 'x', x, (x as F32)?.length ?? 0, 'x.length', {});
   },
 
-  softmax(x: F32, out: F32, rows: number, cols: number): void {
+  softmax(x: F32, out: F32, rows: number, cols: number, _log: boolean): void {
     const dims = { rows, cols };
     checkSizes('softmax', dims);
     checkF32('softmax', 'x', x, rows * cols, 'rows*cols', dims);
     checkF32('softmax', 'out', out, rows * cols, 'rows*cols', dims);
   },
 
-  softmaxBackward(y: F32, g: F32, gx: F32, rows: number, cols: number): void {
+  softmaxBackward(y: F32, g: F32, gx: F32, rows: number, cols: number, _log: boolean): void {
     const K = 'softmaxBackward';
     const dims = { rows, cols };
     checkSizes(K, dims);
@@ -360,7 +367,7 @@ export const validate = {
   },
 
   batchNormBackward(x: F32, g: F32, rows: number, cols: number, weight: F32 | null, saveMean: F32,
-    saveInvStd: F32, gx: F32 | null, gw: F32 | null, gb: F32 | null): void {
+    saveInvStd: F32, _training: boolean, gx: F32 | null, gw: F32 | null, gb: F32 | null): void {
     const K = 'batchNormBackward';
     const dims = { rows, cols };
     checkSizes(K, dims);
@@ -399,7 +406,8 @@ export const validate = {
     return L;
   },
 
-  adamStep(p: F32, g: F32, m: F32, v: F32, step: number): void {
+  adamStep(p: F32, g: F32, m: F32, v: F32, _lr: number, _beta1: number, _beta2: number, _eps: number,
+    _weightDecay: number, step: number, _decoupled: boolean): void {
     const K = 'adamStep';
     checkF32(K, 'p', p, (p as F32)?.length ?? 0, 'p.length', {});
     const dims = { n: p.length };
@@ -409,7 +417,8 @@ export const validate = {
     if (!Number.isSafeInteger(step) || step < 1) fail(K, `step must be an integer >= 1 (1-based), got ${String(step)}`);
   },
 
-  sgdStep(p: F32, g: F32, buf: F32 | null, momentum: number): void {
+  sgdStep(p: F32, g: F32, buf: F32 | null, _lr: number, momentum: number, _dampening: number,
+    _weightDecay: number, _nesterov: boolean, _firstStep: boolean): void {
     const K = 'sgdStep';
     checkF32(K, 'p', p, (p as F32)?.length ?? 0, 'p.length', {});
     const dims = { n: p.length };
@@ -419,7 +428,7 @@ export const validate = {
     if (momentum !== 0 && buf === null) fail(K, `momentum ${momentum} needs a momentum buffer, got null (n=${p.length})`);
   },
 
-  uniformMask(state: Uint32Array, out: F32, threshold: number, keep: number): void {
+  uniformMask(state: Uint32Array, out: F32, threshold: number, keep: number, _below: boolean): void {
     const K = 'uniformMask';
     if (!(state instanceof Uint32Array)) fail(K, `state must be a Uint32Array, got ${(state as unknown as object)?.constructor?.name ?? String(state)}`);
     if (state.length !== 4) fail(K, `state has ${state.length} elements, expected 4 (xoshiro128** words)`);
@@ -486,3 +495,16 @@ function checkDecayArgs(K: string, spd: unknown, spdPtr: unknown, H: number, tab
   }
   return B;
 }
+
+// Compile-time proof that every kernel has a validator taking exactly its
+// arguments (same types, same positions), which the native backend relies on.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type KernelFns = Omit<Kernels, 'name'>;
+const validatorsMatchKernels: { [K in keyof KernelFns]: Same<Parameters<KernelFns[K]>, Parameters<(typeof validate)[K]>> } = {
+  setThreads: true, getThreads: true, matmul: true, binary: true, binaryBackward: true, unary: true, unaryBackward: true,
+  sumAxis: true, sumSquares: true, softmax: true, softmaxBackward: true, crossEntropy: true, bceWithLogits: true, l1: true,
+  gatherRows: true, scatterAddRows: true, copyCols: true, addSliceCols: true, segmentReduce: true, segmentReduceBackward: true,
+  batchNorm: true, batchNormBackward: true, attentionForward: true, attentionBackward: true, adamStep: true, sgdStep: true,
+  uniformMask: true, decayMask: true, decayMaskBackward: true, gineMessage: true, gineMessageBackward: true,
+};
+void validatorsMatchKernels;

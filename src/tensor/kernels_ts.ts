@@ -122,7 +122,7 @@ function unaryBackward(op: UnaryOp, x: F32, y: F32, g: F32, gx: F32 | null, p: n
 
 function matmul(a: F32, b: F32, c: F32, m: number, k: number, n: number,
   transA: boolean, transB: boolean, accumulate: boolean, bias: F32 | null = null): void {
-  validate.matmul(a, b, c, m, k, n, transA, transB, bias);
+  validate.matmul(a, b, c, m, k, n, transA, transB, accumulate, bias);
   if (!transB) {
     // i-p-j: stream rows of B into a double accumulator row of C.
     const acc = new Float64Array(n);
@@ -183,7 +183,7 @@ function sumSquares(x: F32): number {
 }
 
 function softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void {
-  validate.softmax(x, out, rows, cols);
+  validate.softmax(x, out, rows, cols, log);
   for (let r = 0; r < rows; r++) {
     const ro = r * cols;
     let mx = -Infinity;
@@ -203,7 +203,7 @@ function softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): vo
 }
 
 function softmaxBackward(y: F32, g: F32, gx: F32, rows: number, cols: number, log: boolean): void {
-  validate.softmaxBackward(y, g, gx, rows, cols);
+  validate.softmaxBackward(y, g, gx, rows, cols, log);
   for (let r = 0; r < rows; r++) {
     const ro = r * cols;
     let s = 0;
@@ -397,7 +397,7 @@ function batchNorm(x: F32, out: F32, rows: number, cols: number, weight: F32 | n
 
 function batchNormBackward(x: F32, g: F32, rows: number, cols: number, weight: F32 | null,
   saveMean: F32, saveInvStd: F32, training: boolean, gx: F32 | null, gw: F32 | null, gb: F32 | null): void {
-  validate.batchNormBackward(x, g, rows, cols, weight, saveMean, saveInvStd, gx, gw, gb);
+  validate.batchNormBackward(x, g, rows, cols, weight, saveMean, saveInvStd, training, gx, gw, gb);
   // sumG[c] = sum_r g, sumGX[c] = sum_r g * xhat (double)
   const sumG = new Float64Array(cols), sumGX = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
@@ -518,7 +518,7 @@ function attentionBackward(q: F32, k: F32, v: F32, mask: F32, graphPtr: I32, H: 
 
 function adamStep(p: F32, g: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number,
   eps: number, weightDecay: number, step: number, decoupled: boolean): void {
-  validate.adamStep(p, g, m, v, step);
+  validate.adamStep(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step, decoupled);
   const bc1 = 1 - Math.pow(beta1, step);
   const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
   const stepSize = lr / bc1;
@@ -535,7 +535,7 @@ function adamStep(p: F32, g: F32, m: F32, v: F32, lr: number, beta1: number, bet
 
 function sgdStep(p: F32, g: F32, buf: F32 | null, lr: number, momentum: number, dampening: number,
   weightDecay: number, nesterov: boolean, firstStep: boolean): void {
-  validate.sgdStep(p, g, buf, momentum);
+  validate.sgdStep(p, g, buf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
   for (let i = 0; i < p.length; i++) {
     let d = g[i];
     if (weightDecay !== 0) d += weightDecay * p[i];
@@ -550,7 +550,7 @@ function sgdStep(p: F32, g: F32, buf: F32 | null, lr: number, momentum: number, 
 
 /** Masks from the xoshiro128** stream of src/util/rng.ts, on a Uint32Array state advanced in place. */
 function uniformMask(state: Uint32Array, out: F32, threshold: number, keep: number, below: boolean): void {
-  validate.uniformMask(state, out, threshold, keep);
+  validate.uniformMask(state, out, threshold, keep, below);
   const k = Math.fround(keep);
   for (let i = 0; i < out.length; i++) {
     const hi = xoshiro128ssNext(state);
