@@ -31,7 +31,7 @@ const PUBLISHED: Record<string, string> = {
 };
 
 interface Row { run: string; seed: string; fold: string; best: number; val: number; test: number; seconds: number; bestTest?: number; cfg: Config; done?: number }
-type Config = { dataset: string; preset: string; seed: number; fold: number; model: Record<string, unknown>; train: Record<string, unknown> & { split: string; epochs: number } };
+type Config = { dataset: string; preset: string; seed: number; fold: number; model: Record<string, unknown>; train: Record<string, unknown> & { split: string; split_seed?: number; epochs: number } };
 const readConfig = (runDir: string): Config => JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
 
 /** The best test value over the epochs of run folder `dir` (max, or min for mae). */
@@ -107,7 +107,9 @@ for (const dir of dirs) {
   for (const r of rows) {
     if (optimistic) r.bestTest = bestTestOverEpochs(join(dir, `run-${r.run}`));
     const { cfg } = r;
-    const protocol = cfg.train.split === 'kfold10' ? '10-fold' : cfg.train.split === 'official' ? 'official split' : `${cfg.train.split} per seed`;
+    const splitSeed = cfg.train.split_seed;
+    const protocol = cfg.train.split === 'kfold10' ? '10-fold' : cfg.train.split === 'official' ? 'official split'
+      : `${cfg.train.split} ${splitSeed === undefined ? 'per seed' : `(split seed ${splitSeed})`}`;
     const settings = changes(cfg);
     const epochs = r.done === undefined ? String(cfg.train.epochs) : `${r.done} of ${cfg.train.epochs} (unfinished)`;
     const key = `${cfg.dataset}|${settings}|${protocol}|${epochs}|${r.done === undefined ? '' : `${dir}/${r.run}`}`;

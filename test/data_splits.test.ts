@@ -70,7 +70,7 @@ test('datasetSplit: official for ZINC-like sets, random otherwise; k-fold needs 
   assert.deepEqual(datasetSplit(ds, 'auto', 1), randomSplit(188, 1));
   assert.deepEqual(datasetSplit(ds, 'random_80_10_10', 1), randomSplit(188, 1));
   assertPartition(datasetSplit(ds, 'kfold10', 1, 9), 188);
-  assert.throws(() => datasetSplit(ds, 'official', 1), /^Error: split: dataset MUTAG has no official split; accepted splits for it: random_80_10_10, kfold10/);
+  assert.throws(() => datasetSplit(ds, 'official', 1), /^Error: split: dataset MUTAG has no official split; accepted splits for it: random_80_10_10, torch_random_80_10_10, kfold10/);
   const official = { train: Int32Array.of(0, 1), val: Int32Array.of(2), test: Int32Array.of(3) };
   assert.equal(datasetSplit({ ...ds, officialSplit: official }, 'auto', 1), official);
   assert.throws(() => datasetSplit({ ...ds, task: 'regression' }, 'kfold10', 1, 0), /^Error: split: kfold10 is stratified by class/);

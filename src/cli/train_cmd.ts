@@ -31,7 +31,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--fix-scheduler', 'step the warm-up/cosine schedule after every batch (corrected); default: once per epoch as the official code')
     .addOption(new Option('--grad-clip <x>', 'clip gradients to this global L2 norm (official --grad_clip; no effect unless --fix-grad-clip)').argParser(floatArg(0, Infinity, true)))
     .option('--fix-grad-clip', 'apply --grad-clip after backward() (corrected); default: as the official code, before backward(), i.e. no effect')
-    .addOption(new Option('--split <kind>', 'split protocol (default: the preset\'s; TU: random_80_10_10 per seed)').choices(SPLITS))
+    .addOption(new Option('--split <kind>', 'split protocol (default: the preset\'s; TU: random_80_10_10 per seed; torch_random_80_10_10: the graphs torch.random_split picks for the seed, as the official code)').choices(SPLITS))
+    .addOption(new Option('--split-seed <n>', 'seed of the split when it should not follow --seed (e.g. 12344, the official scripts\' seed, with torch_random_80_10_10)').argParser(intArg(0)))
     .addOption(new Option('--fold <k>', 'fold of the kfold10 split').argParser(intArg(0)).default(0))
     .addOption(new Option('--mpnn <kind>', 'local message passing (GCN = GatedGCN); GINE and GCN need edge features').choices(['GIN', 'GINE', 'GCN']))
     .addOption(new Option('--layers <n>', 'number of Gradformer layers').argParser(intArg(1)))
@@ -48,7 +49,7 @@ export function addRunOptions(cmd: Command): Command {
 export interface RunOpts {
   dataRoot?: string; epochs?: number; batchSize?: number; lr?: number; weightDecay?: number;
   optimizer?: TrainingProtocol['optimizer'] | 'sgd'; scheduler?: TrainingProtocol['scheduler']; warmup?: number;
-  fixScheduler?: boolean; gradClip?: number; fixGradClip?: boolean; split?: TrainingProtocol['split']; fold: number;
+  fixScheduler?: boolean; gradClip?: number; fixGradClip?: boolean; split?: TrainingProtocol['split']; splitSeed?: number; fold: number;
   mpnn?: GradformerConfig['mpnn']; layers?: number; channels?: number; heads?: number; gamma?: number; nHop?: number;
   slope?: number; dropout?: number; attnDropout?: number; learnGamma?: boolean;
 }
@@ -64,7 +65,7 @@ export function overridesOf(o: RunOpts): Overrides {
   if (o.learnGamma) model.learn_gamma = true;
   set(tr, 'epochs', o.epochs); set(tr, 'batch_size', o.batchSize); set(tr, 'lr', o.lr); set(tr, 'weight_decay', o.weightDecay);
   set(tr, 'optimizer', o.optimizer as TrainingProtocol['optimizer']); set(tr, 'scheduler', o.scheduler); set(tr, 'warmup', o.warmup);
-  set(tr, 'split', o.split);
+  set(tr, 'split', o.split); set(tr, 'split_seed', o.splitSeed);
   if (o.fixScheduler) tr.scheduler_step = 'step';
   if (o.gradClip !== undefined) tr.clip_grad_norm = o.gradClip;
   if (o.fixGradClip) {
@@ -83,7 +84,7 @@ export function trainCommand(): Command {
     .description('train a Gradformer (no arguments: the bundled MUTAG with its full preset, 100 epochs, under a minute on 2 cores)')
     .addOption(new Option('--dataset <name>', 'dataset').choices(presetDatasets().map((d) => d.name)))
     .addOption(new Option('--preset <name>', 'preset (default: the dataset\'s own)').choices(Object.keys(PRESETS)))
-    .addOption(new Option('--seed <n>', 'the one seed of the run (split, init, shuffling, dropout)').argParser(intArg(0)).default(0))
+    .addOption(new Option('--seed <n>', 'the one seed of the run (split unless --split-seed, init, shuffling, dropout)').argParser(intArg(0)).default(0))
     .option('--out <dir>', 'run folder (default: runs/<dataset>-<timestamp>)')
     .option('--resume <dir>', 'continue the run in this folder from its last/ checkpoint (bit-for-bit); --epochs may extend it')
     .option('--quiet', 'no per-epoch output');
@@ -93,6 +94,7 @@ Official quirks reproduced by default (paper presets) and the flag for the corre
   warm-up/cosine stepped once per epoch though sized in batches ... --fix-scheduler
   gradient clipping called before backward() (no effect) ......... --grad-clip N --fix-grad-clip
   TU datasets: one random 80/10/10 split per seed ................ --split kfold10 --fold K
+  (the official scripts' exact split: --split torch_random_80_10_10 --split-seed 12344)
 
 Examples:
   gradformer train                                   # MUTAG preset (100 epochs, under a minute), prints the test accuracy

@@ -6,11 +6,15 @@
  *   permutation: perm = Rng(seed).permutation(n); train = perm[0, nTrain),
  *   val = the next nVal, test = the rest. Same sizes as the official code; the
  *   permutation itself differs from torch's generator.
+ * - torchRandomSplit: the same protocol with torch's own permutation
+ *   (torch.manual_seed(seed); random_split): the very graphs the official code
+ *   puts in each part for that seed (its scripts use 12344).
  * - stratifiedKFold: the usual 10-fold protocol; fold f tests on fold f and
  *   validates on fold (f + 1) mod k (so val comes out of the training part,
  *   stratified, about 1/k of the data), trains on the other k - 2 folds.
  * - officialSplit: the split shipped with ZINC / OGB / SBM sets.
  */
+import { torchRandperm } from '../util/mt19937.js';
 import { Rng } from '../util/rng.js';
 import type { GraphDataset, Split } from './dataset.js';
 
@@ -18,13 +22,24 @@ import type { GraphDataset, Split } from './dataset.js';
 export function randomSplit(n: number, seed: number, fractions: [number, number] = [0.8, 0.1]): Split {
   const [ft, fv] = fractions;
   if (!(ft > 0 && fv >= 0 && ft + fv <= 1)) throw new Error(`randomSplit: bad fractions ${ft}/${fv}`);
-  const perm = new Rng(seed).permutation(n);
-  const nTrain = Math.floor(n * ft), nVal = Math.floor(n * fv);
-  const sortAsc = (a: Int32Array) => a.sort();
+  return cut(new Rng(seed).permutation(n), Math.floor(n * ft), Math.floor(n * fv));
+}
+
+/**
+ * The official TU split exactly: torch.random_split(data, [int(0.8 n), int(0.1 n), rest])
+ * right after torch.manual_seed(seed) (load_data.py l.77-80; nothing draws from
+ * torch's generator before it). Indices are sorted within each part, as randomSplit's.
+ */
+export function torchRandomSplit(n: number, seed: number): Split {
+  return cut(torchRandperm(n, seed), Math.floor(n * 0.8), Math.floor(n * 0.1));
+}
+
+/** train = perm[0, nTrain), val = the next nVal, test = the rest; each part sorted. */
+function cut(perm: Int32Array, nTrain: number, nVal: number): Split {
   return {
-    train: sortAsc(perm.slice(0, nTrain)),
-    val: sortAsc(perm.slice(nTrain, nTrain + nVal)),
-    test: sortAsc(perm.slice(nTrain + nVal)),
+    train: perm.slice(0, nTrain).sort(),
+    val: perm.slice(nTrain, nTrain + nVal).sort(),
+    test: perm.slice(nTrain + nVal).sort(),
   };
 }
 
@@ -61,13 +76,16 @@ export function stratifiedKFold(labels: ArrayLike<number>, k: number, seed: numb
 }
 
 /** The split protocols (the names of --split, the presets and config.json). */
-export type SplitKind = 'random_80_10_10' | 'official' | 'kfold10';
-export const SPLITS: readonly SplitKind[] = ['random_80_10_10', 'official', 'kfold10'];
+export type SplitKind = 'random_80_10_10' | 'torch_random_80_10_10' | 'official' | 'kfold10';
+export const SPLITS: readonly SplitKind[] = ['random_80_10_10', 'torch_random_80_10_10', 'official', 'kfold10'];
+/** The splits of a dataset without its own (TU), as error messages list them. */
+export const OWNLESS_SPLITS = 'random_80_10_10, torch_random_80_10_10, kfold10';
 
 /**
  * The split a run uses (every error message starts with "split:" and lists what is accepted):
  * - 'official': the dataset's own split (must exist);
  * - 'random_80_10_10': randomSplit(n, seed);
+ * - 'torch_random_80_10_10': torchRandomSplit(n, seed), torch's own permutation;
  * - 'kfold10': fold `fold` (0..9) of stratifiedKFold(y[0], 10, seed): test = fold `fold`,
  *   val = fold (fold + 1) mod 10, train = the other 8; graph classification only;
  * - 'auto': official when the dataset has one, else random_80_10_10.
@@ -75,10 +93,11 @@ export const SPLITS: readonly SplitKind[] = ['random_80_10_10', 'official', 'kfo
 export function datasetSplit(ds: GraphDataset, kind: SplitKind | 'auto', seed: number, fold = 0): Split {
   if (kind === 'auto') kind = ds.officialSplit ? 'official' : 'random_80_10_10';
   if (kind === 'official') {
-    if (!ds.officialSplit) throw new Error(`split: dataset ${ds.name} has no official split; accepted splits for it: random_80_10_10, kfold10`);
+    if (!ds.officialSplit) throw new Error(`split: dataset ${ds.name} has no official split; accepted splits for it: ${OWNLESS_SPLITS}`);
     return ds.officialSplit;
   }
   if (kind === 'random_80_10_10') return randomSplit(ds.graphs.length, seed);
+  if (kind === 'torch_random_80_10_10') return torchRandomSplit(ds.graphs.length, seed);
   if (kind !== 'kfold10') throw new Error(`split: unknown split '${kind}'; accepted: ${SPLITS.join(', ')}`);
   if (!(Number.isInteger(fold) && fold >= 0 && fold < 10)) throw new Error(`split: fold must be 0..9 for kfold10, got ${fold}`);
   if (ds.task !== 'multi_class') throw new Error(`split: kfold10 is stratified by class and needs a graph classification dataset (${ds.name} is ${ds.task}); accepted splits for it: ${ds.officialSplit ? 'official' : 'random_80_10_10'}`);

@@ -35,8 +35,17 @@ export interface TrainingProtocol {
   clip_grad_norm: number | null;
   /** Official: clip_grad_norm_ runs before loss.backward(), on zeroed gradients -> no effect. */
   clip_effective: boolean;
-  /** TU: torch random_split 80/10/10 (load_data.py l.77-80); others: the dataset's own split. */
-  split: 'random_80_10_10' | 'official' | 'kfold10';
+  /**
+   * TU: torch random_split 80/10/10 (load_data.py l.77-80), drawn with our generator
+   * (random_80_10_10) or torch's exactly (torch_random_80_10_10); others: the dataset's own split.
+   */
+  split: 'random_80_10_10' | 'torch_random_80_10_10' | 'official' | 'kfold10';
+  /**
+   * Seed of the split (random splits and kfold10's stratified shuffle) when it is not
+   * the run's seed: keeps one split while the seed of the model varies, as the official
+   * scripts do (their runs all use seed 12344). Absent = the run's seed.
+   */
+  split_seed?: number;
   /** Raw positional encoding computed at load time; dim = model.pe_origin_dim. */
   pe: { kind: 'rwse' | 'lappe'; dim: number };
   loss: 'cross_entropy' | 'weighted_cross_entropy' | 'bce' | 'l1';

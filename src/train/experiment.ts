@@ -130,7 +130,7 @@ export function writeResults(dir: string, r: ExperimentResult, protocol: string)
   const md = [
     `# ${c.preset} on ${c.dataset}: ${r.runs.length} runs (${protocol === 'kfold' ? 'stratified 10-fold, fold k = run k' : 'one seed per run'})`,
     '',
-    `Metric: ${r.metric} at the best validation epoch. Epochs ${c.train.epochs}, split ${protocol === 'kfold' ? 'kfold10' : c.train.split}, ` +
+    `Metric: ${r.metric} at the best validation epoch. Epochs ${c.train.epochs}, split ${protocol === 'kfold' ? 'kfold10' : c.train.split}${c.train.split_seed === undefined ? '' : ` (split seed ${c.train.split_seed} in every run)`}, ` +
     `scheduler ${c.train.scheduler} (stepped per ${c.train.scheduler_step}), grad clip ${c.train.clip_grad_norm ?? 'none'}${c.train.clip_effective ? ' (applied)' : ''}.`,
     '',
     '| run | seed | fold | best epoch | val | test | seconds |',

@@ -7,6 +7,7 @@
 import type { GraphDataset } from '../data/dataset.js';
 import { resolveConfig, type GradformerConfig } from '../models/config.js';
 import { getPreset, PRESETS, type TrainingProtocol } from '../models/presets.js';
+import { OWNLESS_SPLITS } from '../data/splits.js';
 import { UsageError, type SplitKind } from './data.js';
 
 export interface RunConfig {
@@ -83,10 +84,14 @@ export function buildRunConfig(ds: GraphDataset, presetName: string, over: Overr
   }
   train.selection = train.metric === 'mae' ? 'min_val' : 'max_val';
   if (train.split === 'official' && !ds.officialSplit) {
-    throw new UsageError(`dataset ${ds.name} has no official split; accepted --split: random_80_10_10, kfold10`);
+    throw new UsageError(`dataset ${ds.name} has no official split; accepted --split: ${OWNLESS_SPLITS}`);
   }
   if (train.split !== 'official' && ds.officialSplit) {
     throw new UsageError(`dataset ${ds.name} ships its own split; accepted --split: official`);
+  }
+  if (train.split_seed !== undefined) {
+    if (!(Number.isSafeInteger(train.split_seed) && train.split_seed >= 0)) throw new UsageError(`split_seed must be a non-negative integer, got ${train.split_seed}`);
+    if (train.split === 'official') throw new UsageError(`--split-seed has no effect on ${ds.name}'s own split; drop it (it applies to ${OWNLESS_SPLITS})`);
   }
   for (const [k, v] of [['epochs', train.epochs], ['batch_size', train.batch_size]] as const) {
     if (!(Number.isInteger(v) && v >= 1)) throw new UsageError(`${k} must be a positive integer, got ${v}`);

@@ -107,9 +107,9 @@ export function buildModel(run: RunConfig, dropRng: Rng = new Rng(streamSeeds(ru
   return new Gradformer(run.model, new Rng(streamSeeds(run.seed).init), dropRng);
 }
 
-/** The split of a run (its protocol, seed and fold). */
+/** The split of a run (its protocol, split seed or seed, and fold). */
 export function runSplit(run: RunConfig, ds: GraphDataset): Split {
-  return datasetSplit(ds, run.train.split, run.seed, run.fold);
+  return datasetSplit(ds, run.train.split, run.train.split_seed ?? run.seed, run.fold);
 }
 
 /** Whether a node-level task (outputs per node). */
