@@ -28,7 +28,8 @@ export {
   type DatasetEntry, type LoadOptions,
 } from './data/registry.js';
 export { preprocessDataset, type PreprocessOptions, type PeOptions } from './data/preprocess.js';
-export { randomSplit, stratifiedKFold, datasetSplit, SPLITS, type SplitKind } from './data/splits.js';
+export { randomSplit, torchRandomSplit, stratifiedKFold, datasetSplit, SPLITS, type SplitKind } from './data/splits.js';
+export { Mt19937, torchRandperm } from './util/mt19937.js';
 export { GraphLoader, type LoaderOptions } from './data/loader.js';
 export { datasetInfo, loadDatasetByName, UsageError } from './train/data.js';
 export { buildRunConfig, type RunConfig, type Overrides } from './train/runconfig.js';
