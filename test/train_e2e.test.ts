@@ -13,6 +13,7 @@ import { loadDatasetByName } from '../src/train/data.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { buildModel, evaluate, predict, runSplit, train } from '../src/train/trainer.js';
 import { sourceRevision } from '../src/util/revision.js';
+import { getThreads, kernels, setThreads } from '../src/tensor/backend.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gf-train-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -91,4 +92,25 @@ test('train 2 epochs = train 1, interrupt, resume 1: bit-identical weights, opti
     return o;
   });
   assert.deepEqual(strip(join(tmp, 'b', 'log.jsonl')), strip(join(tmp, 'a', 'log.jsonl')));
+});
+
+test('the same seed gives the same weights on 1 and 2 threads (GIN, GINE, GatedGCN), so a run may resume on another thread count', () => {
+  assert.equal(kernels().name, 'native', 'thread counts only differ on the native backend');
+  const weights = (mpnn: 'GIN' | 'GINE' | 'GCN', threads: number) => {
+    const before = getThreads();
+    setThreads(threads);
+    try {
+      const r = buildRunConfig(ds, 'MUTAG', { model: { ...small.model, mpnn }, train: { epochs: 2, batch_size: 16 } }, 3);
+      const dir = join(tmp, `threads-${mpnn}-${threads}`);
+      const res = train({ run: r, data: { ds, pre }, outDir: dir });
+      return { bytes: readFileSync(join(dir, 'last', 'model.safetensors')), losses: res.epochs.map((e) => e.train_loss) };
+    } finally {
+      setThreads(before);
+    }
+  };
+  for (const mpnn of ['GIN', 'GINE', 'GCN'] as const) {
+    const one = weights(mpnn, 1), two = weights(mpnn, 2);
+    assert.deepEqual(two.losses, one.losses, `${mpnn}: training losses`);
+    assert.ok(two.bytes.equals(one.bytes), `${mpnn}: last/ weights differ between 1 and 2 threads`);
+  }
 });
