@@ -8,13 +8,27 @@ import type { TrainEvent } from '../train/trainer.js';
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
 
-/** An event handler that renders training progress; `prefix` labels runs of an experiment. */
-export function progressReporter(opts: { tty?: boolean; quiet?: boolean; prefix?: string } = {}): (e: TrainEvent) => void {
+/** A duration as "45 s", "12 min", "3 h 05 min". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  const min = Math.round(seconds / 60);
+  return min < 60 ? `${min} min` : `${Math.floor(min / 60)} h ${String(min % 60).padStart(2, '0')} min`;
+}
+
+/**
+ * An event handler that renders training progress; `prefix` labels runs of an
+ * experiment. Each epoch line ends with the time left, from the mean training +
+ * evaluation time of the epochs this process has run (a ZINC run is ~2000 epochs).
+ */
+export function progressReporter(opts: { tty?: boolean; quiet?: boolean; prefix?: string; write?: (s: string) => void } = {}): (e: TrainEvent) => void {
   const tty = opts.tty ?? Boolean(process.stderr.isTTY);
+  const write = opts.write ?? ((s: string) => { process.stderr.write(s); });
   const pre = opts.prefix ? `${opts.prefix} ` : '';
   let bar: cliProgress.SingleBar | null = null;
+  let epochs = 0, seen = 0, spent = 0;
   return (e) => {
     if (opts.quiet) return;
+    if (e.type === 'epoch_start') epochs = e.epochs;
     if (e.type === 'epoch_start' && tty) {
       bar = new cliProgress.SingleBar({
         format: `${pre}epoch ${e.epoch}/${e.epochs} [{bar}] {value}/{total} batches | loss {loss} | {duration_formatted}`,
@@ -26,8 +40,11 @@ export function progressReporter(opts: { tty?: boolean; quiet?: boolean; prefix?
     } else if (e.type === 'epoch_end') {
       if (bar) { bar.stop(); bar = null; }
       const r = e.record;
-      process.stderr.write(`${pre}epoch ${r.epoch}: loss ${fmt(r.train_loss)} | val ${r.metric} ${fmt(r.val)} | test ${fmt(r.test)}` +
-        ` | lr ${r.lr.toExponential(2)} | ${r.epoch_seconds.toFixed(1)} s${e.improved ? ' *' : ''}\n`);
+      seen++;
+      spent += r.epoch_seconds + r.eval_seconds;
+      const left = epochs - r.epoch;
+      write(`${pre}epoch ${r.epoch}: loss ${fmt(r.train_loss)} | val ${r.metric} ${fmt(r.val)} | test ${fmt(r.test)}` +
+        ` | lr ${r.lr.toExponential(2)} | ${r.epoch_seconds.toFixed(1)} s${left > 0 ? ` | ${formatDuration((spent / seen) * left)} left` : ''}${e.improved ? ' *' : ''}\n`);
     }
   };
 }
