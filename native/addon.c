@@ -912,6 +912,80 @@ static napi_value GineMessageBackward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* gatedGcnMessage / gatedGcnMessageBackward share their checks: Bx [xRows, cols], s [E, cols] (Ce or s0),
+   gate [E] (optional), src < xRows, dst < min(xRows, outRows) (it indexes D x and the output). */
+static int64_t gated_common(Cx *cx, size_t lB, const char *sname, size_t ls0, int pgate, size_t lgate,
+                            const int32_t *src, size_t lsrc, const int32_t *dst, size_t ldst, int64_t xRows,
+                            int64_t outRows, int64_t cols) {
+  Cx C = *cx;
+  DIMS("xRows=%lld, outRows=%lld, cols=%lld, E=%zu", LL(xRows), LL(outRows), LL(cols), lsrc);
+  if (ldst != lsrc) fail(&C, "dst has %zu entries but src has %zu (one per edge) (%s)", ldst, lsrc, dims);
+  expect_len(&C, "Bx", lB, (u128)xRows * cols, "xRows*cols", dims, 1);
+  expect_len(&C, sname, ls0, (u128)lsrc * cols, "E*cols", dims, 1);
+  expect_len(&C, "gate", lgate, (u128)lsrc, "E", dims, pgate);
+  check_indices(&C, "src", src, lsrc, xRows, "xRows");
+  check_indices(&C, "dst", dst, ldst, xRows < outRows ? xRows : outRows, "min(xRows, outRows)");
+  cx->err = C.err;
+  return (int64_t)lsrc;
+}
+
+static napi_value GatedGcnMessage(napi_env env, napi_callback_info info) {
+  BEGIN("gatedGcnMessage", 16);
+  size_t lD, lE, lC, lB, lgate, ls, ld, lg, ls0, lnum, ldp, lq;
+  int pgate;
+  float *Dx = F32(0, "Dx", 0, &lD, NULL), *Ex = F32(1, "Ex", 0, &lE, NULL), *Ce = F32(2, "Ce", 0, &lC, NULL);
+  float *Bx = F32(3, "Bx", 0, &lB, NULL), *gate = F32(4, "gate", 1, &lgate, &pgate);
+  int32_t *src = I32(5, "src", 0, &ls, NULL), *dst = I32(6, "dst", 0, &ld, NULL);
+  float *g = F32(7, "g", 0, &lg, NULL), *s0 = F32(8, "s0", 0, &ls0, NULL), *num = F32(9, "num", 0, &lnum, NULL);
+  float *dp = F32(10, "dp", 0, &ldp, NULL), *q = F32(11, "q", 0, &lq, NULL);
+  int64_t xRows = arg_size(&C, 12, "xRows"), outRows = arg_size(&C, 13, "outRows"), cols = arg_size(&C, 14, "cols");
+  double eps = arg_num(&C, 15, "eps");
+  CK;
+  int64_t E = gated_common(&C, lB, "Ce", lC, pgate, lgate, src, ls, dst, ld, xRows, outRows, cols);
+  CK;
+  DIMS("xRows=%lld, outRows=%lld, cols=%lld, E=%lld", LL(xRows), LL(outRows), LL(cols), LL(E));
+  expect_len(&C, "Dx", lD, (u128)xRows * cols, "xRows*cols", dims, 1);
+  expect_len(&C, "Ex", lE, (u128)xRows * cols, "xRows*cols", dims, 1);
+  expect_len(&C, "g", lg, (u128)E * cols, "E*cols", dims, 1);
+  expect_len(&C, "s0", ls0, (u128)E * cols, "E*cols", dims, 1);
+  expect_len(&C, "num", lnum, (u128)outRows * cols, "outRows*cols", dims, 1);
+  expect_len(&C, "dp", ldp, (u128)outRows * cols, "outRows*cols", dims, 1);
+  expect_len(&C, "q", lq, (u128)outRows * cols, "outRows*cols", dims, 1);
+  CK;
+  gf_gated_gcn_message(Dx, Ex, Ce, Bx, gate, src, dst, g, s0, num, dp, q, E, outRows, cols, eps);
+  return NULL;
+}
+
+static napi_value GatedGcnMessageBackward(napi_env env, napi_callback_info info) {
+  BEGIN("gatedGcnMessageBackward", 17);
+  size_t lB, lgate, ls0, lnum, ldp, ls, ld, lgq, lw, lgD, lgE, lgC, lgB, lgg;
+  int pgate, pgD, pgE, pgC, pgB, pgg;
+  float *Bx = F32(0, "Bx", 0, &lB, NULL), *gate = F32(1, "gate", 1, &lgate, &pgate);
+  float *s0 = F32(2, "s0", 0, &ls0, NULL), *num = F32(3, "num", 0, &lnum, NULL), *dp = F32(4, "dp", 0, &ldp, NULL);
+  int32_t *src = I32(5, "src", 0, &ls, NULL), *dst = I32(6, "dst", 0, &ld, NULL);
+  float *gq = F32(7, "gq", 0, &lgq, NULL), *work = F32(8, "work", 0, &lw, NULL);
+  float *gDx = F32(9, "gDx", 1, &lgD, &pgD), *gEx = F32(10, "gEx", 1, &lgE, &pgE), *gCe = F32(11, "gCe", 1, &lgC, &pgC);
+  float *gBx = F32(12, "gBx", 1, &lgB, &pgB), *ggate = F32(13, "ggate", 1, &lgg, &pgg);
+  int64_t xRows = arg_size(&C, 14, "xRows"), outRows = arg_size(&C, 15, "outRows"), cols = arg_size(&C, 16, "cols");
+  CK;
+  int64_t E = gated_common(&C, lB, "s0", ls0, pgate, lgate, src, ls, dst, ld, xRows, outRows, cols);
+  CK;
+  DIMS("xRows=%lld, outRows=%lld, cols=%lld, E=%lld", LL(xRows), LL(outRows), LL(cols), LL(E));
+  expect_len(&C, "num", lnum, (u128)outRows * cols, "outRows*cols", dims, 1);
+  expect_len(&C, "dp", ldp, (u128)outRows * cols, "outRows*cols", dims, 1);
+  expect_len(&C, "gq", lgq, (u128)outRows * cols, "outRows*cols", dims, 1);
+  expect_len(&C, "work", lw, (u128)2 * outRows * cols, "2*outRows*cols", dims, 1);
+  expect_len(&C, "gDx", lgD, (u128)xRows * cols, "xRows*cols", dims, pgD);
+  expect_len(&C, "gEx", lgE, (u128)xRows * cols, "xRows*cols", dims, pgE);
+  expect_len(&C, "gCe", lgC, (u128)E * cols, "E*cols", dims, pgC);
+  expect_len(&C, "gBx", lgB, (u128)xRows * cols, "xRows*cols", dims, pgB);
+  expect_len(&C, "ggate", lgg, (u128)E, "E", dims, pgg);
+  if (!C.err && pgg && !pgate) fail(&C, "ggate is given but gate is null (%s)", dims);
+  CK;
+  gf_gated_gcn_message_backward(Bx, gate, s0, num, dp, src, dst, gq, work, gDx, gEx, gCe, gBx, ggate, E, outRows, cols);
+  return NULL;
+}
+
 /* ------------------------------------------------------------------ module */
 static napi_value Init(napi_env env, napi_value exports) {
   gf_threads();  /* apply GRADFORMER_THREADS / core count now */
@@ -928,6 +1002,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       FN("attentionBackward", AttentionBackward), FN("adamStep", AdamStep), FN("sgdStep", SgdStep), FN("uniformMask", UniformMask),
       FN("decayMask", DecayMask), FN("decayMaskBackward", DecayMaskBackward),
       FN("gineMessage", GineMessage), FN("gineMessageBackward", GineMessageBackward),
+      FN("gatedGcnMessage", GatedGcnMessage), FN("gatedGcnMessageBackward", GatedGcnMessageBackward),
 #undef FN
   };
   if (napi_define_properties(env, exports, sizeof d / sizeof *d, d) != napi_ok) return NULL;

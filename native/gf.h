@@ -65,6 +65,17 @@ void gf_gine_message(const float *x, const float *e, const int32_t *src, const i
 void gf_gine_message_backward(const float *x, const float *e, const int32_t *src, const int32_t *dst, const float *g,
                               float *gx, float *ge, int64_t E, int64_t cols);
 
+/* gatedgcn.c: GatedGCN's message, fused (see src/tensor/kernels.ts gatedGcnMessage). Dx, Ex, Bx [xRows, cols],
+   Ce [E, cols], gate [E] or NULL; writes g, s0 [E, cols] and num, dp, q [outRows, cols]. The backward reads
+   the saved s0, num, dp, overwrites work [2, outRows, cols] and adds into the non-NULL gradients. */
+void gf_gated_gcn_message(const float *Dx, const float *Ex, const float *Ce, const float *Bx, const float *gate,
+                          const int32_t *src, const int32_t *dst, float *g, float *s0, float *num, float *dp,
+                          float *q, int64_t E, int64_t outRows, int64_t cols, double eps);
+void gf_gated_gcn_message_backward(const float *Bx, const float *gate, const float *s0, const float *num,
+                                   const float *dp, const int32_t *src, const int32_t *dst, const float *gq,
+                                   float *work, float *gDx, float *gEx, float *gCe, float *gBx, float *ggate,
+                                   int64_t E, int64_t outRows, int64_t cols);
+
 /* segment.c: op 0..2 = sum mean max; argmax rows validated by the caller. Returns 0, or -1 on out of memory. */
 int gf_segment_reduce(int op, const float *x, const int32_t *ptr, int64_t S, float *out, int64_t cols, int32_t *argmax);
 void gf_segment_reduce_backward(int op, const float *g, const int32_t *ptr, int64_t S, float *gx, int64_t cols,

@@ -457,7 +457,52 @@ export const validate = {
     if (gx !== null) checkF32(K, 'gx', gx, xRows * cols, 'xRows*cols', dims);
     if (ge !== null) checkF32(K, 'ge', ge, src.length * cols, 'E*cols', dims);
   },
+
+  gatedGcnMessage(Dx: F32, Ex: F32, Ce: F32, Bx: F32, gate: F32 | null, src: I32, dst: I32,
+    g: F32, s0: F32, num: F32, dp: F32, q: F32, xRows: number, outRows: number, cols: number, eps: number): void {
+    const K = 'gatedGcnMessage';
+    const dims = checkGatedArgs(K, Bx, gate, Ce, 'Ce', src, dst, xRows, outRows, cols);
+    checkF32(K, 'Dx', Dx, xRows * cols, 'xRows*cols', dims);
+    checkF32(K, 'Ex', Ex, xRows * cols, 'xRows*cols', dims);
+    checkF32(K, 'g', g, dims.E * cols, 'E*cols', dims);
+    checkF32(K, 's0', s0, dims.E * cols, 'E*cols', dims);
+    for (const [name, a] of [['num', num], ['dp', dp], ['q', q]] as const) checkF32(K, name, a, outRows * cols, 'outRows*cols', dims);
+    if (typeof eps !== 'number') fail(K, `eps must be a number, got ${typeName(eps)}`);
+  },
+
+  gatedGcnMessageBackward(Bx: F32, gate: F32 | null, s0: F32, num: F32, dp: F32, src: I32, dst: I32, gq: F32,
+    work: F32, gDx: F32 | null, gEx: F32 | null, gCe: F32 | null, gBx: F32 | null, ggate: F32 | null,
+    xRows: number, outRows: number, cols: number): void {
+    const K = 'gatedGcnMessageBackward';
+    const dims = checkGatedArgs(K, Bx, gate, s0, 's0', src, dst, xRows, outRows, cols);
+    for (const [name, a] of [['num', num], ['dp', dp], ['gq', gq]] as const) checkF32(K, name, a, outRows * cols, 'outRows*cols', dims);
+    checkF32(K, 'work', work, 2 * outRows * cols, '2*outRows*cols', dims);
+    for (const [name, a] of [['gDx', gDx], ['gEx', gEx], ['gBx', gBx]] as const) checkOptF32(K, name, a, xRows * cols, 'xRows*cols', dims);
+    checkOptF32(K, 'gCe', gCe, dims.E * cols, 'E*cols', dims);
+    checkOptF32(K, 'ggate', ggate, dims.E, 'E', dims);
+    if (ggate !== null && gate === null) fail(K, `ggate is given but gate is null (${fmtDims(dims)})`);
+  },
 };
+
+/**
+ * Shared checks of gatedGcnMessage(Backward): sizes, src/dst [E] in range (dst also
+ * indexes Dx), Bx [xRows, cols], the per-edge array `es` [E, cols] (Ce or s0) and
+ * gate [E] or null. Returns the dims for the caller's messages.
+ */
+function checkGatedArgs(K: string, Bx: F32, gate: F32 | null, es: F32, esName: string, src: I32, dst: I32,
+  xRows: number, outRows: number, cols: number): { xRows: number; outRows: number; cols: number; E: number } {
+  checkSizes(K, { xRows, outRows, cols });
+  checkI32(K, 'src', src, (src as I32)?.length ?? 0, 'src.length', {});
+  const E = src.length;
+  const dims = { xRows, outRows, cols, E };
+  checkI32(K, 'dst', dst, E, 'E (src.length)', dims);
+  checkF32(K, 'Bx', Bx, xRows * cols, 'xRows*cols', dims);
+  checkF32(K, esName, es, E * cols, 'E*cols', dims);
+  checkOptF32(K, 'gate', gate, E, 'E', dims);
+  checkIndices(K, 'src', src, xRows, 'xRows');
+  checkIndices(K, 'dst', dst, Math.min(xRows, outRows), 'min(xRows, outRows)');
+  return dims;
+}
 
 /** Shared checks of gineMessage(Backward); `out` is the [outRows, cols] array (out or g). */
 function checkGineArgs(K: string, x: F32, e: F32, src: I32, dst: I32, out: F32, outName: string,
@@ -506,5 +551,6 @@ const validatorsMatchKernels: { [K in keyof KernelFns]: Same<Parameters<KernelFn
   gatherRows: true, scatterAddRows: true, copyCols: true, addSliceCols: true, segmentReduce: true, segmentReduceBackward: true,
   batchNorm: true, batchNormBackward: true, attentionForward: true, attentionBackward: true, adamStep: true, sgdStep: true,
   uniformMask: true, decayMask: true, decayMaskBackward: true, gineMessage: true, gineMessageBackward: true,
+  gatedGcnMessage: true, gatedGcnMessageBackward: true,
 };
 void validatorsMatchKernels;

@@ -236,4 +236,31 @@ export interface Kernels {
    */
   gineMessageBackward(x: F32, e: F32, src: I32, dst: I32, g: F32, gx: F32 | null, ge: F32 | null,
     xRows: number, outRows: number, cols: number): void;
+
+  // --------------------------------------------------- GatedGCN message
+  /**
+   * GatedGCN's message, gating and normalised aggregation, fused. Dx, Ex, Bx
+   * [xRows, cols], Ce [E, cols], gate [E] (one factor per edge) or null,
+   * src/dst [E] (src < xRows, dst < min(xRows, outRows)). Writes, each step
+   * rounded to float32 where the unfused chain stored it:
+   *   g[k]  = (Dx[dst[k]] + Ex[src[k]]) + Ce[k]                      [E, cols]
+   *   s0[k] = sigmoid(g[k]) (the `unary` sigmoid)                     [E, cols]
+   *   s[k]  = s0[k] * gate[k] (s0 without a gate)
+   *   num[i] = sum over edges k with dst[k] = i, in edge order, of s[k] * Bx[src[k]]   [outRows, cols]
+   *   dp[i]  = (sum, same order, of s[k]) + eps (as `unary` add_scalar)                [outRows, cols]
+   *   q[i]   = num[i] / dp[i]                                                          [outRows, cols]
+   * num, dp and s0 are what the backward needs.
+   */
+  gatedGcnMessage(Dx: F32, Ex: F32, Ce: F32, Bx: F32, gate: F32 | null, src: I32, dst: I32,
+    g: F32, s0: F32, num: F32, dp: F32, q: F32, xRows: number, outRows: number, cols: number, eps: number): void;
+  /**
+   * Backward of gatedGcnMessage from upstream gq [outRows, cols] and the saved
+   * s0, num, dp: the gradients of the unfused chain bit for bit (same roundings,
+   * edges in order). Adds into gDx, gEx, gBx [xRows, cols], gCe [E, cols] and ggate
+   * [E] (each may be null; ggate only with a gate; they must be distinct arrays).
+   * work [2 * outRows * cols] is scratch (overwritten).
+   */
+  gatedGcnMessageBackward(Bx: F32, gate: F32 | null, s0: F32, num: F32, dp: F32, src: I32, dst: I32, gq: F32,
+    work: F32, gDx: F32 | null, gEx: F32 | null, gCe: F32 | null, gBx: F32 | null, ggate: F32 | null,
+    xRows: number, outRows: number, cols: number): void;
 }

@@ -613,6 +613,70 @@ function gineMessageBackward(x: F32, e: F32, src: I32, dst: I32, g: F32, gx: F32
   }
 }
 
+/**
+ * GatedGCN message (see Kernels.gatedGcnMessage): the unfused chain's TypeScript
+ * kernels written out in one pass each, every stored step rounded to float32 as the
+ * chain stored it, the same `sigmoid`, edges in order.
+ */
+function gatedGcnMessage(Dx: F32, Ex: F32, Ce: F32, Bx: F32, gate: F32 | null, src: I32, dst: I32,
+  g: F32, s0: F32, num: F32, dp: F32, q: F32, xRows: number, outRows: number, cols: number, eps: number): void {
+  validate.gatedGcnMessage(Dx, Ex, Ce, Bx, gate, src, dst, g, s0, num, dp, q, xRows, outRows, cols, eps);
+  const E = src.length;
+  for (let k = 0; k < E; k++) {
+    const d = dst[k] * cols, j = src[k] * cols, o = k * cols;
+    for (let c = 0; c < cols; c++) g[o + c] = Math.fround(Dx[d + c] + Ex[j + c]) + Ce[o + c];
+  }
+  for (let i = 0; i < E * cols; i++) s0[i] = sigmoid(g[i]);
+  num.fill(0);
+  dp.fill(0);
+  for (let k = 0; k < E; k++) {
+    const d = dst[k] * cols, j = src[k] * cols, o = k * cols;
+    for (let c = 0; c < cols; c++) {
+      const s = gate === null ? s0[o + c] : Math.fround(s0[o + c] * gate[k]);
+      num[d + c] += Math.fround(s * Bx[j + c]);
+      dp[d + c] += s;
+    }
+  }
+  for (let i = 0; i < outRows * cols; i++) {
+    dp[i] = dp[i] + eps;
+    q[i] = num[i] / dp[i];
+  }
+}
+
+/** Backward of gatedGcnMessage (see Kernels.gatedGcnMessageBackward), in the tape's order of the chain. */
+function gatedGcnMessageBackward(Bx: F32, gate: F32 | null, s0: F32, num: F32, dp: F32, src: I32, dst: I32, gq: F32,
+  work: F32, gDx: F32 | null, gEx: F32 | null, gCe: F32 | null, gBx: F32 | null, ggate: F32 | null,
+  xRows: number, outRows: number, cols: number): void {
+  validate.gatedGcnMessageBackward(Bx, gate, s0, num, dp, src, dst, gq, work, gDx, gEx, gCe, gBx, ggate, xRows, outRows, cols);
+  const n = outRows * cols;
+  const gnum = work.subarray(0, n), gden = work.subarray(n, 2 * n);
+  for (let i = 0; i < n; i++) {
+    gnum[i] = 0 + gq[i] / dp[i];                          // div backward, a
+    const b = dp[i];
+    const gdp = Math.fround(0 + -gq[i] * num[i] / (b * b)); // div backward, b
+    gden[i] = 0 + gdp;                                     // add_scalar backward
+  }
+  const E = src.length;
+  for (let k = 0; k < E; k++) {
+    const d = dst[k] * cols, j = src[k] * cols, o = k * cols;
+    const gk = gate === null ? 1 : gate[k];
+    let acc = 0;
+    for (let c = 0; c < cols; c++) {
+      const y = s0[o + c];
+      // d/ds: the den scatter's contribution, then the mul's (the tape's order)
+      const gs = Math.fround(gden[d + c] + gnum[d + c] * Bx[j + c]);
+      if (gBx !== null) gBx[j + c] += Math.fround(0 + gnum[d + c] * (gate === null ? y : Math.fround(y * gk)));
+      acc += gs * y;
+      const gs0 = gate === null ? gs : Math.fround(0 + gs * gk);
+      const gg = Math.fround(0 + gs0 * y * (1 - y));
+      if (gCe !== null) gCe[o + c] += gg;
+      if (gEx !== null) gEx[j + c] += gg;
+      if (gDx !== null) gDx[d + c] += gg;
+    }
+    if (ggate !== null) ggate[k] += acc;
+  }
+}
+
 /** The TypeScript backend (single-threaded; setThreads only records the number). */
 export const tsKernels: Kernels = {
   name: 'ts',
@@ -624,4 +688,5 @@ export const tsKernels: Kernels = {
   segmentReduce, segmentReduceBackward, batchNorm, batchNormBackward,
   attentionForward, attentionBackward, adamStep, sgdStep, uniformMask,
   decayMask, decayMaskBackward, gineMessage, gineMessageBackward,
+  gatedGcnMessage, gatedGcnMessageBackward,
 };

@@ -359,6 +359,49 @@ export function gineMessage(x: Tensor, e: Tensor, src: Int32Array, dst: Int32Arr
   });
 }
 
+/**
+ * GatedGCN's message, gate and normalised aggregation, fused. Dx, Ex, Bx [N, C]
+ * (D x, E x, B x), Ce [E, C], gate [E, 1] or null, src/dst [E] (messages src -> dst):
+ *   g = gatherRows(Dx, dst) + gatherRows(Ex, src) + Ce,  s = sigmoid(g) (* gate)
+ *   q = scatterAddRows(s * gatherRows(Bx, src), dst) / (scatterAddRows(s, dst) + eps)
+ * Returns q [outRows, C] (on the tape: gradients reach Dx, Ex, Ce, Bx and gate) and
+ * g [E, C] (values only, for bn_edge_e's running statistics; no gradient flows
+ * through it). Values and gradients equal the unfused chain bit for bit, on either
+ * backend and any thread count; no [E, C] temporaries besides g and the saved
+ * sigmoid. The inputs must be distinct tensors (the backward adds into each once).
+ */
+export function gatedGcnMessage(Dx: Tensor, Ex: Tensor, Ce: Tensor, Bx: Tensor, gate: Tensor | null,
+  src: Int32Array, dst: Int32Array, outRows: number, eps: number): { q: Tensor; g: Tensor } {
+  const N = Dx.rows, C = Dx.cols, E = src.length;
+  want(Dx.shape.length === 2 && [Ex, Bx].every((t) => t.shape.length === 2 && t.rows === N && t.cols === C)
+    && Ce.shape.length === 2 && Ce.rows === E && Ce.cols === C, 'gatedGcnMessage',
+  () => `needs Dx, Ex, Bx [N, C] and Ce [E, C] with E = ${E} edges, got Dx ${fmt(Dx)}, Ex ${fmt(Ex)}, Bx ${fmt(Bx)}, Ce ${fmt(Ce)}`);
+  want(gate === null || gate.size === E, 'gatedGcnMessage', () => `gate ${fmt(gate!)} needs one value per edge (${E})`);
+  const inputs = gate === null ? [Dx, Ex, Ce, Bx] : [Dx, Ex, Ce, Bx, gate];
+  want(new Set(inputs).size === inputs.length, 'gatedGcnMessage', () => 'Dx, Ex, Ce, Bx and gate must be distinct tensors');
+  const K = kernels();
+  const g = Tensor.output([E, C], false);
+  const q = Tensor.output([outRows, C], false);
+  const s0 = scratch.takeRaw(E * C), num = scratch.takeRaw(outRows * C), dp = scratch.takeRaw(outRows * C);
+  K.gatedGcnMessage(Dx.data, Ex.data, Ce.data, Bx.data, gate?.data ?? null, src, dst, g.data, s0, num, dp, q.data,
+    N, outRows, C, eps);
+  const release = () => { scratch.give(s0); scratch.give(num); scratch.give(dp); };
+  // Parents in the order the chain's tape reached them (D x, E x, C e, the gate, B x): the
+  // backward then visits the Linear layers behind them in the same order, so gradients
+  // they share (x's) are summed in the same order as before.
+  const parents = gate === null ? [Dx, Ex, Ce, Bx] : [Dx, Ex, Ce, gate, Bx];
+  const out = record(q, parents, () => {
+    const work = scratch.takeRaw(2 * outRows * C);
+    const gb = (t: Tensor) => (t.requiresGrad ? t.gradBuffer() : null);
+    K.gatedGcnMessageBackward(Bx.data, gate?.data ?? null, s0, num, dp, src, dst, q.grad!, work,
+      gb(Dx), gb(Ex), gb(Ce), gb(Bx), gate === null ? null : gb(gate), N, outRows, C);
+    scratch.give(work);
+    release();
+  });
+  if (out.backwardFn === null) release(); // nothing recorded (no gradients): the saved arrays are dead now
+  return { q: out, g };
+}
+
 /** Embedding lookup: weight [vocab, dim], ids [n] -> [n, dim]. */
 export function embedding(weight: Tensor, ids: Int32Array): Tensor {
   return gatherRows(weight, ids);

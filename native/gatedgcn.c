@@ -1,0 +1,187 @@
+/*
+ * GatedGCN's edge message, fused: from the three row gathers through the division
+ *   g = (D x)[dst] + (E x)[src] + C e;  s = sigmoid(g) (times gate[k]);
+ *   q = scatter(s * (B x)[src]) / (scatter(s) + eps)
+ * and its backward. The unfused chain (gatherRows x3, add x2, sigmoid, mul x2,
+ * scatterAddRows x2, add_scalar, div) ran ~12 kernels forward and ~15 backward on
+ * [E, C] temporaries. Every value and gradient here is BIT-IDENTICAL to the chain's:
+ * each step is rounded to float32 where the chain stored it, the double expressions
+ * are those of native/elementwise.c written the same way, the sigmoid IS the chain's
+ * (gf_unary), and every destination sums its edges in edge order (threads own
+ * column ranges, as native/gine.c), so the result is the same on any thread count.
+ * Gradients the chain started from a fresh zero buffer start from 0 here too
+ * ((float)(0.0 + x) turns -0 into +0 exactly as the chain did).
+ */
+#include "gf.h"
+#include <omp.h>
+#include <string.h>
+
+static inline int col_threads(int64_t E, int64_t cols) {
+  int T = gf_threads_for((double)E * (double)cols * 2.0);
+  if (cols < 32 * (int64_t)T) T = (int)(cols / 32 > 0 ? cols / 32 : 1);  /* >= 2 cache lines per thread */
+  return T;
+}
+
+/*
+ * num[dst[k]] += s * b, den[dst[k]] += s in edge order over columns [c0, c1). The
+ * product is rounded to float32 BEFORE the add, as the chain's mul then scatter:
+ * fp-contract is off here, or -ffp-contract=fast would make it one fma.
+ */
+__attribute__((optimize("fp-contract=off")))
+static GF_CLONES void fwd_scatter(const float *s0, const float *gate, const float *Bx, const int32_t *src,
+                                  const int32_t *dst, float *num, float *den, int64_t E, int64_t cols,
+                                  int64_t c0, int64_t c1) {
+  for (int64_t k = 0; k < E; k++) {
+    const float *sr = s0 + k * cols, *br = Bx + (int64_t)src[k] * cols;
+    float *nr = num + (int64_t)dst[k] * cols, *dr = den + (int64_t)dst[k] * cols;
+    if (gate) {
+      const float gk = gate[k];
+      for (int64_t c = c0; c < c1; c++) {
+        float s = sr[c] * gk;
+        float m = s * br[c];
+        nr[c] += m;
+        dr[c] += s;
+      }
+    } else {
+      for (int64_t c = c0; c < c1; c++) {
+        float m = sr[c] * br[c];
+        nr[c] += m;
+        dr[c] += sr[c];
+      }
+    }
+  }
+}
+
+static GF_CLONES void fwd_pre(const float *Dx, const float *Ex, const float *Ce, const int32_t *src,
+                              const int32_t *dst, float *g, int64_t k0, int64_t k1, int64_t cols) {
+  for (int64_t k = k0; k < k1; k++) {
+    const float *dr = Dx + (int64_t)dst[k] * cols, *er = Ex + (int64_t)src[k] * cols, *cr = Ce + k * cols;
+    float *gr = g + k * cols;
+    for (int64_t c = 0; c < cols; c++) {
+      float a = dr[c] + er[c];  /* the chain stored D x_i + E x_j before adding C e */
+      gr[c] = a + cr[c];
+    }
+  }
+}
+
+static GF_CLONES void fwd_div(float *num, float *dp, float *q, int64_t i0, int64_t i1, double eps) {
+  for (int64_t i = i0; i < i1; i++) {
+    float d = (float)((double)dp[i] + eps);  /* add_scalar */
+    dp[i] = d;
+    q[i] = num[i] / d;
+  }
+}
+
+void gf_gated_gcn_message(const float *Dx, const float *Ex, const float *Ce, const float *Bx, const float *gate,
+                          const int32_t *src, const int32_t *dst, float *g, float *s0, float *num, float *dp,
+                          float *q, int64_t E, int64_t outRows, int64_t cols, double eps) {
+  int T = gf_threads_for((double)E * (double)cols);
+#pragma omp parallel num_threads(T) if (T > 1)
+  {
+    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    fwd_pre(Dx, Ex, Ce, src, dst, g, E * tid / nt, E * (tid + 1) / nt, cols);
+  }
+  gf_unary(2, g, s0, E * cols, 0.0);  /* the chain's sigmoid kernel itself: the same bits by construction */
+  int64_t n = outRows * cols;
+  memset(num, 0, (size_t)n * sizeof(float));
+  memset(dp, 0, (size_t)n * sizeof(float));
+  int Tc = col_threads(E, cols);
+#pragma omp parallel num_threads(Tc) if (Tc > 1)
+  {
+    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    fwd_scatter(s0, gate, Bx, src, dst, num, dp, E, cols, cols * tid / nt, cols * (tid + 1) / nt);
+  }
+  int Tn = gf_threads_for((double)n);
+#pragma omp parallel num_threads(Tn) if (Tn > 1)
+  {
+    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    fwd_div(num, dp, q, n * tid / nt, n * (tid + 1) / nt, eps);
+  }
+}
+
+/* gnum = d q / d num and gden = d q / d den (through add_scalar), as the div and add_scalar backward. */
+static GF_CLONES void bwd_div(const float *gq, const float *num, const float *dp, float *gnum, float *gden,
+                              int64_t i0, int64_t i1) {
+  for (int64_t i = i0; i < i1; i++) {
+    gnum[i] = (float)(0.0 + (double)gq[i] / dp[i]);
+    double bb = dp[i];
+    float gdp = (float)(0.0 + -(double)gq[i] * num[i] / (bb * bb));
+    gden[i] = (float)(0.0 + (double)gdp);
+  }
+}
+
+/* d/ds at edge k, column c: the den scatter's contribution first, then the mul's (the tape's order). */
+static inline float grad_s(float gden, float gnum, float b) {
+  return (float)((double)gden + (double)gnum * b);
+}
+
+/* Edges in order over columns [c0, c1): every scatter into gBx, gEx, gDx keeps the edge order. */
+static GF_CLONES void bwd_cols(const float *Bx, const float *gate, const float *s0, const int32_t *src,
+                               const int32_t *dst, const float *gnum, const float *gden, float *gDx, float *gEx,
+                               float *gCe, float *gBx, int64_t E, int64_t cols, int64_t c0, int64_t c1) {
+  const int needG = gDx || gEx || gCe;
+  for (int64_t k = 0; k < E; k++) {
+    const int64_t d = dst[k], sj = src[k];
+    const float *gn = gnum + d * cols, *gd = gden + d * cols, *br = Bx + sj * cols, *yr = s0 + k * cols;
+    const float gk = gate ? gate[k] : 1.0f;
+    float *gbr = gBx ? gBx + sj * cols : 0, *ger = gEx ? gEx + sj * cols : 0;
+    float *gdr = gDx ? gDx + d * cols : 0, *gcr = gCe ? gCe + k * cols : 0;
+    for (int64_t c = c0; c < c1; c++) {
+      float y = yr[c];
+      if (gbr) {
+        float s = gate ? y * gk : y;
+        gbr[c] += (float)(0.0 + (double)gn[c] * s);  /* mul backward into (B x)[src], then its scatter */
+      }
+      if (needG) {
+        float gs = grad_s(gd[c], gn[c], br[c]);
+        float gs0 = gate ? (float)(0.0 + (double)gs * gk) : gs;      /* the gate mul's backward */
+        float gg = (float)(0.0 + (double)gs0 * y * (1.0 - y));      /* sigmoid backward */
+        if (gcr) gcr[c] += gg;
+        if (ger) ger[c] += gg;
+        if (gdr) gdr[c] += gg;
+      }
+    }
+  }
+}
+
+/* ggate[k] += sum over c (in order, in double) of d/ds * sigmoid(g): the column-broadcast mul backward. */
+static GF_CLONES void bwd_gate(const float *Bx, const float *gate, const float *s0, const int32_t *src,
+                               const int32_t *dst, const float *gnum, const float *gden, float *ggate,
+                               int64_t k0, int64_t k1, int64_t cols) {
+  for (int64_t k = k0; k < k1; k++) {
+    const float *gn = gnum + (int64_t)dst[k] * cols, *gd = gden + (int64_t)dst[k] * cols;
+    const float *br = Bx + (int64_t)src[k] * cols, *yr = s0 + k * cols;
+    double acc = 0;
+    for (int64_t c = 0; c < cols; c++) acc += (double)grad_s(gd[c], gn[c], br[c]) * yr[c];
+    ggate[k] = (float)((double)ggate[k] + acc);
+  }
+}
+
+void gf_gated_gcn_message_backward(const float *Bx, const float *gate, const float *s0, const float *num,
+                                   const float *dp, const int32_t *src, const int32_t *dst, const float *gq,
+                                   float *work, float *gDx, float *gEx, float *gCe, float *gBx, float *ggate,
+                                   int64_t E, int64_t outRows, int64_t cols) {
+  int64_t n = outRows * cols;
+  float *gnum = work, *gden = work + n;
+  int Tn = gf_threads_for((double)n);
+#pragma omp parallel num_threads(Tn) if (Tn > 1)
+  {
+    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    bwd_div(gq, num, dp, gnum, gden, n * tid / nt, n * (tid + 1) / nt);
+  }
+  if (gate && ggate) {
+    int T = gf_threads_for((double)E * (double)cols);
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+      int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+      bwd_gate(Bx, gate, s0, src, dst, gnum, gden, ggate, E * tid / nt, E * (tid + 1) / nt, cols);
+    }
+  }
+  if (!gDx && !gEx && !gCe && !gBx) return;
+  int Tc = col_threads(E, cols);
+#pragma omp parallel num_threads(Tc) if (Tc > 1)
+  {
+    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    bwd_cols(Bx, gate, s0, src, dst, gnum, gden, gDx, gEx, gCe, gBx, E, cols, cols * tid / nt, cols * (tid + 1) / nt);
+  }
+}
