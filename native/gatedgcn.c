@@ -115,31 +115,50 @@ static inline float grad_s(float gden, float gnum, float b) {
   return (float)((double)gden + (double)gnum * b);
 }
 
-/* Edges in order over columns [c0, c1): every scatter into gBx, gEx, gDx keeps the edge order. */
+/*
+ * Edges in order over columns [c0, c1): every scatter into gBx, gEx, gDx keeps the edge
+ * order. Per edge, the sigmoid's input gradient is formed for a chunk of columns first,
+ * then each gradient takes it in its own loop: branch-free loops that vectorise (one
+ * loop with the optional outputs tested per element ran scalar, ~13 ns per element).
+ */
+#define BW_CHUNK 256
 static GF_CLONES void bwd_cols(const float *Bx, const float *gate, const float *s0, const int32_t *src,
                                const int32_t *dst, const float *gnum, const float *gden, float *gDx, float *gEx,
                                float *gCe, float *gBx, int64_t E, int64_t cols, int64_t c0, int64_t c1) {
   const int needG = gDx || gEx || gCe;
+  float gg[BW_CHUNK];
   for (int64_t k = 0; k < E; k++) {
-    const int64_t d = dst[k], sj = src[k];
-    const float *gn = gnum + d * cols, *gd = gden + d * cols, *br = Bx + sj * cols, *yr = s0 + k * cols;
-    const float gk = gate ? gate[k] : 1.0f;
-    float *gbr = gBx ? gBx + sj * cols : 0, *ger = gEx ? gEx + sj * cols : 0;
-    float *gdr = gDx ? gDx + d * cols : 0, *gcr = gCe ? gCe + k * cols : 0;
-    for (int64_t c = c0; c < c1; c++) {
-      float y = yr[c];
-      if (gbr) {
-        float s = gate ? y * gk : y;
-        gbr[c] += (float)(0.0 + (double)gn[c] * s);  /* mul backward into (B x)[src], then its scatter */
+    const int64_t d = dst[k] * cols, sj = src[k] * cols, o = k * cols;
+    for (int64_t cb = c0; cb < c1; cb += BW_CHUNK) {
+      const int64_t w = c1 - cb < BW_CHUNK ? c1 - cb : BW_CHUNK;
+      const float *gn = gnum + d + cb, *gd = gden + d + cb, *br = Bx + sj + cb, *yr = s0 + o + cb;
+      if (gBx) {
+        float *gbr = gBx + sj + cb;
+        if (gate) {  /* mul backward into (B x)[src] (s = s0 * gate), then its scatter */
+          const float gk = gate[k];
+          for (int64_t c = 0; c < w; c++) { float s = yr[c] * gk; gbr[c] += (float)(0.0 + (double)gn[c] * s); }
+        } else {
+          for (int64_t c = 0; c < w; c++) gbr[c] += (float)(0.0 + (double)gn[c] * yr[c]);
+        }
       }
-      if (needG) {
-        float gs = grad_s(gd[c], gn[c], br[c]);
-        float gs0 = gate ? (float)(0.0 + (double)gs * gk) : gs;      /* the gate mul's backward */
-        float gg = (float)(0.0 + (double)gs0 * y * (1.0 - y));      /* sigmoid backward */
-        if (gcr) gcr[c] += gg;
-        if (ger) ger[c] += gg;
-        if (gdr) gdr[c] += gg;
+      if (!needG) continue;
+      if (gate) {
+        const float gk = gate[k];
+        for (int64_t c = 0; c < w; c++) {
+          float y = yr[c];
+          float gs0 = (float)(0.0 + (double)grad_s(gd[c], gn[c], br[c]) * gk);  /* the gate mul's backward */
+          gg[c] = (float)(0.0 + (double)gs0 * y * (1.0 - y));                  /* sigmoid backward */
+        }
+      } else {
+        for (int64_t c = 0; c < w; c++) {
+          float y = yr[c];
+          float gs = grad_s(gd[c], gn[c], br[c]);
+          gg[c] = (float)(0.0 + (double)gs * y * (1.0 - y));
+        }
       }
+      if (gCe) { float *r = gCe + o + cb; for (int64_t c = 0; c < w; c++) r[c] += gg[c]; }
+      if (gEx) { float *r = gEx + sj + cb; for (int64_t c = 0; c < w; c++) r[c] += gg[c]; }
+      if (gDx) { float *r = gDx + d + cb; for (int64_t c = 0; c < w; c++) r[c] += gg[c]; }
     }
   }
 }
