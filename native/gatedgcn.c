@@ -163,16 +163,35 @@ static GF_CLONES void bwd_cols(const float *Bx, const float *gate, const float *
   }
 }
 
-/* ggate[k] += sum over c (in order, in double) of d/ds * sigmoid(g): the column-broadcast mul backward. */
-static GF_CLONES void bwd_gate(const float *Bx, const float *gate, const float *s0, const int32_t *src,
-                               const int32_t *dst, const float *gnum, const float *gden, float *ggate,
-                               int64_t k0, int64_t k1, int64_t cols) {
-  for (int64_t k = k0; k < k1; k++) {
-    const float *gn = gnum + (int64_t)dst[k] * cols, *gd = gden + (int64_t)dst[k] * cols;
-    const float *br = Bx + (int64_t)src[k] * cols, *yr = s0 + k * cols;
-    double acc = 0;
-    for (int64_t c = 0; c < cols; c++) acc += (double)grad_s(gd[c], gn[c], br[c]) * yr[c];
-    ggate[k] = (float)((double)ggate[k] + acc);
+/*
+ * ggate[k] += sum over c (in order, in double) of d/ds * sigmoid(g): the column-broadcast
+ * mul backward. Each edge's sum is a serial chain of double adds (its order is fixed), so
+ * one edge at a time is latency-bound (~3 ns per element); GATE_LANES edges run side by
+ * side instead, one per vector lane, each still summing its own terms in column order.
+ */
+#define GATE_LANES 8
+#define GATE_CHUNK 128
+static GF_CLONES void bwd_gate(const float *Bx, const float *s0, const int32_t *src, const int32_t *dst,
+                               const float *gnum, const float *gden, float *ggate, int64_t k0, int64_t k1,
+                               int64_t cols) {
+  double tb[GATE_LANES * GATE_CHUNK];  /* terms, [lane][column]: each lane's row is computed vectorised */
+  for (int64_t kb = k0; kb < k1; kb += GATE_LANES) {
+    const int nb = k1 - kb < GATE_LANES ? (int)(k1 - kb) : GATE_LANES;
+    double acc[GATE_LANES] = {0};
+    for (int64_t cb = 0; cb < cols; cb += GATE_CHUNK) {
+      const int64_t w = cols - cb < GATE_CHUNK ? cols - cb : GATE_CHUNK;
+      for (int j = 0; j < GATE_LANES; j++) {
+        double *t = tb + j * GATE_CHUNK;
+        if (j >= nb) { for (int64_t c = 0; c < w; c++) t[c] = 0; continue; }
+        const int64_t k = kb + j;
+        const float *gn = gnum + (int64_t)dst[k] * cols + cb, *gd = gden + (int64_t)dst[k] * cols + cb;
+        const float *br = Bx + (int64_t)src[k] * cols + cb, *yr = s0 + k * cols + cb;
+        for (int64_t c = 0; c < w; c++) t[c] = (double)grad_s(gd[c], gn[c], br[c]) * yr[c];
+      }
+      for (int64_t c = 0; c < w; c++)
+        for (int j = 0; j < GATE_LANES; j++) acc[j] += tb[j * GATE_CHUNK + c];
+    }
+    for (int j = 0; j < nb; j++) ggate[kb + j] = (float)((double)ggate[kb + j] + acc[j]);
   }
 }
 
@@ -193,7 +212,7 @@ void gf_gated_gcn_message_backward(const float *Bx, const float *gate, const flo
 #pragma omp parallel num_threads(T) if (T > 1)
     {
       int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-      bwd_gate(Bx, gate, s0, src, dst, gnum, gden, ggate, E * tid / nt, E * (tid + 1) / nt, cols);
+      bwd_gate(Bx, s0, src, dst, gnum, gden, ggate, E * tid / nt, E * (tid + 1) / nt, cols);
     }
   }
   if (!gDx && !gEx && !gCe && !gBx) return;
