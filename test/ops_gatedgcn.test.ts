@@ -99,6 +99,8 @@ for (const gate of [false, true]) {
   cases.push({ ...small, gate, layer: false, grads: 'Ex' });
   cases.push({ ...small, gate, layer: true, grads: 'x ea r A Ab B Bb C Cb D Db E Eb P Pb' });
   cases.push({ ...small, gate, layer: true, grads: 'x B Bb' });
+  // Wider than the kernels' column chunks (256 and 128), and split in two column ranges on 2 threads.
+  cases.push({ N: 40, E: 130, C: 300, gate, layer: false, grads: 'Dx Ex Ce Bx gate' });
 }
 
 const backends: BackendName[] = loadNativeKernels() ? ['ts', 'native'] : ['ts'];
