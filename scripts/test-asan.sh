@@ -67,7 +67,7 @@ LD_PRELOAD="$LIBASAN $LIBUBSAN" \
 ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:exitcode=86:halt_on_error=1:log_path=$OUT/sanitizer.asan" \
 UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87:log_path=$OUT/sanitizer.ubsan" \
   node --import tsx --test --test-concurrency=2 --test-reporter=dot \
-    test/kernels_native.test.ts test/kernels_fd.test.ts test/kernels_random.test.ts test/ops_gine.test.ts \
+    test/kernels_native.test.ts test/kernels_fd.test.ts test/kernels_random.test.ts test/ops_gine.test.ts test/ops_gatedgcn.test.ts \
     test/ops_decay.test.ts test/ops_grad.test.ts test/model_fixtures.test.ts >"$LOG" 2>&1
 rc=$?
 set -e
