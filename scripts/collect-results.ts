@@ -18,7 +18,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { getPreset } from '../src/models/presets.js';
-import { bestEpoch, metricHigherIsBetter, readRunLog, runSeconds } from '../src/train/runlog.js';
+import { bestEpoch, metricHigherIsBetter, readRunLog, runSeconds, type ParsedLog } from '../src/train/runlog.js';
 import { meanStd } from '../src/util/stats.js';
 
 /** Published numbers: Gradformer paper (TU accuracy %), GraphGPS (ZINC MAE, molhiv ROC-AUC). */
@@ -30,13 +30,13 @@ const PUBLISHED: Record<string, string> = {
   'ogbg-molhiv': '0.7880 +- 0.0101 (GraphGPS)',
 };
 
-interface Row { run: string; seed: string; fold: string; best: number; val: number; test: number; seconds: number; bestTest?: number; cfg: Config; done?: number }
+/** One run: its figures, its config and its log (read once). */
+interface Row { run: string; seed: string; fold: string; best: number; val: number; test: number; seconds: number; cfg: Config; log: ParsedLog; done?: number }
 type Config = { dataset: string; preset: string; seed: number; fold: number; model: Record<string, unknown>; train: Record<string, unknown> & { split: string; split_seed?: number; epochs: number } };
 const readConfig = (runDir: string): Config => JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
 
-/** The best test value over the epochs of run folder `dir` (max, or min for mae). */
-function bestTestOverEpochs(dir: string): number {
-  const { epochs } = readRunLog(dir);
+/** The best test value over the epochs of a run (max, or min for mae). */
+function bestTestOverEpochs({ epochs }: ParsedLog): number {
   const tests = epochs.map((o) => o.test as number);
   return metricHigherIsBetter(epochs[0]?.metric ?? '') ? Math.max(...tests) : Math.min(...tests);
 }
@@ -45,7 +45,8 @@ function readCsv(dir: string): Row[] {
   const [, ...lines] = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n');
   return lines.filter((l) => /^\d+,/.test(l)).map((l) => {
     const [run, seed, fold, best, val, test, seconds] = l.split(',');
-    return { run, seed, fold, best: Number(best), val: Number(val), test: Number(test), seconds: Number(seconds), cfg: readConfig(join(dir, `run-${run}`)) };
+    const runDir = join(dir, `run-${run}`);
+    return { run, seed, fold, best: Number(best), val: Number(val), test: Number(test), seconds: Number(seconds), cfg: readConfig(runDir), log: readRunLog(runDir) };
   });
 }
 
@@ -65,7 +66,7 @@ function folderRuns(dir: string): Row[] {
     const at = log.epochs.find((e) => e.epoch === best)!;
     const fin = log.final;
     out.push({
-      run: d.slice(4), seed: String(cfg.seed), fold: String(cfg.fold), best, cfg,
+      run: d.slice(4), seed: String(cfg.seed), fold: String(cfg.fold), best, cfg, log,
       val: fin ? fin.val! : at.val!, test: fin ? fin.test! : at.test!, seconds: runSeconds(log.epochs),
       done: fin ? undefined : log.epochs.length,
     });
@@ -103,9 +104,8 @@ for (const dir of dirs) {
     console.error(`${dir}: no run with an evaluated epoch; skipped`);
     continue;
   }
-  const metric = readRunLog(join(dir, `run-${rows[0].run}`)).epochs[0]?.metric ?? '?';
+  const metric = rows[0].log.epochs[0]?.metric ?? '?';
   for (const r of rows) {
-    if (optimistic) r.bestTest = bestTestOverEpochs(join(dir, `run-${r.run}`));
     const { cfg } = r;
     const splitSeed = cfg.train.split_seed;
     const protocol = cfg.train.split === 'kfold10' ? '10-fold' : cfg.train.split === 'official' ? 'official split'
@@ -127,7 +127,7 @@ if (optimistic) {
     const { pct, digits } = scale(g);
     const fmt = (xs: number[]) => { const m = meanStd(xs.map((x) => x * pct)); return `${m.mean.toFixed(digits)} +- ${m.std.toFixed(digits)}`; };
     console.log(`| ${g.dirs.join(', ')} | ${g.dataset} | ${g.settings} | ${g.protocol} | ${g.rows.length} | ${g.metric}${pct === 100 ? ' %' : ''} | ` +
-      `${fmt(g.rows.map((r) => r.test))} | ${fmt(g.rows.map((r) => r.bestTest!))} | ${PUBLISHED[g.dataset] ?? ''} |`);
+      `${fmt(g.rows.map((r) => r.test))} | ${fmt(g.rows.map((r) => bestTestOverEpochs(r.log)))} | ${PUBLISHED[g.dataset] ?? ''} |`);
   }
   process.exit(0);
 }
