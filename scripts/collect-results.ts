@@ -1,8 +1,8 @@
 /**
  * Collects `gradformer experiment` folders into one Markdown table for
  * docs/RESULTS.md: per experiment the dataset, protocol, runs, epochs, mean +- std
- * of the test metric at the best validation epoch, the total wall time, and the
- * published figure next to it.
+ * of the test metric at the best validation epoch, the training + evaluation time
+ * (summed over the logged epochs), and the published figure next to it.
  *
  *   node --import tsx scripts/collect-results.ts [--optimistic] EXP_DIR [EXP_DIR ...]
  *
@@ -41,19 +41,11 @@ function bestTestOverEpochs({ epochs }: ParsedLog): number {
   return metricHigherIsBetter(epochs[0]?.metric ?? '') ? Math.max(...tests) : Math.min(...tests);
 }
 
-function readCsv(dir: string): Row[] {
-  const [, ...lines] = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n');
-  return lines.filter((l) => /^\d+,/.test(l)).map((l) => {
-    const [run, seed, fold, best, val, test, seconds] = l.split(',');
-    const runDir = join(dir, `run-${run}`);
-    return { run, seed, fold, best: Number(best), val: Number(val), test: Number(test), seconds: Number(seconds), cfg: readConfig(runDir), log: readRunLog(runDir) };
-  });
-}
-
 /**
- * The runs of an experiment folder without results.csv (stopped, or still
- * running): finished ones from their final line, unfinished ones (`done` set)
- * at their best validation epoch so far.
+ * The runs of an experiment folder, from their own logs (not results.csv, which
+ * an experiment extended with --resume --runs N rewrites only at its end):
+ * finished ones from their final line, unfinished ones (`done` set) at their best
+ * validation epoch so far.
  */
 function folderRuns(dir: string): Row[] {
   const out: Row[] = [];
@@ -98,8 +90,7 @@ if (dirs.length === 0) {
 interface Group { dirs: string[]; dataset: string; settings: string; protocol: string; epochs: string; metric: string; rows: Row[] }
 const groups = new Map<string, Group>();
 for (const dir of dirs) {
-  // An experiment stopped early or still running has no results.csv: read its run folders.
-  const rows = existsSync(join(dir, 'results.csv')) ? readCsv(dir) : folderRuns(dir);
+  const rows = folderRuns(dir);
   if (rows.length === 0) {
     console.error(`${dir}: no run with an evaluated epoch; skipped`);
     continue;

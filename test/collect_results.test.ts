@@ -1,7 +1,8 @@
 // scripts/collect-results.ts (the docs/RESULTS.md table): experiments of one dataset,
 // protocol, budget and settings pool into one row; other settings get their own row;
-// an interrupted experiment (no results.csv) pools its finished runs; an unfinished run
-// gets a row of its own at its best validation epoch so far.
+// an experiment extended with more runs pools its finished runs whatever its (older)
+// results.csv says; an unfinished run gets a row of its own at its best validation
+// epoch so far.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -20,9 +21,10 @@ test('collect-results pools matching experiments, separates other settings and u
   const data = await mutag();
   const base = { preset: 'MUTAG', protocol: 'seeds' as const, data, dataRoot: null };
   const a = runExperiment({ ...base, runs: 2, seed: 0, overrides: { ...TINY, train: { epochs: 3 } }, outDir: join(root, 'a') });
-  // Seeds 2.. in a second folder, interrupted: run-0 (seed 2) finished, run-1 (seed 3) stopped after epoch 1 of 2.
+  // Seeds 2.. in a second folder, then extended (as --resume --runs 2 would) and
+  // interrupted: run-0 (seed 2) finished, run-1 (seed 3) stopped after epoch 1 of 2,
+  // and results.csv still lists run-0 alone.
   const b = runExperiment({ ...base, runs: 1, seed: 2, overrides: { ...TINY, train: { epochs: 3 } }, outDir: join(root, 'b') });
-  rmSync(join(root, 'b', 'results.csv'));
   train({ run: buildRunConfig(data.ds, 'MUTAG', { ...TINY, train: { epochs: 2 } }, 3), data, outDir: join(root, 'b', 'run-1'), untilEpoch: 1 });
   const g = runExperiment({ ...base, runs: 1, seed: 0, overrides: { model: { ...TINY.model, gamma: 0.7 }, train: { epochs: 1 } }, outDir: join(root, 'g') });
 
