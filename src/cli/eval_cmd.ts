@@ -13,7 +13,6 @@ import { loadDatasetByName, UsageError } from '../train/data.js';
 import { computeMetric } from '../train/metrics.js';
 import { buildModel, isNodeTask, predict, runSplit } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { collect } from './args.js';
 
 const SPLIT_NAMES = ['train', 'val', 'test', 'all'] as const;
 type SplitName = typeof SPLIT_NAMES[number];
@@ -65,8 +64,14 @@ async function graphsFromSmiles(smiles: string[], dataset: string): Promise<Grap
   if (dataset === 'ogbg-molhiv') f = (await import('../chem/ogb.js')).ogbFeaturiser(rd);
   else if (dataset === 'ZINC') f = (await import('../chem/zinc.js')).zincFeaturiser(rd);
   else throw new UsageError(`--smiles works for molecule models (ZINC, ogbg-molhiv); this checkpoint was trained on ${dataset}`);
-  return smiles.map((s) => {
-    const p = f.featurise(s);
+  return smiles.map((s, k) => {
+    let p;
+    try {
+      p = f.featurise(s);
+    } catch (e) {
+      // A user's typo, not a bug: say which string and why, without a stack trace.
+      throw new UsageError(`--smiles #${k + 1} ${JSON.stringify(s)}: ${(e as Error).message}`);
+    }
     return { numNodes: p.numNodes, edgeIndex: p.edgeIndex, nodeFeat: null, nodeCat: p.nodeCat, edgeFeat: null, edgeCat: p.edgeCat,
       y: new Float32Array(1).fill(NaN), nodeY: null };
   });
@@ -78,11 +83,11 @@ export function predictCommand(): Command {
     .requiredOption('--checkpoint <dir>', 'a run folder (uses best/) or a checkpoint folder')
     .option('--input <name|dir>', 'a dataset name or a folder of TU text files (NAME_A.txt, ...); default: the run\'s dataset')
     .addOption(new Option('--split <name>', 'which graphs of a known dataset').choices(SPLIT_NAMES).default('test'))
-    .option('--smiles <s>', 'a SMILES string (repeatable)', collect)
+    .option('--smiles <s...>', 'SMILES strings (several after one --smiles, or --smiles repeated)')
     .option('--data-root <dir>', 'where a named dataset is')
     .addOption(new Option('--format <f>', 'output format').choices(['json', 'csv']).default('json'))
     .option('--output <file>', 'write here instead of stdout')
-    .addHelpText('after', '\nExamples:\n  gradformer predict --checkpoint runs/zinc --smiles CCO --smiles c1ccccc1\n  gradformer predict --checkpoint runs/mutag --input MUTAG --split all --format csv --output preds.csv')
+    .addHelpText('after', '\nExamples:\n  gradformer predict --checkpoint runs/zinc --smiles CCO c1ccccc1\n  gradformer predict --checkpoint runs/mutag --input MUTAG --split all --format csv --output preds.csv')
     .action(async (o: { checkpoint: string; input?: string; split: SplitName; smiles?: string[]; dataRoot?: string; format: 'json' | 'csv'; output?: string }) => {
       const { st, model } = loadRun(o.checkpoint);
       const run = st.run;
