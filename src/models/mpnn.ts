@@ -6,7 +6,7 @@ import { BatchNorm1d, Linear, MLP } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import * as ops from '../tensor/ops.js';
 import type { UniformSource } from '../tensor/ops.js';
-import { Tensor } from '../tensor/tensor.js';
+import { noGrad, Tensor } from '../tensor/tensor.js';
 
 /** The edges of a packed batch split into source and target index arrays [E]. */
 export interface EdgeLists {
@@ -109,7 +109,10 @@ export class GatedGCNLayer extends Module implements LocalMpnn {
     const { q, g } = ops.gatedGcnMessage(Dx, Ex, Ce, Bx, gate, src, dst, x.rows, 1e-6);
     let u = ops.add(Ax, q);
     u = ops.relu(this.bnNodeX.forward(u));
-    this.bnEdgeE.forward(g); // running statistics only, as the official layer (g carries no gradient)
+    // Running statistics only, as the official layer: g carries no gradient and the
+    // output is discarded, so neither goes on the tape, and both go back to the pool.
+    noGrad(() => this.bnEdgeE.forward(g)).release();
+    g.release();
     u = ops.dropout(u, this.opts.dropout, this.training, this.dropRng);
     return this.opts.residual ? ops.add(x, u) : u;
   }
