@@ -201,6 +201,7 @@ export class ScratchPool {
   /** Buffers this pool allocated (only those may come back: never a view into foreign memory). */
   private readonly owned = new WeakSet<ArrayBufferLike>();
   private bytes = 0;
+  private fresh = 0;
   constructor(private readonly maxBytes = 256 * 1024 * 1024) {}
   /** Capacity (floats) of the size class that holds n floats (n >= MIN_POOLED). */
   static classOf(n: number): number {
@@ -227,6 +228,7 @@ export class ScratchPool {
     }
     if (full === undefined) {
       // A fresh one is zeroed already; allocate the whole class so it can be pooled.
+      this.fresh++;
       const fresh = new Float32Array(cap);
       this.owned.add(fresh.buffer);
       return fresh.subarray(0, n);
@@ -251,6 +253,8 @@ export class ScratchPool {
   /** Drops every pooled array. */
   clear(): void { this.free.clear(); this.bytes = 0; }
   get pooledBytes(): number { return this.bytes; }
+  /** How many arrays the pool has allocated (misses): flat once training is in a steady state. */
+  get allocations(): number { return this.fresh; }
 }
 
 /** Arrays shorter than this are not pooled (V8 allocates them cheaply). */
