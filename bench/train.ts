@@ -24,6 +24,7 @@ import { loadDatasetByName } from '../src/train/data.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { train, type TrainEvent } from '../src/train/trainer.js';
 import { kernels, setThreads } from '../src/tensor/backend.js';
+import { scratch } from '../src/tensor/tensor.js';
 import { startKernelProfile, type KernelProfile } from '../src/tensor/profile.js';
 
 const args = process.argv.slice(2);
@@ -76,7 +77,12 @@ const preS = (performance.now() - t1) / 1000;
 const outDir = mkdtempSync(join(tmpdir(), 'gf-bench-train-'));
 let prof: { profile: KernelProfile; stop: () => void } | null = null;
 let profMs = 0, profT0 = 0;
+// Pool arrays allocated after the warm-up epoch (a leak shows as a steady count: fresh
+// zeroed memory and GC work every batch).
+let allocAfterWarmup = 0, allocTimedEnd = 0;
 const onEvent = (e: TrainEvent) => {
+  if (e.type === 'epoch_end' && e.record.epoch === 1) allocAfterWarmup = scratch.allocations;
+  if (e.type === 'epoch_end' && e.record.epoch === epochs) allocTimedEnd = scratch.allocations;
   if (!profileOn) return;
   if (e.type === 'epoch_start' && e.epoch === epochs + 1) { prof = startKernelProfile(); profT0 = performance.now(); }
   if (e.type === 'batch' && prof && e.step === e.batches) { profMs = performance.now() - profT0; prof.stop(); }
@@ -109,6 +115,7 @@ const result = {
   graphs_per_s: Number((nTrain / epochS).toFixed(1)), eval_val_s: Number(evalValS.toFixed(3)),
   eval_graphs_per_s: Number((nVal / evalValS).toFixed(1)),
   peak_rss_mb: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
+  pool_allocations_after_warmup: epochs > 1 ? allocTimedEnd - allocAfterWarmup : null,
   last_loss: Number(timed[timed.length - 1].train_loss.toFixed(4)),
   profile: p ? {
     epoch_ms: Number(profMs.toFixed(1)), kernel_ms: Number(kernelMs.toFixed(1)),
@@ -123,6 +130,7 @@ if (json) {
   log(`  train graphs ${nTrain}; epochs ${result.epochs_s.join(' / ')} s -> median ${result.epoch_s} s (first is warm-up), ${result.graphs_per_s} graphs/s`);
   log(`  eval (val split, ${nVal} graphs, no grad): ${result.eval_val_s} s, ${result.eval_graphs_per_s} graphs/s`);
   log(`  load ${result.load_s} s, preprocessing (cold, distances + ${run.train.pe.kind}${run.train.pe.dim}) ${result.preprocess_s} s; peak RSS ${result.peak_rss_mb} MB`);
+  if (result.pool_allocations_after_warmup !== null) log(`  scratch-pool arrays allocated after the warm-up epoch: ${result.pool_allocations_after_warmup} (evaluation included)`);
   if (result.profile) {
     const pr = result.profile;
     log(`  profiled epoch: ${pr.epoch_ms} ms, kernels ${pr.kernel_ms} ms, outside kernels (tape, allocation, GC, batching) ${pr.outside_kernels_ms} ms`);
