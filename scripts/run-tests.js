@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every test file under test/ with Node's built-in runner (TypeScript via tsx).
 // Usage: npm test [-- substring]   (only files whose path contains the substring;
-// a full run, without one, ends with the ASan/UBSan kernel pass of scripts/test-asan.sh)
+// a full run, without one, starts with a type check of test/, bench/, scripts/ and
+// examples/ and ends with the ASan/UBSan kernel pass of scripts/test-asan.sh)
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,15 @@ const files = walk('test').filter((f) => !filter || f.includes(filter)).sort();
 if (files.length === 0) {
   console.error(`no test files match ${filter ?? '(all)'}`);
   process.exit(1);
+}
+// Full runs first type-check everything tsx would run unchecked: the tests,
+// benchmarks, scripts and examples (the build checks src/ only).
+if (!filter) {
+  const tc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.check.json'], { stdio: 'inherit' });
+  if (tc.status !== 0) {
+    console.error('type errors above (npm run typecheck); the tests were not run');
+    process.exit(tc.status ?? 1);
+  }
 }
 const r = spawnSync(process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],

@@ -7,19 +7,14 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { cliRunner } from './cli_helpers.js';
 import { parseSafetensors, serializeSafetensors } from '../src/io/safetensors.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'shared', 'fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'gf-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    execFile(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli', 'main.ts'), ...args],
-      { env: { ...process.env, GRADFORMER_THREADS: '1', GRADFORMER_HOME: join(tmp, 'home') }, maxBuffer: 1 << 24 },
-      (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
-  });
-}
+const cli = cliRunner(join(tmp, 'home'));
 
 test('error paths fail fast and say what is accepted', async () => {
   const [unknownOpt, unknownDs, badEnum, badInt, gine, noCkpt, kfoldRuns, badFold] = await Promise.all([

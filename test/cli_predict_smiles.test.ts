@@ -4,10 +4,10 @@
 // both `--smiles A B` and `--smiles A --smiles B` are accepted, and bad SMILES or
 // a non-molecule model fail with a message naming what is wrong.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { cliRunner } from './cli_helpers.js';
 import { loadRDKit } from '../src/chem/rdkit.js';
 import { zincAtomsBonds } from '../src/chem/zinc.js';
 import type { GraphDataset } from '../src/data/dataset.js';
@@ -22,13 +22,7 @@ const ZINC = join('..', 'shared', 'datasets', 'ZINC');
 const root = tmp('predict-smiles');
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    execFile(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli', 'main.ts'), ...args],
-      { env: { ...process.env, GRADFORMER_THREADS: '1', GRADFORMER_HOME: join(root, 'home') }, maxBuffer: 1 << 24 },
-      (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
-  });
-}
+const cli = cliRunner(join(root, 'home'));
 
 test('predict --smiles on a ZINC model gives the dataset graphs\' predictions', { skip: !existsSync(ZINC) && 'no shared datasets' }, async () => {
   // A tiny ZINC model trained for one epoch on 64 graphs: its weights are arbitrary

@@ -8,6 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setBackend, setThreads, getThreads, type BackendName } from '../src/tensor/backend.js';
+import type { Kernels } from '../src/tensor/kernels.js';
 import { tsKernels } from '../src/tensor/kernels_ts.js';
 import { loadNativeAddon, loadNativeKernels } from '../src/tensor/kernels_native.js';
 import * as ops from '../src/tensor/ops.js';
@@ -162,14 +163,14 @@ if (native) {
         native.setThreads(th);
         const a = kernelArgs(31 + th, 700, 2100, 100, withGate);
         const { N, E, C } = a;
-        const fwd = (K: typeof native) => {
+        const fwd = (K: Kernels) => {
           const o = { g: new Float32Array(E * C), s0: new Float32Array(E * C), num: new Float32Array(N * C).fill(7), dp: new Float32Array(N * C).fill(7), q: new Float32Array(N * C) };
           K.gatedGcnMessage(a.Dx, a.Ex, a.Ce, a.Bx, a.gate, a.src, a.dst, o.g, o.s0, o.num, o.dp, o.q, N, N, C, EPS);
           return o;
         };
         const fT = fwd(tsKernels), fN = fwd(native);
         for (const k of ['g', 's0', 'num', 'dp', 'q'] as const) assert.deepEqual(fN[k], fT[k], `t${th} gate=${withGate}: ${k}`);
-        const bwd = (K: typeof native, which: string) => {
+        const bwd = (K: Kernels, which: string) => {
           const rng = new Rng(5); // the same non-zero starting gradients on both sides: the kernels add into them
           const opt = (name: string, n: number) => (which.includes(name) ? rng.f32(n) : null);
           const o = { gDx: opt('gDx', N * C), gEx: opt('gEx', N * C), gCe: opt('gCe', E * C), gBx: opt('gBx', N * C), ggate: withGate ? opt('ggate', E) : null };
