@@ -89,8 +89,9 @@ export class Module {
     return this.train(false);
   }
 
+  /** Clears every parameter's gradient; the arrays go back to the scratch pool (`Tensor.clearGrad`). */
   zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+    for (const p of this.parameters()) p.clearGrad();
   }
 }
 

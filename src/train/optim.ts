@@ -9,7 +9,7 @@
  * entirely: no moment update and no weight decay.
  */
 import { kernels } from '../tensor/backend.js';
-import { scratch, type Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 export type OptimizerName = 'adam' | 'adamw' | 'sgd';
 export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'adamw', 'sgd'];
@@ -62,16 +62,12 @@ export class Optimizer {
   get baseLr(): number { return this.opts.lr; }
 
   /**
-   * Clears every parameter's gradient (PyTorch `zero_grad(set_to_none=True)`). The
-   * gradient arrays go back to the scratch pool, where the next backward takes them
-   * again (zeroed): allocating ~80 fresh ones per step showed up as GC. Copy a
-   * gradient you want to keep before calling this.
+   * Clears every parameter's gradient (PyTorch `zero_grad(set_to_none=True)`); the
+   * arrays go back to the scratch pool (`Tensor.clearGrad`), so copy a gradient you
+   * want to keep before calling this.
    */
   zeroGrad(): void {
-    for (const [, p] of this.params) {
-      if (p.grad !== null) scratch.give(p.grad);
-      p.grad = null;
-    }
+    for (const [, p] of this.params) p.clearGrad();
   }
 
   /** One update of every parameter that has a gradient. */
