@@ -32,12 +32,13 @@ export function datasetsCommand(): Command {
       const rows = presetDatasets().map((d) => {
         const dir = findDatasetDir(d.name, o.dataRoot);
         const inCache = isComplete(join(defaultCacheDir(), d.name));
-        return { name: d.name, description: d.description, generated: d.format === 'sbm', path: dir ?? (inCache ? join(defaultCacheDir(), d.name) : null), cached: cachedPre.filter((f) => f.startsWith(`${d.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-`)).map((f) => f.split('-').slice(-2, -1)[0]) };
+        return { name: d.name, description: d.description, generated: d.format === 'sbm', download: d.url !== undefined, path: dir ?? (inCache ? join(defaultCacheDir(), d.name) : null), cached: cachedPre.filter((f) => f.startsWith(`${d.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-`)).map((f) => f.split('-').slice(-2, -1)[0]) };
       });
       if (o.json) { process.stdout.write(JSON.stringify(rows, null, 1) + '\n'); return; }
       const w = Math.max(...rows.map((r) => r.name.length));
       for (const r of rows) {
-        const where = r.path ? `found  ${r.path}` : r.generated ? 'generated on first use (src/data/sbm.ts, seeded)' : `missing (gradformer datasets --download ${r.name})`;
+        const where = r.path ? `found  ${r.path}` : r.generated ? 'generated on first use (seeded SBM generator)'
+          : r.download ? `missing (gradformer datasets --download ${r.name})` : `missing (no download: put its files in <dir>/${r.name}/ and pass --data-root <dir>)`;
         const pre = r.cached.length ? ` (preprocessing cached: ${r.cached.join(', ')})` : '';
         process.stdout.write(`${r.name.padEnd(w)}  ${where}${pre}\n` +
           `${''.padEnd(w)}  ${r.description}\n`);

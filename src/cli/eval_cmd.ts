@@ -4,25 +4,21 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { GraphDataset } from '../data/dataset.js';
 import { GraphLoader } from '../data/loader.js';
-import { preprocessDataset } from '../data/preprocess.js';
+import { preprocessDataset, preprocessGraphs } from '../data/preprocess.js';
 import { getDatasetEntry, presetDatasets } from '../data/registry.js';
 import { loadTU } from '../data/tu.js';
 import type { Graph } from '../graph/types.js';
-import { loadCheckpointWeights, readCheckpointState, resolveCheckpointDir } from '../train/checkpoint.js';
 import { loadDatasetByName, UsageError } from '../train/data.js';
 import { computeMetric } from '../train/metrics.js';
-import { buildModel, isNodeTask, predict, runSplit } from '../train/trainer.js';
+import { loadTrainedModel } from '../train/load.js';
+import { isNodeTask, predict, runSplit } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 const SPLIT_NAMES = ['train', 'val', 'test', 'all'] as const;
 type SplitName = typeof SPLIT_NAMES[number];
 
 function loadRun(checkpoint: string) {
-  const dir = resolveCheckpointDir(checkpoint, 'best');
-  const st = readCheckpointState(dir);
-  const model = buildModel(st.run);
-  loadCheckpointWeights(dir, model);
-  model.eval();
+  const { dir, state: st, model } = loadTrainedModel(checkpoint);
   return { dir, st, model };
 }
 
@@ -58,23 +54,15 @@ export function evalCommand(): Command {
 
 /** Graphs from SMILES with the featuriser the model's dataset was built with. */
 async function graphsFromSmiles(smiles: string[], dataset: string): Promise<Graph[]> {
-  const { loadRDKit } = await import('../chem/rdkit.js');
-  const rd = await loadRDKit();
-  let f;
-  if (dataset === 'ogbg-molhiv') f = (await import('../chem/ogb.js')).ogbFeaturiser(rd);
-  else if (dataset === 'ZINC') f = (await import('../chem/zinc.js')).zincFeaturiser(rd);
-  else throw new UsageError(`--smiles works for molecule models (ZINC, ogbg-molhiv); this checkpoint was trained on ${dataset}`);
-  return smiles.map((s, k) => {
-    let p;
-    try {
-      p = f.featurise(s);
-    } catch (e) {
-      // A user's typo, not a bug: say which string and why, without a stack trace.
-      throw new UsageError(`--smiles #${k + 1} ${JSON.stringify(s)}: ${(e as Error).message}`);
-    }
-    return { numNodes: p.numNodes, edgeIndex: p.edgeIndex, nodeFeat: null, nodeCat: p.nodeCat, edgeFeat: null, edgeCat: p.edgeCat,
-      y: new Float32Array(1).fill(NaN), nodeY: null };
-  });
+  const { MOLECULE_DATASETS, moleculeGraphs } = await import('../chem/molecules.js');
+  const known = MOLECULE_DATASETS.find((d) => d === dataset);
+  if (!known) throw new UsageError(`--smiles works for molecule models (${MOLECULE_DATASETS.join(', ')}); this checkpoint was trained on ${dataset}`);
+  try {
+    return await moleculeGraphs(smiles, known);
+  } catch (e) {
+    // A user's typo, not a bug: say which string and why, without a stack trace.
+    throw new UsageError((e as Error).message.replace(/^molecules: SMILES/, '--smiles'));
+  }
 }
 
 export function predictCommand(): Command {
@@ -112,9 +100,18 @@ export function predictCommand(): Command {
         graphs = ds.graphs; ids = Array.from(idx, String);
       }
       // In memory, uncached: SMILES and ad-hoc folders are one-off inputs.
-      const pre = await preprocessDataset({ name: 'predict', graphs } as GraphDataset, { pe: run.train.pe, noCache: true, progress: false });
+      const pre = await preprocessGraphs(graphs, run.train.pe);
       const batches = new GraphLoader(graphs, pre, idx, { batchSize: run.train.batch_size });
-      const { out, cols } = predict(model, batches, false);
+      let res;
+      try {
+        res = predict(model, batches, false);
+      } catch (e) {
+        // Another dataset's graphs (other feature widths or kinds) do not fit the model: say which and why.
+        if (o.smiles || !o.input) throw e;
+        throw new UsageError(`--input ${o.input} does not fit this model, trained on ${run.dataset}: ${(e as Error).message}; ` +
+          `predict on graphs featurised as ${run.dataset}'s`);
+      }
+      const { out, cols } = res;
       const rows = ids.map((id, r) => {
         const o2 = Array.from(out.subarray(r * cols, (r + 1) * cols));
         if (run.model.task === 'multi_class') {

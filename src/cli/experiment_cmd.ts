@@ -6,14 +6,14 @@ import { preprocessDataset } from '../data/preprocess.js';
 import { loadDatasetByName, UsageError } from '../train/data.js';
 import { runExperiment } from '../train/experiment.js';
 import { buildRunConfig, presetOrFail } from '../train/runconfig.js';
-import { intArg } from './args.js';
+import { choiceArg, intArg } from './args.js';
 import { progressReporter } from './progress.js';
 import { addRunOptions, overridesOf, type RunOpts } from './train_cmd.js';
 
 export function experimentCommand(): Command {
   const cmd = new Command('experiment')
     .description('run the paper protocol: N runs of a preset (N seeds, or k folds), then a results table (mean +- std) as Markdown and CSV')
-    .addOption(new Option('--preset <name>', 'preset (its dataset is used)').choices(Object.keys(PRESETS)).makeOptionMandatory())
+    .addOption(new Option('--preset <name>', 'preset (its dataset is used)').choices(Object.keys(PRESETS)).argParser(choiceArg(Object.keys(PRESETS))).makeOptionMandatory())
     .addOption(new Option('--runs <n>', 'number of runs (default: the preset\'s, 10)').argParser(intArg(1)))
     .addOption(new Option('--protocol <p>', 'seeds: one seed per run (official protocol); kfold: stratified 10-fold, run k = fold k').choices(['seeds', 'kfold']).default('seeds'))
     .addOption(new Option('--seed <n>', 'first seed (run i uses seed + i)').argParser(intArg(0)).default(0))
@@ -27,6 +27,9 @@ export function experimentCommand(): Command {
     const runs = o.runs ?? preset.train.runs;
     if (o.protocol === 'kfold' && runs > 10) throw new UsageError(`--protocol kfold has 10 folds; accepted --runs: 1..10 (got ${runs})`);
     if (o.protocol === 'kfold' && o.split) throw new UsageError('--protocol kfold sets the split itself; drop --split');
+    if (o.protocol === 'kfold' && preset.train.split === 'official') {
+      throw new UsageError(`--protocol kfold re-splits a dataset into 10 folds; ${preset.dataset} comes with its official train/val/test split, which its preset keeps: use --protocol seeds`);
+    }
     const ds = await loadDatasetByName(preset.dataset, o.dataRoot);
     const over = overridesOf(o);
     // Check the combination before any work (throws with what is accepted).

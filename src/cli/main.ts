@@ -4,7 +4,7 @@
  * verify-reference. Global options --threads and --backend apply to every command.
  */
 import { Command, Option } from 'commander';
-import { setBackend, setThreads } from '../tensor/backend.js';
+import { checkThreadsEnv, kernels, setBackend, setThreads } from '../tensor/backend.js';
 import { UsageError } from '../train/data.js';
 import { DivergedError } from '../train/trainer.js';
 import { intArg } from './args.js';
@@ -23,28 +23,47 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for the accepted options and values)')
     .hook('preAction', (cmd) => {
       const g = cmd.opts() as { threads?: number; backend?: 'native' | 'ts' };
-      if (g.backend) setBackend(g.backend);
+      // Select the backend now, so a bad GRADFORMER_BACKEND / GRADFORMER_THREADS fails before any work.
+      if (g.backend) setBackend(g.backend); else kernels();
+      checkThreadsEnv(process.env.GRADFORMER_THREADS);
       if (g.threads) setThreads(g.threads);
     });
   program.enablePositionalOptions(false);
-  for (const c of [trainCommand(), evalCommand(), predictCommand(), datasetsCommand(), experimentCommand(), verifyCommand()]) {
-    c.showHelpAfterError('(add --help for the accepted options and values)');
-    program.addCommand(c);
+  const commands = [trainCommand(), evalCommand(), predictCommand(), datasetsCommand(), experimentCommand(), verifyCommand()];
+  for (const c of commands) program.addCommand(c);
+  commands.push(registerReport(program));
+  // commander's own errors ("error: unknown option ...") get the prefix of ours.
+  for (const c of [program, ...commands]) {
+    c.showHelpAfterError('(add --help for the accepted options and values)')
+      .configureOutput({ outputError: (str, write) => write(`gradformer: ${str}`) })
+      .configureHelp({ showGlobalOptions: true }); // --threads / --backend work after any command too
   }
-  registerReport(program).showHelpAfterError('(add --help for the accepted options and values)');
   return program;
+}
+
+/** Errors whose message already says what to fix: a user's input, a data file, a system call on a named path. */
+function isExpected(err: Error): boolean {
+  return err instanceof UsageError || err instanceof DivergedError || err.name === 'DataError' ||
+    typeof (err as NodeJS.ErrnoException).code === 'string' || /^(config|presets|optimizer|loss|metric|split|backend|verify-reference|safetensors):/.test(err.message);
+}
+
+/**
+ * Every error is one line `gradformer: error: <message>`; the stack trace only
+ * with GRADFORMER_DEBUG=1. An error of an unexpected kind (likely a bug) gets a
+ * second line saying how to see where it happened.
+ */
+function reportError(err: Error, write: (s: string) => void = (s) => process.stderr.write(s)): void {
+  write(`gradformer: error: ${err.message}\n`);
+  if (process.env.GRADFORMER_DEBUG) write(`${err.stack ?? ''}\n`);
+  else if (!isExpected(err)) write('gradformer: (unexpected; GRADFORMER_DEBUG=1 prints the stack trace, please include it in a bug report)\n');
 }
 
 async function main(): Promise<void> {
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (e) {
-    const err = e as Error;
-    if (err instanceof UsageError || err instanceof DivergedError || err.name === 'DataError' || /^(config|presets|optimizer|loss|metric|split):/.test(err.message)) {
-      process.stderr.write(`gradformer: error: ${err.message}\n`);
-    } else {
-      process.stderr.write(`gradformer: ${err.stack ?? err.message}\n`);
-    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    reportError(err);
     process.exitCode = err instanceof DivergedError ? 3 : 1;
   }
 }

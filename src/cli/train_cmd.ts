@@ -1,5 +1,6 @@
 /** `gradformer train` and the run options it shares with `gradformer experiment`. */
 import { Command, Option } from 'commander';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { GradformerConfig } from '../models/config.js';
 import type { TrainingProtocol } from '../models/presets.js';
@@ -7,12 +8,12 @@ import { PRESETS } from '../models/presets.js';
 import { preprocessDataset } from '../data/preprocess.js';
 import { presetDatasets } from '../data/registry.js';
 import { SPLITS } from '../data/splits.js';
-import { datasetInfo, loadDatasetByName } from '../train/data.js';
+import { datasetInfo, loadDatasetByName, UsageError } from '../train/data.js';
 import { OPTIMIZERS } from '../train/optim.js';
 import { buildRunConfig, presetOrFail, type Overrides } from '../train/runconfig.js';
 import { readCheckpointState } from '../train/checkpoint.js';
 import { train } from '../train/trainer.js';
-import { floatArg, intArg } from './args.js';
+import { choiceArg, floatArg, intArg } from './args.js';
 import { progressReporter } from './progress.js';
 
 export const DEFAULT_DATASET = 'MUTAG';
@@ -33,7 +34,6 @@ export function addRunOptions(cmd: Command): Command {
     .option('--fix-grad-clip', 'apply --grad-clip after backward() (corrected); default: as the official code, before backward(), i.e. no effect')
     .addOption(new Option('--split <kind>', 'split protocol (default: the preset\'s; TU: random_80_10_10 per seed; torch_random_80_10_10: the graphs torch.random_split picks for the seed, as the official code)').choices(SPLITS))
     .addOption(new Option('--split-seed <n>', 'seed of the split when it should not follow --seed (e.g. 12344, the official scripts\' seed, with torch_random_80_10_10)').argParser(intArg(0)))
-    .addOption(new Option('--fold <k>', 'fold of the kfold10 split').argParser(intArg(0)).default(0))
     .addOption(new Option('--mpnn <kind>', 'local message passing (GCN = GatedGCN); GINE and GCN need edge features').choices(['GIN', 'GINE', 'GCN']))
     .addOption(new Option('--layers <n>', 'number of Gradformer layers').argParser(intArg(1)))
     .addOption(new Option('--channels <n>', 'hidden width').argParser(intArg(1)))
@@ -49,7 +49,7 @@ export function addRunOptions(cmd: Command): Command {
 export interface RunOpts {
   dataRoot?: string; epochs?: number; batchSize?: number; lr?: number; weightDecay?: number;
   optimizer?: TrainingProtocol['optimizer'] | 'sgd'; scheduler?: TrainingProtocol['scheduler']; warmup?: number;
-  fixScheduler?: boolean; gradClip?: number; fixGradClip?: boolean; split?: TrainingProtocol['split']; splitSeed?: number; fold: number;
+  fixScheduler?: boolean; gradClip?: number; fixGradClip?: boolean; split?: TrainingProtocol['split']; splitSeed?: number;
   mpnn?: GradformerConfig['mpnn']; layers?: number; channels?: number; heads?: number; gamma?: number; nHop?: number;
   slope?: number; dropout?: number; attnDropout?: number; learnGamma?: boolean;
 }
@@ -82,10 +82,11 @@ function stamp(): string {
 export function trainCommand(): Command {
   const cmd = new Command('train')
     .description('train a Gradformer (no arguments: the bundled MUTAG with its full preset, 100 epochs, under a minute on 2 cores)')
-    .addOption(new Option('--dataset <name>', 'dataset').choices(presetDatasets().map((d) => d.name)))
-    .addOption(new Option('--preset <name>', 'preset (default: the dataset\'s own)').choices(Object.keys(PRESETS)))
+    .addOption(new Option('--dataset <name>', 'dataset').choices(presetDatasets().map((d) => d.name)).argParser(choiceArg(presetDatasets().map((d) => d.name))))
+    .addOption(new Option('--preset <name>', 'preset (default: the dataset\'s own)').choices(Object.keys(PRESETS)).argParser(choiceArg(Object.keys(PRESETS))))
     .addOption(new Option('--seed <n>', 'the one seed of the run (split unless --split-seed, init, shuffling, dropout)').argParser(intArg(0)).default(0))
-    .option('--out <dir>', 'run folder (default: runs/<dataset>-<timestamp>)')
+    .addOption(new Option('--fold <k>', 'fold of the kfold10 split (with --split kfold10)').argParser(intArg(0)))
+    .option('--out <dir>', 'run folder, new or empty (default: runs/<dataset>-<timestamp>)')
     .option('--resume <dir>', 'continue the run in this folder from its last/ checkpoint (bit-for-bit); --epochs may extend it')
     .option('--quiet', 'no per-epoch output');
   addRunOptions(cmd);
@@ -101,8 +102,16 @@ Examples:
   gradformer train --dataset MUTAG --epochs 20       # a shorter run
   gradformer train --dataset NCI1 --seed 3 --out runs/nci1-s3
   gradformer train --resume runs/nci1-s3 --epochs 150`);
-  cmd.action(async (o: RunOpts & { dataset?: string; preset?: string; seed: number; out?: string; resume?: string; quiet?: boolean }) => {
+  cmd.action(async (o: RunOpts & { dataset?: string; preset?: string; seed: number; fold?: number; out?: string; resume?: string; quiet?: boolean }) => {
     if (o.resume) {
+      // The stored run decides everything; a changed option would be silently ignored, so refuse it.
+      const given = Object.keys(o).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !RESUME_OPTIONS.has(k));
+      if (given.length > 0) {
+        throw new UsageError(`--resume continues the run with its stored settings; it takes only --epochs (to extend it), --data-root and --quiet; drop ${given.map(flagName).join(', ')}`);
+      }
+      if (!existsSync(join(o.resume, 'last', 'state.json'))) {
+        throw new UsageError(`nothing to resume in ${o.resume}: no last/state.json there (--resume takes the folder of a run started by gradformer train)`);
+      }
       const st = readCheckpointState(join(o.resume, 'last'));
       const ds = await loadDatasetByName(st.run.dataset, o.dataRoot ?? st.run.data_root ?? undefined);
       const run = { ...st.run, train: { ...st.run.train, epochs: o.epochs ?? st.run.train.epochs } };
@@ -112,19 +121,42 @@ Examples:
     }
     const name = datasetInfo(o.dataset ?? (o.preset ? presetOrFail(o.preset).dataset : DEFAULT_DATASET)).name;
     const over = overridesOf(o);
-    const ds = await loadDatasetByName(name, o.dataRoot);
-    const run = buildRunConfig(ds, o.preset ?? name, over, o.seed, o.fold, o.dataRoot ? resolve(o.dataRoot) : null);
     const outDir = o.out ?? join('runs', `${name}-${stamp()}`);
+    checkNewRunFolder(outDir);
+    const ds = await loadDatasetByName(name, o.dataRoot);
+    const run = buildRunConfig(ds, o.preset ?? name, over, o.seed, o.fold ?? 0, o.dataRoot ? resolve(o.dataRoot) : null);
+    if (o.fold !== undefined && run.train.split !== 'kfold10') {
+      throw new UsageError(`--fold picks a fold of the kfold10 split, and this run's split is ${run.train.split}; add --split kfold10 or drop --fold`);
+    }
     const t0 = performance.now();
     const pre = await preprocessDataset(ds, { pe: run.train.pe });
     if (!o.quiet) {
-      process.stderr.write(`gradformer: ${name} (${ds.graphs.length} graphs), preset ${run.preset}, ${run.train.epochs} epochs, ` +
+      const epochs = run.train.epochs === 1 ? '1 epoch' : `${run.train.epochs} epochs`;
+      process.stderr.write(`gradformer: ${name} (${ds.graphs.length} graphs${o.dataRoot ? ` from ${resolve(o.dataRoot)}` : ''}), preset ${run.preset}, ${epochs}, ` +
         `seed ${run.seed}, split ${run.train.split}; preprocessing ${((performance.now() - t0) / 1000).toFixed(1)} s; run folder ${outDir}\n`);
     }
     const res = train({ run, data: { ds, pre }, outDir, onEvent: progressReporter({ quiet: o.quiet }) });
     report(res, name, outDir);
   });
   return cmd;
+}
+
+/** Options `train --resume` accepts besides --resume itself (the rest are stored in the run). */
+const RESUME_OPTIONS = new Set(['resume', 'epochs', 'dataRoot', 'quiet']);
+
+/** commander's camelCase key back to its flag: dataRoot -> --data-root. */
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** A run folder must be new or empty: a finished run is never overwritten by mistake. */
+function checkNewRunFolder(dir: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} is a file; give a folder for the run`);
+  if (readdirSync(dir).length > 0) {
+    throw new UsageError(`--out ${dir} already holds files${existsSync(join(dir, 'last', 'state.json')) ? ' (a run)' : ''}; ` +
+      `continue that run with --resume ${dir}, or choose another --out (or delete the folder)`);
+  }
 }
 
 function report(res: { bestEpoch: number; val: number; test: number; metric: string; epochs: { epoch_seconds: number; eval_seconds: number }[] }, name: string, outDir: string): void {

@@ -5,6 +5,7 @@
  * so it is written here rather than pulled in as a dependency.
  */
 import { readFileSync } from 'node:fs';
+import { DataError } from '../data/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 export type DType = 'F32' | 'F64' | 'I64' | 'I32' | 'U16' | 'U8';
@@ -26,15 +27,15 @@ export function toNumbers(t: StoredTensor): Float64Array | Float32Array | Int32A
 
 /** Parses a safetensors buffer; `source` names it in errors. Copies data into aligned arrays. */
 export function parseSafetensors(buf: Uint8Array, source = 'safetensors'): { tensors: Map<string, StoredTensor>; metadata: Record<string, string> } {
-  if (buf.length < 8) throw new Error(`${source}: file is ${buf.length} bytes, too short for a safetensors header`);
+  if (buf.length < 8) throw new DataError(source, 0, `file is ${buf.length} bytes, too short for a safetensors header`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const n = Number(dv.getBigUint64(0, true));
-  if (n > buf.length - 8) throw new Error(`${source}: header length ${n} runs past the end of the file (${buf.length} bytes)`);
+  if (n > buf.length - 8) throw new DataError(source, 0, `header length ${n} runs past the end of the file (${buf.length} bytes)`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + n)));
   } catch (e) {
-    throw new Error(`${source}: header is not valid JSON (${(e as Error).message})`);
+    throw new DataError(source, 0, `header is not valid JSON (${(e as Error).message})`);
   }
   const base = 8 + n;
   const tensors = new Map<string, StoredTensor>();
@@ -45,10 +46,10 @@ export function parseSafetensors(buf: Uint8Array, source = 'safetensors'): { ten
       continue;
     }
     const { dtype, shape, data_offsets: off } = info as { dtype: DType; shape: number[]; data_offsets: [number, number] };
-    if (!(dtype in BYTES)) throw new Error(`${source}: tensor ${name} has unsupported dtype ${dtype} (supported: ${Object.keys(BYTES).join(', ')})`);
+    if (!(dtype in BYTES)) throw new DataError(source, 0, `tensor ${name} has unsupported dtype ${dtype} (supported: ${Object.keys(BYTES).join(', ')})`);
     const count = shape.reduce((a, b) => a * b, 1);
     if (off[1] - off[0] !== count * BYTES[dtype] || base + off[1] > buf.length) {
-      throw new Error(`${source}: tensor ${name} [${shape.join(', ')}] ${dtype} has data_offsets ${off.join('..')} that do not fit`);
+      throw new DataError(source, 0, `tensor ${name} [${shape.join(', ')}] ${dtype} has data_offsets ${off.join('..')} that do not fit`);
     }
     // Copy (Uint8Array.prototype.slice, since Buffer#slice is a view): aligned for any element type.
     const bytes = Uint8Array.prototype.slice.call(buf, base + off[0], base + off[1]);

@@ -112,9 +112,18 @@ function compare(group: string, pairs: [string, ArrayLike<number>, ArrayLike<num
 export function verifyReference(file: string): { config: GradformerConfig; groups: GroupError[]; ok: boolean } {
   const jsonPath = file.replace(/\.safetensors$/, '') + '.json';
   if (!existsSync(jsonPath)) throw new Error(`verify-reference: configuration ${jsonPath} not found (it must sit beside ${file})`);
-  const meta = JSON.parse(readFileSync(jsonPath, 'utf8')) as { config: GradformerConfig & Record<string, unknown> };
-  const { tensors } = readSafetensors(file);
+  let meta: { config?: GradformerConfig & Record<string, unknown> };
+  try {
+    meta = JSON.parse(readFileSync(jsonPath, 'utf8'));
+  } catch (e) {
+    throw new Error(`verify-reference: ${jsonPath} is not JSON (${(e as Error).message})`);
+  }
   const cfg = meta.config;
+  if (typeof cfg !== 'object' || cfg === null) {
+    throw new Error(`verify-reference: ${jsonPath} has no "config" object, so ${file} is not a model fixture ` +
+      '(the model fixtures of ../shared/fixtures: tu_gin, zinc_gine, gatedgcn)');
+  }
+  const { tensors } = readSafetensors(file);
   const config: Partial<GradformerConfig> = {
     mpnn: cfg.mpnn, channels: cfg.channels, nhead: cfg.nhead, num_layers: cfg.num_layers, gamma: cfg.gamma,
     n_hop: cfg.n_hop, slope: cfg.slope, pe_norm: cfg.pe_norm, pe_origin_dim: cfg.pe_origin_dim, pe_dim: cfg.pe_dim,

@@ -37,8 +37,19 @@ function select(name: string): Kernels {
 
 /** The kernels every op runs on. */
 export function kernels(): Kernels {
-  if (active === null) active = select(process.env.GRADFORMER_BACKEND || 'native');
+  if (active === null) {
+    checkThreadsEnv(process.env.GRADFORMER_THREADS);
+    active = select(process.env.GRADFORMER_BACKEND || 'native');
+  }
   return active;
+}
+
+/** The native side would ignore a malformed GRADFORMER_THREADS and use every core; say so instead. */
+export function checkThreadsEnv(v: string | undefined): void {
+  if (v === undefined || v === '') return;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 4096) {
+    throw new Error(`backend: GRADFORMER_THREADS='${v}' is not a thread count; set a whole number from 1 to 4096, or unset it to use every core`);
+  }
 }
 
 /** Switches backend ('native' falls back to 'ts' with a warning when the addon is missing). */

@@ -5,7 +5,7 @@
  * (registry.ts), splits (splits.ts), batching (loader.ts), cached
  * preprocessing (preprocess.ts).
  */
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { GraphDataset } from '../data/dataset.js';
 import { dataRoots, findDatasetDir, getDatasetEntry, loadDataset, presetDatasets, type DatasetEntry } from '../data/registry.js';
 
@@ -31,14 +31,19 @@ export function datasetInfo(name: string): DatasetEntry {
  */
 export async function loadDatasetByName(name: string, dataRoot?: string): Promise<GraphDataset> {
   const info = datasetInfo(name);
+  const fetch = info.url ? `\`gradformer datasets --download ${info.name}\` fetches it` : `it has no download: put its files in <dir>/${info.name}/ and pass --data-root <dir>`;
+  if (info.format === 'sbm') return await loadDataset(info.name, { download: false });
+  const dir = findDatasetDir(info.name, dataRoot);
+  // An explicit folder is never silently replaced by the bundled copy or the cache.
+  if (dataRoot && !dir) {
+    throw new UsageError(`dataset ${info.name}: no folder ${info.name}/ in --data-root ${resolve(dataRoot)}; ` +
+      `point --data-root at the folder that holds ${info.name}/, or drop it to use the bundled copy or the download cache (${fetch})`);
+  }
   try {
-    if (info.format === 'sbm') return await loadDataset(info.name, { download: false });
-    const dir = findDatasetDir(info.name, dataRoot);
     if (dir) return await loadDataset(info.name, { root: dirname(dir), download: false });
     return await loadDataset(info.name, { download: false });
   } catch (e) {
     if ((e as Error).name === 'DataError') throw e;
-    throw new UsageError(`${(e as Error).message} (searched ${dataRoots(dataRoot).join(', ')}; ` +
-      `\`gradformer datasets --download ${info.name}\` fetches it)`);
+    throw new UsageError(`${(e as Error).message} (searched ${dataRoots(dataRoot).join(', ')}; ${fetch})`);
   }
 }

@@ -128,7 +128,7 @@ const f4 = (x: number) => x.toFixed(4);
 export function writeResults(dir: string, r: ExperimentResult, protocol: string): void {
   const c = r.config;
   const md = [
-    `# ${c.preset} on ${c.dataset}: ${r.runs.length} runs (${protocol === 'kfold' ? 'stratified 10-fold, fold k = run k' : c.train.split_seed === undefined ? 'one seed per run' : `one model seed per run, one split (split seed ${c.train.split_seed})`})`,
+    `# ${c.preset === c.dataset ? c.dataset : `preset ${c.preset} on ${c.dataset}`}: ${r.runs.length} runs (${protocol === 'kfold' ? 'stratified 10-fold, fold k = run k' : c.train.split_seed === undefined ? 'one seed per run' : `one model seed per run, one split (split seed ${c.train.split_seed})`})`,
     '',
     `Metric: ${r.metric} at the best validation epoch. Epochs ${c.train.epochs}, split ${protocol === 'kfold' ? 'kfold10' : c.train.split}${c.train.split_seed === undefined ? '' : ` (split seed ${c.train.split_seed} in every run)`}, ` +
     `scheduler ${c.train.scheduler} (stepped per ${c.train.scheduler_step}), grad clip ${c.train.clip_grad_norm ?? 'none'}${c.train.clip_effective ? ' (applied)' : ''}.`,

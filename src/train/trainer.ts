@@ -89,9 +89,10 @@ export interface TrainResult {
 
 /** Training stopped on a NaN or infinite loss. */
 export class DivergedError extends Error {
-  constructor(readonly epoch: number, readonly step: number, readonly loss: number, lastGood: string) {
-    super(`training diverged: loss is ${loss} at epoch ${epoch}, step ${step}; ` +
-      `stopped, the last good checkpoint is ${lastGood} (try a smaller --lr, or --fix-grad-clip with --grad-clip)`);
+  /** `lastGood`: the folder of the last good checkpoint, or null when the first epoch failed. */
+  constructor(readonly epoch: number, readonly step: number, readonly loss: number, lastGood: string | null) {
+    super(`training diverged: loss is ${loss} at epoch ${epoch}, step ${step}; stopped, ` +
+      `${lastGood ? `the last good checkpoint is ${lastGood}` : 'no checkpoint was written (it failed in the first epoch)'} (try a smaller --lr, or --fix-grad-clip with --grad-clip)`);
     this.name = 'DivergedError';
   }
 }
@@ -227,7 +228,7 @@ export function train(opts: TrainOptions): TrainResult {
       const { out } = model.forward(batch);
       const loss = computeLoss(T.loss, out, batch, nodeLevel);
       const v = loss.item();
-      if (!Number.isFinite(v)) throw new DivergedError(epoch, s + 1, v, existsSync(lastDir) ? lastDir : '(none: it failed in the first epoch)');
+      if (!Number.isFinite(v)) throw new DivergedError(epoch, s + 1, v, existsSync(lastDir) ? lastDir : null);
       loss.backward();
       // Official quirk: clip_grad_norm_ runs before backward() and changes nothing.
       if (T.clip_grad_norm !== null && T.clip_effective) clipGradNorm(params, T.clip_grad_norm);
