@@ -27,7 +27,12 @@ export {
   listDatasets, presetDatasets, getDatasetEntry, registerDataset, loadDataset, dataRoots, findDatasetDir,
   type DatasetEntry, type LoadOptions,
 } from './data/registry.js';
-export { preprocessDataset, type PreprocessOptions, type PeOptions } from './data/preprocess.js';
+export { preprocessDataset, preprocessGraphs, type PreprocessOptions, type PeOptions } from './data/preprocess.js';
+export { clearCache } from './data/cache.js';
+export { DataError } from './data/errors.js';
+export type { MoleculeCsvOptions, MoleculeCsvDataset } from './data/molcsv.js';
+export { moleculeGraphs, moleculeFeaturiser, loadRDKit, loadMoleculeCsv, MOLECULE_DATASETS, type MoleculeDataset } from './chem/molecules.js';
+export type { Featuriser, MolGraphParts } from './chem/featuriser.js';
 export { randomSplit, torchRandomSplit, stratifiedKFold, datasetSplit, SPLITS, type SplitKind } from './data/splits.js';
 export { Mt19937, torchRandperm } from './util/mt19937.js';
 export { GraphLoader, type LoaderOptions } from './data/loader.js';
@@ -37,7 +42,10 @@ export {
   train, evaluate, predict, buildModel, runSplit, DivergedError,
   type TrainOptions, type TrainResult, type EpochRecord, type TrainEvent, type PreparedData,
 } from './train/trainer.js';
-export { saveCheckpoint, readCheckpointState, resolveCheckpointDir, loadCheckpointWeights, type CheckpointState } from './train/checkpoint.js';
+export {
+  saveCheckpoint, readCheckpointState, resolveCheckpointDir, loadCheckpointWeights, loadOptimizerState, type CheckpointState,
+} from './train/checkpoint.js';
+export { loadTrainedModel } from './train/load.js';
 export { runExperiment, type ExperimentResult } from './train/experiment.js';
 export { meanStd } from './util/stats.js';
 export { parseLog, readRunLog, type LogEpoch, type LogFinal, type ParsedLog } from './train/runlog.js';

@@ -4,6 +4,7 @@
 // both `--smiles A B` and `--smiles A --smiles B` are accepted, and bad SMILES or
 // a non-molecule model fail with a message naming what is wrong.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -61,6 +62,15 @@ test('predict --smiles on a ZINC model gives the dataset graphs\' predictions', 
   const csv = b.stdout.trim().split('\n');
   assert.equal(csv[0], 'id,prediction');
   assert.deepEqual(csv.slice(1).map((l) => Number(l.slice(l.lastIndexOf(',') + 1))), preds.predictions.map((p: { prediction: number }) => p.prediction));
+
+  // examples/predict_smiles.ts (the README's library path) prints the same predictions.
+  const ex = await new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
+    execFile(process.execPath, ['--import', 'tsx', join('examples', 'predict_smiles.ts'), out, ...same.map((s) => s.smiles)],
+      { cwd: join(import.meta.dirname, '..'), env: { ...process.env, GRADFORMER_THREADS: '1' } },
+      (err, stdout, stderr) => res({ code: err ? 1 : 0, stdout, stderr }));
+  });
+  assert.equal(ex.code, 0, ex.stderr);
+  assert.deepEqual(ex.stdout.trim().split('\n').map((l) => l.split('\t')), same.map((s, i) => [s.smiles, String(want[i])]));
 
   const [bad, ion] = await Promise.all([
     cli('predict', '--checkpoint', out, '--smiles', 'CC(C'),

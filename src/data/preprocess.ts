@@ -168,6 +168,14 @@ export function cacheFile(cacheRoot: string, name: string, pe: PeOptions, key: s
 }
 
 /**
+ * Distances + PE for graphs outside a dataset (from SMILES, a one-off folder):
+ * computed, silently, without reading or writing the cache. Same order as `graphs`.
+ */
+export function preprocessGraphs(graphs: Graph[], pe: PeOptions): Promise<GraphPre[]> {
+  return computePre(graphs, pe, false);
+}
+
+/**
  * Distances + PE for every graph of the dataset (same order as ds.graphs):
  * from the cache when present, else computed and then cached.
  */
