@@ -80,7 +80,7 @@ export function predictCommand(): Command {
       const { st, model } = loadRun(o.checkpoint);
       const run = st.run;
       if (isNodeTask(run)) throw new UsageError('predict supports graph-level models; this checkpoint is a node-level model');
-      let graphs: Graph[], ids: string[], idx: Int32Array;
+      let graphs: Graph[], ids: (string | number)[], idx: Int32Array;
       if (o.smiles) {
         if (o.input) throw new UsageError('give either --smiles or --input, not both');
         graphs = await graphsFromSmiles(o.smiles, run.dataset);
@@ -97,7 +97,7 @@ export function predictCommand(): Command {
         } else {
           throw new UsageError(`--input ${input} is neither a known dataset (${presetDatasets().map((d) => d.name).join(', ')}) nor a folder of TU files`);
         }
-        graphs = ds.graphs; ids = Array.from(idx, String);
+        graphs = ds.graphs; ids = Array.from(idx); // dataset positions, as numbers in JSON and CSV alike
       }
       // In memory, uncached: SMILES and ad-hoc folders are one-off inputs.
       const pre = await preprocessGraphs(graphs, run.train.pe);

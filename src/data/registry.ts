@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GraphDataset } from './dataset.js';
 import { downloadDataset, isComplete } from './download.js';
@@ -107,15 +107,17 @@ export function packageRoot(): string {
 
 /**
  * Folders searched for <root>/<NAME>/ when no --data-root is given, in order:
- * $GRADFORMER_DATA, <package>/data, <package>/../shared/datasets. With an
- * explicit root, only that one.
+ * $GRADFORMER_DATA, <package>/data, <package>/../shared/datasets (not when the
+ * package is installed under node_modules/). With an explicit root, only that one.
  */
 export function dataRoots(explicit?: string): string[] {
   if (explicit) return [resolve(explicit)];
   const roots: string[] = [];
   if (process.env.GRADFORMER_DATA) roots.push(resolve(process.env.GRADFORMER_DATA));
   const pkg = packageRoot();
-  roots.push(join(pkg, 'data'), resolve(pkg, '..', 'shared', 'datasets'));
+  roots.push(join(pkg, 'data'));
+  // A development checkout sits next to shared/ (../shared/datasets); an installed package sits in node_modules/.
+  if (basename(dirname(pkg)) !== 'node_modules') roots.push(resolve(pkg, '..', 'shared', 'datasets'));
   return roots;
 }
 
