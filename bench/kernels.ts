@@ -12,6 +12,7 @@
  * Each figure is the median of several timed repetitions after a warm-up, at 1
  * thread and at all threads (or --threads N).
  */
+import { availableParallelism } from 'node:os';
 import { loadNativeKernels } from '../src/tensor/kernels_native.js';
 import type { Kernels } from '../src/tensor/kernels.js';
 
@@ -23,7 +24,7 @@ if (!K) {
   console.error('bench/kernels: native addon not built (build/Release/gradformer.node). Run `npx node-gyp rebuild`.');
   process.exit(1);
 }
-const allThreads = ti >= 0 ? Number(args[ti + 1]) : K.getThreads();
+const allThreads = ti >= 0 ? Number(args[ti + 1]) : availableParallelism(); // the native default is 1
 if (!Number.isInteger(allThreads) || allThreads < 1) {
   console.error(`bench/kernels: --threads needs a positive integer, got ${args[ti + 1]}`);
   process.exit(1);

@@ -27,8 +27,12 @@ static int default_threads(void) {
     long v = strtol(e, &end, 10);
     if (*end == '\0' && v >= 1 && v <= 4096) return (int)v;
   }
-  int n = omp_get_num_procs();
-  return n >= 1 ? n : 1;
+  /* One thread unless asked: the model's ops are small (batches of 32-128 graphs),
+     and on the 2-core development machine a second OpenMP thread made every preset's
+     training step slower (ZINC 1.0 -> 1.9-2.4 s per 600 graphs, molhiv 1.0 -> 2.1-2.3 s):
+     waking the sleeping worker costs ~100 us per parallel region there
+     (docs/PERFORMANCE.md, round 7). */
+  return 1;
 }
 int gf_threads(void) {
   if (g_threads == 0) gf_set_threads(default_threads());

@@ -18,7 +18,7 @@
 #define GF_CLONES
 #endif
 
-/* Threads the parallel kernels use (set from JS, default: cores or GRADFORMER_THREADS). */
+/* Threads the parallel kernels use (set from JS, default: GRADFORMER_THREADS or 1). */
 int gf_threads(void);
 void gf_set_threads(int n);
 /* Threads to use for `work` units of ~1 flop: 1 below a size where forking costs more than it saves. */

@@ -636,5 +636,12 @@ function registerTests(K: Kernels, raw: NativeAddon): void {
       { env: { ...process.env, GRADFORMER_BACKEND: 'native', GRADFORMER_THREADS: '3' }, encoding: 'utf8' });
       assert.equal(r.stdout, '3', r.stderr);
     });
+    it('without GRADFORMER_THREADS the native backend runs one thread (more were slower: docs/PERFORMANCE.md round 7)', () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, GRADFORMER_BACKEND: 'native' };
+      delete env.GRADFORMER_THREADS;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '-e',
+        "import('./src/tensor/backend.ts').then((b) => { process.stdout.write(String(b.getThreads())); })"], { env, encoding: 'utf8' });
+      assert.equal(r.stdout, '1', r.stderr);
+    });
   });
 }

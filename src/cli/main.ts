@@ -18,7 +18,7 @@ import { registerReport } from '../report/cli.js';
 export function buildProgram(): Command {
   const program = new Command('gradformer')
     .description('Gradformer (graph transformer with exponential decay, IJCAI 2024): train, evaluate, predict, reproduce')
-    .addOption(new Option('--threads <n>', 'compute threads (default: $GRADFORMER_THREADS or all cores)').argParser(intArg(1)))
+    .addOption(new Option('--threads <n>', 'compute threads of the native kernels (default: $GRADFORMER_THREADS or 1; more help only large batches, docs/PERFORMANCE.md)').argParser(intArg(1)))
     .addOption(new Option('--backend <name>', 'kernel backend (native falls back to ts when not built)').choices(['native', 'ts']))
     .showHelpAfterError('(add --help for the accepted options and values)')
     .hook('preAction', (cmd) => {

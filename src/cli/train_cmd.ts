@@ -81,7 +81,7 @@ function stamp(): string {
 
 export function trainCommand(): Command {
   const cmd = new Command('train')
-    .description('train a Gradformer (no arguments: the bundled MUTAG with its full preset, 100 epochs, under a minute on 2 cores)')
+    .description('train a Gradformer (no arguments: the bundled MUTAG with its full preset, 100 epochs, ~20 s on 2 idle cores)')
     .addOption(new Option('--dataset <name>', 'dataset').choices(presetDatasets().map((d) => d.name)).argParser(choiceArg(presetDatasets().map((d) => d.name))))
     .addOption(new Option('--preset <name>', 'preset (default: the dataset\'s own)').choices(Object.keys(PRESETS)).argParser(choiceArg(Object.keys(PRESETS))))
     .addOption(new Option('--seed <n>', 'the one seed of the run (split unless --split-seed, init, shuffling, dropout)').argParser(intArg(0)).default(0))
@@ -98,7 +98,7 @@ Official quirks reproduced by default (paper presets) and the flag for the corre
   (the official scripts' exact split: --split torch_random_80_10_10 --split-seed 12344)
 
 Examples:
-  gradformer train                                   # MUTAG preset (100 epochs, under a minute), prints the test accuracy
+  gradformer train                                   # MUTAG preset (100 epochs, ~20 s), prints the test accuracy
   gradformer train --dataset MUTAG --epochs 20       # a shorter run
   gradformer train --dataset NCI1 --seed 3 --out runs/nci1-s3
   gradformer train --resume runs/nci1-s3 --epochs 150`);

@@ -2,7 +2,7 @@
  * The active kernel backend. `GRADFORMER_BACKEND=native|ts` picks it (default
  * native); when native is asked for but the addon is not built, one warning line
  * goes to stderr and the TypeScript backend is used instead (never a crash).
- * `GRADFORMER_THREADS=n` sets the initial thread count of the native backend.
+ * `GRADFORMER_THREADS=n` sets the initial thread count of the native backend (default 1).
  */
 import type { Kernels } from './kernels.js';
 import { tsKernels } from './kernels_ts.js';
@@ -44,11 +44,11 @@ export function kernels(): Kernels {
   return active;
 }
 
-/** The native side would ignore a malformed GRADFORMER_THREADS and use every core; say so instead. */
+/** The native side would ignore a malformed GRADFORMER_THREADS and use one thread; say so instead. */
 export function checkThreadsEnv(v: string | undefined): void {
   if (v === undefined || v === '') return;
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 4096) {
-    throw new Error(`backend: GRADFORMER_THREADS='${v}' is not a thread count; set a whole number from 1 to 4096, or unset it to use every core`);
+    throw new Error(`backend: GRADFORMER_THREADS='${v}' is not a thread count; set a whole number from 1 to 4096, or unset it for one thread`);
   }
 }
 
