@@ -30,7 +30,8 @@ function select(name: string): Kernels {
   if (!warned) {
     warned = true;
     process.stderr.write(`gradformer: native kernels unavailable (${why}); ` +
-      'using the slower TypeScript backend. Run `npm run install` in the gradformer package (needs python3, make and a C compiler) to build them.\n');
+      'using the slower TypeScript backend. To build them, install python3, make and a C compiler, then run `npm rebuild gradformer` ' +
+      '(in a gradformer checkout: `npm run install`).\n');
   }
   return tsKernels;
 }
