@@ -29,6 +29,7 @@ test('loadTrainedModel: a run folder back as an eval-mode model that scores exac
   assert.equal(model.training, false);
   const test = new GraphLoader(ds.graphs, pre, runSplit(state.run, ds).test, { batchSize: 32 });
   assert.equal(evaluate(model, test, state.run), res.test);
+  assert.equal(evaluate(model, test, 'accuracy'), res.test); // the metric by name, without the run
   const last = loadTrainedModel(out, 'last');
   assert.equal(last.state.epoch, 2);
   const opt = loadOptimizerState(last.dir, readCheckpointState(last.dir));

@@ -148,10 +148,14 @@ export function predict(model: Gradformer, batches: Iterable<GraphBatch>, nodeLe
   }
 }
 
-/** The run's metric of a model over batches. */
-export function evaluate(model: Gradformer, batches: Iterable<GraphBatch>, run: RunConfig): number {
-  const { out, cols, y } = predict(model, batches, isNodeTask(run));
-  return computeMetric(run.train.metric, out, cols, y);
+/**
+ * A metric of a model over batches: by name ('accuracy', 'mae', 'rocauc', ...),
+ * or a run's configured metric when given the run. Node-level or graph-level
+ * follows the model's task.
+ */
+export function evaluate(model: Gradformer, batches: Iterable<GraphBatch>, metric: MetricName | RunConfig): number {
+  const { out, cols, y } = predict(model, batches, model.config.task === 'node_multi_class');
+  return computeMetric(typeof metric === 'string' ? metric : metric.train.metric, out, cols, y);
 }
 
 const finiteOrNull = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
