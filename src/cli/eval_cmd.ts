@@ -11,18 +11,14 @@ import type { Graph } from '../graph/types.js';
 import { loadDatasetByName, UsageError } from '../train/data.js';
 import { computeMetric } from '../train/metrics.js';
 import { loadTrainedModel } from '../train/load.js';
+import type { RunConfig } from '../train/runconfig.js';
 import { isNodeTask, predict, runSplit } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 const SPLIT_NAMES = ['train', 'val', 'test', 'all'] as const;
 type SplitName = typeof SPLIT_NAMES[number];
 
-function loadRun(checkpoint: string) {
-  const { dir, state: st, model } = loadTrainedModel(checkpoint);
-  return { dir, st, model };
-}
-
-function indicesOf(run: ReturnType<typeof loadRun>['st']['run'], ds: GraphDataset, which: SplitName): Int32Array {
+function indicesOf(run: RunConfig, ds: GraphDataset, which: SplitName): Int32Array {
   if (which === 'all') return Int32Array.from(ds.graphs.keys());
   return runSplit(run, ds)[which];
 }
@@ -36,7 +32,7 @@ export function evalCommand(): Command {
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExample:\n  gradformer eval --checkpoint runs/MUTAG-20240101-120000 --split test')
     .action(async (o: { checkpoint: string; split: SplitName; dataRoot?: string; json?: boolean }) => {
-      const { dir, st, model } = loadRun(o.checkpoint);
+      const { dir, state: st, model } = loadTrainedModel(o.checkpoint);
       const run = st.run;
       const ds = await loadDatasetByName(run.dataset, o.dataRoot ?? run.data_root ?? undefined);
       const pre = await preprocessDataset(ds, { pe: run.train.pe });
@@ -77,7 +73,7 @@ export function predictCommand(): Command {
     .option('--output <file>', 'write here instead of stdout')
     .addHelpText('after', '\nExamples:\n  gradformer predict --checkpoint runs/zinc --smiles CCO c1ccccc1\n  gradformer predict --checkpoint runs/mutag --input MUTAG --split all --format csv --output preds.csv')
     .action(async (o: { checkpoint: string; input?: string; split: SplitName; smiles?: string[]; dataRoot?: string; format: 'json' | 'csv'; output?: string }) => {
-      const { st, model } = loadRun(o.checkpoint);
+      const { state: st, model } = loadTrainedModel(o.checkpoint);
       const run = st.run;
       if (isNodeTask(run)) throw new UsageError('predict supports graph-level models; this checkpoint is a node-level model');
       let graphs: Graph[], ids: (string | number)[], idx: Int32Array;

@@ -4,7 +4,7 @@
  * verify-reference. Global options --threads and --backend apply to every command.
  */
 import { Command, Option } from 'commander';
-import { checkThreadsEnv, kernels, setBackend, setThreads } from '../tensor/backend.js';
+import { kernels, setBackend, setThreads } from '../tensor/backend.js';
 import { UsageError } from '../train/data.js';
 import { DivergedError } from '../train/trainer.js';
 import { intArg } from './args.js';
@@ -25,7 +25,6 @@ export function buildProgram(): Command {
       const g = cmd.opts() as { threads?: number; backend?: 'native' | 'ts' };
       // Select the backend now, so a bad GRADFORMER_BACKEND / GRADFORMER_THREADS fails before any work.
       if (g.backend) setBackend(g.backend); else kernels();
-      checkThreadsEnv(process.env.GRADFORMER_THREADS);
       if (g.threads) setThreads(g.threads);
     });
   program.enablePositionalOptions(false);
@@ -44,7 +43,7 @@ export function buildProgram(): Command {
 /** Errors whose message already says what to fix: a user's input, a data file, a system call on a named path. */
 function isExpected(err: Error): boolean {
   return err instanceof UsageError || err instanceof DivergedError || err.name === 'DataError' ||
-    typeof (err as NodeJS.ErrnoException).code === 'string' || /^(config|presets|optimizer|loss|metric|split|backend|verify-reference|safetensors):/.test(err.message);
+    typeof (err as NodeJS.ErrnoException).code === 'string' || /^(config|presets|optimizer|loss|metric|split|backend|verify-reference):/.test(err.message);
 }
 
 /**
@@ -52,10 +51,10 @@ function isExpected(err: Error): boolean {
  * with GRADFORMER_DEBUG=1. An error of an unexpected kind (likely a bug) gets a
  * second line saying how to see where it happened.
  */
-function reportError(err: Error, write: (s: string) => void = (s) => process.stderr.write(s)): void {
-  write(`gradformer: error: ${err.message}\n`);
-  if (process.env.GRADFORMER_DEBUG) write(`${err.stack ?? ''}\n`);
-  else if (!isExpected(err)) write('gradformer: (unexpected; GRADFORMER_DEBUG=1 prints the stack trace, please include it in a bug report)\n');
+function reportError(err: Error): void {
+  process.stderr.write(`gradformer: error: ${err.message}\n`);
+  if (process.env.GRADFORMER_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+  else if (!isExpected(err)) process.stderr.write('gradformer: (unexpected; GRADFORMER_DEBUG=1 prints the stack trace, please include it in a bug report)\n');
 }
 
 async function main(): Promise<void> {

@@ -14,6 +14,7 @@ let active: Kernels | null = null;
 let warned = false;
 
 function select(name: string): Kernels {
+  checkThreadsEnv(process.env.GRADFORMER_THREADS); // every way in (env, --backend, setBackend) checks it
   if (name === 'ts') return tsKernels;
   if (name !== 'native') {
     throw new Error(`backend: unknown backend '${name}', expected 'native' or 'ts' (GRADFORMER_BACKEND or setBackend)`);
@@ -38,15 +39,12 @@ function select(name: string): Kernels {
 
 /** The kernels every op runs on. */
 export function kernels(): Kernels {
-  if (active === null) {
-    checkThreadsEnv(process.env.GRADFORMER_THREADS);
-    active = select(process.env.GRADFORMER_BACKEND || 'native');
-  }
+  if (active === null) active = select(process.env.GRADFORMER_BACKEND || 'native');
   return active;
 }
 
 /** The native side would ignore a malformed GRADFORMER_THREADS and use one thread; say so instead. */
-export function checkThreadsEnv(v: string | undefined): void {
+function checkThreadsEnv(v: string | undefined): void {
   if (v === undefined || v === '') return;
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 4096) {
     throw new Error(`backend: GRADFORMER_THREADS='${v}' is not a thread count; set a whole number from 1 to 4096, or unset it for one thread`);

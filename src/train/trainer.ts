@@ -114,7 +114,7 @@ export function runSplit(run: RunConfig, ds: GraphDataset): Split {
 }
 
 /** Whether a node-level task (outputs per node). */
-export function isNodeTask(run: RunConfig): boolean {
+export function isNodeTask(run: Pick<RunConfig, 'model'>): boolean {
   return run.model.task === 'node_multi_class';
 }
 
@@ -154,7 +154,7 @@ export function predict(model: Gradformer, batches: Iterable<GraphBatch>, nodeLe
  * follows the model's task.
  */
 export function evaluate(model: Gradformer, batches: Iterable<GraphBatch>, metric: MetricName | RunConfig): number {
-  const { out, cols, y } = predict(model, batches, model.config.task === 'node_multi_class');
+  const { out, cols, y } = predict(model, batches, isNodeTask({ model: model.config }));
   return computeMetric(typeof metric === 'string' ? metric : metric.train.metric, out, cols, y);
 }
 
