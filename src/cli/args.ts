@@ -9,11 +9,11 @@ export function intArg(min: number) {
   };
 }
 
-export function floatArg(min: number, max = Infinity, open = false) {
+export function floatArg(min: number, max = Infinity, open = false, openMax = open) {
   return (v: string): number => {
     const n = Number(v);
-    const ok = v.trim() !== '' && Number.isFinite(n) && (open ? n > min && n < max : n >= min && n <= max);
-    if (!ok) throw new InvalidArgumentError(`expected a number in ${open ? '(' : '['}${min}, ${max}${open ? ')' : ']'}, got '${v}'.`);
+    const ok = v.trim() !== '' && Number.isFinite(n) && (open ? n > min : n >= min) && (openMax ? n < max : n <= max);
+    if (!ok) throw new InvalidArgumentError(`expected a number in ${open ? '(' : '['}${min}, ${max}${openMax ? ')' : ']'}, got '${v}'.`);
     return n;
   };
 }

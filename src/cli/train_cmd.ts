@@ -38,12 +38,14 @@ export function addRunOptions(cmd: Command): Command {
     .addOption(new Option('--layers <n>', 'number of Gradformer layers').argParser(intArg(1)))
     .addOption(new Option('--channels <n>', 'hidden width').argParser(intArg(1)))
     .addOption(new Option('--heads <n>', 'attention heads').argParser(intArg(1)))
-    .addOption(new Option('--gamma <x>', 'decay base in (0, 1)').argParser(floatArg(0, 1, true)))
+    .addOption(new Option('--gamma <x>', 'decay base in (0, 1] (1: every mask entry 1)').argParser(floatArg(0, 1, true, false)))
     .addOption(new Option('--n-hop <n>', 'initial hop shift of every head').argParser(floatArg(0)))
     .addOption(new Option('--slope <x>', 'leaky-ReLU slope of the decay exponent').argParser(floatArg(0)))
     .addOption(new Option('--dropout <x>', 'dropout').argParser(floatArg(0, 1)))
     .addOption(new Option('--attn-dropout <x>', 'attention dropout').argParser(floatArg(0, 1)))
-    .option('--learn-gamma', 'the paper\'s variant: gamma learnable per head (official code: fixed)');
+    .option('--learn-gamma', 'the paper\'s variant: gamma learnable per head (official code: fixed)')
+    .option('--no-decay', 'GraphGPS baseline: the same model without the decay mask (plain attention; equals --gamma 1 except that hop stays put)')
+    .addOption(new Option('--train-fraction <f>', 'scarce data: train on this fraction of the training split, stratified by class, seeded by --seed (validation and test unchanged)').argParser(floatArg(0, 1, true, false)));
 }
 
 export interface RunOpts {
@@ -51,7 +53,7 @@ export interface RunOpts {
   optimizer?: TrainingProtocol['optimizer'] | 'sgd'; scheduler?: TrainingProtocol['scheduler']; warmup?: number;
   fixScheduler?: boolean; gradClip?: number; fixGradClip?: boolean; split?: TrainingProtocol['split']; splitSeed?: number;
   mpnn?: GradformerConfig['mpnn']; layers?: number; channels?: number; heads?: number; gamma?: number; nHop?: number;
-  slope?: number; dropout?: number; attnDropout?: number; learnGamma?: boolean;
+  slope?: number; dropout?: number; attnDropout?: number; learnGamma?: boolean; decay?: boolean; trainFraction?: number;
 }
 
 /** Overrides of the preset from the command line (only what was given). */
@@ -63,6 +65,8 @@ export function overridesOf(o: RunOpts): Overrides {
   set(model, 'gamma', o.gamma); set(model, 'n_hop', o.nHop); set(model, 'slope', o.slope); set(model, 'dropout', o.dropout);
   set(model, 'attn_dropout', o.attnDropout);
   if (o.learnGamma) model.learn_gamma = true;
+  if (o.decay === false) model.decay = false;
+  set(tr, 'train_fraction', o.trainFraction);
   set(tr, 'epochs', o.epochs); set(tr, 'batch_size', o.batchSize); set(tr, 'lr', o.lr); set(tr, 'weight_decay', o.weightDecay);
   set(tr, 'optimizer', o.optimizer as TrainingProtocol['optimizer']); set(tr, 'scheduler', o.scheduler); set(tr, 'warmup', o.warmup);
   set(tr, 'split', o.split); set(tr, 'split_seed', o.splitSeed);

@@ -34,6 +34,33 @@ export function torchRandomSplit(n: number, seed: number): Split {
   return cut(torchRandperm(n, seed), Math.floor(n * 0.8), Math.floor(n * 0.1));
 }
 
+/**
+ * A seeded subsample of a training part (the scarce-data protocol): `fraction` of
+ * `train`, stratified by `labels` (per class, round(fraction * count) graphs, at
+ * least one, drawn by a seeded shuffle of that class), or a plain seeded sample of
+ * round(fraction * n) (at least one) when `labels` is null (regression). Validation
+ * and test parts are not touched. Returned sorted; fraction 1 returns `train`.
+ */
+export function subsampleTrain(train: Int32Array, labels: ArrayLike<number> | null, fraction: number, seed: number): Int32Array {
+  if (!(fraction > 0 && fraction <= 1)) throw new Error(`split: train fraction must be in (0, 1], got ${fraction}`);
+  if (fraction === 1 || train.length === 0) return train;
+  const rng = new Rng(seed);
+  const groups = new Map<number, number[]>();
+  for (const i of train) {
+    const c = labels === null ? 0 : labels[i];
+    if (!groups.has(c)) groups.set(c, []);
+    groups.get(c)!.push(i);
+  }
+  const kept: number[] = [];
+  for (const c of [...groups.keys()].sort((a, b) => a - b)) {
+    const idx = groups.get(c)!;
+    const order = rng.permutation(idx.length);
+    const take = Math.max(1, Math.round(fraction * idx.length));
+    for (let j = 0; j < take; j++) kept.push(idx[order[j]]);
+  }
+  return Int32Array.from(kept).sort();
+}
+
 /** train = perm[0, nTrain), val = the next nVal, test = the rest; each part sorted. */
 function cut(perm: Int32Array, nTrain: number, nVal: number): Split {
   return {

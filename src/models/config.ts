@@ -19,7 +19,7 @@ export interface GradformerConfig {
   /** Attention heads H; d_k = channels / nhead. */
   nhead: number;
   num_layers: number;
-  /** Decay base gamma in (0, 1). */
+  /** Decay base gamma in (0, 1]; 1 makes every mask entry 1 (plain attention, the hop still learns from weight decay). */
   gamma: number;
   /** Initial value of every head's learnable hop shift. */
   n_hop: number;
@@ -55,6 +55,13 @@ export interface GradformerConfig {
    * gamma = sigmoid(logit) in (0,1)), initialised to `gamma`. Off in the official code.
    */
   learn_gamma?: boolean;
+  /**
+   * The decay mask at all (default true). false = GraphGPS: the same layer with plain
+   * multi-head attention (every mask entry 1, exactly as gamma = 1 computes it); `hop`
+   * stays in the state dict, untouched (no gradient, so no weight decay either).
+   * Not an official argument; absent means true (configs of decay runs do not carry it).
+   */
+  decay?: boolean;
 }
 
 /** Official defaults (config.py) for anything a preset does not set. */
@@ -82,7 +89,9 @@ export function resolveConfig(partial: Partial<GradformerConfig>): GradformerCon
     if (!Number.isInteger(c[k]) || c[k] < 1) bad(`${k} must be a positive integer, got ${c[k]}`);
   }
   if (c.channels % c.nhead !== 0) bad(`channels (${c.channels}) must be divisible by nhead (${c.nhead})`);
-  if (!(c.gamma > 0 && c.gamma < 1)) bad(`gamma must be in (0, 1), got ${c.gamma}`);
+  if (!(c.gamma > 0 && c.gamma <= 1)) bad(`gamma must be in (0, 1], got ${c.gamma}`);
+  if (c.learn_gamma && !(c.gamma < 1)) bad(`learn_gamma starts from logit(gamma) and needs gamma < 1, got ${c.gamma}`);
+  if (c.decay === false && c.learn_gamma) bad('decay false (GraphGPS) has no mask for a learnable gamma to shape: drop learn_gamma');
   for (const k of ['dropout', 'attn_dropout', 'drop_prob'] as const) {
     if (!(c[k] >= 0 && c[k] < 1)) bad(`${k} must be in [0, 1), got ${c[k]}`);
   }

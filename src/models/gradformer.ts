@@ -150,6 +150,13 @@ export class Gradformer extends Module {
     return { x, pe, edgeAttr };
   }
 
+  private ones = new Float32Array(0);
+  /** GraphGPS (decay false): an all-ones mask [size, 1], a view of one buffer that only grows. */
+  private onesMask(size: number): Tensor {
+    if (this.ones.length < size) this.ones = new Float32Array(size).fill(1);
+    return new Tensor(this.ones.subarray(0, size), [size, 1]);
+  }
+
   /**
    * Runs the model on a packed batch. In train mode BatchNorm uses batch statistics
    * and updates its running statistics; wrap in `noGrad` for evaluation.
@@ -157,7 +164,8 @@ export class Gradformer extends Module {
   forward(batch: GraphBatch, opts: { keepProbs?: boolean } = {}): ForwardResult {
     const c = this.config;
     const { x: x0, pe, edgeAttr } = this.encode(batch);
-    const mask = decayMask(maskLayout(batch.spd, batch.spdPtr, c.nhead), this.hop, c.gamma, c.slope, this.gammaLogit);
+    const mask = c.decay === false ? this.onesMask(c.nhead * batch.spd.length)
+      : decayMask(maskLayout(batch.spd, batch.spdPtr, c.nhead), this.hop, c.gamma, c.slope, this.gammaLogit);
     const E = batch.numEdges;
     const edges: EdgeLists = { src: batch.edgeIndex.subarray(0, E), dst: batch.edgeIndex.subarray(E, 2 * E) };
     let x = x0;

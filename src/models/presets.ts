@@ -46,6 +46,12 @@ export interface TrainingProtocol {
    * scripts do (their runs all use seed 12344). Absent = the run's seed.
    */
   split_seed?: number;
+  /**
+   * Scarce-data protocol: train on this fraction of the training part (seeded by the
+   * run's seed, stratified by class for classification; validation and test
+   * unchanged). Absent = 1, the whole training part.
+   */
+  train_fraction?: number;
   /** Raw positional encoding computed at load time; dim = model.pe_origin_dim. */
   pe: { kind: 'rwse' | 'lappe'; dim: number };
   loss: 'cross_entropy' | 'weighted_cross_entropy' | 'bce' | 'l1';

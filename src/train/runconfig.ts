@@ -96,6 +96,9 @@ export function buildRunConfig(ds: GraphDataset, presetName: string, over: Overr
   for (const [k, v] of [['epochs', train.epochs], ['batch_size', train.batch_size]] as const) {
     if (!(Number.isInteger(v) && v >= 1)) throw new UsageError(`${k} must be a positive integer, got ${v}`);
   }
+  if (train.train_fraction !== undefined && !(train.train_fraction > 0 && train.train_fraction <= 1)) {
+    throw new UsageError(`train_fraction must be in (0, 1], got ${train.train_fraction}`);
+  }
   if (!(train.lr > 0)) throw new UsageError(`lr must be > 0, got ${train.lr}`);
   const C = m.channels ?? 64, peDim = m.pe_dim ?? 20;
   if (C <= peDim) {

@@ -17,7 +17,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import type { GraphDataset, Split } from '../data/dataset.js';
 import { GraphLoader } from '../data/loader.js';
-import { datasetSplit } from '../data/splits.js';
+import { datasetSplit, subsampleTrain } from '../data/splits.js';
 import type { GraphBatch, GraphPre } from '../graph/types.js';
 import { Gradformer } from '../models/gradformer.js';
 import { noGrad, scoped } from '../tensor/tensor.js';
@@ -97,10 +97,14 @@ export class DivergedError extends Error {
   }
 }
 
-/** The three seeds drawn from the run seed: weight init, shuffling, dropout. */
-export function streamSeeds(seed: number): { init: number; shuffle: number; dropout: number } {
+/**
+ * The seeds drawn from the run seed: weight init, shuffling, dropout, and the
+ * training subsample of --train-fraction (drawn fourth, so the first three are
+ * those of every earlier run).
+ */
+export function streamSeeds(seed: number): { init: number; shuffle: number; dropout: number; subsample: number } {
   const m = new Rng(seed);
-  return { init: m.nextU32(), shuffle: m.nextU32(), dropout: m.nextU32() };
+  return { init: m.nextU32(), shuffle: m.nextU32(), dropout: m.nextU32(), subsample: m.nextU32() };
 }
 
 /** Builds the model of a run configuration (weights from the run's init stream). */
@@ -110,7 +114,12 @@ export function buildModel(run: RunConfig, dropRng: Rng = new Rng(streamSeeds(ru
 
 /** The split of a run (its protocol, split seed or seed, and fold). */
 export function runSplit(run: RunConfig, ds: GraphDataset): Split {
-  return datasetSplit(ds, run.train.split, run.train.split_seed ?? run.seed, run.fold);
+  const split = datasetSplit(ds, run.train.split, run.train.split_seed ?? run.seed, run.fold);
+  const f = run.train.train_fraction;
+  if (f === undefined || f === 1) return split;
+  // Its own stream (not the split's generator): the same seed draws the same subset on any split.
+  const labels = ds.task === 'multi_class' ? ds.graphs.map((g) => g.y[0]) : null;
+  return { ...split, train: subsampleTrain(split.train, labels, f, streamSeeds(run.seed).subsample) };
 }
 
 /** Whether a node-level task (outputs per node). */
