@@ -10,13 +10,14 @@ export type { Kernels } from './tensor/kernels.js';
 export { Module } from './nn/module.js';
 export { Gradformer, type ForwardResult } from './models/gradformer.js';
 export { DEFAULT_CONFIG, resolveConfig, type GradformerConfig } from './models/config.js';
-export { PRESETS, getPreset, type Preset, type TrainingProtocol } from './models/presets.js';
+export { PRESETS, getPreset, GENERIC_TU, genericTuPreset, resolvePreset, type Preset, type TrainingProtocol } from './models/presets.js';
 export { saveWeights, loadWeights } from './models/weights.js';
 export { verifyReference, TOLERANCES, type GroupError } from './models/verify.js';
 export type { Graph, GraphBatch, GraphPre, Task } from './graph/types.js';
 export { collate } from './graph/batch.js';
 export type { GraphDataset, Split } from './data/dataset.js';
 export { loadTU } from './data/tu.js';
+export { describeTU, type TUDescription } from './data/tu_describe.js';
 export { Rng, type RngState } from './util/rng.js';
 export { Optimizer, OPTIMIZERS, type OptimizerName, type OptimizerState } from './train/optim.js';
 export { LrSchedule, warmupCosineFactor, type ScheduleOptions } from './train/schedule.js';
@@ -24,7 +25,7 @@ export { clipGradNorm } from './train/clip.js';
 export { computeLoss, sbmClassWeights, LOSSES, type LossName } from './train/losses.js';
 export { accuracy, mae, binaryRocAuc, ogbRocAuc, weightedAccuracy, computeMetric, METRICS, type MetricName } from './train/metrics.js';
 export {
-  listDatasets, presetDatasets, getDatasetEntry, registerDataset, loadDataset, dataRoots, findDatasetDir,
+  listDatasets, presetDatasets, getDatasetEntry, registerDataset, loadDataset, dataRoots, findDatasetDir, tuDatasetsIn,
   type DatasetEntry, type LoadOptions,
 } from './data/registry.js';
 export { preprocessDataset, preprocessGraphs, type PreprocessOptions, type PeOptions } from './data/preprocess.js';

@@ -31,7 +31,7 @@ test('error paths fail fast and say what is accepted', async () => {
   assert.match(unknownOpt.stderr, /unknown option '--bogus'/);
   assert.match(unknownOpt.stderr, /--help/);
   assert.notEqual(unknownDs.code, 0);
-  assert.match(unknownDs.stderr, /Allowed choices are MUTAG, PROTEINS, NCI1/);
+  assert.match(unknownDs.stderr, /unknown dataset 'FOO': no preset, and no TU folder FOO\/ .*; datasets with a preset: MUTAG, PROTEINS, NCI1/);
   assert.notEqual(badEnum.code, 0);
   assert.match(badEnum.stderr, /Allowed choices are adam, adamw, sgd/);
   assert.notEqual(badInt.code, 0);

@@ -84,7 +84,8 @@ export function predictCommand(): Command {
       } else {
         const input = o.input ?? run.dataset;
         let ds: GraphDataset;
-        if (getDatasetEntry(input)?.preset) {
+        // The run's own dataset loads by name even without a preset (a TU folder under its data root).
+        if (getDatasetEntry(input)?.preset || input === run.dataset) {
           ds = await loadDatasetByName(input, o.dataRoot ?? run.data_root ?? undefined);
           idx = ds.name === run.dataset ? indicesOf(run, ds, o.split) : Int32Array.from(ds.graphs.keys());
         } else if (existsSync(input)) {

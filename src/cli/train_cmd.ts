@@ -4,16 +4,16 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { GradformerConfig } from '../models/config.js';
 import type { TrainingProtocol } from '../models/presets.js';
-import { PRESETS } from '../models/presets.js';
+import { GENERIC_TU, PRESETS } from '../models/presets.js';
 import { preprocessDataset } from '../data/preprocess.js';
 import { presetDatasets } from '../data/registry.js';
 import { SPLITS } from '../data/splits.js';
 import { datasetInfo, loadDatasetByName, UsageError } from '../train/data.js';
 import { OPTIMIZERS } from '../train/optim.js';
-import { buildRunConfig, presetOrFail, type Overrides } from '../train/runconfig.js';
+import { buildRunConfig, type Overrides } from '../train/runconfig.js';
 import { readCheckpointState } from '../train/checkpoint.js';
 import { train } from '../train/trainer.js';
-import { choiceArg, floatArg, intArg } from './args.js';
+import { floatArg, intArg } from './args.js';
 import { progressReporter } from './progress.js';
 
 export const DEFAULT_DATASET = 'MUTAG';
@@ -86,8 +86,8 @@ function stamp(): string {
 export function trainCommand(): Command {
   const cmd = new Command('train')
     .description('train a Gradformer (no arguments: the bundled MUTAG with its full preset, 100 epochs, ~20 s on 2 idle cores)')
-    .addOption(new Option('--dataset <name>', 'dataset').choices(presetDatasets().map((d) => d.name)).argParser(choiceArg(presetDatasets().map((d) => d.name))))
-    .addOption(new Option('--preset <name>', 'preset (default: the dataset\'s own)').choices(Object.keys(PRESETS)).argParser(choiceArg(Object.keys(PRESETS))))
+    .option('--dataset <name>', `dataset: ${presetDatasets().map((d) => d.name).join(', ')} (with a preset), or any TU dataset <dir>/<name>/ under --data-root <dir> (generic preset ${GENERIC_TU})`)
+    .option('--preset <name>', `preset: ${Object.keys(PRESETS).join(', ')}, ${GENERIC_TU} (generic TU), or a dataset name (its own preset, else ${GENERIC_TU}); default: the dataset's`)
     .addOption(new Option('--seed <n>', 'the one seed of the run (split unless --split-seed, init, shuffling, dropout)').argParser(intArg(0)).default(0))
     .addOption(new Option('--fold <k>', 'fold of the kfold10 split (with --split kfold10)').argParser(intArg(0)))
     .option('--out <dir>', 'run folder, new or empty (default: runs/<dataset>-<timestamp>)')
@@ -123,12 +123,12 @@ Examples:
       report(res, run.dataset, o.resume);
       return;
     }
-    const name = datasetInfo(o.dataset ?? (o.preset ? presetOrFail(o.preset).dataset : DEFAULT_DATASET)).name;
+    const { dataset: name, preset } = runTarget(o.preset, o.dataset ?? (o.preset ? undefined : DEFAULT_DATASET), o.dataRoot);
     const over = overridesOf(o);
     const outDir = o.out ?? join('runs', `${name}-${stamp()}`);
     checkNewRunFolder(outDir);
     const ds = await loadDatasetByName(name, o.dataRoot);
-    const run = buildRunConfig(ds, o.preset ?? name, over, o.seed, o.fold ?? 0, o.dataRoot ? resolve(o.dataRoot) : null);
+    const run = buildRunConfig(ds, preset, over, o.seed, o.fold ?? 0, o.dataRoot ? resolve(o.dataRoot) : null);
     if (o.fold !== undefined && run.train.split !== 'kfold10') {
       throw new UsageError(`--fold picks a fold of the kfold10 split, and this run's split is ${run.train.split}; add --split kfold10 or drop --fold`);
     }
@@ -143,6 +143,28 @@ Examples:
     report(res, name, outDir);
   });
   return cmd;
+}
+
+/**
+ * The dataset and preset of `--preset P` / `--dataset D` (train and experiment):
+ * P a preset names it (GENERIC_TU needs D); P that is no preset is a dataset name,
+ * as D; a dataset trains with its own preset when it has one, else GENERIC_TU.
+ * Unknown names fail as datasetInfo does, listing what the data roots hold.
+ */
+export function runTarget(preset: string | undefined, dataset: string | undefined, dataRoot?: string): { dataset: string; preset: string } {
+  const known = preset === undefined ? undefined
+    : [...Object.keys(PRESETS), GENERIC_TU].find((k) => k.toLowerCase() === preset.trim().toLowerCase());
+  if (known === GENERIC_TU) {
+    if (dataset === undefined) throw new UsageError(`--preset ${GENERIC_TU} is the generic preset of any TU dataset; name the dataset with --dataset NAME`);
+    return { dataset: datasetInfo(dataset, dataRoot).name, preset: GENERIC_TU };
+  }
+  if (known !== undefined) return { dataset: datasetInfo(dataset ?? PRESETS[known].dataset, dataRoot).name, preset: known };
+  if (preset !== undefined && dataset !== undefined && preset.toLowerCase() !== dataset.toLowerCase()) {
+    throw new UsageError(`--preset ${preset} is no preset (accepted: ${Object.keys(PRESETS).join(', ')}, ${GENERIC_TU}); ` +
+      'a dataset name given as --preset must match --dataset; drop one of them');
+  }
+  const info = datasetInfo((dataset ?? preset)!, dataRoot);
+  return { dataset: info.name, preset: info.preset ? info.name : GENERIC_TU };
 }
 
 /** Options `train --resume` accepts besides --resume itself (the rest are stored in the run). */

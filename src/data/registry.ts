@@ -6,14 +6,14 @@
  *   3. the download cache <cacheDir>/<NAME>/ (default $GRADFORMER_HOME or
  *      ~/.cache/gradformer), downloading the archive there first when allowed.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GraphDataset } from './dataset.js';
 import { downloadDataset, isComplete } from './download.js';
 import { loadOgb, type OgbOptions } from './ogb.js';
-import { loadTU, type TUOptions } from './tu.js';
+import { isTUFolder, loadTU, type TUOptions } from './tu.js';
 import { loadZinc } from './zinc.js';
 
 export type DatasetFormat = 'tu' | 'zinc' | 'ogb' | 'sbm' | 'zinc_full' | 'molcsv';
@@ -130,6 +130,17 @@ export function findDatasetDir(name: string, explicitRoot?: string): string | nu
   return null;
 }
 
+/**
+ * The TU datasets in a folder: every sub-folder NAME holding NAME_A.txt (directly
+ * or in raw/), sorted by name. An absent folder holds none.
+ */
+export function tuDatasetsIn(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && isTUFolder(join(root, d.name), d.name)).map((d) => d.name)
+    .sort((a, b) => a.localeCompare(b, 'en'));
+}
+
 /** The bundled data folder of a dataset, or null. */
 export function bundledDir(name: string): string | null {
   const e = getDatasetEntry(name);
@@ -171,11 +182,11 @@ function loadFolder(entry: DatasetEntry, dir: string, opts: LoadOptions): GraphD
 
 /**
  * Load a dataset by name. Unknown names that have a TU folder under `root`
- * (<root>/<NAME>/<NAME>_A.txt) load as TU datasets.
+ * (<root>/<NAME>/<NAME>_A.txt, or its raw/ sub-folder) load as TU datasets.
  */
 export async function loadDataset(name: string, opts: LoadOptions = {}): Promise<GraphDataset> {
   let entry = getDatasetEntry(name);
-  if (!entry && opts.root && existsSync(join(opts.root, name, `${name}_A.txt`))) {
+  if (!entry && opts.root && isTUFolder(join(opts.root, name), name)) {
     entry = { name, format: 'tu', description: 'TU dataset from a local folder' };
   }
   if (!entry) {

@@ -34,7 +34,7 @@ export interface TUOptions {
 }
 
 /** Locate NAME_<part>.txt in dir, dir/raw or dir/NAME (the layouts of the TU zip and of PyG). */
-function tuFile(dir: string, name: string, part: string): string | null {
+export function tuFile(dir: string, name: string, part: string): string | null {
   for (const d of [dir, join(dir, 'raw'), join(dir, name)]) {
     const p = join(d, `${name}_${part}.txt`);
     if (existsSync(p)) return p;
@@ -52,6 +52,11 @@ function readRows(file: string, rowsWanted: number, rowsWhat: string, parse: 'in
       : `extra line: expected only ${rowsWanted} lines (${rowsWhat}), found ${t.rows}`);
   }
   return t;
+}
+
+/** Whether `dir` holds a TU dataset called `name` (its NAME_A.txt, in any layout tuFile accepts). */
+export function isTUFolder(dir: string, name: string): boolean {
+  return tuFile(dir, name, 'A') !== null;
 }
 
 /** Per-column shift (min) and width (max - min + 1) of an integer label table. */

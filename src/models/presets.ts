@@ -235,9 +235,33 @@ export const PRESETS: Record<string, Preset> = {
   'ogbg-molhiv': molhiv,
 };
 
+/**
+ * Name of the generic preset: what any TU dataset without a preset of its own
+ * trains with (`gradformer train --data-root DIR --dataset ENZYMES`).
+ */
+export const GENERIC_TU = 'TU';
+
+const GENERIC_NOTE = 'Generic TU preset: no official preset for this dataset. Values are those of the five official TU datasets '
+  + 'without a run script (PROTEINS, MUTAG, IMDB-BINARY, COLLAB): config.py defaults after set_config\'s else branch, Adam without scheduler. '
+  + 'Official main.py l.141-147 gives Adam only to those five names and AdamW + warm-up/cosine to any other; we keep Adam, '
+  + 'the optimiser the official code uses for every TU dataset it reports.';
+
+/**
+ * The generic TU preset completed with the dataset it trains (name GENERIC_TU):
+ * the same model and protocol as the no-script TU presets (tuNoScript).
+ */
+export function genericTuPreset(dataset: string): Preset {
+  return { ...tuNoScript(dataset, [GENERIC_NOTE]), name: GENERIC_TU };
+}
+
 /** The preset for a dataset name (case-insensitive); throws listing the accepted names. */
 export function getPreset(name: string): Preset {
   const key = Object.keys(PRESETS).find((k) => k.toLowerCase() === String(name).trim().toLowerCase());
-  if (!key) throw new Error(`presets: unknown dataset ${JSON.stringify(name)}; accepted: ${Object.keys(PRESETS).join(', ')}`);
+  if (!key) throw new Error(`presets: unknown dataset ${JSON.stringify(name)}; accepted: ${Object.keys(PRESETS).join(', ')} (or ${GENERIC_TU}, the generic preset of any TU dataset)`);
   return PRESETS[key];
+}
+
+/** A preset by name as a run records it: GENERIC_TU is completed with the run's dataset, any other name is getPreset's. */
+export function resolvePreset(name: string, dataset: string): Preset {
+  return String(name).trim().toUpperCase() === GENERIC_TU ? genericTuPreset(dataset) : getPreset(name);
 }

@@ -6,7 +6,7 @@
  */
 import type { GraphDataset } from '../data/dataset.js';
 import { resolveConfig, type GradformerConfig } from '../models/config.js';
-import { getPreset, PRESETS, type TrainingProtocol } from '../models/presets.js';
+import { GENERIC_TU, PRESETS, resolvePreset, type TrainingProtocol } from '../models/presets.js';
 import { OWNLESS_SPLITS } from '../data/splits.js';
 import { UsageError, type SplitKind } from './data.js';
 
@@ -27,19 +27,22 @@ export interface Overrides {
   train?: Partial<TrainingProtocol>;
 }
 
-/** The preset of a name (case-insensitive), as a UsageError listing the accepted ones. */
-export function presetOrFail(name: string) {
+/**
+ * The preset of a name (case-insensitive), as a UsageError listing the accepted ones.
+ * The generic preset (GENERIC_TU) is completed with `dataset`.
+ */
+export function presetOrFail(name: string, dataset = GENERIC_TU) {
   try {
-    return getPreset(name);
+    return resolvePreset(name, dataset);
   } catch {
-    throw new UsageError(`unknown preset '${name}'; accepted: ${Object.keys(PRESETS).join(', ')}`);
+    throw new UsageError(`unknown preset '${name}'; accepted: ${Object.keys(PRESETS).join(', ')}, ${GENERIC_TU} (generic, any TU dataset)`);
   }
 }
 
 /** Completes preset + overrides with the dataset's widths and checks the combination. */
 export function buildRunConfig(ds: GraphDataset, presetName: string, over: Overrides, seed: number, fold = 0,
   dataRoot: string | null = null): RunConfig {
-  const preset = presetOrFail(presetName);
+  const preset = presetOrFail(presetName, ds.name);
   const train: TrainingProtocol = { ...preset.train, ...over.train, pe: { ...preset.train.pe, ...over.train?.pe } };
   const m: Partial<GradformerConfig> = { ...preset.model, ...over.model };
   const hasEdgeCat = ds.edgeCatDims.length > 0;
