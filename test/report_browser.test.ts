@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { reportCommand, type ReportData } from '../src/report/index.js';
-import { tinyExperiment, tinyRun, tmp } from './report_helpers.js';
+import { tinyExperiment, tinyRun, tmp, writeExp } from './report_helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');
@@ -22,7 +22,7 @@ const ARTIFACTS = resolve('test-artifacts');
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 let ctx: BrowserContext;
-let runHtml = '', expHtml = '';
+let runHtml = '', expHtml = '', claimsHtml = '';
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does this) to run the report browser test`);
@@ -31,6 +31,13 @@ before(async () => {
   runHtml = await reportCommand(runDir, { graphs: [0, 1, 2], layer: 1 });
   const expDir = await tinyExperiment(join(base, 'exp'), 2, 1);
   expHtml = await reportCommand(expDir, { graphs: [4] });
+  // Synthetic depth / fraction folders (logs only, no checkpoints): the claim plots.
+  const claims = join(base, 'claims');
+  claimsHtml = await reportCommand([
+    writeExp(claims, 'd4-gf', { layers: 4, tests: [0.80, 0.84] }), writeExp(claims, 'd4-gps', { layers: 4, gps: true, tests: [0.78, 0.80] }),
+    writeExp(claims, 'd12-gf', { layers: 12, tests: [0.83, 0.85] }), writeExp(claims, 'd24-gf', { layers: 24, tests: [0.81] }),
+    writeExp(claims, 'f05-gf', { layers: 4, fraction: 0.05, tests: [0.70, 0.72] }), writeExp(claims, 'f05-gps', { layers: 4, gps: true, fraction: 0.05, tests: [0.66, 0.70] }),
+  ], { out: join(claims, 'report.html') });
   ctx = await chromium.launchPersistentContext(join(base, 'chromium-profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -51,9 +58,12 @@ function dataOf(html: string): ReportData {
 
 /** The chart names the page must draw for this data (derived here, independently of the page script). */
 function expectedCharts(R: ReportData): string[] {
-  const names = ['train-loss', 'metric', 'lr', 'epoch-time', 'hop', 'decay'];
+  const names = ['train-loss', 'metric', 'lr', 'epoch-time'];
+  if (R.run!.hop.perHead.length > 0) names.push('hop');
+  if (R.run!.decay) names.push('decay');
   if (R.experiment) R.experiment.stats.forEach((_, i) => names.push(`spread-${i}`));
-  R.run!.attention!.graphs.forEach((_, g) => {
+  R.experiment?.claims.forEach((_, i) => names.push(`claim-${i}`));
+  R.run!.attention?.graphs.forEach((_, g) => {
     names.push(`graph-${g}`);
     for (let h = 0; h < R.run!.attention!.heads; h++) names.push(`mask-${g}-${h}`, `attn-${g}-${h}`);
   });
@@ -119,7 +129,7 @@ async function openAndCheck(html: string, shot: string) {
   }
   // attention heat maps differ from each other somewhere (not all one colour everywhere)
   const attn = charts.filter((c) => c.name.startsWith('attn-'));
-  assert.ok(attn.some((c) => c.distinct > 1), 'every attention map is a single colour');
+  assert.ok(attn.length === 0 || attn.some((c) => c.distinct > 1), 'every attention map is a single colour');
   return { page, errors, requests, url, R };
 }
 
@@ -152,6 +162,27 @@ test('experiment report renders: results table, spread chart, detailed run panel
   assert.match(text, /Experiment results/);
   assert.match(text, /MUTAG\s*accuracy\s*2\s*[\d.]+ \+- [\d.]+/);
   assert.match(text, /Results table written by the experiment \(results\.csv\)/);
+  assert.deepEqual(errors, []);
+  assert.deepEqual([...new Set(requests)], [url]);
+  await page.close();
+});
+
+test('report of several experiment folders: depth and fraction plots with error bars, paper points and their tables', async () => {
+  const { page, errors, requests, url, R } = await openAndCheck(claimsHtml, 'report-claims.png');
+  assert.deepEqual(R.experiment!.claims.map((p) => p.kind), ['depth', 'fraction']);
+  const rows = await page.$$eval('[data-chart="claim-0"] table.claim-points tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
+  // series, layers, runs, mean, std, paper: the means and stds of the test values in %, the paper's 12-layer figure.
+  assert.deepEqual(rows, [
+    ['series', 'layers', 'runs', 'mean', 'std', 'paper'],
+    ['Gradformer', '4', '2', '82.00', '2.00', ''], ['Gradformer', '12', '2', '84.00', '1.00', '84.31'], ['Gradformer', '24', '1', '81.00', '0.00', '84.25'],
+    ['GraphGPS', '4', '2', '79.00', '1.00', ''],
+  ]);
+  const frows = await page.$$eval('[data-chart="claim-1"] table.claim-points tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
+  assert.deepEqual(frows.slice(1), [
+    ['Gradformer', '5 %', '2', '71.00', '1.00', '71.20'], ['Gradformer', '100 %', '2', '82.00', '2.00', ''],
+    ['GraphGPS', '5 %', '2', '68.00', '2.00', '69.54'], ['GraphGPS', '100 %', '2', '79.00', '1.00', ''],
+  ]);
+  assert.match((await page.textContent('body'))!, /The paper's claims: depth and scarce data/);
   assert.deepEqual(errors, []);
   assert.deepEqual([...new Set(requests)], [url]);
   await page.close();

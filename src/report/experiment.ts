@@ -3,7 +3,7 @@
  * seed or fold, plus a results table) for the report.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { bestEpoch, metricHigherIsBetter, readRunLog } from '../train/runlog.js';
 import { meanStd } from '../util/stats.js';
 
@@ -22,6 +22,12 @@ export interface RunSummary {
   test: number | null;
   epochs: number;
   finished: boolean;
+  /** Experiment folder of the run relative to the report's root ('' when the run sits directly in it). */
+  folder: string;
+  /** Settings the paper's claims vary (config.json): model.num_layers, model.decay (absent = on), train.train_fraction (absent = 1). */
+  layers: number | null;
+  decay: boolean;
+  trainFraction: number;
 }
 
 /** A run folder is one that holds log.jsonl. */
@@ -68,22 +74,26 @@ export function summariseRun(dir: string, root: string): RunSummary {
     val: log.final?.val ?? at?.val ?? null,
     test: log.final?.test ?? at?.test ?? null,
     epochs: log.epochs.length, finished: log.final !== null,
+    folder: dirname(relative(root, dir)) === '.' ? '' : dirname(relative(root, dir)),
+    layers: typeof cfg?.model?.num_layers === 'number' ? cfg.model.num_layers : null,
+    decay: cfg?.model?.decay !== false,
+    trainFraction: typeof cfg?.train?.train_fraction === 'number' ? cfg.train.train_fraction : 1,
   };
 }
 
-/** Mean +- std of val and test per dataset and metric over runs. */
-export interface GroupStat { dataset: string; metric: string; runs: number; val: { mean: number; std: number }; test: { mean: number; std: number } }
+/** Mean +- std of val and test per experiment folder, dataset and metric over runs. */
+export interface GroupStat { folder: string; dataset: string; metric: string; runs: number; val: { mean: number; std: number }; test: { mean: number; std: number } }
 
 export function groupStats(runs: RunSummary[]): GroupStat[] {
   const groups = new Map<string, RunSummary[]>();
   for (const r of runs) {
-    const k = `${r.dataset}\u0000${r.metric}`;
+    const k = `${r.folder}\u0000${r.dataset}\u0000${r.metric}`;
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k)!.push(r);
   }
   return [...groups.values()].map((rs) => {
     const v = meanStd(rs.map((r) => r.val)), t = meanStd(rs.map((r) => r.test));
-    return { dataset: rs[0].dataset, metric: rs[0].metric, runs: rs.length, val: { mean: v.mean, std: v.std }, test: { mean: t.mean, std: t.std } };
+    return { folder: rs[0].folder, dataset: rs[0].dataset, metric: rs[0].metric, runs: rs.length, val: { mean: v.mean, std: v.std }, test: { mean: t.mean, std: t.std } };
   });
 }
 

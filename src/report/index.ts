@@ -1,10 +1,10 @@
 /**
  * `gradformer report RUN_DIR`: gathers what a run (or an experiment of many
- * runs) recorded, computes attention and masks of chosen validation graphs from
+ * runs, or several experiments: the paper's depth and scarce-data plots) recorded, computes attention and masks of chosen validation graphs from
  * the best checkpoint, and writes one self-contained HTML file.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { computeAttention, type AttentionData } from './attention.js';
 import { bestEpoch, metricHigherIsBetter, readRunLog, type LogEpoch, type LogFinal } from '../train/runlog.js';
@@ -14,6 +14,7 @@ import {
   findRunDirs, groupStats, isRunDir, readJsonIfExists, readResultsTables, summariseRun,
   type GroupStat, type RunSummary, type TableFile,
 } from './experiment.js';
+import { claimPlots, type ClaimPlot } from './claims.js';
 import { renderHtml } from './html.js';
 
 /** Options of `gradformer report`. */
@@ -22,7 +23,7 @@ export interface ReportOptions {
   graphs?: number[];
   /** Layer whose attention is shown, 0-based (default 0). */
   layer?: number;
-  /** Output file (default RUN_DIR/report.html). */
+  /** Output file (default RUN_DIR/report.html; with several folders ./report.html). */
   out?: string;
   /** Data root overriding the one recorded in the run configuration. */
   dataRoot?: string;
@@ -54,7 +55,11 @@ export interface ReportData {
   source: string;
   kind: 'run' | 'experiment';
   run: RunReport | null;
-  experiment: { runs: Omit<RunSummary, 'dir'>[]; stats: GroupStat[]; tables: TableFile[]; detailed: string | null } | null;
+  experiment: {
+    runs: Omit<RunSummary, 'dir'>[]; stats: GroupStat[]; tables: TableFile[]; detailed: string | null;
+    /** The paper's depth / scarce-data plots, when the runs vary in depth or training fraction. */
+    claims: ClaimPlot[];
+  } | null;
   env: { recorded: Env | null; report: Env };
 }
 
@@ -89,13 +94,27 @@ export async function buildRunReport(runDir: string, name: string, opts: ReportO
   return { name, config, metric, higherIsBetter: hib, epochs: log.epochs, final: log.final, bestEpoch: best, hop, decay, attention, attentionNote };
 }
 
-/** Gathers the report data of a run folder or an experiment folder. */
-export async function buildReportData(dir: string, opts: ReportOptions = {}): Promise<ReportData> {
-  const root = resolve(dir);
-  if (!existsSync(root)) throw new Error(`report: ${dir} does not exist; pass a run folder (runs/<name>) or an experiment folder`);
+/** The deepest folder holding every one of `dirs` (absolute paths). */
+function commonParent(dirs: string[]): string {
+  let p = dirname(dirs[0]);
+  while (!dirs.every((d) => d.startsWith(p.endsWith(sep) ? p : p + sep))) p = dirname(p);
+  return p;
+}
+
+/**
+ * Gathers the report data of a run folder, an experiment folder, or several
+ * experiment folders (runs named by their path below the folders' common parent).
+ */
+export async function buildReportData(dirOrDirs: string | string[], opts: ReportOptions = {}): Promise<ReportData> {
+  const dirs = typeof dirOrDirs === 'string' ? [dirOrDirs] : dirOrDirs;
+  if (dirs.length === 0) throw new Error('report: no folder given; pass a run folder or one or more experiment folders');
+  for (const d of dirs) {
+    if (!existsSync(d)) throw new Error(`report: ${d} does not exist; pass a run folder (runs/<name>) or an experiment folder`);
+  }
   const report: Env = currentEnvironment();
   const generated = new Date().toISOString();
-  if (isRunDir(root)) {
+  if (dirs.length === 1 && isRunDir(resolve(dirs[0]))) {
+    const root = resolve(dirs[0]);
     const run = await buildRunReport(root, root.split('/').pop() ?? root, opts);
     const cfg = run.config as { dataset?: string; preset?: string; seed?: number } | null;
     return {
@@ -103,22 +122,30 @@ export async function buildReportData(dir: string, opts: ReportOptions = {}): Pr
       generated, source: root, kind: 'run', run, experiment: null, env: { recorded: recordedEnvironment(root), report },
     };
   }
-  const dirs = findRunDirs(root);
-  if (dirs.length === 0) {
-    throw new Error(`report: ${dir} holds no log.jsonl, neither directly nor in sub-folders; pass a run folder written by gradformer train or an experiment folder`);
+  const abs = [...new Set(dirs.map((d) => resolve(d)))];
+  const root = abs.length === 1 ? abs[0] : commonParent(abs);
+  const runDirs: string[] = [];
+  for (const d of abs) {
+    const found = isRunDir(d) ? [d] : findRunDirs(d);
+    if (found.length === 0) {
+      throw new Error(`report: ${d} holds no log.jsonl, neither directly nor in sub-folders; pass a run folder written by gradformer train or an experiment folder`);
+    }
+    runDirs.push(...found);
   }
-  const summaries = dirs.map((d) => summariseRun(d, root));
+  const summaries = runDirs.map((d) => summariseRun(d, root));
   const pick = opts.run === undefined ? summaries[0] : summaries.find((s) => s.name === opts.run);
-  if (!pick) throw new Error(`report: --run ${opts.run} is not a run of ${dir}; runs: ${summaries.map((s) => s.name).join(', ')}`);
+  if (!pick) throw new Error(`report: --run ${opts.run} is not a run of ${dirs.join(', ')}; runs: ${summaries.map((s) => s.name).join(', ')}`);
   const run = await buildRunReport(pick.dir, pick.name, opts);
   const datasets = [...new Set(summaries.map((s) => s.dataset))].join(', ');
+  // Each folder's own results table, named by its folder when there are several.
+  const tables = abs.flatMap((d) => readResultsTables(d).map((t) => (abs.length > 1 ? { ...t, file: join(relative(root, d), t.file) } : t)));
   return {
-    title: `Gradformer experiment: ${datasets} (${summaries.length} runs)`,
-    generated, source: root, kind: 'experiment', run,
+    title: `Gradformer experiment${abs.length > 1 ? 's' : ''}: ${datasets} (${summaries.length} runs${abs.length > 1 ? ` in ${abs.length} folders` : ''})`,
+    generated, source: abs.join(', '), kind: 'experiment', run,
     experiment: {
-      runs: summaries.map(({ dir: _d, ...s }) => s), stats: groupStats(summaries), tables: readResultsTables(root), detailed: pick.name,
+      runs: summaries.map(({ dir: _d, ...s }) => s), stats: groupStats(summaries), tables, detailed: pick.name, claims: claimPlots(summaries),
     },
-    env: { recorded: recordedEnvironment(root) ?? recordedEnvironment(pick.dir), report },
+    env: { recorded: recordedEnvironment(abs[0]) ?? recordedEnvironment(pick.dir), report },
   };
 }
 
@@ -126,9 +153,11 @@ export async function buildReportData(dir: string, opts: ReportOptions = {}): Pr
  * Writes the report of a run or experiment folder; returns the HTML file's path.
  * The page is self-contained (libraries and data inlined) and opens from file://.
  */
-export async function reportCommand(runDir: string, opts: ReportOptions = {}): Promise<string> {
-  const data = await buildReportData(runDir, opts);
-  const out = resolve(opts.out ?? join(runDir, 'report.html'));
+export async function reportCommand(dirOrDirs: string | string[], opts: ReportOptions = {}): Promise<string> {
+  const dirs = typeof dirOrDirs === 'string' ? [dirOrDirs] : dirOrDirs;
+  const data = await buildReportData(dirs, opts);
+  // Several folders: the page belongs to none of them, so it goes to the working folder unless --out says.
+  const out = resolve(opts.out ?? (dirs.length === 1 ? join(dirs[0], 'report.html') : 'report.html'));
   mkdirSync(dirname(out), { recursive: true });
   writeFileAtomic(out, renderHtml(data));
   return out;

@@ -130,8 +130,10 @@ export const PAGE_JS = String.raw`
     var X = R.experiment;
     if (!X) return;
     var s = section('Experiment results', X.runs.length + ' runs. Mean +- std (population std, as np.std) of the validation and test metric at each run\'s best validation epoch.');
-    s.appendChild(table(['dataset', 'metric', 'runs', 'val mean +- std', 'test mean +- std'], X.stats.map(function (g) {
-      return [g.dataset, g.metric, g.runs, fmt(g.val.mean) + ' +- ' + fmt(g.val.std), fmt(g.test.mean) + ' +- ' + fmt(g.test.std)];
+    // Several experiment folders: one row per folder (never one mean over different settings).
+    var byFolder = X.stats.some(function (g) { return g.folder !== ''; });
+    s.appendChild(table((byFolder ? ['folder'] : []).concat(['dataset', 'metric', 'runs', 'val mean +- std', 'test mean +- std']), X.stats.map(function (g) {
+      return (byFolder ? [g.folder] : []).concat([g.dataset, g.metric, g.runs, fmt(g.val.mean) + ' +- ' + fmt(g.val.std), fmt(g.test.mean) + ' +- ' + fmt(g.test.std)]);
     })));
     X.tables.forEach(function (t) {
       s.appendChild(el('h3', { text: 'Results table written by the experiment (' + t.file + ')' }));
@@ -143,9 +145,9 @@ export const PAGE_JS = String.raw`
     s.appendChild(el('h3', { text: 'Spread over seeds' }));
     s.appendChild(grid);
     X.stats.forEach(function (g, gi) {
-      var runs = X.runs.filter(function (r) { return r.dataset === g.dataset && r.metric === g.metric; });
+      var runs = X.runs.filter(function (r) { return r.folder === g.folder && r.dataset === g.dataset && r.metric === g.metric; });
       var xs = runs.map(function (_, i) { return i + 1; });
-      lineChart(grid, 'spread-' + gi, g.dataset + ': ' + g.metric + ' per run (x: run number in folder order)', 'run', g.metric, xs, [
+      lineChart(grid, 'spread-' + gi, (g.folder ? g.folder + ', ' : '') + g.dataset + ': ' + g.metric + ' per run (x: run number in folder order)', 'run', g.metric, xs, [
         { label: 'test', values: runs.map(function (r) { return r.test; }), pointsOnly: true },
         { label: 'val', values: runs.map(function (r) { return r.val; }), pointsOnly: true },
       ]);
@@ -155,6 +157,93 @@ export const PAGE_JS = String.raw`
       return [r.name, r.dataset, r.seed === null ? '' : r.seed, r.fold === null ? '' : r.fold, r.bestEpoch, r.epochs + (r.finished ? '' : ' (unfinished)'), fmt(r.val), fmt(r.test)];
     })));
     if (X.detailed) s.appendChild(el('p', { class: 'sub', text: 'The panels below show run ' + X.detailed + ' (choose another with --run NAME).' }));
+  }
+
+  /**
+   * One claim plot (depth or training fraction on x): per series the mean of its runs
+   * with +- std error bars, the paper's points as hollow markers in the series' colour.
+   */
+  function claimChart(parent, P, pi) {
+    var card = el('div', { class: 'card chart' });
+    parent.appendChild(card);
+    var xs = [];
+    P.series.forEach(function (S) { S.points.forEach(function (p) { if (xs.indexOf(p.x) < 0) xs.push(p.x); }); });
+    P.paper.forEach(function (p) { if (xs.indexOf(p.x) < 0) xs.push(p.x); });
+    xs.sort(function (a, b) { return a - b; });
+    var colour = {}, models = [];
+    P.series.forEach(function (S, i) { colour[S.label] = PALETTE[i % PALETTE.length]; if (!(S.model in colour)) colour[S.model] = colour[S.label]; });
+    var at = function (pts, x, k) { var q = pts.filter(function (p) { return p.x === x; })[0]; return q ? q[k] : null; };
+    var series = [{ label: P.xLabel }], data = [xs], errs = [null], lo = Infinity, hi = -Infinity;
+    P.series.forEach(function (S) {
+      var c = colour[S.label];
+      series.push({ label: S.label + ' (mean +- std)', stroke: c, width: 2, spanGaps: true, points: { show: true, size: 8, fill: c, stroke: c },
+        value: function (u, v) { return fmt(v, 2); } });
+      data.push(xs.map(function (x) { return at(S.points, x, 'mean'); }));
+      errs.push(xs.map(function (x) { return at(S.points, x, 'std'); }));
+      S.points.forEach(function (p) { lo = Math.min(lo, p.mean - p.std); hi = Math.max(hi, p.mean + p.std); });
+    });
+    P.paper.forEach(function (p) { if (models.indexOf(p.model) < 0) models.push(p.model); lo = Math.min(lo, p.y); hi = Math.max(hi, p.y); });
+    models.forEach(function (m) {
+      var c = colour[m] || '#444';
+      series.push({ label: 'paper: ' + m, stroke: c, width: 2, paths: function () { return null; }, points: { show: true, size: 12, width: 2, fill: '#fff', stroke: c },
+        value: function (u, v) { return fmt(v, 2); } });
+      data.push(xs.map(function (x) { var q = P.paper.filter(function (p) { return p.model === m && p.x === x; })[0]; return q ? q.y : null; }));
+      errs.push(null);
+    });
+    var pad = Math.max(0.5, (hi - lo) * 0.1);
+    var frac = P.kind === 'fraction';
+    // Error bars: mean +- std of each point, drawn after the series.
+    var bars = function (u) {
+      var g = u.ctx, px = uPlot.pxRatio || 1;
+      g.save();
+      g.lineWidth = 1.5 * px;
+      errs.forEach(function (e, si) {
+        if (!e || !u.series[si].show) return;
+        g.strokeStyle = u.series[si].stroke();
+        e.forEach(function (sd, j) {
+          var m = data[si][j];
+          if (m === null || sd === null) return;
+          var x = u.valToPos(xs[j], 'x', true), y0 = u.valToPos(m - sd, 'y', true), y1 = u.valToPos(m + sd, 'y', true);
+          g.beginPath(); g.moveTo(x, y0); g.lineTo(x, y1);
+          g.moveTo(x - 5 * px, y0); g.lineTo(x + 5 * px, y0); g.moveTo(x - 5 * px, y1); g.lineTo(x + 5 * px, y1);
+          g.stroke();
+        });
+      });
+      g.restore();
+    };
+    new uPlot({
+      title: P.title, width: Math.max(320, Math.min(600, card.clientWidth - 24 || 580)), height: 300, series: series,
+      scales: { x: frac ? { time: false, distr: 3, log: 10 } : { time: false }, y: { range: [lo - pad, hi + pad] } },
+      axes: [
+        { label: P.xLabel, splits: function () { return xs; }, values: function (u, v) { return v.map(function (x) { return frac ? (+(x * 100).toPrecision(3)) + ' %' : String(x); }); } },
+        { label: P.yLabel, size: 64, values: axisValues },
+      ],
+      hooks: { draw: [bars] },
+      legend: { live: true },
+    }, data, card);
+    mark(card, 'claim-' + pi);
+    var rows = [];
+    P.series.forEach(function (S) {
+      S.points.forEach(function (p) {
+        var paper = P.paper.filter(function (q) { return q.model === S.model && q.x === p.x; })[0];
+        rows.push([S.label, frac ? (+(p.x * 100).toPrecision(3)) + ' %' : p.x, p.n, fmt(p.mean, 2), fmt(p.std, 2), paper ? fmt(paper.y, 2) : '']);
+      });
+    });
+    var t = table(['series', P.xLabel, 'runs', 'mean', 'std', 'paper'], rows);
+    t.setAttribute('class', 'claim-points');
+    card.appendChild(t);
+    card.appendChild(el('p', { class: 'legend', text: P.note }));
+  }
+
+  function claims() {
+    var X = R.experiment;
+    if (!X || !X.claims || X.claims.length === 0) return;
+    var s = section('The paper\'s claims: depth and scarce data',
+      'Test metric at each run\'s best validation epoch (as results.md). Filled points: mean over the runs of a model at that x; error bars: +- population std (np.std); ' +
+      'GraphGPS = the same model with the decay off (--no-decay). Hollow markers: the figures published in the Gradformer paper.');
+    var grid = el('div', { class: 'grid' });
+    s.appendChild(grid);
+    X.claims.forEach(function (P, pi) { claimChart(grid, P, pi); });
   }
 
   function curves() {
@@ -339,6 +428,7 @@ export const PAGE_JS = String.raw`
     var loading = document.getElementById('loading');
     if (loading) loading.remove();
     header();
+    claims();
     experiment();
     curves();
     hopAndDecay();

@@ -1,0 +1,112 @@
+/**
+ * The paper's depth and scarce-data claims (issue #18) as plot data: from the
+ * runs of several experiment folders, test metric at the best validation epoch
+ * (as results.md) against the number of layers and against the training
+ * fraction, one series per model (Gradformer, or GraphGPS = decay off), each
+ * point the mean, population std (np.std, as results.md) and count of its runs,
+ * with the paper's published points beside them. Pure: no I/O.
+ */
+import { meanStd } from '../util/stats.js';
+import type { RunSummary } from './experiment.js';
+
+export type ModelName = 'Gradformer' | 'GraphGPS';
+
+/** One x position of a series: the runs' test values (scaled), their mean, std and count. */
+export interface ClaimPoint { x: number; mean: number; std: number; n: number; values: number[] }
+export interface ClaimSeries { label: string; model: ModelName; points: ClaimPoint[] }
+/** A published figure: the paper's value at x for a model. */
+export interface PaperPoint { model: ModelName; x: number; y: number }
+
+export interface ClaimPlot {
+  kind: 'depth' | 'fraction';
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: ClaimSeries[];
+  paper: PaperPoint[];
+  /** What was held fixed and what was left out, in words. */
+  note: string;
+}
+
+/**
+ * Published NCI1 accuracies (%) of the Gradformer paper (IJCAI 2024): deep models
+ * (12 and 24 layers) and scarce training data (5 % and 10 % of the training set).
+ */
+export const PAPER_NCI1 = {
+  depth: [{ model: 'Gradformer', x: 12, y: 84.31 }, { model: 'Gradformer', x: 24, y: 84.25 }] as PaperPoint[],
+  fraction: [{ model: 'Gradformer', x: 0.05, y: 71.20 }, { model: 'Gradformer', x: 0.10, y: 76.38 }, { model: 'GraphGPS', x: 0.05, y: 69.54 }] as PaperPoint[],
+};
+
+/** The model of a run: GraphGPS when its config turns the decay off (`--no-decay`), else Gradformer. */
+export function modelOf(r: RunSummary): ModelName {
+  return r.decay === false ? 'GraphGPS' : 'Gradformer';
+}
+
+const key = (xs: (string | number)[]) => xs.join('\u0000');
+
+/** Series of `runs` against `xOf`, one per model (and per `extra` label when it varies), points sorted by x. */
+function seriesOf(runs: RunSummary[], xOf: (r: RunSummary) => number, extra: (r: RunSummary) => string, scale: number): ClaimSeries[] {
+  const groups = new Map<string, { label: string; model: ModelName; byX: Map<number, number[]> }>();
+  const extras = new Set(runs.map(extra));
+  for (const r of runs) {
+    const model = modelOf(r), ex = extras.size > 1 ? extra(r) : '';
+    const k = key([model, ex]);
+    if (!groups.has(k)) groups.set(k, { label: ex ? `${model} (${ex})` : model, model, byX: new Map() });
+    const byX = groups.get(k)!.byX, x = xOf(r);
+    if (!byX.has(x)) byX.set(x, []);
+    byX.get(x)!.push((r.test as number) * scale);
+  }
+  // Gradformer before GraphGPS, then by label: stable colours across reports.
+  const order = (m: ModelName) => (m === 'Gradformer' ? 0 : 1);
+  return [...groups.values()].sort((a, b) => order(a.model) - order(b.model) || a.label.localeCompare(b.label, 'en')).map((g) => ({
+    label: g.label, model: g.model,
+    points: [...g.byX.entries()].sort((a, b) => a[0] - b[0]).map(([x, values]) => ({ x, values, ...meanStd(values) })),
+  }));
+}
+
+/**
+ * The claim plots the runs call for: test metric vs depth when the full-data
+ * runs have two or more depths, vs training fraction when the runs have two or
+ * more fractions (the fraction plot keeps the depths of the reduced-data runs,
+ * so its 100 % points are the runs of the same model size). Only finished runs
+ * count; the others are named in the note. Accuracy is in %, as the paper.
+ */
+export function claimPlots(all: RunSummary[]): ClaimPlot[] {
+  const runs = all.filter((r) => r.finished && r.test !== null && Number.isFinite(r.test));
+  const left = all.length - runs.length;
+  const leftNote = left ? ` ${left} unfinished run(s) left out: ${all.filter((r) => !runs.includes(r)).map((r) => r.name).join(', ')}.` : '';
+  const metrics = [...new Set(runs.map((r) => r.metric))];
+  const datasets = [...new Set(runs.map((r) => r.dataset))];
+  const plots: ClaimPlot[] = [];
+  for (const metric of metrics) {
+    const mRuns = runs.filter((r) => r.metric === metric);
+    const pct = metric === 'accuracy' ? 100 : 1;
+    const yLabel = `test ${metric}${pct === 100 ? ' (%)' : ''}`;
+    const paperOk = metric === 'accuracy' && datasets.length === 1 && datasets[0] === 'NCI1';
+    const dsLabel = (r: RunSummary) => (datasets.length > 1 ? r.dataset : '');
+    const full = mRuns.filter((r) => r.trainFraction === 1 && r.layers !== null);
+    const depths = new Set(full.map((r) => r.layers));
+    if (depths.size >= 2) {
+      plots.push({
+        kind: 'depth', title: `${datasets.join(', ')}: test ${metric} at the best validation epoch vs number of layers`,
+        xLabel: 'layers', yLabel, series: seriesOf(full, (r) => r.layers!, dsLabel, pct),
+        paper: paperOk ? PAPER_NCI1.depth : [],
+        note: `Runs on the whole training split (${full.length} runs).${leftNote}`,
+      });
+    }
+    const fractions = new Set(mRuns.map((r) => r.trainFraction));
+    if (fractions.size >= 2) {
+      // The model size of the reduced-data runs (two fractions mean some are < 1): their 100 % cells are runs of that size.
+      const sizes = new Set(mRuns.filter((r) => r.trainFraction < 1).map((r) => r.layers));
+      const pick = mRuns.filter((r) => sizes.has(r.layers));
+      const sizeLabel = (r: RunSummary) => [dsLabel(r), sizes.size > 1 ? `${r.layers} layers` : ''].filter(Boolean).join(', ');
+      plots.push({
+        kind: 'fraction', title: `${datasets.join(', ')}: test ${metric} at the best validation epoch vs fraction of the training split`,
+        xLabel: 'training fraction', yLabel, series: seriesOf(pick, (r) => r.trainFraction, sizeLabel, pct),
+        paper: paperOk ? PAPER_NCI1.fraction : [],
+        note: `Runs with ${[...sizes].map((s) => `${s ?? '?'} layers`).join(' / ')} (${pick.length} runs); validation and test splits unchanged.${leftNote}`,
+      });
+    }
+  }
+  return plots;
+}
