@@ -17,7 +17,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { getPreset } from '../src/models/presets.js';
+import { resolvePreset } from '../src/models/presets.js';
 import { bestEpoch, metricHigherIsBetter, readRunLog, runSeconds, type ParsedLog } from '../src/train/runlog.js';
 import { meanStd } from '../src/util/stats.js';
 
@@ -67,15 +67,18 @@ function folderRuns(dir: string): Row[] {
 }
 
 /**
- * The settings where a run differs from its preset (e.g. "gamma 0.7"), so that
- * experiments of one dataset with other hyper-parameters are not pooled. Epochs
- * and split have their own columns; runs is only a count.
+ * The settings where a run differs from its preset (e.g. "gamma 0.7", "num_layers 12",
+ * "decay false", "train_fraction 0.05"), so that experiments of one dataset with other
+ * hyper-parameters are not pooled. Settings a preset leaves out count too (decay,
+ * train_fraction); the dataset's widths, epochs and split (own columns) and runs (a
+ * count) do not.
  */
-function changes(cfg: { preset: string; model: Record<string, unknown>; train: Record<string, unknown> }): string {
-  const preset = getPreset(cfg.preset) as unknown as { model: Record<string, unknown>; train: Record<string, unknown> };
-  const diff = (a: Record<string, unknown>, b: Record<string, unknown>, skip: string[]) => Object.keys(b)
+function changes(cfg: { preset: string; dataset: string; model: Record<string, unknown>; train: Record<string, unknown> }): string {
+  const preset = resolvePreset(cfg.preset, cfg.dataset) as unknown as { model: Record<string, unknown>; train: Record<string, unknown> };
+  const diff = (a: Record<string, unknown>, b: Record<string, unknown>, skip: string[]) => [...new Set([...Object.keys(b), ...Object.keys(a)])]
     .filter((k) => !skip.includes(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k])).map((k) => `${k} ${JSON.stringify(a[k])}`);
-  const d = [...diff(cfg.model, preset.model, []), ...diff(cfg.train, preset.train, ['epochs', 'split', 'runs'])];
+  const d = [...diff(cfg.model, preset.model, ['node_dim', 'edge_dim', 'num_tasks', 'task']),
+    ...diff(cfg.train, preset.train, ['epochs', 'split', 'split_seed', 'runs'])];
   return d.length ? d.join(', ') : 'preset';
 }
 

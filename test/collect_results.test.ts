@@ -5,12 +5,12 @@
 // epoch so far.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runExperiment } from '../src/train/experiment.js';
 import { meanStd } from '../src/util/stats.js';
-import { buildRunConfig } from '../src/train/runconfig.js';
+import { buildRunConfig, type Overrides } from '../src/train/runconfig.js';
 import { train } from '../src/train/trainer.js';
 import { mutag, tmp, TINY } from './report_helpers.js';
 
@@ -57,4 +57,30 @@ test('collect-results pools matching experiments, separates other settings and u
   assert.equal(orow[7], `${pooled.mean.toFixed(2)} +- ${pooled.std.toFixed(2)}`);
   assert.equal(orow[8], `${m.mean.toFixed(2)} +- ${m.std.toFixed(2)}`);
   assert.ok(m.mean >= pooled.mean);
+});
+
+test('collect-results names depth, decay off and training fraction in the settings column, and the generic TU preset reads "preset"', async () => {
+  const data = await mutag();
+  // Run folders as gradformer experiment writes them (a real config.json), with a short log written here.
+  const folder = (name: string, preset: string, over: Overrides, test: number) => {
+    const dir = join(root, 'settings', name, 'run-0');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(buildRunConfig(data.ds, preset, over, 0)));
+    writeFileSync(join(dir, 'log.jsonl'), [
+      JSON.stringify({ epoch: 1, train_loss: 0.5, val: 0.8, test, metric: 'accuracy', lr: 0.001, epoch_seconds: 1, eval_seconds: 0.1 }),
+      JSON.stringify({ final: true, best_epoch: 1, val: 0.8, test, metric: 'accuracy' })].join('\n') + '\n');
+    return join(root, 'settings', name);
+  };
+  const dirs = [
+    folder('depth12-gps', 'MUTAG', { model: { num_layers: 12, decay: false } }, 0.7),
+    folder('frac05', 'MUTAG', { train: { train_fraction: 0.05 } }, 0.6),
+    folder('generic', 'TU', {}, 0.5),
+  ];
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'scripts', 'collect-results.ts'), ...dirs], { encoding: 'utf8' });
+  const rows = out.trim().split('\n').slice(2).map((l) => l.split('|').map((c) => c.trim()));
+  assert.deepEqual(rows.map((r) => [r[1], r[3], r[8]]), [
+    ['depth12-gps', 'num_layers 12, decay false', '70.00 +- 0.00'],
+    ['frac05', 'train_fraction 0.05', '60.00 +- 0.00'],
+    ['generic', 'preset', '50.00 +- 0.00'], // TU on MUTAG: the same values as MUTAG's no-script preset
+  ]);
 });
