@@ -123,6 +123,15 @@ test('gradformer train / experiment take the unseen names; datasets --data-root 
   assert.equal(cfg.model.node_dim, 4);
   assert.equal(cfg.model.num_tasks, 3);
   assert.equal(cfg.train.batch_size, 32);
+  // The run's dataset reloads by name from its recorded data root: eval and predict need no --data-root.
+  const [ev, pr] = await Promise.all([
+    cli('eval', '--checkpoint', join(root, 'runs', 'q'), '--json'),
+    cli('predict', '--checkpoint', join(root, 'runs', 'q'), '--split', 'all', '--format', 'json')]);
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.deepEqual({ ...JSON.parse(ev.stdout), value: 0, checkpoint: '' }, { checkpoint: '', dataset: 'QUUXMOL', split: 'test', graphs: 3, epoch: 1, metric: 'accuracy', value: 0 });
+  assert.equal(pr.code, 0, pr.stderr);
+  assert.equal(JSON.parse(pr.stdout).dataset, 'QUUXMOL');
+  assert.equal(JSON.parse(pr.stdout).predictions.length, 30);
   assert.equal(ex.code, 0, ex.stderr);
   assert.match(ex.stdout, /^ZORB-NET \(preset TU\) \(seeds, 2 runs\)/);
   assert.match(readFileSync(join(root, 'runs', 'z', 'results.md'), 'utf8'), /^# preset TU on ZORB-NET: 2 runs/);
