@@ -35,7 +35,7 @@ export function datasetInfo(name: string, dataRoot?: string): DatasetEntry {
   for (const { root, names } of held) {
     // Folder names are case-sensitive on most systems; accept another case when it is unambiguous.
     const hit = names.includes(name) ? name : names.filter((n) => n.toLowerCase() === name.toLowerCase()).at(0);
-    if (hit !== undefined) return { name: hit, format: 'tu', description: `TU dataset from ${join(root, hit)} (generic preset)` };
+    if (hit !== undefined) return { name: hit, format: 'tu', description: `TU dataset from ${join(root, hit)}` };
   }
   throw new UsageError(`unknown dataset '${name}': no preset, and no TU folder ${name}/ with ${name}_A.txt in ${dataRoot ? `--data-root ${resolve(dataRoot)}` : 'the searched folders'} (${holdings(held)}); ` +
     `datasets with a preset: ${presetDatasets().map((x) => x.name).join(', ')}`);
