@@ -74,7 +74,7 @@ function folderRuns(dir: string): Row[] {
  * count) do not.
  */
 function changes(cfg: { preset: string; dataset: string; model: Record<string, unknown>; train: Record<string, unknown> }): string {
-  const preset = resolvePreset(cfg.preset, cfg.dataset) as unknown as { model: Record<string, unknown>; train: Record<string, unknown> };
+  const preset = resolvePreset(cfg.preset, cfg.dataset, cfg.model.task === 'regression') as unknown as { model: Record<string, unknown>; train: Record<string, unknown> };
   const diff = (a: Record<string, unknown>, b: Record<string, unknown>, skip: string[]) => [...new Set([...Object.keys(b), ...Object.keys(a)])]
     .filter((k) => !skip.includes(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k])).map((k) => `${k} ${JSON.stringify(a[k])}`);
   const d = [...diff(cfg.model, preset.model, ['node_dim', 'edge_dim', 'num_tasks', 'task']),

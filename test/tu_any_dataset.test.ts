@@ -18,12 +18,13 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const cli = cliRunner(join(root, 'home'));
 const tiny = ['--layers', '1', '--channels', '24', '--heads', '2', '--epochs', '1', '--quiet'];
 
-interface Spec { graphs: number; classes: number; nodeLabels?: number; nodeAttr?: number; edgeLabels?: number; raw?: boolean }
+interface Spec { graphs: number; classes: number; nodeLabels?: number; nodeAttr?: number; edgeLabels?: number; raw?: boolean; targets?: number }
 
 /**
  * Writes a TU dataset <root>/<name>/ (or <root>/<name>/raw/): graph g is a ring of
  * 4 + g % 5 nodes plus a chord, both directions listed, class g % classes; node labels
- * 1..k (1-based, as many TU files), attributes i * 0.5, edge labels 0..k-1.
+ * 1..k (1-based, as many TU files), attributes i * 0.5, edge labels 0..k-1; with
+ * `targets`, regression values (NAME_graph_attributes.txt) instead of classes.
  */
 function writeTU(name: string, s: Spec, into = root): void {
   const dir = s.raw ? join(into, name, 'raw') : join(into, name);
@@ -43,11 +44,11 @@ function writeTU(name: string, s: Spec, into = root): void {
     for (const [a, b] of pairs) {
       for (const [u, v] of [[a, b], [b, a]]) { A.push(`${base + u}, ${base + v}`); el.push(String((a + b) % (s.edgeLabels ?? 1))); }
     }
-    gl.push(String(g % s.classes));
+    gl.push(s.targets ? Array.from({ length: s.targets }, (_, c) => (n * 0.25 + c).toFixed(3)).join(', ') : String(g % s.classes));
     base += n;
   }
   const put = (part: string, lines: string[]) => writeFileSync(join(dir, `${name}_${part}.txt`), lines.join('\n') + '\n');
-  put('A', A); put('graph_indicator', ind); put('graph_labels', gl);
+  put('A', A); put('graph_indicator', ind); put(s.targets ? 'graph_attributes' : 'graph_labels', gl);
   if (s.nodeLabels) put('node_labels', nl);
   if (s.nodeAttr) put('node_attributes', na);
   if (s.edgeLabels) put('edge_labels', el);
@@ -56,6 +57,7 @@ function writeTU(name: string, s: Spec, into = root): void {
 // Names no registry or preset knows; one in the raw/ layout, one without node labels.
 writeTU('QUUXMOL', { graphs: 30, classes: 3, nodeLabels: 4, nodeAttr: 2, edgeLabels: 3 });
 writeTU('ZORB-NET', { graphs: 20, classes: 2, raw: true });
+writeTU('RGX', { graphs: 20, classes: 0, nodeLabels: 2, targets: 1 });
 
 function oneLine(r: CliResult, re: RegExp): void {
   assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -73,6 +75,9 @@ test('the generic TU preset is the no-script TU presets\' model and protocol', (
   assert.deepEqual(g.train, PRESETS.PROTEINS.train);
   assert.equal(g.train.optimizer, 'adam');
   assert.equal(g.model.num_layers, 10);
+  const r = genericTuPreset('RGX', true);
+  assert.deepEqual([r.train.loss, r.train.metric, r.train.selection], ['l1', 'mae', 'min_val']);
+  assert.deepEqual(r.model, g.model);
   assert.throws(() => getPreset('QUUXMOL'), /accepted: .*TU, the generic preset/);
 });
 
@@ -111,11 +116,17 @@ test('describeTU reports graphs, classes and the widths of labels and attributes
 });
 
 test('gradformer train / experiment take the unseen names; datasets --data-root lists them', async () => {
-  const [tr, ex, ls] = await Promise.all([
+  const [tr, ex, ls, rg] = await Promise.all([
     cli('train', '--data-root', root, '--dataset', 'QUUXMOL', ...tiny, '--out', join(root, 'runs', 'q')),
     cli('experiment', '--data-root', root, '--preset', 'ZORB-NET', '--runs', '2', ...tiny, '--out', join(root, 'runs', 'z')),
-    cli('datasets', '--data-root', root)]);
+    cli('datasets', '--data-root', root),
+    cli('train', '--data-root', root, '--dataset', 'RGX', ...tiny, '--out', join(root, 'runs', 'r'))]);
   assert.equal(tr.code, 0, tr.stderr);
+  // A regression set (graph attributes) trains with the L1 loss and MAE.
+  assert.equal(rg.code, 0, rg.stderr);
+  assert.match(rg.stdout, /^RGX: best epoch 1, val mae [\d.]+, test mae/);
+  const rcfg = JSON.parse(readFileSync(join(root, 'runs', 'r', 'config.json'), 'utf8'));
+  assert.deepEqual([rcfg.preset, rcfg.train.loss, rcfg.train.metric, rcfg.train.selection, rcfg.model.task], [GENERIC_TU, 'l1', 'mae', 'min_val', 'regression']);
   assert.match(tr.stdout, /^QUUXMOL: best epoch 1, val accuracy/);
   const cfg = JSON.parse(readFileSync(join(root, 'runs', 'q', 'config.json'), 'utf8'));
   assert.equal(cfg.dataset, 'QUUXMOL');
@@ -138,6 +149,7 @@ test('gradformer train / experiment take the unseen names; datasets --data-root 
   assert.equal(ls.code, 0, ls.stderr);
   assert.match(ls.stdout, /^ {2}QUUXMOL\s+30\s+3\s+4\s+2\s+3\s+-\s+TU \(generic\)$/m);
   assert.match(ls.stdout, /^ {2}ZORB-NET\s+20\s+2\s+-\s+-\s+-\s+-\s+TU \(generic\)$/m);
+  assert.match(ls.stdout, /^ {2}RGX\s+20\s+regression \(1\)\s+2\s+-\s+-\s+-\s+TU \(generic\)$/m);
 });
 
 test('unknown names list what the data root holds; malformed files name the file and line', async () => {
@@ -146,13 +158,16 @@ test('unknown names list what the data root holds; malformed files name the file
   writeFileSync(join(bad, 'BROKEN', 'BROKEN_A.txt'), '1, 2\n2, x\n');
   writeTU('SHORT', { graphs: 4, classes: 2, edgeLabels: 2 }, bad);
   writeFileSync(join(bad, 'SHORT', 'SHORT_edge_labels.txt'), '0\n1\n');
-  const [unknown, broken, short, pre, listing] = await Promise.all([
+  writeTU('TWO', { graphs: 6, classes: 0, targets: 2 }, bad);
+  const [unknown, broken, short, pre, listing, two] = await Promise.all([
     cli('train', '--data-root', root, '--dataset', 'NOPE', ...tiny, '--out', join(root, 'runs', 'n')),
     cli('train', '--data-root', bad, '--dataset', 'BROKEN', ...tiny, '--out', join(root, 'runs', 'b')),
     cli('train', '--data-root', bad, '--dataset', 'SHORT', ...tiny, '--out', join(root, 'runs', 's')),
     cli('experiment', '--data-root', root, '--preset', 'TU', ...tiny, '--out', join(root, 'runs', 't')),
-    cli('datasets', '--data-root', bad)]);
-  oneLine(unknown, /unknown dataset 'NOPE': no preset, and no TU folder NOPE\/ .* holds the TU datasets QUUXMOL, ZORB-NET\); datasets with a preset: MUTAG/);
+    cli('datasets', '--data-root', bad),
+    cli('train', '--data-root', bad, '--dataset', 'TWO', ...tiny, '--out', join(root, 'runs', 'two'))]);
+  oneLine(two, /dataset TWO has 2 regression targets per graph, and the L1 loss \(as the official code\) takes one/);
+  oneLine(unknown, /unknown dataset 'NOPE': no preset, and no TU folder NOPE\/ .* holds the TU datasets QUUXMOL, RGX, ZORB-NET\); datasets with a preset: MUTAG/);
   oneLine(broken, /bad\/BROKEN\/BROKEN_A\.txt:2: "x" is not an integer/);
   oneLine(short, /SHORT_edge_labels\.txt:3: file ends after 2 lines; expected \d+/);
   oneLine(pre, /--preset TU is the generic preset of any TU dataset; name the dataset with --dataset NAME/);

@@ -29,11 +29,11 @@ export interface Overrides {
 
 /**
  * The preset of a name (case-insensitive), as a UsageError listing the accepted ones.
- * The generic preset (GENERIC_TU) is completed with `dataset`.
+ * The generic preset (GENERIC_TU) is completed with `dataset` (and `regression`).
  */
-export function presetOrFail(name: string, dataset = GENERIC_TU) {
+export function presetOrFail(name: string, dataset = GENERIC_TU, regression = false) {
   try {
-    return resolvePreset(name, dataset);
+    return resolvePreset(name, dataset, regression);
   } catch {
     throw new UsageError(`unknown preset '${name}'; accepted: ${Object.keys(PRESETS).join(', ')}, ${GENERIC_TU} (generic, any TU dataset)`);
   }
@@ -42,7 +42,7 @@ export function presetOrFail(name: string, dataset = GENERIC_TU) {
 /** Completes preset + overrides with the dataset's widths and checks the combination. */
 export function buildRunConfig(ds: GraphDataset, presetName: string, over: Overrides, seed: number, fold = 0,
   dataRoot: string | null = null): RunConfig {
-  const preset = presetOrFail(presetName, ds.name);
+  const preset = presetOrFail(presetName, ds.name, ds.task === 'regression');
   const train: TrainingProtocol = { ...preset.train, ...over.train, pe: { ...preset.train.pe, ...over.train?.pe } };
   const m: Partial<GradformerConfig> = { ...preset.model, ...over.model };
   const hasEdgeCat = ds.edgeCatDims.length > 0;
@@ -84,6 +84,9 @@ export function buildRunConfig(ds: GraphDataset, presetName: string, over: Overr
   };
   if (!metricOk[ds.task].includes(train.metric)) {
     throw new UsageError(`metric ${train.metric} does not fit the ${ds.task} task of ${ds.name}; accepted: ${metricOk[ds.task].join(', ')}`);
+  }
+  if (train.loss === 'l1' && m.num_tasks > 1) {
+    throw new UsageError(`dataset ${ds.name} has ${m.num_tasks} regression targets per graph, and the L1 loss (as the official code) takes one; keep one target column`);
   }
   train.selection = train.metric === 'mae' ? 'min_val' : 'max_val';
   if (train.split === 'official' && !ds.officialSplit) {
