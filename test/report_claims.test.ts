@@ -78,7 +78,8 @@ test('depth and fraction plots: means, stds and counts per model, paper points, 
 
 test('no claim plot when the folders vary in neither depth nor fraction; a lone fraction folder still gets its plot', () => {
   const runs = (name: string, layers: number, fraction: number, decay: boolean, test: number) =>
-    ({ name, dir: '', dataset: 'NCI1', seed: 0, fold: 0, metric: 'accuracy', bestEpoch: 2, val: 0.9, test, epochs: 3, finished: true, folder: name, layers, decay, trainFraction: fraction });
+    ({ name, dir: '', dataset: 'NCI1', seed: 0, fold: 0, metric: 'accuracy', bestEpoch: 2, val: 0.9, test, epochs: 3, finished: true, folder: name, layers, decay, trainFraction: fraction,
+      settings: { dataset: '"NCI1"', 'model.gamma': '0.6' } as Record<string, string> });
   assert.deepEqual(claimPlots([runs('a', 4, 1, true, 0.8), runs('b', 4, 1, false, 0.7)]), []);
   const only = claimPlots([runs('a', 4, 1, true, 0.8), runs('b', 4, 0.05, true, 0.7)]);
   assert.deepEqual(only.map((p) => p.kind), ['fraction']);
@@ -88,6 +89,11 @@ test('no claim plot when the folders vary in neither depth nor fraction; a lone 
   assert.equal(mae[0].yLabel, 'test mae');
   assert.deepEqual(mae[0].paper, []);
   assert.equal(mae[0].series[0].points[0].mean, 0.2);
+  // Runs of another setting (gamma 0.7) at the same depth are a series of their own, never pooled.
+  const g7 = { ...runs('c', 12, 1, true, 0.6), settings: { dataset: '"NCI1"', 'model.gamma': '0.7' } };
+  const mixed = claimPlots([runs('a', 4, 1, true, 0.8), runs('b', 12, 1, true, 0.7), g7]);
+  assert.deepEqual(mixed[0].series.map((s) => [s.label, s.points.map((p) => [p.x, p.n, p.mean])]), [
+    ['Gradformer (gamma 0.6)', [[4, 1, 80], [12, 1, 70]]], ['Gradformer (gamma 0.7)', [[12, 1, 60]]]]);
 });
 
 test('the CLI takes several folders and writes the page with the plot data embedded', async () => {

@@ -44,6 +44,18 @@ export function modelOf(r: RunSummary): ModelName {
 
 const key = (xs: (string | number)[]) => xs.join('\u0000');
 
+/**
+ * What tells the runs of a plot apart besides its x and the model: the settings
+ * that take more than one value among them, as "gamma 0.7, epochs 200" per run
+ * (empty when they all agree), so runs of other settings never pool into one point.
+ */
+function variantOf(runs: RunSummary[]): (r: RunSummary) => string {
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r.settings)))].sort()
+    .filter((k) => new Set(runs.map((r) => r.settings[k])).size > 1);
+  const shown = (v: string | undefined) => (v === undefined ? 'unset' : v.startsWith('"') ? JSON.parse(v) as string : v);
+  return (r) => keys.map((k) => `${k.replace(/^(model|train)\./, '')} ${shown(r.settings[k])}`).join(', ');
+}
+
 /** Series of `runs` against `xOf`, one per model (and per `extra` label when it varies), points sorted by x. */
 function seriesOf(runs: RunSummary[], xOf: (r: RunSummary) => number, extra: (r: RunSummary) => string, scale: number): ClaimSeries[] {
   const groups = new Map<string, { label: string; model: ModelName; byX: Map<number, number[]> }>();
@@ -83,13 +95,12 @@ export function claimPlots(all: RunSummary[]): ClaimPlot[] {
     const pct = metric === 'accuracy' ? 100 : 1;
     const yLabel = `test ${metric}${pct === 100 ? ' (%)' : ''}`;
     const paperOk = metric === 'accuracy' && datasets.length === 1 && datasets[0] === 'NCI1';
-    const dsLabel = (r: RunSummary) => (datasets.length > 1 ? r.dataset : '');
     const full = mRuns.filter((r) => r.trainFraction === 1 && r.layers !== null);
     const depths = new Set(full.map((r) => r.layers));
     if (depths.size >= 2) {
       plots.push({
         kind: 'depth', title: `${datasets.join(', ')}: test ${metric} at the best validation epoch vs number of layers`,
-        xLabel: 'layers', yLabel, series: seriesOf(full, (r) => r.layers!, dsLabel, pct),
+        xLabel: 'layers', yLabel, series: seriesOf(full, (r) => r.layers!, variantOf(full), pct),
         paper: paperOk ? PAPER_NCI1.depth : [],
         note: `Runs on the whole training split (${full.length} runs).${leftNote}`,
       });
@@ -99,7 +110,8 @@ export function claimPlots(all: RunSummary[]): ClaimPlot[] {
       // The model size of the reduced-data runs (two fractions mean some are < 1): their 100 % cells are runs of that size.
       const sizes = new Set(mRuns.filter((r) => r.trainFraction < 1).map((r) => r.layers));
       const pick = mRuns.filter((r) => sizes.has(r.layers));
-      const sizeLabel = (r: RunSummary) => [dsLabel(r), sizes.size > 1 ? `${r.layers} layers` : ''].filter(Boolean).join(', ');
+      const variant = variantOf(pick);
+      const sizeLabel = (r: RunSummary) => [variant(r), sizes.size > 1 ? `${r.layers} layers` : ''].filter(Boolean).join(', ');
       plots.push({
         kind: 'fraction', title: `${datasets.join(', ')}: test ${metric} at the best validation epoch vs fraction of the training split`,
         xLabel: 'training fraction', yLabel, series: seriesOf(pick, (r) => r.trainFraction, sizeLabel, pct),

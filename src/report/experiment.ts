@@ -28,6 +28,27 @@ export interface RunSummary {
   layers: number | null;
   decay: boolean;
   trainFraction: number;
+  /**
+   * The rest of config.json flattened to dotted keys ("model.gamma": "0.6"), without
+   * what differs between the runs of one experiment (seed, fold, data root, env) and
+   * the three settings above: runs of one plot point must agree on all of it.
+   */
+  settings: Record<string, string>;
+}
+
+const NOT_SETTINGS = new Set(['seed', 'fold', 'data_root', 'env', 'model.num_layers', 'model.decay', 'train.train_fraction']);
+
+/** A config object flattened to dotted keys with JSON values, minus NOT_SETTINGS. */
+export function flatSettings(cfg: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) {
+    if (prefix && !NOT_SETTINGS.has(prefix)) out[prefix] = JSON.stringify(cfg);
+    return out;
+  }
+  for (const [k, v] of Object.entries(cfg)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (!NOT_SETTINGS.has(key)) flatSettings(v, key, out);
+  }
+  return out;
 }
 
 /** A run folder is one that holds log.jsonl. */
@@ -78,6 +99,7 @@ export function summariseRun(dir: string, root: string): RunSummary {
     layers: typeof cfg?.model?.num_layers === 'number' ? cfg.model.num_layers : null,
     decay: cfg?.model?.decay !== false,
     trainFraction: typeof cfg?.train?.train_fraction === 'number' ? cfg.train.train_fraction : 1,
+    settings: flatSettings(cfg ?? {}),
   };
 }
 
