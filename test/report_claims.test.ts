@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { claimPlots, PAPER_NCI1, type ClaimPlot } from '../src/report/claims.js';
 import { buildReportData, reportCommand } from '../src/report/index.js';
 import { meanStd } from '../src/util/stats.js';
+import { cliRunner } from './cli_helpers.js';
 import { tmp, writeExp } from './report_helpers.js';
 
 const root = tmp('claims');
@@ -105,4 +106,11 @@ test('the CLI takes several folders and writes the page with the plot data embed
   assert.deepEqual(data.experiment.claims.map((p: ClaimPlot) => p.kind), ['depth']);
   assert.equal(data.experiment.runs[0].name, 'nci1-depth4-gf/run-0');
   await assert.rejects(buildReportData([dirs[0], join(root, 'missing')]), /missing does not exist/);
+  // The command line takes the folders as positional arguments.
+  const cli = cliRunner(join(root, 'home'));
+  const r = await cli('report', ...dirs.slice(5), '--out', join(root, 'frac.html'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^report written to .*frac\.html$/m);
+  const fdata = JSON.parse(/id="report-data">([\s\S]*?)<\/script>/.exec(readFileSync(join(root, 'frac.html'), 'utf8'))![1]);
+  assert.deepEqual(fdata.experiment.claims.map((p: ClaimPlot) => p.kind), ['fraction']);
 });

@@ -105,7 +105,8 @@ Examples:
   gradformer train                                   # MUTAG preset (100 epochs, ~20 s), prints the test accuracy
   gradformer train --dataset MUTAG --epochs 20       # a shorter run
   gradformer train --dataset NCI1 --seed 3 --out runs/nci1-s3
-  gradformer train --resume runs/nci1-s3 --epochs 150`);
+  gradformer train --resume runs/nci1-s3 --epochs 150
+  gradformer train --data-root ~/tu --dataset ENZYMES  # any TU dataset ~/tu/ENZYMES/: generic preset TU`);
   cmd.action(async (o: RunOpts & { dataset?: string; preset?: string; seed: number; fold?: number; out?: string; resume?: string; quiet?: boolean }) => {
     if (o.resume) {
       // The stored run decides everything; a changed option would be silently ignored, so refuse it.
