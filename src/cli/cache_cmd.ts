@@ -10,7 +10,7 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 function describe(e: CacheEntry): string {
   const what = e.versions ? Object.entries(e.versions).map(([k, v]) => `${k} ${v}`).join(', ')
-    : e.peKind ? 'no versions (written before versions existed)' : 'unreadable or temporary';
+    : e.readable ? 'no versions (written before versions existed)' : 'unreadable or temporary';
   return `${basename(e.file)}  ${mb(e.bytes)}  ${what}  ${e.current ? 'current' : 'stale'}`;
 }
 

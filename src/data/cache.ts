@@ -103,7 +103,9 @@ export function readPreCache(file: string, key: string, numNodes: Int32Array, pe
 export interface CacheEntry {
   file: string;
   bytes: number;
-  /** From the header; null when unreadable (not ours, damaged) or a leftover temporary file. */
+  /** Whether the file has a cache header (false: not ours, damaged, or a leftover temporary file). */
+  readable: boolean;
+  /** From the header; null when unreadable or written before versions existed. */
   peKind: string | null;
   /** From the header; null when the file predates versions (or is unreadable). */
   versions: Record<string, number> | null;
@@ -141,7 +143,7 @@ export function listCache(cacheRoot: string = defaultCacheDir()): CacheEntry[] {
     const peKind = h && (h.peKind === 'rwse' || h.peKind === 'lappe') ? h.peKind : null;
     const versions = h?.versions ?? null;
     const current = peKind !== null && versions !== null && sameVersions(versions, cacheVersions(peKind, PRE_VERSIONS));
-    return { file, bytes: statSync(file).size, peKind, versions, current };
+    return { file, bytes: statSync(file).size, readable: h !== null, peKind, versions, current };
   });
 }
 

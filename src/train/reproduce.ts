@@ -137,6 +137,10 @@ export async function reproduceRun(runDir: string, opts: ReproduceOptions): Prom
     throw new UsageError(`--epochs ${epochs}: ${join(runDir, 'log.jsonl')} records only ${recorded.length} epochs; give at most ${recorded.length}`);
   }
   const env = readRunJson(runDir, 'env.json', false) as Env | null;
+  if (!opts.dataRoot && run.data_root && !existsSync(run.data_root)) {
+    throw new UsageError(`the run read ${run.dataset} from ${run.data_root} (data_root in ${join(runDir, 'config.json')}), which this machine does not have; ` +
+      `pass --data-root <dir> with the same ${run.dataset}/ files in it`);
+  }
   const ds = await loadDatasetByName(run.dataset, opts.dataRoot ?? run.data_root ?? undefined);
   const pre = await preprocessDataset(ds, { pe: run.train.pe });
   train({ run, data: { ds, pre }, outDir: opts.outDir, untilEpoch: epochs, onEvent: opts.onEvent });
