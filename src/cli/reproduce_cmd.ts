@@ -32,8 +32,11 @@ Examples:
       if (o.out) checkNewRunFolder(o.out);
       const outDir = o.out ?? mkdtempSync(join(tmpdir(), 'gradformer-reproduce-'));
       try {
+        const progress = progressReporter({ quiet: o.quiet });
         const r = await reproduceRun(runDir, {
-          outDir, epochs: o.epochs, dataRoot: o.dataRoot ? resolve(o.dataRoot) : undefined, onEvent: progressReporter({ quiet: o.quiet }),
+          outDir, epochs: o.epochs, dataRoot: o.dataRoot ? resolve(o.dataRoot) : undefined,
+          // The time left counts the epochs this re-run stops after, not the whole run's.
+          onEvent: (e) => progress(e.type === 'epoch_start' && o.epochs ? { ...e, epochs: Math.min(e.epochs, o.epochs) } : e),
         });
         const span = r.epochs === 1 ? 'epoch 1' : `epochs 1-${r.epochs}`;
         const lines = [`reproduce ${runDir} (${r.run.dataset}, seed ${r.run.seed}, ${span} of ${r.recordedEpochs} recorded):`];
