@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { cliRunner } from './cli_helpers.js';
 import { PRE_VERSIONS } from '../src/data/pre_versions.js';
 import { preprocessCacheDir } from '../src/data/cache.js';
+import { environmentDifferences, firstLogDifference } from '../src/train/reproduce.js';
+import type { LogEpoch } from '../src/train/runlog.js';
 
 const root = join(import.meta.dirname, '..');
 /** Made on commit bdd98d5 with the MUTAG preset on the official split; reproduced bit for bit by this code. */
@@ -105,4 +107,20 @@ test('cache --clean deletes the entries of other versions only', async () => {
     assert.match(r.stdout, /deleted MUTAG-rwse20-old\.gfpre .*\ndeleted 1 stale files/);
     assert.deepEqual(readdirSync(dir), current);
   } finally { rmSync(home, { recursive: true }); }
+});
+
+test('log comparison: bit for bit on the deterministic fields only; environment differences name unknown versions', () => {
+  const line = (o: Partial<LogEpoch> = {}): LogEpoch => ({ epoch: 1, train_loss: 0.5, val: 0.25, test: 0.125, metric: 'accuracy', lr: 1e-3, epoch_seconds: 1, hop: [5, 5], ...o });
+  assert.equal(firstLogDifference([line()], [line({ epoch_seconds: 9, peak_rss_mb: 3 })], 1), null);
+  assert.deepEqual(firstLogDifference([line()], [line({ test: -0.125 })], 1), { epoch: 1, field: 'test', recorded: 0.125, reproduced: -0.125 });
+  assert.deepEqual(firstLogDifference([line({ val: 0 })], [line({ val: -0 })], 1)?.field, 'val');
+  assert.equal(firstLogDifference([line({ train_loss: NaN })], [line({ train_loss: NaN })], 1), null);
+  assert.deepEqual(firstLogDifference([line(), line({ epoch: 2 })], [line()], 2), { epoch: 2, field: 'epoch', recorded: 2, reproduced: 'missing' });
+  const old = line(); delete old.hop; // logs before hop was logged: not compared
+  assert.equal(firstLogDifference([old], [line()], 1), null);
+  const now = { gradformer: '0.1.0', commit: 'b', backend: 'native', threads: 1, preprocess_spd: 1, preprocess_rwse: 2, preprocess_lappe: 1 };
+  assert.deepEqual(environmentDifferences({ gradformer: '0.1.0', commit: 'a', backend: 'native', threads: 2 }, now, 'rwse').map((d) => [d.key, d.recorded, d.now]), [
+    ['commit', 'a', 'b'], ['threads', '2', '1'],
+    ['preprocess_spd', 'unknown (recorded before versions existed)', '1'], ['preprocess_rwse', 'unknown (recorded before versions existed)', '2'],
+  ]);
 });

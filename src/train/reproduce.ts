@@ -97,7 +97,8 @@ export function environmentDifferences(recorded: Env | null, now: Env, peKind: '
   if (FEATURISED_DATASETS[dataset]) keys.push(`preprocess_${FEATURISED_DATASETS[dataset]}`);
   const out: EnvDifference[] = [];
   for (const key of keys) {
-    const n = now[key] === undefined ? 'not known' : String(now[key]);
+    if (now[key] === undefined) continue; // nothing to compare with
+    const n = String(now[key]);
     const had = recorded !== null && key in recorded;
     const r = had ? String(recorded![key]) : key.startsWith('preprocess_') ? UNKNOWN_VERSION : 'not recorded';
     if (r !== n) out.push({ key, recorded: r, now: n });
