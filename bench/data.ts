@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../src/data/registry.js';
 import { cacheFile, computePre, preprocessDataset, structureKey } from '../src/data/preprocess.js';
 import { writePreCache } from '../src/data/cache.js';
+import { cacheVersions } from '../src/data/pre_versions.js';
 import { datasetTotals } from '../src/data/dataset.js';
 import { shortestPathDistances } from '../src/graph/spd.js';
 
@@ -37,7 +38,8 @@ try {
     t = performance.now();
     const pe = { kind: 'rwse' as const, dim };
     const key = structureKey(ds.graphs, pe);
-    writePreCache(cacheFile(cacheDir, ds.name, pe, key), key, Int32Array.from(ds.graphs, (g) => g.numNodes), pre, dim);
+    writePreCache(cacheFile(cacheDir, ds.name, pe, key), key, Int32Array.from(ds.graphs, (g) => g.numNodes), pre, dim,
+      { peKind: 'rwse', versions: cacheVersions('rwse') });
     const write = sec(t);
     t = performance.now();
     const cached = await preprocessDataset(ds, { pe: { kind: 'rwse', dim }, cacheDir, progress: false });

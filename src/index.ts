@@ -29,7 +29,8 @@ export {
   type DatasetEntry, type LoadOptions,
 } from './data/registry.js';
 export { preprocessDataset, preprocessGraphs, type PreprocessOptions, type PeOptions } from './data/preprocess.js';
-export { clearCache } from './data/cache.js';
+export { clearCache, cleanCache, listCache, type CacheEntry } from './data/cache.js';
+export { PRE_VERSIONS, type PreVersions } from './data/pre_versions.js';
 export { DataError } from './data/errors.js';
 export type { MoleculeCsvOptions, MoleculeCsvDataset } from './data/molcsv.js';
 export { moleculeGraphs, moleculeFeaturiser, loadRDKit, loadMoleculeCsv, MOLECULE_DATASETS, type MoleculeDataset } from './chem/molecules.js';
@@ -50,3 +51,4 @@ export { loadTrainedModel } from './train/load.js';
 export { runExperiment, type ExperimentResult } from './train/experiment.js';
 export { meanStd } from './util/stats.js';
 export { parseLog, readRunLog, type LogEpoch, type LogFinal, type ParsedLog } from './train/runlog.js';
+export { reproduceRun, firstLogDifference, environmentDifferences, type ReproduceOptions, type ReproduceResult, type LogDifference, type EnvDifference } from './train/reproduce.js';

@@ -1,8 +1,7 @@
 /** `gradformer datasets`: what is known, where it is, and `--download NAME`. */
 import { Command } from 'commander';
-import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { preprocessCacheDir } from '../data/cache.js';
+import { basename, join, resolve } from 'node:path';
+import { listCache } from '../data/cache.js';
 import { isComplete, downloadDataset } from '../data/download.js';
 import { dataRoots, defaultCacheDir, findDatasetDir, getDatasetEntry, presetDatasets, tuDatasetsIn } from '../data/registry.js';
 import { describeTU, type TUDescription } from '../data/tu_describe.js';
@@ -29,8 +28,8 @@ export function datasetsCommand(): Command {
         }
         return;
       }
-      const preDir = preprocessCacheDir(defaultCacheDir());
-      const cachedPre = existsSync(preDir) ? readdirSync(preDir).filter((f) => f.endsWith('.gfpre')) : [];
+      // Only entries the current code reads (stale versions are listed by `gradformer cache`).
+      const cachedPre = listCache(defaultCacheDir()).filter((e) => e.current).map((e) => basename(e.file));
       const rows = presetDatasets().map((d) => {
         const dir = findDatasetDir(d.name, o.dataRoot);
         const inCache = isComplete(join(defaultCacheDir(), d.name));

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `gradformer` command: train, eval, predict, datasets, experiment,
- * verify-reference. Global options --threads and --backend apply to every command.
+ * verify-reference, reproduce, cache. Global options --threads and --backend apply to every command.
  */
 import { Command, Option } from 'commander';
 import { kernels, setBackend, setThreads } from '../tensor/backend.js';
@@ -13,6 +13,8 @@ import { evalCommand, predictCommand } from './eval_cmd.js';
 import { experimentCommand } from './experiment_cmd.js';
 import { trainCommand } from './train_cmd.js';
 import { verifyCommand } from './verify_cmd.js';
+import { reproduceCommand } from './reproduce_cmd.js';
+import { cacheCommand } from './cache_cmd.js';
 import { registerReport } from '../report/cli.js';
 
 export function buildProgram(): Command {
@@ -28,7 +30,7 @@ export function buildProgram(): Command {
       if (g.threads) setThreads(g.threads);
     });
   program.enablePositionalOptions(false);
-  const commands = [trainCommand(), evalCommand(), predictCommand(), datasetsCommand(), experimentCommand(), verifyCommand()];
+  const commands = [trainCommand(), evalCommand(), predictCommand(), datasetsCommand(), experimentCommand(), verifyCommand(), reproduceCommand(), cacheCommand()];
   for (const c of commands) program.addCommand(c);
   commands.push(registerReport(program));
   // commander's own errors ("error: unknown option ...") get the prefix of ours.

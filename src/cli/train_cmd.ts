@@ -177,7 +177,7 @@ function flagName(key: string): string {
 }
 
 /** A run folder must be new or empty: a finished run is never overwritten by mistake. */
-function checkNewRunFolder(dir: string): void {
+export function checkNewRunFolder(dir: string): void {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} is a file; give a folder for the run`);
   if (readdirSync(dir).length > 0) {

@@ -2,11 +2,13 @@
  * Per-dataset preprocessing: shortest-path distances and the positional
  * encoding of every graph, computed once and cached on disk.
  *
- * Cache key: sha256 over a format version, the PE options and the graph
- * structure itself (node count and edge list of every graph, in order). The
- * distances and encodings depend on nothing else, so the key follows the
- * content whatever file or generator it came from; hashing costs a few ms per
- * million edges, less than reading the files.
+ * Cache key: sha256 over a format version, the versions of the algorithms
+ * (src/data/pre_versions.ts: distances and the PE kind), the PE options and the
+ * graph structure itself (node count and edge list of every graph, in order).
+ * The distances and encodings depend on nothing else, so the key follows the
+ * content whatever file or generator it came from, and an entry written by code
+ * that computed other values is never read; hashing costs a few ms per million
+ * edges, less than reading the files.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ import { makePeFunction, preprocessOne, type PeOptions } from './pre_compute.js'
 import type { GraphDataset } from './dataset.js';
 import { preprocessCacheDir, readPreCache, writePreCache } from './cache.js';
 import { defaultCacheDir } from './registry.js';
+import { cacheVersions, PRE_VERSIONS, type PreVersions } from './pre_versions.js';
 
 export type { PeOptions } from './pre_compute.js';
 
@@ -34,14 +37,16 @@ export interface PreprocessOptions {
    * 2-core development machine, so parallelism is opt-in.
    */
   workers?: number | 'auto';
+  /** Algorithm versions the cache key is made with (default PRE_VERSIONS, the code's own; tests pass others). */
+  versions?: Readonly<PreVersions>;
 }
 
 const VERSION = 'gradformer-pre-v1';
 
-/** sha256 of the version, the PE options and the structure of every graph. */
-export function structureKey(graphs: Graph[], pe: PeOptions): string {
+/** sha256 of the format version, the algorithm versions, the PE options and the structure of every graph. */
+export function structureKey(graphs: Graph[], pe: PeOptions, versions: Readonly<PreVersions> = PRE_VERSIONS): string {
   const h = createHash('sha256');
-  h.update(`${VERSION}|${pe.kind}|${pe.dim}|${graphs.length}|`);
+  h.update(`${VERSION}|${JSON.stringify(cacheVersions(pe.kind, versions))}|${pe.kind}|${pe.dim}|${graphs.length}|`);
   const sizes = new Int32Array(2);
   for (const g of graphs) {
     sizes[0] = g.numNodes; sizes[1] = g.edgeIndex.length;
@@ -181,12 +186,13 @@ export function preprocessGraphs(graphs: Graph[], pe: PeOptions): Promise<GraphP
  */
 export async function preprocessDataset(ds: GraphDataset, opts: PreprocessOptions): Promise<GraphPre[]> {
   if (opts.noCache) return computePre(ds.graphs, opts.pe, opts.progress, ds.name, opts.workers);
-  const key = structureKey(ds.graphs, opts.pe);
+  const versions = opts.versions ?? PRE_VERSIONS;
+  const key = structureKey(ds.graphs, opts.pe, versions);
   const file = cacheFile(opts.cacheDir ?? defaultCacheDir(), ds.name, opts.pe, key);
   const sizes = Int32Array.from(ds.graphs, (g) => g.numNodes);
   const hit = readPreCache(file, key, sizes, opts.pe.dim);
   if (hit) return hit;
   const pre = await computePre(ds.graphs, opts.pe, opts.progress, ds.name, opts.workers);
-  writePreCache(file, key, sizes, pre, opts.pe.dim);
+  writePreCache(file, key, sizes, pre, opts.pe.dim, { peKind: opts.pe.kind, versions: cacheVersions(opts.pe.kind, versions) });
   return pre;
 }

@@ -1,6 +1,8 @@
 /**
- * What a run ran on: gradformer's version, Node, kernel backend and threads, and
- * the machine. Written into every run folder (env.json) and shown by the report.
+ * What a run ran on: gradformer's version and commit, Node, kernel backend and
+ * threads, the preprocessing algorithm versions (preprocess_*), and the machine.
+ * Written into every run folder (env.json), shown by the report and compared by
+ * `gradformer reproduce`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +10,7 @@ import os from 'node:os';
 import { kernels } from '../tensor/backend.js';
 import { packageRoot } from '../data/registry.js';
 import { sourceRevision } from './revision.js';
+import { versionsEnv } from '../data/pre_versions.js';
 
 export type Env = Record<string, string | number | boolean | null>;
 
@@ -32,6 +35,7 @@ export function currentEnvironment(): Env {
     node: process.version,
     backend: k.name,
     threads: k.getThreads(),
+    ...versionsEnv(),
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     cpu: cpus[0]?.model ?? 'unknown',
     cores: cpus.length,
