@@ -3,8 +3,11 @@
  * (src/tensor/kernel_table.ts), so argument checks and unpacking are never
  * written by hand again:
  *   native/gen/napi_kernels.c   Node-API functions over typed arrays, calling gf_* (native/gf.h)
+ *   native/gen/cuda_kernels.c   Node-API functions over CUDA buffers, calling gfc_* (native/cuda/gfc.h)
  * Each function checks its arguments in the order and words of
- * src/tensor/kernel_checks.ts, then calls the C kernel.
+ * src/tensor/kernel_checks.ts, then calls the C kernel. The two targets differ
+ * only in how an array argument is fetched (a typed array, or a device buffer
+ * whose index data is read through a host mirror) and in how the call reports.
  *
  *   node --import tsx scripts/gen-glue.ts          rewrite the files
  *   node --import tsx scripts/gen-glue.ts --check  exit 1 when a committed file is stale
@@ -35,13 +38,33 @@ const fmtLit = (s: string) => s.replace(/%/g, '%%');
 type CType = 'i64' | 'f64' | 'bool' | 'enum' | 'str' | 'arr' | 'null';
 interface CExpr { code: string; type: CType; enumValues?: readonly string[] }
 
+/** Which glue: typed arrays and gf_* (CPU addon), or device buffers and gfc_* (CUDA addon). */
+type Target = 'napi' | 'cuda';
+
+/** Arrays whose elements the checks read on the host (ptr arrays, index arrays, last()/sumsq() arguments). */
+function hostRead(d: KernelDecl): Set<string> {
+  const names = new Set<string>();
+  const walk = (e: Expr): void => {
+    if (e.t === 'call') {
+      if ((e.fn === 'last' || e.fn === 'sumsq') && e.args[0].t === 'id') names.add(e.args[0].name);
+      e.args.forEach(walk);
+    } else if (e.t === 'not' || e.t === 'neg') walk(e.e);
+    else if (e.t === 'bin') { walk(e.l); walk(e.r); }
+  };
+  for (const [, e] of d.derive ?? []) walk(parseExpr(e));
+  for (const r of d.rules ?? []) { walk(parseExpr(r.fail)); }
+  for (const a of d.args) if (isArray(a) && (a.ptr || a.indices)) names.add(a.name);
+  if (d.winners) { names.add(d.winners.argmax); names.add(d.winners.ptr); }
+  return names;
+}
+
 /** One kernel's C function: the emitter keeps the types of its names. */
 class KernelEmitter {
   readonly lines: string[] = [];
   private readonly types = new Map<string, { type: CType; arg?: ScalarArg | ArrayArg }>();
   private readonly d: KernelDecl;
 
-  constructor(readonly name: KernelName) {
+  constructor(readonly name: KernelName, readonly target: Target) {
     this.d = kernelDecl(name);
     for (const a of this.d.args) {
       if (isArray(a)) this.types.set(a.name, { type: 'arr', arg: a });
@@ -80,8 +103,8 @@ class KernelEmitter {
         const w = (code: string): CExpr => ({ code: u128 ? `(u128)${code}` : code, type: 'i64' });
         switch (e.fn) {
           case 'len': return w(`(int64_t)l_${arr()}`);
-          case 'last': return w(`(int64_t)p_${arr()}[l_${arr()} - 1]`);
-          case 'sumsq': return w(`gfx_sumsq(p_${arr()}, l_${arr()})`);
+          case 'last': return w(`(int64_t)hp_${arr()}[l_${arr()} - 1]`);
+          case 'sumsq': return w(`gfx_sumsq(hp_${arr()}, l_${arr()})`);
           case 'min': return w(`gfx_min64(${this.expr(e.args[0]).code}, ${this.expr(e.args[1]).code})`);
           case 'isint': return { code: `gfx_isint((double)(${this.expr(a).code}))`, type: 'bool' };
         }
@@ -191,12 +214,22 @@ class KernelEmitter {
         L.push(`  char lab_${a.name}[64];`, `  snprintf(${[`lab_${a.name}`, `sizeof lab_${a.name}`, q(f), ...args].join(', ')});`);
       }
     }
+    const host = hostRead(d);
     d.args.forEach((a, i) => {
       if (!isArray(a)) return;
+      const T = C_TYPE[a.kind], flags = `${NAPI_TYPE[a.kind]}, ${a.nullable ? 1 : 0}, ${a.optional ? 1 : 0}`;
       L.push(`  size_t l_${a.name};`, `  int h_${a.name};`);
-      L.push(`  ${C_TYPE[a.kind]} *p_${a.name} = (${C_TYPE[a.kind]} *)arg_array(&C, ${i}, ${this.label(a)}, ${NAPI_TYPE[a.kind]}, ${a.nullable ? 1 : 0}, ${a.optional ? 1 : 0}, &l_${a.name}, &h_${a.name});`);
-      L.push(`  (void)h_${a.name};`, '  CK;');
-      if (a.ptr) L.push(`  check_ptr(&C, ${q(a.name)}, p_${a.name}, l_${a.name});`, '  CK;');
+      if (this.target === 'napi') {
+        L.push(`  ${T} *p_${a.name} = (${T} *)arg_array(&C, ${i}, ${this.label(a)}, ${flags}, &l_${a.name}, &h_${a.name});`);
+        L.push(`  (void)h_${a.name};`, '  CK;');
+        if (host.has(a.name)) L.push(`  const ${T} *hp_${a.name} = p_${a.name};`);
+      } else {
+        L.push(`  GfcBuf *d_${a.name} = arg_dev(&C, ${i}, ${this.label(a)}, ${flags}, &l_${a.name}, &h_${a.name});`);
+        L.push(`  ${T} *p_${a.name} = d_${a.name} ? (${T} *)d_${a.name}->p : NULL;`, `  (void)h_${a.name};`, '  CK;');
+        // Index data is checked on the host: the mirror kept at upload, else one download.
+        if (host.has(a.name)) L.push(`  const ${T} *hp_${a.name} = h_${a.name} ? (const ${T} *)dev_host(&C, d_${a.name}) : NULL;`, '  CK;');
+      }
+      if (a.ptr) L.push(`  check_ptr(&C, ${q(a.name)}, hp_${a.name}, l_${a.name});`, '  CK;');
     });
     // 3. derived sizes
     for (const [n, e] of d.derive ?? []) L.push(`  int64_t v_${n} = ${this.expr(parseExpr(e)).code};`, `  (void)v_${n};`);
@@ -236,20 +269,32 @@ class KernelEmitter {
     for (const a of d.args.filter(isArray)) {
       if (!a.indices) continue;
       if (a.kind !== 'i32' && a.kind !== 'u16') throw new Error(`gen-glue: ${this.name}.${a.name}: indices must be i32 or u16`);
-      L.push(`  check_indices_${a.kind}(&C, ${q(a.name)}, p_${a.name}, l_${a.name}, ${this.expr(parseExpr(a.indices.bound)).code}, ${q(a.indices.boundName)});`);
+      L.push(`  check_indices_${a.kind}(&C, ${q(a.name)}, hp_${a.name}, l_${a.name}, ${this.expr(parseExpr(a.indices.bound)).code}, ${q(a.indices.boundName)});`);
       L.push('  CK;');
     }
     if (d.winners) {
       const w = d.winners;
       const [f, args] = this.dims(w.dims);
       L.push(`  if (${this.expr(parseExpr(w.when)).code}) {`, '    char dims[200];', `    snprintf(${['dims', 'sizeof dims', q(f), ...args].join(', ')});`);
-      L.push(`    check_winners(&C, ${q(w.argmax)}, p_${w.argmax}, p_${w.ptr}, l_${w.ptr}, ${this.expr(parseExpr(w.cols)).code}, dims);`, '  }', '  CK;');
+      L.push(`    check_winners(&C, ${q(w.argmax)}, hp_${w.argmax}, hp_${w.ptr}, l_${w.ptr}, ${this.expr(parseExpr(w.cols)).code}, dims);`, '  }', '  CK;');
     }
     // 8. the call
-    const call = `gf_${cName(this.name)}(${d.c.map((n) => this.varOf(n)).join(', ')})`;
-    if (d.returns === 'void') L.push(`  ${call};`, '  return NULL;');
-    else if (d.returns === 'status') L.push(`  if (${call} != 0) return oom(&C);`, '  return NULL;');
-    else L.push(`  return num(env, ${call});`);
+    const cargs = d.c.map((n) => this.varOf(n));
+    if (this.target === 'napi') {
+      const call = `gf_${cName(this.name)}(${cargs.join(', ')})`;
+      if (d.returns === 'void') L.push(`  ${call};`, '  return NULL;');
+      else if (d.returns === 'status') L.push(`  if (${call} != 0) return oom(&C);`, '  return NULL;');
+      else L.push(`  return num(env, ${call});`);
+    } else {
+      // Every gfc_ call returns a status; a double result comes back through a last pointer.
+      if (d.returns === 'double') L.push('  double result = 0;', '  (void)result;');
+      const call = `gfc_${cName(this.name)}(${[...cargs, ...(d.returns === 'double' ? ['&result'] : [])].join(', ')})`;
+      L.push(`  int rc = ${call};`);
+      // What the device wrote, its host mirror no longer shows.
+      for (const a of d.args.filter(isArray)) if (a.io !== 'in') L.push(`  dev_touch(d_${a.name});`);
+      L.push('  if (rc != 0) return dev_fail(&C);');
+      L.push(d.returns === 'double' ? '  return num(env, result);' : '  return NULL;');
+    }
     L.push('}');
     return L.join('\n');
   }
@@ -268,15 +313,18 @@ const HEADER = (what: string) => `/*
  * Regenerate with \`node --import tsx scripts/gen-glue.ts\`; test/kernel_glue.test.ts checks it is current.
  */`;
 
-/** The Node-API glue of the CPU addon. */
-function napiKernels(): string {
-  const out = [HEADER('Node-API functions over typed arrays: argument checks (kernel_checks.ts wording), then gf_* of native/gf.h.'),
-    '#include "../napi_check.h"', '#include "../gf.h"', ''];
+/** The Node-API glue of one addon: the CPU one (typed arrays, gf_*) or the CUDA one (device buffers, gfc_*). */
+function glue(target: Target): string {
+  const out = target === 'napi'
+    ? [HEADER('Node-API functions over typed arrays: argument checks (kernel_checks.ts wording), then gf_* of native/gf.h.'),
+      '#include "../napi_check.h"', '#include "../gf.h"', '']
+    : [HEADER('Node-API functions over CUDA buffers: argument checks (kernel_checks.ts wording), then gfc_* of native/cuda/gfc.h.'),
+      '#include "../cuda_glue.h"', '#include "../cuda/gfc.h"', ''];
   for (const [k, v] of Object.entries(ENUMS)) out.push(`static const char *const ENUM_${k}[] = {${v.map(q).join(', ')}};`);
   out.push('');
-  for (const name of KERNEL_NAMES) out.push(new KernelEmitter(name).emit(), '');
+  for (const name of KERNEL_NAMES) out.push(new KernelEmitter(name, target).emit(), '');
   out.push('/* Adds every kernel of the table to `exports`. */',
-    'napi_status gf_define_kernels(napi_env env, napi_value exports) {',
+    `napi_status ${target === 'napi' ? 'gf' : 'gfc'}_define_kernels(napi_env env, napi_value exports) {`,
     '  napi_property_descriptor d[] = {',
     ...KERNEL_NAMES.map((n) => `      {${q(n)}, NULL, K_${n}, NULL, NULL, NULL, napi_enumerable, NULL},`),
     '  };',
@@ -287,7 +335,7 @@ function napiKernels(): string {
 
 /** Every generated file, by path relative to the repository root. */
 export function generateGlue(): Record<string, string> {
-  return { 'native/gen/napi_kernels.c': napiKernels() };
+  return { 'native/gen/napi_kernels.c': glue('napi'), 'native/gen/cuda_kernels.c': glue('cuda') };
 }
 
 /** Paths whose committed content differs from what the table generates. */

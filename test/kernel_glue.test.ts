@@ -12,18 +12,19 @@ import { KERNEL_NAMES, cName, isArray, kernelDecl } from '../src/tensor/kernel_t
 import { parseExpr, exprIds } from '../src/tensor/kernel_expr.js';
 import { tsKernels } from '../src/tensor/kernels_ts.js';
 
-/** Parameter lists of the gf_* prototypes of native/gf.h, by function name. */
-function prototypes(): Map<string, string[]> {
-  const text = readFileSync('native/gf.h', 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+/** Parameter lists of the gf_* (gfc_*) prototypes of a header, by function name. */
+function prototypes(header = 'native/gf.h', prefix = 'gf_'): Map<string, string[]> {
+  const text = readFileSync(header, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
   const out = new Map<string, string[]>();
-  for (const m of text.matchAll(/\b(gf_[a-z0-9_]+)\s*\(([^)]*)\)\s*;/g)) out.set(m[1], m[2].split(',').map((s) => s.trim()));
+  const re = new RegExp(`\\b(${prefix}[a-z0-9_]+)\\s*\\(([^)]*)\\)\\s*;`, 'g');
+  for (const m of text.matchAll(re)) out.set(m[1], m[2].split(',').map((s) => s.trim()));
   return out;
 }
 
 describe('kernel table', () => {
   it('the committed native/gen files are what scripts/gen-glue.ts generates', () => {
     assert.deepEqual(staleGlue(), [], 'run: node --import tsx scripts/gen-glue.ts');
-    assert.ok(Object.keys(generateGlue()).includes('native/gen/napi_kernels.c'));
+    assert.deepEqual(Object.keys(generateGlue()).sort(), ['native/gen/cuda_kernels.c', 'native/gen/napi_kernels.c']);
   });
 
   it("every kernel's C call has the arity and pointer positions of its gf.h prototype", () => {
@@ -38,6 +39,19 @@ describe('kernel table', () => {
         const isPtr = params[i].includes('*');
         assert.equal(a !== undefined && isArray(a), isPtr, `${name}: C argument ${i} '${arg}' vs '${params[i]}'`);
       });
+    }
+  });
+
+  it('every kernel has its gfc_ twin in native/cuda/gfc.h: the same parameters, plus double *result where gf_ returns a double', () => {
+    const gf = prototypes(), gfc = prototypes('native/cuda/gfc.h', 'gfc_');
+    for (const name of KERNEL_NAMES) {
+      const d = kernelDecl(name), c = cName(name);
+      const want = [...(gf.get(`gf_${c}`) ?? []), ...(d.returns === 'double' ? ['double *result'] : [])];
+      const got = gfc.get(`gfc_${c}`);
+      assert.ok(got, `native/cuda/gfc.h declares gfc_${c}`);
+      // Types only: 'const float *a' -> 'const float *'.
+      const norm = (ps: string[]) => ps.map((p) => p.replace(/\s*\*\s*/g, ' * ').trim().split(/\s+/).slice(0, -1).join(' '));
+      assert.deepEqual(norm(got), norm(want), `gfc_${c} parameter types`);
     }
   });
 

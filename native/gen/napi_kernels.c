@@ -580,6 +580,7 @@ static napi_value K_crossEntropy(napi_env env, napi_callback_info info) {
   int32_t *p_target = (int32_t *)arg_array(&C, 1, "target", napi_int32_array, 0, 0, &l_target, &h_target);
   (void)h_target;
   CK;
+  const int32_t *hp_target = p_target;
   size_t l_weight;
   int h_weight;
   float *p_weight = (float *)arg_array(&C, 2, "weight", napi_float32_array, 1, 0, &l_weight, &h_weight);
@@ -626,7 +627,7 @@ static napi_value K_crossEntropy(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  check_indices_i32(&C, "target", p_target, l_target, s_cols, "cols");
+  check_indices_i32(&C, "target", hp_target, l_target, s_cols, "cols");
   CK;
   return num(env, gf_cross_entropy(p_logits, p_target, p_weight, p_grad, s_rows, s_cols));
 }
@@ -741,6 +742,7 @@ static napi_value K_gatherRows(napi_env env, napi_callback_info info) {
   int32_t *p_idx = (int32_t *)arg_array(&C, 1, "idx", napi_int32_array, 0, 0, &l_idx, &h_idx);
   (void)h_idx;
   CK;
+  const int32_t *hp_idx = p_idx;
   size_t l_out;
   int h_out;
   float *p_out = (float *)arg_array(&C, 2, "out", napi_float32_array, 0, 0, &l_out, &h_out);
@@ -766,7 +768,7 @@ static napi_value K_gatherRows(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  check_indices_i32(&C, "idx", p_idx, l_idx, s_xRows, "xRows");
+  check_indices_i32(&C, "idx", hp_idx, l_idx, s_xRows, "xRows");
   CK;
   gf_gather_rows(p_x, p_idx, p_out, v_rows, s_cols);
   return NULL;
@@ -788,6 +790,7 @@ static napi_value K_scatterAddRows(napi_env env, napi_callback_info info) {
   int32_t *p_idx = (int32_t *)arg_array(&C, 1, "idx", napi_int32_array, 0, 0, &l_idx, &h_idx);
   (void)h_idx;
   CK;
+  const int32_t *hp_idx = p_idx;
   size_t l_out;
   int h_out;
   float *p_out = (float *)arg_array(&C, 2, "out", napi_float32_array, 0, 0, &l_out, &h_out);
@@ -813,7 +816,7 @@ static napi_value K_scatterAddRows(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  check_indices_i32(&C, "idx", p_idx, l_idx, s_outRows, "outRows");
+  check_indices_i32(&C, "idx", hp_idx, l_idx, s_outRows, "outRows");
   CK;
   gf_scatter_add_rows(p_src, p_idx, p_out, v_rows, s_cols);
   return NULL;
@@ -921,7 +924,8 @@ static napi_value K_segmentReduce(napi_env env, napi_callback_info info) {
   int32_t *p_ptr = (int32_t *)arg_array(&C, 2, "ptr", napi_int32_array, 0, 0, &l_ptr, &h_ptr);
   (void)h_ptr;
   CK;
-  check_ptr(&C, "ptr", p_ptr, l_ptr);
+  const int32_t *hp_ptr = p_ptr;
+  check_ptr(&C, "ptr", hp_ptr, l_ptr);
   CK;
   size_t l_out;
   int h_out;
@@ -935,7 +939,7 @@ static napi_value K_segmentReduce(napi_env env, napi_callback_info info) {
   CK;
   int64_t v_S = ((int64_t)l_ptr - INT64_C(1));
   (void)v_S;
-  int64_t v_P = (int64_t)p_ptr[l_ptr - 1];
+  int64_t v_P = (int64_t)hp_ptr[l_ptr - 1];
   (void)v_P;
   if (h_x) {
     u128 want = ((u128)v_P * (u128)s_cols);
@@ -984,7 +988,8 @@ static napi_value K_segmentReduceBackward(napi_env env, napi_callback_info info)
   int32_t *p_ptr = (int32_t *)arg_array(&C, 2, "ptr", napi_int32_array, 0, 0, &l_ptr, &h_ptr);
   (void)h_ptr;
   CK;
-  check_ptr(&C, "ptr", p_ptr, l_ptr);
+  const int32_t *hp_ptr = p_ptr;
+  check_ptr(&C, "ptr", hp_ptr, l_ptr);
   CK;
   size_t l_gx;
   int h_gx;
@@ -996,9 +1001,10 @@ static napi_value K_segmentReduceBackward(napi_env env, napi_callback_info info)
   int32_t *p_argmax = (int32_t *)arg_array(&C, 5, "argmax", napi_int32_array, 1, 0, &l_argmax, &h_argmax);
   (void)h_argmax;
   CK;
+  const int32_t *hp_argmax = p_argmax;
   int64_t v_S = ((int64_t)l_ptr - INT64_C(1));
   (void)v_S;
-  int64_t v_P = (int64_t)p_ptr[l_ptr - 1];
+  int64_t v_P = (int64_t)hp_ptr[l_ptr - 1];
   (void)v_P;
   if (h_g) {
     u128 want = ((u128)v_S * (u128)s_cols);
@@ -1031,7 +1037,7 @@ static napi_value K_segmentReduceBackward(napi_env env, napi_callback_info info)
   if ((e_op == 2)) {
     char dims[200];
     snprintf(dims, sizeof dims, "S=%lld, ptr[S]=%lld, cols=%lld", (long long)v_S, (long long)v_P, (long long)s_cols);
-    check_winners(&C, "argmax", p_argmax, p_ptr, l_ptr, s_cols, dims);
+    check_winners(&C, "argmax", hp_argmax, hp_ptr, l_ptr, s_cols, dims);
   }
   CK;
   gf_segment_reduce_backward(e_op, p_g, p_ptr, v_S, p_gx, s_cols, p_argmax);
@@ -1326,7 +1332,8 @@ static napi_value K_attentionForward(napi_env env, napi_callback_info info) {
   int32_t *p_graphPtr = (int32_t *)arg_array(&C, 4, "graphPtr", napi_int32_array, 0, 0, &l_graphPtr, &h_graphPtr);
   (void)h_graphPtr;
   CK;
-  check_ptr(&C, "graphPtr", p_graphPtr, l_graphPtr);
+  const int32_t *hp_graphPtr = p_graphPtr;
+  check_ptr(&C, "graphPtr", hp_graphPtr, l_graphPtr);
   CK;
   size_t l_drop;
   int h_drop;
@@ -1345,9 +1352,9 @@ static napi_value K_attentionForward(napi_env env, napi_callback_info info) {
   CK;
   int64_t v_B = ((int64_t)l_graphPtr - INT64_C(1));
   (void)v_B;
-  int64_t v_N = (int64_t)p_graphPtr[l_graphPtr - 1];
+  int64_t v_N = (int64_t)hp_graphPtr[l_graphPtr - 1];
   (void)v_N;
-  int64_t v_sumNb2 = gfx_sumsq(p_graphPtr, l_graphPtr);
+  int64_t v_sumNb2 = gfx_sumsq(hp_graphPtr, l_graphPtr);
   (void)v_sumNb2;
   if (h_q) {
     u128 want = (((u128)v_N * (u128)s_H) * (u128)s_dk);
@@ -1449,7 +1456,8 @@ static napi_value K_attentionBackward(napi_env env, napi_callback_info info) {
   int32_t *p_graphPtr = (int32_t *)arg_array(&C, 4, "graphPtr", napi_int32_array, 0, 0, &l_graphPtr, &h_graphPtr);
   (void)h_graphPtr;
   CK;
-  check_ptr(&C, "graphPtr", p_graphPtr, l_graphPtr);
+  const int32_t *hp_graphPtr = p_graphPtr;
+  check_ptr(&C, "graphPtr", hp_graphPtr, l_graphPtr);
   CK;
   size_t l_drop;
   int h_drop;
@@ -1488,9 +1496,9 @@ static napi_value K_attentionBackward(napi_env env, napi_callback_info info) {
   CK;
   int64_t v_B = ((int64_t)l_graphPtr - INT64_C(1));
   (void)v_B;
-  int64_t v_N = (int64_t)p_graphPtr[l_graphPtr - 1];
+  int64_t v_N = (int64_t)hp_graphPtr[l_graphPtr - 1];
   (void)v_N;
-  int64_t v_sumNb2 = gfx_sumsq(p_graphPtr, l_graphPtr);
+  int64_t v_sumNb2 = gfx_sumsq(hp_graphPtr, l_graphPtr);
   (void)v_sumNb2;
   if (h_q) {
     u128 want = (((u128)v_N * (u128)s_H) * (u128)s_dk);
@@ -1758,12 +1766,14 @@ static napi_value K_decayMask(napi_env env, napi_callback_info info) {
   uint16_t *p_spd = (uint16_t *)arg_array(&C, 0, "spd", napi_uint16_array, 0, 0, &l_spd, &h_spd);
   (void)h_spd;
   CK;
+  const uint16_t *hp_spd = p_spd;
   size_t l_spdPtr;
   int h_spdPtr;
   int32_t *p_spdPtr = (int32_t *)arg_array(&C, 1, "spdPtr", napi_int32_array, 0, 0, &l_spdPtr, &h_spdPtr);
   (void)h_spdPtr;
   CK;
-  check_ptr(&C, "spdPtr", p_spdPtr, l_spdPtr);
+  const int32_t *hp_spdPtr = p_spdPtr;
+  check_ptr(&C, "spdPtr", hp_spdPtr, l_spdPtr);
   CK;
   size_t l_table;
   int h_table;
@@ -1779,7 +1789,7 @@ static napi_value K_decayMask(napi_env env, napi_callback_info info) {
   (void)v_B;
   int64_t v_sumNb2 = (int64_t)l_spd;
   (void)v_sumNb2;
-  if (((int64_t)p_spdPtr[l_spdPtr - 1] != (int64_t)l_spd)) { fail(&C, "spdPtr[%lld] = %lld, expected the spd length %lld (B=%lld)", (long long)v_B, (long long)(int64_t)p_spdPtr[l_spdPtr - 1], (long long)(int64_t)l_spd, (long long)v_B); return NULL; }
+  if (((int64_t)hp_spdPtr[l_spdPtr - 1] != (int64_t)l_spd)) { fail(&C, "spdPtr[%lld] = %lld, expected the spd length %lld (B=%lld)", (long long)v_B, (long long)(int64_t)hp_spdPtr[l_spdPtr - 1], (long long)(int64_t)l_spd, (long long)v_B); return NULL; }
   if ((s_D < INT64_C(1))) { fail(&C, "D must be >= 1 (max distance + 1), got %lld", (long long)s_D); return NULL; }
   if (h_table) {
     u128 want = ((u128)s_H * (u128)s_D);
@@ -1799,7 +1809,7 @@ static napi_value K_decayMask(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  check_indices_u16(&C, "spd", p_spd, l_spd, s_D, "D");
+  check_indices_u16(&C, "spd", hp_spd, l_spd, s_D, "D");
   CK;
   gf_decay_mask(p_spd, p_spdPtr, v_B, s_H, p_table, s_D, p_out);
   return NULL;
@@ -1816,12 +1826,14 @@ static napi_value K_decayMaskBackward(napi_env env, napi_callback_info info) {
   uint16_t *p_spd = (uint16_t *)arg_array(&C, 0, "spd", napi_uint16_array, 0, 0, &l_spd, &h_spd);
   (void)h_spd;
   CK;
+  const uint16_t *hp_spd = p_spd;
   size_t l_spdPtr;
   int h_spdPtr;
   int32_t *p_spdPtr = (int32_t *)arg_array(&C, 1, "spdPtr", napi_int32_array, 0, 0, &l_spdPtr, &h_spdPtr);
   (void)h_spdPtr;
   CK;
-  check_ptr(&C, "spdPtr", p_spdPtr, l_spdPtr);
+  const int32_t *hp_spdPtr = p_spdPtr;
+  check_ptr(&C, "spdPtr", hp_spdPtr, l_spdPtr);
   CK;
   size_t l_g;
   int h_g;
@@ -1837,7 +1849,7 @@ static napi_value K_decayMaskBackward(napi_env env, napi_callback_info info) {
   (void)v_B;
   int64_t v_sumNb2 = (int64_t)l_spd;
   (void)v_sumNb2;
-  if (((int64_t)p_spdPtr[l_spdPtr - 1] != (int64_t)l_spd)) { fail(&C, "spdPtr[%lld] = %lld, expected the spd length %lld (B=%lld)", (long long)v_B, (long long)(int64_t)p_spdPtr[l_spdPtr - 1], (long long)(int64_t)l_spd, (long long)v_B); return NULL; }
+  if (((int64_t)hp_spdPtr[l_spdPtr - 1] != (int64_t)l_spd)) { fail(&C, "spdPtr[%lld] = %lld, expected the spd length %lld (B=%lld)", (long long)v_B, (long long)(int64_t)hp_spdPtr[l_spdPtr - 1], (long long)(int64_t)l_spd, (long long)v_B); return NULL; }
   if ((s_D < INT64_C(1))) { fail(&C, "D must be >= 1 (max distance + 1), got %lld", (long long)s_D); return NULL; }
   if (h_g) {
     u128 want = ((u128)s_H * (u128)v_sumNb2);
@@ -1857,7 +1869,7 @@ static napi_value K_decayMaskBackward(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  check_indices_u16(&C, "spd", p_spd, l_spd, s_D, "D");
+  check_indices_u16(&C, "spd", hp_spd, l_spd, s_D, "D");
   CK;
   gf_decay_mask_backward(p_spd, p_spdPtr, v_B, s_H, p_g, s_D, p_sums);
   return NULL;
@@ -1886,11 +1898,13 @@ static napi_value K_gineMessage(napi_env env, napi_callback_info info) {
   int32_t *p_src = (int32_t *)arg_array(&C, 2, "src", napi_int32_array, 0, 0, &l_src, &h_src);
   (void)h_src;
   CK;
+  const int32_t *hp_src = p_src;
   size_t l_dst;
   int h_dst;
   int32_t *p_dst = (int32_t *)arg_array(&C, 3, "dst", napi_int32_array, 0, 0, &l_dst, &h_dst);
   (void)h_dst;
   CK;
+  const int32_t *hp_dst = p_dst;
   size_t l_out;
   int h_out;
   float *p_out = (float *)arg_array(&C, 4, "out", napi_float32_array, 0, 0, &l_out, &h_out);
@@ -1934,9 +1948,9 @@ static napi_value K_gineMessage(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  check_indices_i32(&C, "src", p_src, l_src, s_xRows, "xRows");
+  check_indices_i32(&C, "src", hp_src, l_src, s_xRows, "xRows");
   CK;
-  check_indices_i32(&C, "dst", p_dst, l_dst, s_outRows, "outRows");
+  check_indices_i32(&C, "dst", hp_dst, l_dst, s_outRows, "outRows");
   CK;
   gf_gine_message(p_x, p_e, p_src, p_dst, p_out, v_E, s_cols);
   return NULL;
@@ -1965,11 +1979,13 @@ static napi_value K_gineMessageBackward(napi_env env, napi_callback_info info) {
   int32_t *p_src = (int32_t *)arg_array(&C, 2, "src", napi_int32_array, 0, 0, &l_src, &h_src);
   (void)h_src;
   CK;
+  const int32_t *hp_src = p_src;
   size_t l_dst;
   int h_dst;
   int32_t *p_dst = (int32_t *)arg_array(&C, 3, "dst", napi_int32_array, 0, 0, &l_dst, &h_dst);
   (void)h_dst;
   CK;
+  const int32_t *hp_dst = p_dst;
   size_t l_g;
   int h_g;
   float *p_g = (float *)arg_array(&C, 4, "g", napi_float32_array, 0, 0, &l_g, &h_g);
@@ -2041,9 +2057,9 @@ static napi_value K_gineMessageBackward(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  check_indices_i32(&C, "src", p_src, l_src, s_xRows, "xRows");
+  check_indices_i32(&C, "src", hp_src, l_src, s_xRows, "xRows");
   CK;
-  check_indices_i32(&C, "dst", p_dst, l_dst, s_outRows, "outRows");
+  check_indices_i32(&C, "dst", hp_dst, l_dst, s_outRows, "outRows");
   CK;
   gf_gine_message_backward(p_x, p_e, p_src, p_dst, p_g, p_gx, p_ge, v_E, s_cols);
   return NULL;
@@ -2089,11 +2105,13 @@ static napi_value K_gatedGcnMessage(napi_env env, napi_callback_info info) {
   int32_t *p_src = (int32_t *)arg_array(&C, 5, "src", napi_int32_array, 0, 0, &l_src, &h_src);
   (void)h_src;
   CK;
+  const int32_t *hp_src = p_src;
   size_t l_dst;
   int h_dst;
   int32_t *p_dst = (int32_t *)arg_array(&C, 6, "dst", napi_int32_array, 0, 0, &l_dst, &h_dst);
   (void)h_dst;
   CK;
+  const int32_t *hp_dst = p_dst;
   size_t l_g;
   int h_g;
   float *p_g = (float *)arg_array(&C, 7, "g", napi_float32_array, 0, 0, &l_g, &h_g);
@@ -2220,9 +2238,9 @@ static napi_value K_gatedGcnMessage(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  check_indices_i32(&C, "src", p_src, l_src, s_xRows, "xRows");
+  check_indices_i32(&C, "src", hp_src, l_src, s_xRows, "xRows");
   CK;
-  check_indices_i32(&C, "dst", p_dst, l_dst, gfx_min64(s_xRows, s_outRows), "min(xRows, outRows)");
+  check_indices_i32(&C, "dst", hp_dst, l_dst, gfx_min64(s_xRows, s_outRows), "min(xRows, outRows)");
   CK;
   gf_gated_gcn_message(p_Dx, p_Ex, p_Ce, p_Bx, p_gate, p_src, p_dst, p_g, p_s0, p_num, p_dp, p_q, v_E, s_outRows, s_cols, d_eps);
   return NULL;
@@ -2266,11 +2284,13 @@ static napi_value K_gatedGcnMessageBackward(napi_env env, napi_callback_info inf
   int32_t *p_src = (int32_t *)arg_array(&C, 5, "src", napi_int32_array, 0, 0, &l_src, &h_src);
   (void)h_src;
   CK;
+  const int32_t *hp_src = p_src;
   size_t l_dst;
   int h_dst;
   int32_t *p_dst = (int32_t *)arg_array(&C, 6, "dst", napi_int32_array, 0, 0, &l_dst, &h_dst);
   (void)h_dst;
   CK;
+  const int32_t *hp_dst = p_dst;
   size_t l_gq;
   int h_gq;
   float *p_gq = (float *)arg_array(&C, 7, "gq", napi_float32_array, 0, 0, &l_gq, &h_gq);
@@ -2426,9 +2446,9 @@ static napi_value K_gatedGcnMessageBackward(napi_env env, napi_callback_info inf
   }
   CK;
   if ((h_ggate && !h_gate)) { fail(&C, "ggate is given but gate is null (xRows=%lld, outRows=%lld, cols=%lld, E=%lld)", (long long)s_xRows, (long long)s_outRows, (long long)s_cols, (long long)v_E); return NULL; }
-  check_indices_i32(&C, "src", p_src, l_src, s_xRows, "xRows");
+  check_indices_i32(&C, "src", hp_src, l_src, s_xRows, "xRows");
   CK;
-  check_indices_i32(&C, "dst", p_dst, l_dst, gfx_min64(s_xRows, s_outRows), "min(xRows, outRows)");
+  check_indices_i32(&C, "dst", hp_dst, l_dst, gfx_min64(s_xRows, s_outRows), "min(xRows, outRows)");
   CK;
   gf_gated_gcn_message_backward(p_Bx, p_gate, p_s0, p_num, p_dp, p_src, p_dst, p_gq, p_work, p_gDx, p_gEx, p_gCe, p_gBx, p_ggate, v_E, s_outRows, s_cols);
   return NULL;

@@ -15,7 +15,7 @@
 import type { Kernels } from './kernels.js';
 import { type Expr, parseExpr, splitTemplate } from './kernel_expr.js';
 import {
-  ARRAY_KINDS, KERNEL_NAMES, type ArrayArg, type KernelDecl, type KernelName, type LenRule, type ScalarArg,
+  ARRAY_KINDS, KERNEL_NAMES, type ArrayArg, type ArrayKind, type KernelDecl, type KernelName, type LenRule, type ScalarArg,
   type SegmentWinnersRule, isArray, kernelDecl,
 } from './kernel_table.js';
 
@@ -44,18 +44,41 @@ const CTORS: Record<string, new (n: number) => ArrayLike<number>> = {
   Float32Array, Float64Array, Int32Array, Uint8Array, Uint16Array, Uint32Array,
 };
 
+/**
+ * How a backend's arrays look to the checks: host typed arrays (the TypeScript and
+ * C backends) or device buffers (CUDA). Everything else about validation is the table.
+ */
+export interface ArrayAdapter {
+  /** A test for arrays of this element kind. */
+  test(kind: ArrayKind): (v: unknown) => boolean;
+  /** The expected type, as messages name it ('Float32Array', 'cuda Float32Array'). */
+  expected(kind: ArrayKind): string;
+  /** What a wrong value is called in messages. */
+  describe(v: unknown): string;
+  /** The elements, readable on the host (index and ptr checks). */
+  host(v: unknown): ArrayLike<number>;
+}
+
+/** Host typed arrays. */
+export const HOST_ARRAYS: ArrayAdapter = {
+  test: (kind) => { const C = CTORS[ARRAY_KINDS[kind]]; return (v) => v instanceof C; },
+  expected: (kind) => ARRAY_KINDS[kind],
+  describe: typeName,
+  host: (v) => v as ArrayLike<number>,
+};
+
 // ------------------------------------------------------ expression closures
 type Fn = (env: Env) => unknown;
 
-function sumSq(ptr: Int32Array): number {
+function sumSq(ptr: ArrayLike<number>): number {
   let s = 0;
   for (let b = 0; b + 1 < ptr.length; b++) { const n = ptr[b + 1] - ptr[b]; s += n * n; }
   return s;
 }
 
 /** Compiles an expression of the table to a closure over the call's Env. */
-function compileExpr(e: Expr, slots: Slots): Fn {
-  const compile = (x: Expr) => compileExpr(x, slots);
+function compileExpr(e: Expr, slots: Slots, host: ArrayAdapter['host']): Fn {
+  const compile = (x: Expr) => compileExpr(x, slots, host);
   switch (e.t) {
     case 'num': case 'str': case 'bool': { const v = e.v; return () => v; }
     case 'null': return () => null;
@@ -70,8 +93,8 @@ function compileExpr(e: Expr, slots: Slots): Fn {
       const a = e.args.map(compile);
       switch (e.fn) {
         case 'len': return (env) => (a[0](env) as ArrayLike<number>).length;
-        case 'last': return (env) => { const p = a[0](env) as Int32Array; return p[p.length - 1]; };
-        case 'sumsq': return (env) => sumSq(a[0](env) as Int32Array);
+        case 'last': return (env) => { const p = host(a[0](env)); return p[p.length - 1]; };
+        case 'sumsq': return (env) => sumSq(host(a[0](env)));
         case 'min': return (env) => Math.min(a[0](env) as number, a[1](env) as number);
         case 'isint': return (env) => Number.isSafeInteger(a[0](env));
       }
@@ -105,12 +128,12 @@ function dimsText(names: readonly string[], env: Env, slots: Slots, show: Readon
 
 /** A message template: literal text and `{expr}` parts; `{dims}` prints the given dims. */
 function compileTemplate(tpl: string, dims: readonly string[], slots: Slots, show: Readonly<Record<string, string>>,
-  extra: Record<string, Fn> = {}): (env: Env) => string {
+  host: ArrayAdapter['host'], extra: Record<string, Fn> = {}): (env: Env) => string {
   const parts = splitTemplate(tpl).map((p, i): Fn | string => {
     if (i % 2 === 0) return p;
     if (p === 'dims') return (env) => dimsText(dims, env, slots, show);
     if (extra[p]) return extra[p];
-    return compileExpr(parseExpr(p), slots);
+    return compileExpr(parseExpr(p), slots, host);
   });
   return (env) => parts.map((p) => typeof p === 'string' ? p : String(p(env))).join('');
 }
@@ -119,7 +142,7 @@ function compileTemplate(tpl: string, dims: readonly string[], slots: Slots, sho
 interface ArrayPlan {
   slot: number;
   a: ArrayArg;
-  ctor: new (n: number) => ArrayLike<number>;
+  is: (v: unknown) => boolean;
   /** The length rule that applies to this call (a switch picks its case), or -1 for none. */
   pick: (env: Env) => number;
   rules: { rule: LenRule; want: Fn; text?: (env: Env) => string }[];
@@ -128,12 +151,13 @@ interface ArrayPlan {
 
 // ------------------------------------------------------------ the checker
 /** Compiles one kernel's declaration into its validator. */
-function compileKernel(K: string, d: KernelDecl): (args: unknown[]) => void {
+function compileKernel(K: string, d: KernelDecl, adapter: ArrayAdapter): (args: unknown[]) => void {
   const show = d.show ?? {};
   const slots = new Map<string, number>();
   d.args.forEach((a, i) => slots.set(a.name, i));
   (d.derive ?? []).forEach(([n], j) => slots.set(n, d.args.length + j));
-  const expr = (e: string) => compileExpr(parseExpr(e), slots);
+  const expr = (e: string) => compileExpr(parseExpr(e), slots, adapter.host);
+  const template = (tpl: string, dims: readonly string[], extra?: Record<string, Fn>) => compileTemplate(tpl, dims, slots, show, adapter.host, extra);
   const slotOf = (n: string) => slots.get(n) as number;
 
   const scalars = d.args.flatMap((a, i) => isArray(a) ? [] : [[i, a] as const]);
@@ -143,19 +167,19 @@ function compileKernel(K: string, d: KernelDecl): (args: unknown[]) => void {
     const on = a.len && 'on' in a.len ? slotOf(a.len.on) : -1;
     const keys = cases.map(([k]) => k);
     const pick = on < 0 ? () => cases.length ? 0 : -1 : (env: Env) => keys.indexOf(String(env[on]));
-    const base = compileTemplate(a.label ?? a.name, [], slots, show);
+    const base = template(a.label ?? a.name, []);
     const label = (env: Env) => { const r = cases[pick(env)]?.[1]; return r?.label ?? base(env); };
     const rules = cases.map(([, rule]) => ({
       rule, want: expr(rule.expr),
-      text: rule.text === undefined ? undefined : compileTemplate(rule.text, rule.dims, slots, show, {
+      text: rule.text === undefined ? undefined : template(rule.text, rule.dims, {
         name: label, len: (env) => (env[slot] as ArrayLike<number>).length,
       }),
     }));
-    return [{ slot, a, ctor: CTORS[ARRAY_KINDS[a.kind]], pick, rules, label }];
+    return [{ slot, a, is: adapter.test(a.kind), pick, rules, label }];
   });
   const derive = (d.derive ?? []).map(([n, e]) => [slotOf(n), expr(e)] as const);
   const rules = (phase: 'pre' | 'post') => (d.rules ?? []).filter((r) => (r.phase ?? 'post') === phase)
-    .map((r) => ({ fail: expr(r.fail), msg: compileTemplate(r.msg, r.dims ?? [], slots, show) }));
+    .map((r) => ({ fail: expr(r.fail), msg: template(r.msg, r.dims ?? []) }));
   const pre = rules('pre'), post = rules('post');
   const indices = arrays.filter((p) => p.a.indices).map((p) => ({ p, bound: expr(p.a.indices!.bound) }));
   const w = d.winners;
@@ -166,8 +190,8 @@ function compileKernel(K: string, d: KernelDecl): (args: unknown[]) => void {
     for (const p of arrays) {
       const v = env[p.slot];
       if (p.a.nullable && (v === null || (p.a.optional && v === undefined))) { env[p.slot] = null; continue; }
-      if (!(v instanceof p.ctor)) fail(K, `${p.label(env)} must be a ${ARRAY_KINDS[p.a.kind]}, got ${typeName(v)}`);
-      if (p.a.ptr) checkPtr(K, p.a.name, v as Int32Array);
+      if (!p.is(v)) fail(K, `${p.label(env)} must be a ${adapter.expected(p.a.kind)}, got ${adapter.describe(v)}`);
+      if (p.a.ptr) checkPtr(K, p.a.name, adapter.host(v));
     }
     for (const [i, f] of derive) env[i] = f(env);
     for (const r of pre) if (r.fail(env)) fail(K, r.msg(env));
@@ -183,9 +207,9 @@ function compileKernel(K: string, d: KernelDecl): (args: unknown[]) => void {
       fail(K, `${p.label(env)} has ${v.length} elements, expected ${rule.formula ?? rule.expr} = ${n}${dims ? ` (${dims})` : ''}`);
     }
     for (const r of post) if (r.fail(env)) fail(K, r.msg(env));
-    for (const { p, bound } of indices) checkIndices(K, p.a.name, env[p.slot] as ArrayLike<number>, bound(env) as number, p.a.indices!.boundName);
+    for (const { p, bound } of indices) checkIndices(K, p.a.name, adapter.host(env[p.slot]), bound(env) as number, p.a.indices!.boundName);
     if (winners && winners.when(env)) {
-      checkWinners(K, (w as SegmentWinnersRule).argmax, env[winners.argmax] as Int32Array, env[winners.ptr] as Int32Array,
+      checkWinners(K, (w as SegmentWinnersRule).argmax, adapter.host(env[winners.argmax]), adapter.host(env[winners.ptr]),
         env[winners.cols] as number, dimsText((w as SegmentWinnersRule).dims, env, slots, show));
     }
   };
@@ -222,7 +246,7 @@ function checkIndices(K: string, name: string, idx: ArrayLike<number>, bound: nu
 }
 
 /** A ptr array [S+1]: at least one element, ptr[0] = 0, non-decreasing. */
-function checkPtr(K: string, name: string, ptr: Int32Array): void {
+function checkPtr(K: string, name: string, ptr: ArrayLike<number>): void {
   if (ptr.length < 1) fail(K, `${name} has 0 elements, expected at least 1 (S+1 for S segments)`);
   if (ptr[0] !== 0) fail(K, `${name}[0] = ${ptr[0]}, expected 0 (${name} has ${ptr.length} elements)`);
   for (let s = 0; s + 1 < ptr.length; s++) {
@@ -233,7 +257,7 @@ function checkPtr(K: string, name: string, ptr: Int32Array): void {
 }
 
 /** The winner of segment s must lie in its segment (-1 only for an empty one), or the gradient lands elsewhere. */
-function checkWinners(K: string, name: string, argmax: Int32Array, ptr: Int32Array, cols: number, dims: string): void {
+function checkWinners(K: string, name: string, argmax: ArrayLike<number>, ptr: ArrayLike<number>, cols: number, dims: string): void {
   for (let s = 0; s + 1 < ptr.length; s++) {
     const lo = ptr[s], hi = ptr[s + 1];
     for (let c = 0; c < cols; c++) {
@@ -250,7 +274,11 @@ export type Validators = { [K in KernelName]: (...args: Parameters<Kernels[K]>) 
   getThreads(): void;
 };
 
-function buildValidators(): Validators {
+/**
+ * The validators of every kernel for one kind of array (the host's typed arrays by
+ * default; the CUDA backend passes its device buffers' adapter).
+ */
+export function makeValidators(arrays: ArrayAdapter = HOST_ARRAYS): Validators {
   const v: Record<string, unknown> = {
     setThreads(n: number): void {
       if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) fail('setThreads', `n must be an integer >= 1, got ${String(n)}`);
@@ -259,11 +287,11 @@ function buildValidators(): Validators {
   };
   for (const name of KERNEL_NAMES) {
     // The rest array is the call's Env: derived sizes are appended to it.
-    const check = compileKernel(name, kernelDecl(name));
+    const check = compileKernel(name, kernelDecl(name), arrays);
     v[name] = (...args: unknown[]) => check(args);
   }
   return v as Validators;
 }
 
-/** `validate.<kernel>(...args)`: throws the kernel error on bad input. */
-export const validate: Validators = buildValidators();
+/** `validate.<kernel>(...args)`: throws the kernel error on bad input (host typed arrays). */
+export const validate: Validators = makeValidators();
