@@ -10,8 +10,12 @@
 // download) and on the native CPU backend with identical inputs: random values and
 // the edge cases of test/helpers/kernel_cases.ts (empty batches, 1-node graphs,
 // graphs of 500+ nodes, every head count of the presets). Tolerances are explained there.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliRunner } from './cli_helpers.js';
 import { CudaArray, cudaKernelsOnHost, cudaUnavailable, loadCuda } from '../src/tensor/kernels_cuda.js';
 import { loadNativeKernels } from '../src/tensor/kernels_native.js';
 import { tsKernels } from '../src/tensor/kernels_ts.js';
@@ -35,6 +39,20 @@ describe('CUDA runtime', () => {
     assert.match(why, /^no CUDA device: /);
     assert.ok(!why.includes('\n'), why);
     assert.throws(() => loadCuda(), (e: Error) => e.message === why);
+  });
+
+  const home = mkdtempSync(join(tmpdir(), 'gf-cuda-cli-'));
+  after(() => rmSync(home, { recursive: true, force: true }));
+  it('`gradformer --device cuda` and GRADFORMER_DEVICE=cuda without a GPU stop with that one error line, before any work', async (t) => {
+    if (why === null) { t.skip('a CUDA device is present: the command would run'); return; }
+    for (const [args, env] of [[['--device', 'cuda', 'train', '--dataset', 'MUTAG', '--epochs', '1'], {}],
+      [['eval', '--checkpoint', 'nowhere'], { GRADFORMER_DEVICE: 'cuda' }]] as const) {
+      const r = await cliRunner(home, env)(...args);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr, `gradformer: error: ${why}\n`);
+    }
+    const bad = await cliRunner(home, { GRADFORMER_DEVICE: 'gpu' })('eval', '--checkpoint', 'nowhere');
+    assert.equal(bad.stderr, "gradformer: error: device: GRADFORMER_DEVICE: unknown device 'gpu', expected cpu or cuda (or unset it for cpu)\n");
   });
 
   gpuIt('buffers round-trip every element kind; memory is counted and handed back', () => {
