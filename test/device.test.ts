@@ -15,10 +15,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kernels } from '../src/tensor/backend.js';
-import { type Device, type DeviceKernels, type Storage, currentDevice, installCudaDevice, setDevice } from '../src/tensor/device.js';
-import type { CudaArray, HostArray } from '../src/tensor/kernels_cuda.js';
-import { KERNEL_NAMES, isArray, kernelDecl } from '../src/tensor/kernel_table.js';
+import { currentDevice, installCudaDevice, setDevice } from '../src/tensor/device.js';
+import { counters, simDevice } from './helpers/sim_device.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import * as ops from '../src/tensor/ops.js';
 import { verifyReference } from '../src/models/verify.js';
@@ -27,50 +25,6 @@ import { buildRunConfig } from '../src/train/runconfig.js';
 import { preprocessDataset } from '../src/data/preprocess.js';
 import { train } from '../src/train/trainer.js';
 import { Optimizer } from '../src/train/optim.js';
-
-/** A buffer of the simulated device: host values the code under test must not index. */
-class SimArray {
-  readonly device = 'cuda' as const;
-  freed = false;
-  constructor(readonly values: HostArray) {}
-  get length(): number { return this.values.length; }
-}
-const asStorage = (s: SimArray) => s as unknown as CudaArray;
-const sim = (s: Storage | unknown): SimArray => {
-  if (!(s instanceof SimArray)) throw new Error(`simulated device: expected a device buffer, got ${(s as object)?.constructor?.name}`);
-  if (s.freed) throw new Error('simulated device: use of a freed buffer');
-  return s;
-};
-
-let uploads = 0;
-function simDevice(): Device {
-  const cache = new WeakMap<HostArray, SimArray>();
-  const cpuK = kernels() as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const K: Record<string, unknown> = {};
-  for (const name of KERNEL_NAMES) {
-    const arrays = new Set(kernelDecl(name).args.flatMap((a, i) => (isArray(a) ? [i] : [])));
-    K[name] = (...args: unknown[]) => cpuK[name](...args.map((v, i) => {
-      if (!arrays.has(i) || v === null || v === undefined) return v;
-      if (ArrayBuffer.isView(v)) throw new Error(`simulated device: ${name} got a host ${v.constructor.name} as argument ${i}`);
-      return sim(v).values;
-    }));
-  }
-  return {
-    name: 'cuda',
-    kernels: () => K as unknown as DeviceKernels,
-    take: (n) => asStorage(new SimArray(new Float32Array(n))),
-    give: (b) => { sim(b).freed = true; },
-    fromHost: (a) => { uploads++; return asStorage(new SimArray(a.slice())); },
-    toHost: (b) => sim(b).values.slice() as Float32Array,
-    index: (a) => {
-      let d = cache.get(a);
-      if (!d) { uploads++; d = new SimArray(a.slice()); cache.set(a, d); }
-      return asStorage(d);
-    },
-    array: (kind, n) => asStorage(new SimArray(kind === 'i32' ? new Int32Array(n) : new Float64Array(n))),
-    read: <T extends HostArray>(a: T | CudaArray) => (ArrayBuffer.isView(a) ? a : sim(a).values.slice()) as T,
-  };
-}
 
 installCudaDevice(simDevice());
 after(() => installCudaDevice(null));
@@ -161,9 +115,9 @@ describe('the model on a device', () => {
         return { losses: r.epochs.map((e) => e.train_loss), val: r.epochs.map((e) => e.val), weights: readFileSync(join(tmp, dev, 'last', 'model.safetensors')) };
       };
       const c = curve('cpu');
-      uploads = 0;
+      counters.uploads = 0;
       const d = curve('cuda');
-      assert.ok(uploads > 0, 'the run used the device');
+      assert.ok(counters.uploads > 0, 'the run used the device');
       c.losses.forEach((l, i) => assert.ok(Math.abs(d.losses[i] - l) <= 1e-5 * Math.abs(l), `epoch ${i + 1} loss ${d.losses[i]} vs cpu ${l}`));
       c.val.forEach((v, i) => assert.ok(Math.abs(d.val[i] - v) <= 1e-5 * Math.abs(v) + 1e-6, `epoch ${i + 1} val ${d.val[i]} vs cpu ${v}`));
       assert.equal(d.weights.length, c.weights.length, 'the checkpoint was written from the device through the host');
