@@ -6,7 +6,7 @@
 //   node scripts/build-cuda.js --link     print the flags that link libgfc.a into a Node addon
 //
 // Without nvcc (NVCC, CUDA_HOME/bin, PATH or /usr/local/cuda/bin) it prints one line and exits 0:
-// the CPU package never needs CUDA. With nvcc, a compile error exits non-zero (CI compiles it).
+// the CPU package never needs CUDA. NVCC=none skips the CUDA build the same way where nvcc exists. With nvcc, a compile error exits non-zero (CI compiles it).
 // Code: Hopper SASS (sm_90) plus compute_90 PTX, which newer GPUs JIT-compile; the CUDA runtime
 // is linked statically (-cudart static / libcudart_static.a), so only the driver is needed at run time.
 import { existsSync, mkdirSync, readdirSync, statSync, renameSync, realpathSync } from 'node:fs';
@@ -22,6 +22,7 @@ const NVFLAGS = ['-std=c++17', '-O3', ...ARCH, '-Xcompiler', '-fPIC,-Wall,-Wextr
   '-I', cudaDir];
 
 function findNvcc() {
+  if (process.env.NVCC === 'none') return null;
   const cands = [process.env.NVCC, process.env.CUDA_HOME && join(process.env.CUDA_HOME, 'bin', 'nvcc')];
   const which = spawnSync('sh', ['-c', 'command -v nvcc'], { encoding: 'utf8' });
   if (which.status === 0) cands.push(which.stdout.trim());
@@ -70,7 +71,9 @@ if (process.argv.includes('--link')) {
   process.exit(0);
 }
 if (!nvcc) {
-  console.log('gradformer: nvcc not found (CUDA 13 toolkit), so the CUDA kernels were not built; the CPU backend is unaffected');
+  console.log(process.env.NVCC === 'none'
+    ? 'gradformer: NVCC=none, so the CUDA kernels were not built; the CPU backend is unaffected'
+    : 'gradformer: nvcc not found (CUDA 13 toolkit), so the CUDA kernels were not built; the CPU backend is unaffected');
   process.exit(0);
 }
 

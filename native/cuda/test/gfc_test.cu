@@ -3,7 +3,8 @@
  * random inputs, including empty batches, 1-node graphs, graphs of 500+ nodes and 1, 4 and 8
  * heads; every GPU call is run twice from the same inputs and must give the same bits.
  * Prints one line per case ("ok" or "FAIL") and exits 1 on any mismatch, 2 when no GPU is usable
- * (the message says why). Run by test/cuda_build.test.ts where a GPU exists, and by
+ * (the message says why). Usage: gfc_test [--small] [device]; --small skips the cases whose arrays
+ * exceed 16 MB (for the slow compute-sanitizer runs; each skipped case is named). Run by test/cuda_build.test.ts where a GPU exists, and by
  * scripts/device-check.sh under compute-sanitizer.
  *
  * Tolerances: kernels that compute in double on both sides differ by the final float rounding
@@ -12,6 +13,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <functional>
 #include <string>
@@ -25,7 +27,8 @@ static const double U = 1.0 / 16777216.0;  /* float32 unit roundoff */
 static const double TOL_EXACT = 4 * U;
 static double TOL_SUM(double k) { return 4 * (k + 8) * U; }
 
-static int g_fail = 0, g_cases = 0;
+static int g_fail = 0, g_cases = 0, g_skipped = 0;
+static size_t g_max_bytes = 0;  /* --small: cases above this many bytes of arrays are skipped */
 static unsigned long long g_seed = 0x9E3779B97F4A7C15ull;
 static double urand() {  /* splitmix64 -> [0, 1) */
   unsigned long long z = (g_seed += 0x9E3779B97F4A7C15ull);
@@ -107,6 +110,13 @@ static bool close(const Arr &ref, const std::vector<unsigned char> &got, double 
  */
 static void run_case(const std::string &name, std::vector<Arr *> args, std::vector<int> outs, GpuFn gpu, CpuFn cpu,
                      double tol, bool hasResult = false, double resultTol = 1e-12) {
+  size_t total = 0;
+  for (Arr *a : args) total += a ? a->h.size() : 0;
+  if (g_max_bytes && total > g_max_bytes) {
+    printf("skip %s: %.1f MB of arrays, above --small's %.0f MB\n", name.c_str(), total / 1e6, g_max_bytes / 1e6);
+    g_skipped++;
+    return;
+  }
   g_cases++;
   std::vector<std::vector<unsigned char>> got[2];
   double res[2] = {0, 0};
@@ -598,7 +608,11 @@ static void t_optim_random() {
 
 int main(int argc, char **argv) {
   char err[512];
-  int dev = argc > 1 ? atoi(argv[1]) : 0;
+  int dev = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--small")) g_max_bytes = 16000000;
+    else dev = atoi(argv[i]);
+  }
   if (gfc_init(dev, err, sizeof err)) {
     printf("gfc_test: no GPU to test on: %s\n", err);
     return 2;
@@ -619,6 +633,7 @@ int main(int argc, char **argv) {
   t_segment_bn();
   t_decay_attention();
   t_optim_random();
-  printf("gfc_test: %d cases, %d failed; peak GPU memory %.1f MB\n", g_cases, g_fail, gfc_peak_bytes() / 1e6);
+  printf("gfc_test: %d cases, %d failed, %d skipped (--small); peak GPU memory %.1f MB\n", g_cases, g_fail, g_skipped,
+         gfc_peak_bytes() / 1e6);
   return g_fail ? 1 : 0;
 }
