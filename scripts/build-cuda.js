@@ -70,6 +70,12 @@ if (process.argv.includes('--link')) {
     '-lstdc++'].join(' '));
   process.exit(0);
 }
+// nvcc compiles host code with the system's C++ compiler: without one (where node-gyp also failed
+// and the package runs on the TypeScript backend) there is nothing to build either.
+if (nvcc && spawnSync('c++', ['--version']).status !== 0) {
+  console.log('gradformer: nvcc was found but no C++ compiler (c++), so the CUDA kernels were not built');
+  process.exit(0);
+}
 if (!nvcc) {
   console.log(process.env.NVCC === 'none'
     ? 'gradformer: NVCC=none, so the CUDA kernels were not built; the CPU backend is unaffected'

@@ -4,7 +4,9 @@
 // build/cuda/libgfc.a and build/cuda/gfc_test, and their absence FAILS this file. The contract is
 // checked on the built library: one gfc_ kernel per gf_ kernel of native/gf.h, all defined.
 // The GPU program itself runs only where a GPU is present (`nvidia-smi -L` succeeds); elsewhere
-// that test is skipped by name. The program's no-GPU path (one clear line, exit code 2) is checked
+// that test is skipped by name. Everywhere (no nvcc needed), the same program is built against the
+// CPU emulation of CUDA (scripts/build-cuda-emu.js) and run: every CUDA kernel's indexing, bounds,
+// barriers and arithmetic are checked against the C kernels on every CI run. The program's no-GPU path (one clear line, exit code 2) is checked
 // everywhere, with CUDA_VISIBLE_DEVICES empty so that a present GPU is hidden.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +18,8 @@ const root = join(import.meta.dirname, '..');
 const lib = join(root, 'build', 'cuda', 'libgfc.a');
 const exe = join(root, 'build', 'cuda', 'gfc_test');
 const script = join(root, 'scripts', 'build-cuda.js');
+const emuScript = join(root, 'scripts', 'build-cuda-emu.js');
+const emuExe = join(root, 'build', 'cuda-emu', 'gfc_test_emu');
 
 // The link line is printed only where nvcc is found: the build script's own detection.
 const link = spawnSync(process.execPath, [script, '--link'], { encoding: 'utf8' });
@@ -81,4 +85,15 @@ test('gfc_test without a GPU says why in one line and exits 2', (t) => {
   const r = spawnSync(exe, [], { encoding: 'utf8', timeout: 60_000, env });
   assert.equal(r.status, 2, r.stdout + r.stderr);
   assert.match(r.stdout.trim(), /^gfc_test: no GPU to test on: no CUDA device: .+$/);
+});
+
+test('every CUDA kernel, run on the CPU emulation of CUDA, matches its C twin', () => {
+  const b = spawnSync(process.execPath, [emuScript], { encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stdout + b.stderr);
+  // --small: the cases under 16 MB of arrays (the 8-head 520-node attention cases need the GPU)
+  const r = spawnSync(emuExe, ['--small'], { encoding: 'utf8', timeout: 1_800_000, maxBuffer: 64 << 20 });
+  const fails = r.stdout.split('\n').filter((l) => l.startsWith('FAIL')).join('\n');
+  assert.equal(r.status, 0, (fails || r.stdout.slice(-2000)) + r.stderr);
+  const m = /gfc_test: (\d+) cases, 0 failed/.exec(r.stdout);
+  assert.ok(m && Number(m[1]) > 900, r.stdout.slice(-500));
 });

@@ -3,8 +3,9 @@
  * random inputs, including empty batches, 1-node graphs, graphs of 500+ nodes and 1, 4 and 8
  * heads; every GPU call is run twice from the same inputs and must give the same bits.
  * Prints one line per case ("ok" or "FAIL") and exits 1 on any mismatch, 2 when no GPU is usable
- * (the message says why). Usage: gfc_test [--small] [device]; --small skips the cases whose arrays
- * exceed 16 MB (for the slow compute-sanitizer runs; each skipped case is named). Run by test/cuda_build.test.ts where a GPU exists, and by
+ * (the message says why). Usage: gfc_test [--small] [--only TEXT] [device]; --small skips the cases
+ * whose arrays exceed 16 MB (for the slow compute-sanitizer runs; each skipped case is named),
+ * --only runs the cases whose name contains TEXT. Run by test/cuda_build.test.ts where a GPU exists, and by
  * scripts/device-check.sh under compute-sanitizer.
  *
  * Tolerances: kernels that compute in double on both sides differ by the final float rounding
@@ -29,6 +30,7 @@ static double TOL_SUM(double k) { return 4 * (k + 8) * U; }
 
 static int g_fail = 0, g_cases = 0, g_skipped = 0;
 static size_t g_max_bytes = 0;  /* --small: cases above this many bytes of arrays are skipped */
+static const char *g_only = nullptr;  /* --only: the cases whose name contains this */
 static unsigned long long g_seed = 0x9E3779B97F4A7C15ull;
 static double urand() {  /* splitmix64 -> [0, 1) */
   unsigned long long z = (g_seed += 0x9E3779B97F4A7C15ull);
@@ -42,6 +44,9 @@ static std::vector<float> rnd(size_t n, double lo = -1, double hi = 1) {
   for (auto &x : v) x = (float)(lo + (hi - lo) * urand());
   return v;
 }
+/* Initial contents of the outputs that kernels accumulate into (+=): small, so that the compared
+   magnitudes are those of the kernels' own contributions, not of the starting values. */
+static std::vector<float> acc0(size_t n) { return rnd(n, -0.01, 0.01); }
 static std::vector<int32_t> rndi(size_t n, int32_t hi) {
   std::vector<int32_t> v(n);
   for (auto &x : v) x = (int32_t)(urand() * hi);
@@ -110,6 +115,7 @@ static bool close(const Arr &ref, const std::vector<unsigned char> &got, double 
  */
 static void run_case(const std::string &name, std::vector<Arr *> args, std::vector<int> outs, GpuFn gpu, CpuFn cpu,
                      double tol, bool hasResult = false, double resultTol = 1e-12) {
+  if (g_only && !strstr(name.c_str(), g_only)) return;
   size_t total = 0;
   for (Arr *a : args) total += a ? a->h.size() : 0;
   if (g_max_bytes && total > g_max_bytes) {
@@ -215,7 +221,7 @@ static void t_elementwise() {
         int64_t rows = s[0], cols = s[1];
         int64_t nb = bc == 0 ? rows * cols : bc == 1 ? cols : bc == 2 ? rows : 1;
         Arr A = F(rnd(rows * cols)), B = F(rnd(nb, 0.5, 2)), O = F(rnd(rows * cols)), G = F(rnd(rows * cols));
-        Arr GA = F(rnd(rows * cols)), GB = F(rnd(nb));
+        Arr GA = F(acc0(rows * cols)), GB = F(acc0(nb));
         char name[96];
         snprintf(name, sizeof name, "binary op%d bc%d %lldx%lld", op, bc, (long long)rows, (long long)cols);
         run_case(name, {&A, &B, &O}, {2},
@@ -244,7 +250,7 @@ static void t_elementwise() {
                [=](void **p) { gf_unary(op, P(0), P(1), n, pr); return 0.0; }, TOL_EXACT);
       std::vector<float> y(n);
       gf_unary(op, (const float *)X.h.data(), y.data(), n, pr);
-      Arr Y = F(y), G = F(rnd(n)), GX = F(rnd(n));
+      Arr Y = F(y), G = F(rnd(n)), GX = F(acc0(n));
       snprintf(name, sizeof name, "unaryBackward op%d n%lld", op, (long long)n);
       run_case(name, {&X, &Y, &G, &GX}, {3},
                [=](void **p, double *r) { return gfc_unary_backward(op, P(0), P(1), P(2), P(3), n, pr, r); },
@@ -274,7 +280,7 @@ static void t_reduce_softmax_losses() {
   for (auto &s : sm)
     for (int lg = 0; lg < 2; lg++) {
       int64_t rows = s[0], cols = s[1];
-      Arr X = F(rnd(rows * cols, -5, 5)), O = F(rnd(rows * cols)), G = F(rnd(rows * cols)), GX = F(rnd(rows * cols));
+      Arr X = F(rnd(rows * cols, -5, 5)), O = F(rnd(rows * cols)), G = F(rnd(rows * cols)), GX = F(acc0(rows * cols));
       std::vector<float> y(rows * cols);
       gf_softmax((const float *)X.h.data(), y.data(), rows, cols, lg);
       Arr Y = F(y);
@@ -324,7 +330,7 @@ static void t_reduce_softmax_losses() {
 static void t_gather_messages() {
   for (int64_t cols : {1, 64, 100}) {
     int64_t rows = 300, nidx = 5000;
-    Arr X = F(rnd(rows * cols)), Ix = I(rndi(nidx, (int32_t)rows)), O = F(rnd(nidx * cols)), Out = F(rnd(rows * cols));
+    Arr X = F(rnd(rows * cols)), Ix = I(rndi(nidx, (int32_t)rows)), O = F(rnd(nidx * cols)), Out = F(acc0(rows * cols));
     Arr Src = F(rnd(nidx * cols));
     std::string c = " cols" + std::to_string(cols);
     run_case("gatherRows" + c, {&X, &Ix, &O}, {2},
@@ -333,7 +339,7 @@ static void t_gather_messages() {
     run_case("scatterAddRows" + c, {&Src, &Ix, &Out}, {2},
              [=](void **p, double *) { return gfc_scatter_add_rows(P(0), PI(1), P(2), nidx, cols); },
              [=](void **p) { gf_scatter_add_rows(P(0), PI(1), P(2), nidx, cols); return 0.0; }, TOL_EXACT);
-    Arr Wide = F(rnd(rows * (cols + 7))), Narrow = F(rnd(rows * cols));
+    Arr Wide = F(rnd(rows * (cols + 7))), Narrow = F(acc0(rows * cols));
     run_case("copyCols" + c, {&Narrow, &Wide}, {1},
              [=](void **p, double *) { return gfc_copy_cols(P(0), P(1), rows, cols, cols + 7, 3); },
              [=](void **p) { gf_copy_cols(P(0), P(1), rows, cols, cols + 7, 3); return 0.0; }, 0);
@@ -351,8 +357,8 @@ static void t_gather_messages() {
     for (int64_t cols : {16, 64}) {
       int64_t nodes = 500;
       Arr X = F(rnd(nodes * cols)), Ee = F(rnd(E * cols)), Sr = I(rndi(E, (int32_t)nodes)),
-          Ds = I(rndi(E, (int32_t)nodes)), O = F(rnd(nodes * cols)), G = F(rnd(nodes * cols)),
-          GX = F(rnd(nodes * cols)), GE = F(rnd(E * cols));
+          Ds = I(rndi(E, (int32_t)nodes)), O = F(acc0(nodes * cols)), G = F(rnd(nodes * cols)),
+          GX = F(acc0(nodes * cols)), GE = F(acc0(E * cols));
       std::string c = " E" + std::to_string(E) + " cols" + std::to_string(cols);
       run_case("gineMessage" + c, {&X, &Ee, &Sr, &Ds, &O}, {4},
                [=](void **p, double *) { return gfc_gine_message(P(0), P(1), PI(2), PI(3), P(4), E, cols); },
@@ -392,8 +398,8 @@ static void t_gather_messages() {
                              gate ? (float *)Gt.h.data() : nullptr, (int32_t *)Sr.h.data(), (int32_t *)Ds.h.data(),
                              g.data(), s0.data(), num.data(), dp.data(), q.data(), E, outRows, cols, eps);
         Arr S0v = F(s0), Numv = F(num), Dpv = F(dp), GQ = F(rnd(outRows * cols)), Work = F(rnd(2 * outRows * cols)),
-            GDx = F(rnd(nodes * cols)), GEx = F(rnd(nodes * cols)), GCe = F(rnd(E * cols)), GBx = F(rnd(nodes * cols)),
-            GGate = F(rnd(E));
+            GDx = F(acc0(nodes * cols)), GEx = F(acc0(nodes * cols)), GCe = F(acc0(E * cols)),
+            GBx = F(acc0(nodes * cols)), GGate = F(acc0(E));
         for (int which = 0; which < 2; which++)  /* every gradient; then only gBx and gDx */
           run_case("gatedGcnMessageBackward" + gname + (which ? " gBx,gDx" : ""),
                    {&Bx, gate ? &Gt : nullptr, &S0v, &Numv, &Dpv, &Sr, &Ds, &GQ, &Work, &GDx, which ? nullptr : &GEx,
@@ -432,7 +438,7 @@ static void t_segment_bn() {
       for (int op = 0; op < 3; op++) {
         int64_t S = (int64_t)ptr.size() - 1, N = ptr.back();
         Arr X = F(rnd(N * cols)), Pt = I(ptr), O = F(rnd(S * cols)), AM = I(rndi(S * cols, 1)), G = F(rnd(S * cols)),
-            GX = F(rnd(N * cols));
+            GX = F(acc0(N * cols));
         char name[96];
         snprintf(name, sizeof name, "segmentReduce op%d S%lld cols%lld", op, (long long)S, (long long)cols);
         run_case(name, {&X, &Pt, &O, op == 2 ? &AM : nullptr}, op == 2 ? std::vector<int>{2, 3} : std::vector<int>{2},
@@ -470,8 +476,8 @@ static void t_segment_bn() {
         std::vector<float> out(rows * cols), sm(cols), si(cols), rm(cols), rv(cols, 1.0f);
         gf_batch_norm((float *)X.h.data(), out.data(), rows, cols, nullptr, nullptr, rm.data(), rv.data(), training,
                       0.1, 1e-5, sm.data(), si.data());
-        Arr SMv = F(sm), SIv = F(si), G = F(rnd(rows * cols)), GX = F(rnd(rows * cols)), GW = F(rnd(cols)),
-            GB = F(rnd(cols));
+        Arr SMv = F(sm), SIv = F(si), G = F(rnd(rows * cols)), GX = F(acc0(rows * cols)), GW = F(acc0(cols)),
+            GB = F(acc0(cols));
         snprintf(name, sizeof name, "batchNormBackward %lldx%lld training%d affine%d", (long long)rows,
                  (long long)cols, training, affine);
         /* gx subtracts the column means of g and g*xhat: cancellation, so a summation-order bound */
@@ -505,7 +511,7 @@ static void t_decay_attention() {
         for (auto &d : spd) d = (uint16_t)(urand() < 0.1 ? D - 1 : urand() * (D < 20 ? D : 20));
         Arr Sp = S16(spd), SP = I(spdPtr), T = F(rnd(H * D, 0, 1)), O = F(rnd(msz)), G = F(rnd(msz));
         std::vector<double> sums(H * D);
-        for (auto &x : sums) x = urand();
+        for (auto &x : sums) x = 0.01 * urand();
         Arr Sums = Dd(sums);
         char name[96];
         snprintf(name, sizeof name, "decayMask B%lld H%lld D%lld", (long long)B, (long long)H, (long long)D);
@@ -547,8 +553,8 @@ static void t_decay_attention() {
           std::vector<float> out(N * HD), probs(msz);
           gf_attention_forward((float *)Q.h.data(), (float *)K.h.data(), (float *)V.h.data(), (float *)M.h.data(),
                                ptr.data(), B, H, dk, scale, drop ? dr.data() : nullptr, out.data(), probs.data());
-          Arr Pv = F(probs), GO = F(rnd(N * HD)), GQ = F(rnd(N * HD)), GK = F(rnd(N * HD)), GV = F(rnd(N * HD)),
-              GM = F(rnd(msz));
+          Arr Pv = F(probs), GO = F(rnd(N * HD)), GQ = F(acc0(N * HD)), GK = F(acc0(N * HD)), GV = F(acc0(N * HD)),
+              GM = F(acc0(msz));
           for (int which = 0; which < 3; which++) {  /* all four gradients; gv only; gq and gMask */
             snprintf(name, sizeof name, "attentionBackward B%lld maxn%lld H%lld dk%lld drop%d %s", (long long)B,
                      (long long)maxn, (long long)H, (long long)dk, drop, which == 0 ? "all" : which == 1 ? "gv" : "gq,gM");
@@ -611,6 +617,7 @@ int main(int argc, char **argv) {
   int dev = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--small")) g_max_bytes = 16000000;
+    else if (!strcmp(argv[i], "--only") && i + 1 < argc) g_only = argv[++i];
     else dev = atoi(argv[i]);
   }
   if (gfc_init(dev, err, sizeof err)) {
