@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the CUDA addon, build/Release/gradformer_cuda.node: the Node-API glue
-// (native/cuda_addon.c and the generated native/gen/cuda_kernels.c) linked with
+// (native/cuda/addon.c and the generated native/gen/cuda_kernels.c) linked with
 // the CUDA kernels' static library build/cuda/libgfc.a (made by
 // scripts/build-cuda.js from native/cuda/*.cu) and the static CUDA runtime, so
 // the addon needs only the NVIDIA driver at run time.
@@ -92,7 +92,7 @@ if (!inc) skip('node_api.h not found (install the Node.js headers: npm config se
 mkdirSync(dirname(OUT), { recursive: true });
 const objDir = join(ROOT, 'build', 'cuda-addon');
 mkdirSync(objDir, { recursive: true });
-const objs = ['cuda_addon', 'gen/cuda_kernels'].map((f) => {
+const objs = ['cuda/addon', 'gen/cuda_kernels'].map((f) => {
   const o = join(objDir, `${f.replace('/', '_')}.o`);
   run('gcc', ['-O2', '-std=c11', '-fPIC', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror', `-I${inc}`, '-Inative', '-c', `native/${f}.c`, '-o', o]);
   return o;
