@@ -10,13 +10,20 @@
 //                                              never fails the install: the CPU
 //                                              package does not depend on CUDA
 //   node scripts/build-cuda-addon.js --strict  (CI) any missing piece or compile error fails
+//   node scripts/build-cuda-addon.js --emu     build/cuda-emu/gradformer_cuda_emu.node: the same glue
+//                                              linked with the kernels compiled against the CPU
+//                                              emulation of CUDA (native/cuda/test/emu, via
+//                                              scripts/build-cuda-emu.js): the whole CUDA path
+//                                              runs without a GPU (npm run test:cuda-emu); only a
+//                                              C++ compiler is needed
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const strict = process.argv.includes('--strict');
+// --emu is asked for on purpose (a test run follows): a failed build must not pass as a skip.
+const strict = process.argv.includes('--strict') || process.argv.includes('--emu');
 const OUT = join(ROOT, 'build', 'Release', 'gradformer_cuda.node');
 
 function skip(why) {
@@ -71,6 +78,38 @@ function nodeInclude() {
   const cache = join(process.env.HOME || '/root', '.cache', 'node-gyp', process.versions.node, 'include', 'node');
   cands.push(cache);
   return cands.find((d) => d && existsSync(join(d, 'node_api.h'))) ?? null;
+}
+
+if (process.argv.includes('--emu')) buildEmu();
+
+/** The emulated addon: kernels rewritten by build-cuda-emu.js, compiled for the CPU with -fPIC. */
+function buildEmu() {
+  const emuOut = join(ROOT, 'build', 'cuda-emu');
+  const src = join(emuOut, 'src');
+  if (!existsSync(src)) run(process.execPath, ['scripts/build-cuda-emu.js']);
+  const inc = nodeInclude();
+  if (!inc) skip('node_api.h not found (install the Node.js headers)');
+  const objDir = join(emuOut, 'addon-obj');
+  mkdirSync(objDir, { recursive: true });
+  const emuDir = join(ROOT, 'native', 'cuda', 'test', 'emu');
+  const cxxFlags = ['-std=c++17', '-O2', '-fPIC', '-ffp-contract=off', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-unknown-pragmas',
+    '-I', src, '-I', emuDir, '-I', 'native'];
+  const objs = [...readdirSync(src).filter((f) => f.endsWith('.cpp')).map((f) => join(src, f)), join(emuDir, 'emu.cpp')].map((f) => {
+    const o = join(objDir, f.replace(/^.*\//, '').replace(/\.cpp$/, '.o'));
+    run('c++', [...cxxFlags, '-c', f, '-o', o]);
+    return o;
+  });
+  for (const f of ['cuda/addon', 'gen/cuda_kernels']) {
+    const o = join(objDir, `${f.replace('/', '_')}.o`);
+    run('gcc', ['-O2', '-std=c11', '-fPIC', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror', `-I${inc}`, '-Inative', '-c', `native/${f}.c`, '-o', o]);
+    objs.push(o);
+  }
+  const out = join(emuOut, 'gradformer_cuda_emu.node');
+  const tmp = `${out}.tmp-${process.pid}`;
+  run('c++', ['-shared', '-o', tmp, ...objs, '-fopenmp', '-lm']);
+  renameSync(tmp, out);
+  console.log(`build-cuda-addon: wrote ${out} (CUDA emulated on the CPU)`);
+  process.exit(0);
 }
 
 const nvcc = findNvcc();

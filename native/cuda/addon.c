@@ -183,7 +183,7 @@ static napi_value SetTf32(napi_env env, napi_callback_info info) {
   BEGIN_OPT("setTf32", 1, 0);
   int on = arg_bool(&C, 0, "on");
   CK;
-  gfc_set_tf32(on);
+  if (gfc_set_tf32(on) != 0) return dev_fail(&C); /* e.g. no TF32 path built yet */
   return NULL;
 }
 
