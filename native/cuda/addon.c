@@ -88,7 +88,7 @@ static napi_value Free(napi_env env, napi_callback_info info) {
 }
 
 /* The buffer argument 0 and the typed array argument 1 of the same type and length. */
-static GfcBuf *buf_and_array(Cx *c, void **data, int mirror) {
+static GfcBuf *buf_and_array(Cx *c, void **data) {
   GfcBuf *b = unwrap_dev(c->env, c->argv[0]);
   if (b == NULL || b->p == NULL) {
     fail(c, "buf must be a live cuda buffer, got %s", b ? "a freed one" : type_name(c->env, c->argv[0]));
@@ -99,7 +99,6 @@ static GfcBuf *buf_and_array(Cx *c, void **data, int mirror) {
   *data = arg_array(c, 1, "host", (napi_typedarray_type)b->kind, 0, 0, &len, &present);
   if (c->err) return NULL;
   if (len != b->len) { fail(c, "host has %zu elements, the cuda buffer %zu", len, b->len); return NULL; }
-  (void)mirror;
   return b;
 }
 
@@ -107,7 +106,7 @@ static GfcBuf *buf_and_array(Cx *c, void **data, int mirror) {
 static napi_value Upload(napi_env env, napi_callback_info info) {
   BEGIN_OPT("upload", 2, 0);
   void *data = NULL;
-  GfcBuf *b = buf_and_array(&C, &data, 1);
+  GfcBuf *b = buf_and_array(&C, &data);
   CK;
   size_t bytes = b->len * kind_bytes(b->kind);
   if (gfc_upload(b->p, data, bytes) != 0) return dev_fail(&C);
@@ -123,7 +122,7 @@ static napi_value Upload(napi_env env, napi_callback_info info) {
 static napi_value Download(napi_env env, napi_callback_info info) {
   BEGIN_OPT("download", 2, 0);
   void *data = NULL;
-  GfcBuf *b = buf_and_array(&C, &data, 0);
+  GfcBuf *b = buf_and_array(&C, &data);
   CK;
   if (gfc_download(data, b->p, b->len * kind_bytes(b->kind)) != 0) return dev_fail(&C);
   return NULL;

@@ -25,9 +25,6 @@ export const ARRAY_KINDS = {
 } as const;
 export type ArrayKind = keyof typeof ARRAY_KINDS;
 
-/** Bytes per element of each array kind (device buffers, wasm memory). */
-export const ARRAY_BYTES: Record<ArrayKind, number> = { f32: 4, f64: 8, i32: 4, u8: 1, u16: 2, u32: 4 };
-
 /** A length rule: `expr` over sizes; the message shows `formula` (default expr) and the named `dims`. */
 export interface LenRule {
   expr: string;
@@ -149,7 +146,7 @@ const edges = (dstBound: string, dstName: string, dims: readonly string[]): Arra
   { name: 'src', kind: 'i32', io: 'in', indices: { bound: 'xRows', boundName: 'xRows' } },
   { name: 'dst', kind: 'i32', io: 'in', len: len('E', dims, 'E (src.length)'), indices: { bound: dstBound, boundName: dstName } },
 ];
-const XC = (name: string, dims: readonly string[] = GINE) => len('xRows*cols', dims);
+const XC = len('xRows*cols', GINE);
 
 const decayArgs = (tableName: string, tableKind: ArrayKind, maskName: string, maskIo: ArrayArg['io'], tableIo: ArrayArg['io']): KernelArg[] => [
   { name: 'spd', kind: 'u16', io: 'in', indices: { bound: 'D', boundName: 'D' } },
@@ -329,20 +326,20 @@ export const KERNELS = {
     c: ['spd', 'spdPtr', 'B', 'H', 'g', 'D', 'sums'], returns: 'void',
   },
   gineMessage: {
-    args: [f32('x', XC('x')), f32('e', len('E*cols', GINE)), ...edges('outRows', 'outRows', GINE), acc32('out', len('outRows*cols', GINE)),
+    args: [f32('x', XC), f32('e', len('E*cols', GINE)), ...edges('outRows', 'outRows', GINE), acc32('out', len('outRows*cols', GINE)),
       size('xRows'), size('outRows'), size('cols')],
     derive: [['E', 'len(src)']],
     c: ['x', 'e', 'src', 'dst', 'out', 'E', 'cols'], returns: 'void',
   },
   gineMessageBackward: {
-    args: [f32('x', XC('x')), f32('e', len('E*cols', GINE)), ...edges('outRows', 'outRows', GINE), f32('g', len('outRows*cols', GINE)),
+    args: [f32('x', XC), f32('e', len('E*cols', GINE)), ...edges('outRows', 'outRows', GINE), f32('g', len('outRows*cols', GINE)),
       opt(acc32('gx', len('xRows*cols', ['xRows', 'cols', 'E']))), opt(acc32('ge', len('E*cols', ['xRows', 'cols', 'E']))),
       size('xRows'), size('outRows'), size('cols')],
     derive: [['E', 'len(src)']],
     c: ['x', 'e', 'src', 'dst', 'g', 'gx', 'ge', 'E', 'cols'], returns: 'void',
   },
   gatedGcnMessage: {
-    args: [f32('Dx', XC('Dx')), f32('Ex', XC('Ex')), f32('Ce', len('E*cols', GINE)), f32('Bx', XC('Bx')), opt(f32('gate', len('E', GINE))),
+    args: [f32('Dx', XC), f32('Ex', XC), f32('Ce', len('E*cols', GINE)), f32('Bx', XC), opt(f32('gate', len('E', GINE))),
       ...edges('min(xRows, outRows)', 'min(xRows, outRows)', GINE),
       out32('g', len('E*cols', GINE)), out32('s0', len('E*cols', GINE)), out32('num', len('outRows*cols', GINE)),
       out32('dp', len('outRows*cols', GINE)), out32('q', len('outRows*cols', GINE)), size('xRows'), size('outRows'), size('cols'), num('eps')],
@@ -350,10 +347,10 @@ export const KERNELS = {
     c: ['Dx', 'Ex', 'Ce', 'Bx', 'gate', 'src', 'dst', 'g', 's0', 'num', 'dp', 'q', 'E', 'outRows', 'cols', 'eps'], returns: 'void',
   },
   gatedGcnMessageBackward: {
-    args: [f32('Bx', XC('Bx')), opt(f32('gate', len('E', GINE))), f32('s0', len('E*cols', GINE)), f32('num', len('outRows*cols', GINE)),
+    args: [f32('Bx', XC), opt(f32('gate', len('E', GINE))), f32('s0', len('E*cols', GINE)), f32('num', len('outRows*cols', GINE)),
       f32('dp', len('outRows*cols', GINE)), ...edges('min(xRows, outRows)', 'min(xRows, outRows)', GINE), f32('gq', len('outRows*cols', GINE)),
-      out32('work', len('2*outRows*cols', GINE)), opt(acc32('gDx', XC('gDx'))), opt(acc32('gEx', XC('gEx'))), opt(acc32('gCe', len('E*cols', GINE))),
-      opt(acc32('gBx', XC('gBx'))), opt(acc32('ggate', len('E', GINE))), size('xRows'), size('outRows'), size('cols')],
+      out32('work', len('2*outRows*cols', GINE)), opt(acc32('gDx', XC)), opt(acc32('gEx', XC)), opt(acc32('gCe', len('E*cols', GINE))),
+      opt(acc32('gBx', XC)), opt(acc32('ggate', len('E', GINE))), size('xRows'), size('outRows'), size('cols')],
     derive: [['E', 'len(src)']],
     rules: [{ fail: 'ggate != null && gate == null', msg: 'ggate is given but gate is null ({dims})', dims: GINE }],
     c: ['Bx', 'gate', 's0', 'num', 'dp', 'src', 'dst', 'gq', 'work', 'gDx', 'gEx', 'gCe', 'gBx', 'ggate', 'E', 'outRows', 'cols'], returns: 'void',
