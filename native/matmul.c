@@ -16,7 +16,6 @@
  * continues the same chain.
  */
 #include "gf.h"
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
