@@ -4,7 +4,7 @@
  *
  * Shapes: 2-D ops read a tensor as [rows, cols] = [shape[0], product(rest)].
  */
-import { kernels } from './backend.js';
+import { kernels } from './active.js';
 import type { Broadcast, BinaryOp, SegmentOp, UnaryOp } from './kernels.js';
 import { Tensor, numel, record, scratch } from './tensor.js';
 

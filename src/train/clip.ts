@@ -8,7 +8,7 @@
  * reproduces that by default (`clip_effective: false`) and only calls this after
  * backward when asked (`--fix-grad-clip`).
  */
-import { kernels } from '../tensor/backend.js';
+import { kernels } from '../tensor/active.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Clips in place; returns the total norm before clipping. */

@@ -8,7 +8,7 @@
  * by the loss, e.g. the encoders a configuration does not use) is skipped
  * entirely: no moment update and no weight decay.
  */
-import { kernels } from '../tensor/backend.js';
+import { kernels } from '../tensor/active.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export type OptimizerName = 'adam' | 'adamw' | 'sgd';
