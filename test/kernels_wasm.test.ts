@@ -129,6 +129,15 @@ function registerWasmTests(K: Kernels): void {
       K.unary('relu', view, view, 0);
       for (let i = 0; i < 100; i++) assert.equal(buf[i], i >= 10 && i < 30 ? Math.max(before[i], 0) : before[i], `element ${i}`);
     });
+    it('an array a kernel may leave alone keeps its values (segmentReduce sum/mean ignore argmax)', () => {
+      K.segmentReduce('max', Float32Array.of(5, 6, 7, 8), Int32Array.of(0, 2), new Float32Array(2), 2, new Int32Array(2)); // leaves 1s in the heap
+      for (const op of ['sum', 'mean'] as const) {
+        const argmax = Int32Array.of(-7, -7), out = new Float32Array(2);
+        K.segmentReduce(op, Float32Array.of(1, 2, 3, 4), Int32Array.of(0, 2), out, 2, argmax);
+        assert.deepEqual(argmax, Int32Array.of(-7, -7), op);
+        assert.deepEqual(out, op === 'sum' ? Float32Array.of(4, 6) : Float32Array.of(2, 3));
+      }
+    });
     it('bad input: the table messages, before anything reaches the heap', () => {
       const f = (n: number) => new Float32Array(n);
       assert.throws(() => K.matmul(f(12), f(20), f(15), 3, 4, 6, false, false, false), /matmul: b has 20 elements, expected k\*n = 24 \(m=3, k=4, n=6\)/);
