@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Builds the browser entry gradformer/web (src/web/index.ts) with esbuild into
-// dist/web/ (or the folder given): index.js (ESM, minified, tree-shakeable by a
-// consumer's bundler), index.js.map, meta.json (esbuild's metafile: every input
-// and import, read by test/web_bundle.test.ts) and gradformer.wasm, copied from
-// dist/wasm/ (`npm run build:wasm` first). The folder is replaced whole, atomically.
+// dist/web/ (or the folder given): index.js (ESM, minified) and the chunks it
+// imports on demand (with source maps), meta.json (esbuild's metafile: every
+// input and import, read by test/web_bundle.test.ts) and gradformer.wasm, copied
+// from dist/wasm/ (`npm run build:wasm` first). The folder is replaced whole, atomically.
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -21,9 +21,13 @@ const tmp = `${out}.tmp-${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
 const result = await build({
   entryPoints: [join(root, 'src', 'web', 'index.ts')],
-  outfile: join(tmp, 'index.js'),
+  outdir: tmp,
   bundle: true,
   format: 'esm',
+  // What is imported on demand (LapPE and its eigen-solver, ml-matrix) goes in its
+  // own chunk, fetched only when used: the page loads less to predict.
+  splitting: true,
+  chunkNames: '[name]-[hash]',
   platform: 'browser',
   target: 'es2022',
   minify: true,
