@@ -108,6 +108,13 @@ describe('browser bundle (gradformer/web)', () => {
     assert.ok(nodeImports(nodeBuild.metafile).some((s) => s.includes('imports node:fs')), 'the Node entry imports node:fs');
   });
 
+  it('a module that is not the kernels is refused, naming where it came from, and the kernels in use stay', async () => {
+    web.useKernels(web.tsKernels);
+    await assert.rejects(web.useWasmKernels(Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0)), /gradformer\/web: the given bytes is not a usable gradformer\.wasm \(kernels_wasm: the module exports no memory, malloc and free, so it is not gradformer\.wasm; rebuild it with npm run build:wasm\)$/);
+    await assert.rejects(web.useWasmKernels('data:application/wasm;base64,AAAA'), /gradformer\/web: data:application\/wasm;base64,AAAA is not a usable gradformer\.wasm \(.+\); rebuild it with npm run build:wasm$/);
+    assert.equal(web.kernels().name, 'ts');
+  });
+
   it('trains a step and predicts in a bare vm context: the same bits as Node, TypeScript and wasm kernels', async () => {
     // The shipped ESM bundle as a script the vm can run (one global, GF).
     const iife = await build({ entryPoints: [join(out, 'index.js')], bundle: true, format: 'iife', globalName: 'GF', write: false, logLevel: 'silent' });

@@ -51,6 +51,9 @@ export function wasmImports(module: WebAssembly.Module): WebAssembly.Imports {
 /** Kernels over an instantiated gradformer.wasm (see `instantiateWasmKernels` for bytes). */
 export function wasmKernels(instance: WebAssembly.Instance): Kernels {
   const X = instance.exports as unknown as WasmExports;
+  if (!(X.memory instanceof WebAssembly.Memory) || typeof X.malloc !== 'function' || typeof X.free !== 'function') {
+    throw new Error('kernels_wasm: the module exports no memory, malloc and free, so it is not gradformer.wasm; rebuild it with npm run build:wasm');
+  }
   if (typeof X._initialize === 'function') X._initialize(); // reactor: runs the C constructors once
   let heap = new Uint8Array(X.memory.buffer);
   let arena = 0, arenaBytes = 0;

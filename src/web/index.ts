@@ -46,8 +46,8 @@ export { DataError } from '../data/errors.js';
 /**
  * Loads gradformer.wasm (by default from next to this bundle; or the given URL,
  * or its bytes) and makes it the kernels every op runs on. Rejects with a
- * message naming the URL when it cannot be fetched; the TypeScript kernels stay
- * active then.
+ * message naming the URL when it cannot be fetched or is not the kernels' module;
+ * the kernels in use stay active then.
  */
 export async function useWasmKernels(source: string | URL | BufferSource = new URL('./gradformer.wasm', import.meta.url)): Promise<Kernels> {
   let bytes: BufferSource;
@@ -58,7 +58,15 @@ export async function useWasmKernels(source: string | URL | BufferSource = new U
     if (!res.ok) throw new Error(`gradformer/web: cannot load the WebAssembly kernels from ${String(source)} (HTTP ${res.status}); serve gradformer.wasm next to the bundle or pass its URL`);
     bytes = await res.arrayBuffer();
   }
-  const k = await instantiateWasmKernels(bytes);
+  let k: Kernels;
+  try {
+    k = await instantiateWasmKernels(bytes);
+  } catch (e) {
+    const from = ArrayBuffer.isView(source) || source instanceof ArrayBuffer ? 'the given bytes' : String(source);
+    const why = (e as Error).message;
+    // The binding's own errors already say what to do; the engine's compile errors do not.
+    throw new Error(`gradformer/web: ${from} is not a usable gradformer.wasm (${why})${why.includes('npm run build:wasm') ? '' : '; rebuild it with npm run build:wasm'}`);
+  }
   useKernels(k);
   return k;
 }
