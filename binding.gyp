@@ -3,7 +3,7 @@
     {
       "target_name": "gradformer",
       "sources": [
-        "native/addon.c", "native/matmul.c", "native/elementwise.c", "native/reduce.c",
+        "native/addon.c", "native/gen/napi_kernels.c", "native/matmul.c", "native/elementwise.c", "native/reduce.c",
         "native/softmax_loss.c", "native/gather.c", "native/segment.c", "native/batchnorm.c",
         "native/attention.c", "native/optim.c", "native/random.c", "native/decay.c",
         "native/gine.c", "native/gatedgcn.c"

@@ -7,8 +7,7 @@
  * A problem throws `Error("<kernel>: <what> (<shapes>)")`: a wrong array type or
  * length, a size that is not a non-negative integer, an unknown op name, an index
  * out of range, a malformed ptr array, or a broken rule of the table. Output data
- * is never read. The validator returns the kernel's sizes (arguments and derived
- * ones such as `N` or `B`) so callers don't recompute them.
+ * is never read.
  *
  * Order of the checks (the C glue keeps it too): scalars, array types and ptr
  * arrays, derived sizes, 'pre' rules, lengths, 'post' rules, index ranges.
@@ -16,14 +15,18 @@
 import type { Kernels } from './kernels.js';
 import { type Expr, parseExpr, splitTemplate } from './kernel_expr.js';
 import {
-  ARRAY_KINDS, KERNEL_NAMES, type ArrayArg, type KernelDecl, type KernelName, type LenRule, type ScalarArg,
-  isArray, kernelDecl,
+  ARRAY_KINDS, KERNEL_NAMES, type ArrayArg, type ArrayKind, type KernelDecl, type KernelName, type LenRule, type ScalarArg,
+  type SegmentWinnersRule, isArray, kernelDecl,
 } from './kernel_table.js';
 
-/** Arguments and derived sizes of one call, by name. */
-export type Env = Record<string, unknown>;
-/** What a validator returns: sizes by name (arguments and derived). */
-export type Sizes = Readonly<Record<string, number>>;
+/**
+ * Arguments and derived sizes of one call, by slot: the arguments in order, then
+ * the derived sizes (an array, not an object keyed by name: validation runs on
+ * every kernel call, and this keeps it within a few hundred nanoseconds).
+ */
+type Env = unknown[];
+/** Slot of each name of a kernel. */
+type Slots = ReadonlyMap<string, number>;
 
 /** Throws the kernel error. */
 export function fail(kernel: string, msg: string): never {
@@ -41,36 +44,64 @@ const CTORS: Record<string, new (n: number) => ArrayLike<number>> = {
   Float32Array, Float64Array, Int32Array, Uint8Array, Uint16Array, Uint32Array,
 };
 
+/**
+ * How a backend's arrays look to the checks: host typed arrays (the TypeScript and
+ * C backends) or device buffers (CUDA). Everything else about validation is the table.
+ */
+export interface ArrayAdapter {
+  /** A test for arrays of this element kind. */
+  test(kind: ArrayKind): (v: unknown) => boolean;
+  /** The expected type, as messages name it ('Float32Array', 'cuda Float32Array'). */
+  expected(kind: ArrayKind): string;
+  /** What a wrong value is called in messages. */
+  describe(v: unknown): string;
+  /** The elements, readable on the host (index and ptr checks). */
+  host(v: unknown): ArrayLike<number>;
+}
+
+/** Host typed arrays. */
+export const HOST_ARRAYS: ArrayAdapter = {
+  test: (kind) => { const C = CTORS[ARRAY_KINDS[kind]]; return (v) => v instanceof C; },
+  expected: (kind) => ARRAY_KINDS[kind],
+  describe: typeName,
+  host: (v) => v as ArrayLike<number>,
+};
+
 // ------------------------------------------------------ expression closures
 type Fn = (env: Env) => unknown;
 
-function sumSq(ptr: Int32Array): number {
+function sumSq(ptr: ArrayLike<number>): number {
   let s = 0;
   for (let b = 0; b + 1 < ptr.length; b++) { const n = ptr[b + 1] - ptr[b]; s += n * n; }
   return s;
 }
 
 /** Compiles an expression of the table to a closure over the call's Env. */
-export function compileExpr(e: Expr): Fn {
+function compileExpr(e: Expr, slots: Slots, host: ArrayAdapter['host']): Fn {
+  const compile = (x: Expr) => compileExpr(x, slots, host);
   switch (e.t) {
     case 'num': case 'str': case 'bool': { const v = e.v; return () => v; }
     case 'null': return () => null;
-    case 'id': { const n = e.name; return (env) => env[n]; }
-    case 'not': { const f = compileExpr(e.e); return (env) => !f(env); }
-    case 'neg': { const f = compileExpr(e.e); return (env) => -(f(env) as number); }
+    case 'id': {
+      const i = slots.get(e.name);
+      if (i === undefined) throw new Error(`kernel table: unknown name '${e.name}'`);
+      return (env) => env[i];
+    }
+    case 'not': { const f = compile(e.e); return (env) => !f(env); }
+    case 'neg': { const f = compile(e.e); return (env) => -(f(env) as number); }
     case 'call': {
-      const a = e.args.map(compileExpr);
+      const a = e.args.map(compile);
       switch (e.fn) {
         case 'len': return (env) => (a[0](env) as ArrayLike<number>).length;
-        case 'last': return (env) => { const p = a[0](env) as Int32Array; return p[p.length - 1]; };
-        case 'sumsq': return (env) => sumSq(a[0](env) as Int32Array);
+        case 'last': return (env) => { const p = host(a[0](env)); return p[p.length - 1]; };
+        case 'sumsq': return (env) => sumSq(host(a[0](env)));
         case 'min': return (env) => Math.min(a[0](env) as number, a[1](env) as number);
         case 'isint': return (env) => Number.isSafeInteger(a[0](env));
       }
       break;
     }
     case 'bin': {
-      const l = compileExpr(e.l), r = compileExpr(e.r);
+      const l = compile(e.l), r = compile(e.r);
       switch (e.op) {
         case '*': return (env) => (l(env) as number) * (r(env) as number);
         case '+': return (env) => (l(env) as number) + (r(env) as number);
@@ -91,86 +122,96 @@ export function compileExpr(e: Expr): Fn {
 }
 
 /** "m=3, k=4" for the named sizes (`show` renames, e.g. P -> ptr[S]). */
-function dimsText(names: readonly string[], env: Env, show: Readonly<Record<string, string>>): string {
-  return names.map((n) => `${show[n] ?? n}=${String(env[n])}`).join(', ');
+function dimsText(names: readonly string[], env: Env, slots: Slots, show: Readonly<Record<string, string>>): string {
+  return names.map((n) => `${show[n] ?? n}=${String(env[slots.get(n) as number])}`).join(', ');
 }
 
 /** A message template: literal text and `{expr}` parts; `{dims}` prints the given dims. */
-function compileTemplate(tpl: string, dims: readonly string[], show: Readonly<Record<string, string>>,
-  extra: Record<string, Fn> = {}): (env: Env) => string {
+function compileTemplate(tpl: string, dims: readonly string[], slots: Slots, show: Readonly<Record<string, string>>,
+  host: ArrayAdapter['host'], extra: Record<string, Fn> = {}): (env: Env) => string {
   const parts = splitTemplate(tpl).map((p, i): Fn | string => {
     if (i % 2 === 0) return p;
-    if (p === 'dims') return (env) => dimsText(dims, env, show);
+    if (p === 'dims') return (env) => dimsText(dims, env, slots, show);
     if (extra[p]) return extra[p];
-    return compileExpr(parseExpr(p));
+    return compileExpr(parseExpr(p), slots, host);
   });
   return (env) => parts.map((p) => typeof p === 'string' ? p : String(p(env))).join('');
 }
 
-/** The length rule of an array for this call (a switch picks its case). */
-function lenRule(a: ArrayArg, env: Env): LenRule | undefined {
-  if (a.len === undefined || !('on' in a.len)) return a.len;
-  return a.len.cases[String(env[a.len.on])];
+/** One array's checks, compiled: its length cases ([when, want, rule]) and message name. */
+interface ArrayPlan {
+  slot: number;
+  a: ArrayArg;
+  is: (v: unknown) => boolean;
+  /** The length rule that applies to this call (a switch picks its case), or -1 for none. */
+  pick: (env: Env) => number;
+  rules: { rule: LenRule; want: Fn; text?: (env: Env) => string }[];
+  label: (env: Env) => string;
 }
 
 // ------------------------------------------------------------ the checker
 /** Compiles one kernel's declaration into its validator. */
-function compileKernel(K: string, d: KernelDecl): (args: unknown[]) => Env {
+function compileKernel(K: string, d: KernelDecl, adapter: ArrayAdapter): (args: unknown[]) => void {
   const show = d.show ?? {};
-  const scalars: [number, ScalarArg][] = [];
-  const arrays: [number, ArrayArg, (env: Env) => string][] = [];
-  d.args.forEach((a, i) => {
-    if (isArray(a)) arrays.push([i, a, compileTemplate(a.label ?? a.name, [], show)]);
-    else scalars.push([i, a]);
-  });
-  const label = (a: ArrayArg, base: (env: Env) => string, env: Env): string => lenRule(a, env)?.label ?? base(env);
-  const derive = (d.derive ?? []).map(([n, e]) => [n, compileExpr(parseExpr(e))] as const);
-  const rules = (d.rules ?? []).map((r) => ({ phase: r.phase ?? 'post', fail: compileExpr(parseExpr(r.fail)), msg: compileTemplate(r.msg, r.dims ?? [], show) }));
-  const lens = arrays.filter(([, a]) => a.len !== undefined).map(([i, a, base]) => {
-    const cases = a.len && 'on' in a.len ? Object.values(a.len.cases) : [a.len as LenRule];
-    const fns = new Map(cases.map((c) => [c, compileExpr(parseExpr(c.expr))]));
-    const texts = new Map(cases.filter((c) => c.text).map((c) => [c, compileTemplate(c.text as string, c.dims, show, {
-      name: (env) => label(a, base, env), len: (env) => (env[a.name] as ArrayLike<number>).length,
-    })]));
-    return { i, a, base, fns, texts };
-  });
-  const indices = arrays.filter(([, a]) => a.indices).map(([, a]) => ({ a, bound: compileExpr(parseExpr(a.indices!.bound)) }));
-  const winners = d.winners && { ...d.winners, when: compileExpr(parseExpr(d.winners.when)) };
+  const slots = new Map<string, number>();
+  d.args.forEach((a, i) => slots.set(a.name, i));
+  (d.derive ?? []).forEach(([n], j) => slots.set(n, d.args.length + j));
+  const expr = (e: string) => compileExpr(parseExpr(e), slots, adapter.host);
+  const template = (tpl: string, dims: readonly string[], extra?: Record<string, Fn>) => compileTemplate(tpl, dims, slots, show, adapter.host, extra);
+  const slotOf = (n: string) => slots.get(n) as number;
 
-  return (args) => {
-    const env: Env = {};
-    for (let i = 0; i < d.args.length; i++) env[d.args[i].name] = args[i];
-    for (const [, a] of scalars) checkScalar(K, a, env[a.name]);
-    for (const [, a, base] of arrays) {
-      const v = env[a.name];
-      if (a.nullable && (v === null || (a.optional && v === undefined))) { env[a.name] = null; continue; }
-      const ctor = ARRAY_KINDS[a.kind];
-      if (!(v instanceof CTORS[ctor])) fail(K, `${label(a, base, env)} must be a ${ctor}, got ${typeName(v)}`);
-      if (a.ptr) checkPtr(K, a.name, v as Int32Array);
+  const scalars = d.args.flatMap((a, i) => isArray(a) ? [] : [[i, a] as const]);
+  const arrays: ArrayPlan[] = d.args.flatMap((a, slot): ArrayPlan[] => {
+    if (!isArray(a)) return [];
+    const cases: [string | null, LenRule][] = a.len === undefined ? [] : 'on' in a.len ? Object.entries(a.len.cases) : [[null, a.len]];
+    const on = a.len && 'on' in a.len ? slotOf(a.len.on) : -1;
+    const keys = cases.map(([k]) => k);
+    const pick = on < 0 ? () => cases.length ? 0 : -1 : (env: Env) => keys.indexOf(String(env[on]));
+    const base = template(a.label ?? a.name, []);
+    const label = (env: Env) => { const r = cases[pick(env)]?.[1]; return r?.label ?? base(env); };
+    const rules = cases.map(([, rule]) => ({
+      rule, want: expr(rule.expr),
+      text: rule.text === undefined ? undefined : template(rule.text, rule.dims, {
+        name: label, len: (env) => (env[slot] as ArrayLike<number>).length,
+      }),
+    }));
+    return [{ slot, a, is: adapter.test(a.kind), pick, rules, label }];
+  });
+  const derive = (d.derive ?? []).map(([n, e]) => [slotOf(n), expr(e)] as const);
+  const rules = (phase: 'pre' | 'post') => (d.rules ?? []).filter((r) => (r.phase ?? 'post') === phase)
+    .map((r) => ({ fail: expr(r.fail), msg: template(r.msg, r.dims ?? []) }));
+  const pre = rules('pre'), post = rules('post');
+  const indices = arrays.filter((p) => p.a.indices).map((p) => ({ p, bound: expr(p.a.indices!.bound) }));
+  const w = d.winners;
+  const winners = w && { when: expr(w.when), argmax: slotOf(w.argmax), ptr: slotOf(w.ptr), cols: slotOf(w.cols) };
+
+  return (env) => {
+    for (const [i, a] of scalars) checkScalar(K, a, env[i]);
+    for (const p of arrays) {
+      const v = env[p.slot];
+      if (p.a.nullable && (v === null || (p.a.optional && v === undefined))) { env[p.slot] = null; continue; }
+      if (!p.is(v)) fail(K, `${p.label(env)} must be a ${adapter.expected(p.a.kind)}, got ${adapter.describe(v)}`);
+      if (p.a.ptr) checkPtr(K, p.a.name, adapter.host(v));
     }
-    for (const [n, f] of derive) env[n] = f(env);
-    for (const r of rules) if (r.phase === 'pre' && r.fail(env)) fail(K, r.msg(env));
-    for (const { a, base, fns, texts } of lens) {
-      const v = env[a.name] as ArrayLike<number> | null;
-      if (v === null) continue;
-      const rule = lenRule(a, env) as LenRule;
-      const want = (fns.get(rule) as Fn)(env) as number;
-      if (v.length === want) continue;
-      const text = texts.get(rule);
+    for (const [i, f] of derive) env[i] = f(env);
+    for (const r of pre) if (r.fail(env)) fail(K, r.msg(env));
+    for (const p of arrays) {
+      const v = env[p.slot] as ArrayLike<number> | null;
+      const c = p.pick(env);
+      if (v === null || c < 0) continue;
+      const { rule, want, text } = p.rules[c];
+      const n = want(env) as number;
+      if (v.length === n) continue;
       if (text) fail(K, text(env));
-      const dims = dimsText(rule.dims, env, show);
-      fail(K, `${label(a, base, env)} has ${v.length} elements, expected ${rule.formula ?? rule.expr} = ${want}${dims ? ` (${dims})` : ''}`);
+      const dims = dimsText(rule.dims, env, slots, show);
+      fail(K, `${p.label(env)} has ${v.length} elements, expected ${rule.formula ?? rule.expr} = ${n}${dims ? ` (${dims})` : ''}`);
     }
-    for (const r of rules) if (r.phase === 'post' && r.fail(env)) fail(K, r.msg(env));
-    for (const { a, bound } of indices) {
-      const v = env[a.name] as ArrayLike<number>;
-      checkIndices(K, a.name, v, bound(env) as number, a.indices!.boundName);
-    }
+    for (const r of post) if (r.fail(env)) fail(K, r.msg(env));
+    for (const { p, bound } of indices) checkIndices(K, p.a.name, adapter.host(env[p.slot]), bound(env) as number, p.a.indices!.boundName);
     if (winners && winners.when(env)) {
-      checkWinners(K, winners.argmax, env[winners.argmax] as Int32Array, env[winners.ptr] as Int32Array,
-        env[winners.cols] as number, dimsText(winners.dims, env, show));
+      checkWinners(K, (w as SegmentWinnersRule).argmax, adapter.host(env[winners.argmax]), adapter.host(env[winners.ptr]),
+        env[winners.cols] as number, dimsText((w as SegmentWinnersRule).dims, env, slots, show));
     }
-    return env;
   };
 }
 
@@ -205,7 +246,7 @@ function checkIndices(K: string, name: string, idx: ArrayLike<number>, bound: nu
 }
 
 /** A ptr array [S+1]: at least one element, ptr[0] = 0, non-decreasing. */
-function checkPtr(K: string, name: string, ptr: Int32Array): void {
+function checkPtr(K: string, name: string, ptr: ArrayLike<number>): void {
   if (ptr.length < 1) fail(K, `${name} has 0 elements, expected at least 1 (S+1 for S segments)`);
   if (ptr[0] !== 0) fail(K, `${name}[0] = ${ptr[0]}, expected 0 (${name} has ${ptr.length} elements)`);
   for (let s = 0; s + 1 < ptr.length; s++) {
@@ -216,7 +257,7 @@ function checkPtr(K: string, name: string, ptr: Int32Array): void {
 }
 
 /** The winner of segment s must lie in its segment (-1 only for an empty one), or the gradient lands elsewhere. */
-function checkWinners(K: string, name: string, argmax: Int32Array, ptr: Int32Array, cols: number, dims: string): void {
+function checkWinners(K: string, name: string, argmax: ArrayLike<number>, ptr: ArrayLike<number>, cols: number, dims: string): void {
   for (let s = 0; s + 1 < ptr.length; s++) {
     const lo = ptr[s], hi = ptr[s + 1];
     for (let c = 0; c < cols; c++) {
@@ -228,12 +269,16 @@ function checkWinners(K: string, name: string, argmax: Int32Array, ptr: Int32Arr
 }
 
 /** A validator per kernel, with exactly the kernel's arguments. */
-export type Validators = { [K in KernelName]: (...args: Parameters<Kernels[K]>) => Sizes } & {
+export type Validators = { [K in KernelName]: (...args: Parameters<Kernels[K]>) => void } & {
   setThreads(n: number): void;
   getThreads(): void;
 };
 
-function buildValidators(): Validators {
+/**
+ * The validators of every kernel for one kind of array (the host's typed arrays by
+ * default; the CUDA backend passes its device buffers' adapter).
+ */
+export function makeValidators(arrays: ArrayAdapter = HOST_ARRAYS): Validators {
   const v: Record<string, unknown> = {
     setThreads(n: number): void {
       if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) fail('setThreads', `n must be an integer >= 1, got ${String(n)}`);
@@ -241,11 +286,12 @@ function buildValidators(): Validators {
     getThreads(): void {},
   };
   for (const name of KERNEL_NAMES) {
-    const check = compileKernel(name, kernelDecl(name));
+    // The rest array is the call's Env: derived sizes are appended to it.
+    const check = compileKernel(name, kernelDecl(name), arrays);
     v[name] = (...args: unknown[]) => check(args);
   }
   return v as Validators;
 }
 
-/** `validate.<kernel>(...args)`: throws the kernel error on bad input, else returns the call's sizes. */
-export const validate: Validators = buildValidators();
+/** `validate.<kernel>(...args)`: throws the kernel error on bad input (host typed arrays). */
+export const validate: Validators = makeValidators();

@@ -2,10 +2,11 @@
  * The native backend: the C kernels of `native/` behind Node-API
  * (build/Release/gradformer.node, built by `npm install` / `npm run install`).
  *
- * Every call is validated twice: here with the shared TypeScript validators
- * (kernel_checks.ts, so error messages are word for word those of the TS twin),
- * and again inside C before any pointer is dereferenced (defence in depth; the
- * raw addon is exercised directly by test/kernels_native.test.ts under ASan).
+ * Every call is validated twice, both from the kernel table (kernel_table.ts):
+ * here by its TypeScript interpreter (kernel_checks.ts, the TS twin's messages),
+ * and again inside C by the generated glue (native/gen/napi_kernels.c) before any
+ * pointer is dereferenced (defence in depth; the raw addon is exercised directly
+ * by test/kernels_native.test.ts under ASan).
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';

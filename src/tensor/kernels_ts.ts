@@ -561,7 +561,8 @@ function uniformMask(state: Uint32Array, out: F32, threshold: number, keep: numb
 
 /** Decay-mask layout by table lookup (see Kernels.decayMask). */
 function decayMask(spd: Uint16Array, spdPtr: I32, H: number, table: F32, D: number, out: F32): void {
-  const { B } = validate.decayMask(spd, spdPtr, H, table, D, out);
+  validate.decayMask(spd, spdPtr, H, table, D, out);
+  const B = spdPtr.length - 1;
   let o = 0;
   for (let b = 0; b < B; b++) {
     const s = spdPtr[b], len = spdPtr[b + 1] - s;
@@ -575,7 +576,8 @@ function decayMask(spd: Uint16Array, spdPtr: I32, H: number, table: F32, D: numb
 
 /** Bucket sums of the upstream gradient by (head, distance) (see Kernels.decayMaskBackward). */
 function decayMaskBackward(spd: Uint16Array, spdPtr: I32, H: number, g: F32, D: number, sums: Float64Array): void {
-  const { B } = validate.decayMaskBackward(spd, spdPtr, H, g, D, sums);
+  validate.decayMaskBackward(spd, spdPtr, H, g, D, sums);
+  const B = spdPtr.length - 1;
   let o = 0;
   for (let b = 0; b < B; b++) {
     const s = spdPtr[b], len = spdPtr[b + 1] - s;
