@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds dist/wasm/gradformer.wasm: the C kernels of native/ (all but the
-// Node-API glue addon.c, without OpenMP, plus native/wasm/*.c) compiled with
+// Builds dist/wasm/gradformer.wasm: the C kernels of native/ (the native addon's
+// sources in binding.gyp without the Node-API glue, without OpenMP, plus
+// native/wasm/*.c) compiled with
 // SIMD128 by Debian's clang for wasm32-wasi. Every `gf_*` function declared in
 // native/gf.h is exported, with malloc/free for the JS side's heap arena
 // (src/tensor/kernels_wasm.ts). Needs no network: on Debian/Ubuntu,
@@ -17,8 +18,13 @@ const clang = process.env.CLANG || 'clang-14';
 const sysroot = process.env.WASI_SYSROOT || '/usr';
 
 const native = join(root, 'native');
+// The kernels are the native addon's sources (binding.gyp, one list) without its
+// Node-API glue (addon.c and the generated native/gen/), plus native/wasm/*.c.
+const gyp = JSON.parse(readFileSync(join(root, 'binding.gyp'), 'utf8'));
+const kernelSources = gyp.targets.find((t) => t.target_name === 'gradformer').sources
+  .filter((s) => s !== 'native/addon.c' && !s.startsWith('native/gen/'));
 const sources = [
-  ...readdirSync(native).filter((f) => f.endsWith('.c') && f !== 'addon.c').map((f) => join(native, f)),
+  ...kernelSources.map((s) => join(root, s)),
   ...readdirSync(join(native, 'wasm')).filter((f) => f.endsWith('.c')).map((f) => join(native, 'wasm', f)),
 ].sort();
 // The export list is gf.h's prototypes, so a kernel added there is exported without a second list.

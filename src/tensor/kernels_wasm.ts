@@ -15,7 +15,7 @@
  * ('out', 'inout') is copied back. Single-threaded: setThreads only records the number.
  */
 import type { Kernels } from './kernels.js';
-import { validate } from './kernel_checks.js';
+import { kernelCheck, validate } from './kernel_checks.js';
 import { cName, isArray, kernelDecl, KERNEL_NAMES, type ArrayArg, type KernelName, type ScalarArg } from './kernel_table.js';
 
 type Arr = Float32Array | Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
@@ -29,8 +29,8 @@ interface WasmExports {
   [fn: string]: unknown;
 }
 
-/** One C argument: a table argument (by its position in the JS call) or a derived size. */
-type CArg = { arg: number; decl: ArrayArg | ScalarArg } | { size: string };
+/** One C argument: a table argument (by its position in the JS call) or a derived size (by its slot after them). */
+type CArg = { arg: number; decl: ArrayArg | ScalarArg } | { size: number };
 
 const ALIGN = 16;
 
@@ -78,17 +78,21 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
     const fnName = `gf_${cName(name)}`;
     const fn = X[fnName] as ((...a: unknown[]) => number) | undefined;
     if (typeof fn !== 'function') throw new Error(`kernels_wasm: the module has no ${fnName}; rebuild it with npm run build:wasm`);
+    const derived = (decl.derive ?? []).map(([n]) => n);
     const plan: CArg[] = decl.c.map((c) => {
       const arg = decl.args.findIndex((a) => a.name === c);
-      return arg >= 0 ? { arg, decl: decl.args[arg] } : { size: c };
+      if (arg >= 0) return { arg, decl: decl.args[arg] };
+      if (!derived.includes(c)) throw new Error(`kernels_wasm: ${name}'s C argument '${c}' is neither an argument nor a derived size in the kernel table`);
+      return { size: decl.args.length + derived.indexOf(c) };
     });
     // The array arguments, with what C does to them.
     const arrays = decl.args.map((a, i) => ({ i, a })).filter(({ a }) => isArray(a)) as { i: number; a: ArrayArg }[];
-    const check = validate[name] as (...args: unknown[]) => Readonly<Record<string, number>>;
+    // Checks the call and appends the derived sizes to the arguments (slots after them).
+    const check = kernelCheck(name);
     const cargs: unknown[] = new Array(plan.length);
 
     return (...args: unknown[]) => {
-      const sizes = check(...args);
+      check(args);
       // Lay out every distinct array once, 16-byte aligned (SIMD loads, float64 data).
       seen.length = 0; offs.length = 0; reads.length = 0; writes.length = 0;
       let total = 0;
@@ -105,7 +109,7 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
       for (let j = 0; j < seen.length; j++) if (reads[j]) h.set(bytesOf(seen[j]), arena + offs[j]);
       for (let c = 0; c < plan.length; c++) {
         const p = plan[c];
-        if ('size' in p) { cargs[c] = BigInt(sizes[p.size]); continue; } // derived sizes are int64_t
+        if ('size' in p) { cargs[c] = BigInt(args[p.size] as number); continue; } // derived sizes are int64_t
         const v = args[p.arg];
         switch (p.decl.kind) {
           case 'size': cargs[c] = BigInt(v as number); break; // int64_t
