@@ -1,8 +1,9 @@
 // The WebAssembly kernels (the C of native/ built by `npm run build:wasm`) against
 // the TypeScript reference: the agreement suite the native addon passes
 // (test/helpers/kernel_agreement.ts: every kernel, forward and backward, with its
-// edge cases), the kernels that suite leaves to other files (dropout masks, the
-// fused GINE and GatedGCN messages), and what the binding itself must get right:
+// edge cases), the device cases the CUDA backend is held to (kernel_cases.ts),
+// the kernels the first suite leaves to other files (dropout masks, the fused GINE
+// and GatedGCN messages), and what the binding itself must get right:
 // in-place calls, arrays larger than the heap arena, the table's error messages,
 // and GRADFORMER_BACKEND=wasm.
 //
@@ -16,6 +17,7 @@ import { tsKernels as T } from '../src/tensor/kernels_ts.js';
 import { loadWasmKernels } from '../src/tensor/kernels_wasm_node.js';
 import { Rng as ProjectRng } from '../src/util/rng.js';
 import { registerAgreementTests } from './helpers/kernel_agreement.js';
+import { KERNEL_CASES } from './helpers/kernel_cases.js';
 import { Rng } from './helpers/rng.js';
 
 let W: Kernels | null = null;
@@ -34,6 +36,10 @@ if (W === null) {
 }
 
 function registerWasmTests(K: Kernels): void {
+  describe('wasm vs ts: the device cases (test/helpers/kernel_cases.ts: empty batches, 1-node and 500+-node graphs, every preset head count)', () => {
+    for (const c of KERNEL_CASES) it(c.name, () => c.run(K, T));
+  });
+
   describe('wasm vs ts: dropout masks from the project generator', () => {
     for (const [seed, n, thr, below] of [[0, 0, 0.5, false], [1, 1, 0.5, false], [42, 10007, 0.1, false], [3, 4096, 0.9, true], [5, 333, 0, false], [6, 333, 1, true]] as const) {
       it(`seed ${seed}, n ${n}, threshold ${thr}, below ${below}: same values and final state`, () => {
