@@ -67,10 +67,12 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
   function reserve(bytes: number, kernel: string): void {
     if (bytes <= arenaBytes) return;
     if (arena !== 0) X.free(arena);
-    const want = Math.max(bytes, Math.ceil(arenaBytes * 1.5), 1 << 16);
-    arena = X.malloc(want);
+    // Grow by half again (fewer re-allocations as batches vary), within wasm32's 4 GiB.
+    const want = Math.min(Math.max(bytes, Math.ceil(arenaBytes * 1.5), 1 << 16), 2 ** 32 - (1 << 16));
+    // Pointers are unsigned: one past 2 GiB comes back from an i32 result as negative.
+    arena = bytes > want ? 0 : X.malloc(want) >>> 0;
     arenaBytes = arena === 0 ? 0 : want;
-    if (arena === 0) throw new Error(`${kernel}: the WebAssembly heap cannot hold ${bytes} bytes of arguments (wasm32 tops out at 4 GiB); use smaller batches`);
+    if (arena === 0) throw new Error(`${kernel}: the WebAssembly heap cannot give ${bytes} bytes for the call's arrays (one block, at most 2 GiB in wasm32, 4 GiB in all); use smaller batches`);
   }
 
   function bind(name: KernelName): (...args: unknown[]) => unknown {
