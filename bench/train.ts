@@ -4,7 +4,7 @@
  * measures them.
  *
  *   npm run bench:train -- --dataset NCI1 [--data-root DIR] [--epochs 3] [--layers N]
- *       [--threads N] [--limit N] [--eval-limit N] [--batch-size N] [--no-profile] [--json]
+ *       [--threads N] [--limit N] [--eval-limit N] [--batch-size N] [--no-profile] [--json] [--device cpu|cuda]
  *
  * Prints the median training-epoch time (the first epoch is a warm-up and is not
  * counted, as in the peer), graphs/s, evaluation time (no-grad forward over the
@@ -14,6 +14,8 @@
  * --limit N: TU datasets use the first N graphs (then the 80/10/10 split, as the
  * peer's --limit); datasets with an official split train on its first N training graphs
  * (--eval-limit N: and evaluate on the first N graphs of its validation and test splits).
+ * --device cuda trains on the GPU and adds the peak device memory (the kernel profile
+ * is host wall time, meaningless for asynchronous GPU kernels: use --no-profile there).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -26,6 +28,8 @@ import { train, type TrainEvent } from '../src/train/trainer.js';
 import { kernels, setThreads } from '../src/tensor/backend.js';
 import { scratch } from '../src/tensor/tensor.js';
 import { startKernelProfile, type KernelProfile } from '../src/tensor/profile.js';
+import { parseDevice, setDevice } from '../src/tensor/device.js';
+import { loadCuda } from '../src/tensor/kernels_cuda.js';
 
 const args = process.argv.slice(2);
 const has = (n: string) => args.includes(n);
@@ -51,6 +55,8 @@ const profileOn = !has('--no-profile');
 const log = (s: string) => { if (!json) process.stdout.write(s + '\n'); };
 
 setThreads(threads);
+const device = setDevice(parseDevice(opt('--device', 'cpu')!, 'bench:train: --device')).name;
+if (device === 'cuda') loadCuda().resetPeak();
 const load0 = loadavg()[0];
 const t0 = performance.now();
 let ds: GraphDataset = await loadDatasetByName(datasetName, dataRoot);
@@ -115,6 +121,7 @@ const result = {
   graphs_per_s: Number((nTrain / epochS).toFixed(1)), eval_val_s: Number(evalValS.toFixed(3)),
   eval_graphs_per_s: Number((nVal / evalValS).toFixed(1)),
   peak_rss_mb: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
+  device, peak_device_mb: device === 'cuda' ? Number((loadCuda().peakBytes() / 2 ** 20).toFixed(1)) : null,
   pool_allocations_after_warmup: epochs > 1 ? allocTimedEnd - allocAfterWarmup : null,
   last_loss: Number(timed[timed.length - 1].train_loss.toFixed(4)),
   profile: p ? {

@@ -6,6 +6,7 @@
  */
 export { Tensor, noGrad } from './tensor/tensor.js';
 export { kernels, setBackend, setThreads, getThreads, type BackendName } from './tensor/backend.js';
+export { setDevice, currentDevice, getDevice, type Device, type DeviceName, type Storage } from './tensor/device.js';
 export type { Kernels } from './tensor/kernels.js';
 export { Module } from './nn/module.js';
 export { Gradformer, type ForwardResult } from './models/gradformer.js';

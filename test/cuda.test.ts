@@ -10,15 +10,30 @@
 // download) and on the native CPU backend with identical inputs: random values and
 // the edge cases of test/helpers/kernel_cases.ts (empty batches, 1-node graphs,
 // graphs of 500+ nodes, every head count of the presets). Tolerances are explained there.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliRunner } from './cli_helpers.js';
 import { CudaArray, cudaKernelsOnHost, cudaUnavailable, loadCuda } from '../src/tensor/kernels_cuda.js';
 import { loadNativeKernels } from '../src/tensor/kernels_native.js';
 import { tsKernels } from '../src/tensor/kernels_ts.js';
 import { KERNEL_CASES, type KernelFns, sameBits } from './helpers/kernel_cases.js';
+import { readSafetensors } from '../src/io/safetensors.js';
+import { batchFromFixture, taskLoss, verifyReference } from '../src/models/verify.js';
+import { Rng as ModelRng } from '../src/util/rng.js';
+import { Gradformer } from '../src/models/gradformer.js';
+import { setDevice } from '../src/tensor/device.js';
+import { loadDatasetByName } from '../src/train/data.js';
+import { buildRunConfig } from '../src/train/runconfig.js';
+import { preprocessDataset } from '../src/data/preprocess.js';
+import { train } from '../src/train/trainer.js';
 import { Rng } from './helpers/rng.js';
 
 const why = cudaUnavailable();
+const home = mkdtempSync(join(tmpdir(), 'gf-cuda-'));
+after(() => rmSync(home, { recursive: true, force: true }));
 const ref: KernelFns = loadNativeKernels() ?? tsKernels;
 
 /** A GPU test: skipped by name, with the reason, where no CUDA device is usable. */
@@ -35,6 +50,18 @@ describe('CUDA runtime', () => {
     assert.match(why, /^no CUDA device: /);
     assert.ok(!why.includes('\n'), why);
     assert.throws(() => loadCuda(), (e: Error) => e.message === why);
+  });
+
+  it('`gradformer --device cuda` and GRADFORMER_DEVICE=cuda without a GPU stop with that one error line, before any work', async (t) => {
+    if (why === null) { t.skip('a CUDA device is present: the command would run'); return; }
+    for (const [args, env] of [[['--device', 'cuda', 'train', '--dataset', 'MUTAG', '--epochs', '1'], {}],
+      [['eval', '--checkpoint', 'nowhere'], { GRADFORMER_DEVICE: 'cuda' }]] as const) {
+      const r = await cliRunner(home, env)(...args);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr, `gradformer: error: ${why}\n`);
+    }
+    const bad = await cliRunner(home, { GRADFORMER_DEVICE: 'gpu' })('eval', '--checkpoint', 'nowhere');
+    assert.equal(bad.stderr, "gradformer: error: device: GRADFORMER_DEVICE: unknown device 'gpu', expected cpu or cuda (or unset it for cpu)\n");
   });
 
   gpuIt('buffers round-trip every element kind; memory is counted and handed back', () => {
@@ -85,5 +112,60 @@ describe('CUDA determinism', () => {
     dev.scatterAddRows(src, idx, s1, 100, 64);
     dev.scatterAddRows(src, idx, s2, 100, 64);
     sameBits('scatterAddRows', s1, s2);
+  });
+});
+
+describe('the model on cuda against cpu', () => {
+  const FIX = join(import.meta.dirname, '..', '..', 'shared', 'fixtures');
+  const NAMES = ['tu_gin', 'zinc_gine', 'gatedgcn'];
+  for (const name of NAMES) {
+    gpuIt(`verify-reference --device cuda: fixture ${name} within the fixtures' tolerances`, () => {
+      setDevice('cuda');
+      try {
+        const r = verifyReference(join(FIX, `${name}.safetensors`));
+        for (const g of r.groups) assert.ok(g.ok, `${name}: ${g.group} max abs ${g.maxAbs}, worst ${g.worst}`);
+      } finally { setDevice('cpu'); }
+    });
+  }
+
+  // Summation order differs on the GPU: gradients of the whole model agree to
+  // float32 accumulation over a batch (1e-4 of the largest gradient of a tensor).
+  gpuIt('gradients through the tape: every parameter of the three fixture models, cuda against cpu', () => {
+    for (const name of NAMES) {
+      const meta = JSON.parse(readFileSync(join(FIX, `${name}.json`), 'utf8'));
+      const batch = batchFromFixture(readSafetensors(join(FIX, `${name}.safetensors`)).tensors, name);
+      const grads = (dev: 'cpu' | 'cuda') => {
+        const m = new Gradformer({ ...meta.config, gatedgcn: meta.config.gatedgcn ?? null }, new ModelRng(3)).to(dev);
+        m.train();
+        const loss = taskLoss(meta.config.task, m.forward(batch).out, batch);
+        const v = loss.item();
+        loss.backward();
+        return { v, g: m.namedParameters().map(([k, p]) => [k, p.gradStorage ? p.device.toHost(p.gradStorage) : null] as const) };
+      };
+      const c = grads('cpu'), d = grads('cuda');
+      assert.ok(Math.abs(d.v - c.v) <= 1e-5 * Math.abs(c.v), `${name} loss ${d.v} vs ${c.v}`);
+      c.g.forEach(([k, gc], i) => {
+        const gd = d.g[i][1];
+        assert.equal(gd === null, gc === null, `${name} ${k}: gradient present on one device only`);
+        if (!gc || !gd) return;
+        let mx = 0;
+        for (const x of gc) mx = Math.max(mx, Math.abs(x));
+        for (let j = 0; j < gc.length; j++) assert.ok(Math.abs(gd[j] - gc[j]) <= 1e-4 * mx + 1e-7, `${name} ${k}[${j}]: ${gd[j]} vs ${gc[j]}`);
+      });
+    }
+  });
+
+  // Two epochs of Adam on MUTAG with dropout: the curves agree to 1e-4 relative
+  // (float32 reductions in another order, compounded over ~20 steps).
+  gpuIt('a short training run: the cuda loss curve follows cpu', async () => {
+    const ds = await loadDatasetByName('MUTAG');
+    const run = buildRunConfig(ds, 'MUTAG', { model: { num_layers: 2, channels: 32, nhead: 4, dropout: 0.1 }, train: { epochs: 3, batch_size: 32 } }, 5);
+    const pre = await preprocessDataset(ds, { pe: run.train.pe, noCache: true, progress: false });
+    const curve = (dev: 'cpu' | 'cuda') => {
+      setDevice(dev);
+      try { return train({ run, data: { ds, pre }, outDir: join(home, `run-${dev}`) }).epochs.map((e) => e.train_loss); } finally { setDevice('cpu'); }
+    };
+    const c = curve('cpu'), d = curve('cuda');
+    c.forEach((l, i) => assert.ok(Math.abs(d[i] - l) <= 1e-4 * Math.abs(l), `epoch ${i + 1}: cuda ${d[i]} vs cpu ${l}`));
   });
 });

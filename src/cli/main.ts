@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `gradformer` command: train, eval, predict, datasets, experiment,
- * verify-reference. Global options --threads and --backend apply to every command.
+ * verify-reference. Global options --threads, --backend and --device apply to every command.
  */
 import { Command, Option } from 'commander';
 import { kernels, setBackend, setThreads, type BackendName } from '../tensor/backend.js';
+import { currentDevice, setDevice, type DeviceName } from '../tensor/device.js';
 import { UsageError } from '../train/data.js';
 import { DivergedError } from '../train/trainer.js';
 import { intArg } from './args.js';
@@ -20,12 +21,15 @@ export function buildProgram(): Command {
     .description('Gradformer (graph transformer with exponential decay, IJCAI 2024): train, evaluate, predict, reproduce')
     .addOption(new Option('--threads <n>', 'compute threads of the native kernels (default: $GRADFORMER_THREADS or 1; more help only large batches, docs/PERFORMANCE.md)').argParser(intArg(1)))
     .addOption(new Option('--backend <name>', 'kernel backend (native falls back to ts when not built; wasm: npm run build:wasm)').choices(['native', 'wasm', 'ts']))
+    .addOption(new Option('--device <name>', 'where tensors live and ops run (default: $GRADFORMER_DEVICE or cpu; cuda needs an NVIDIA GPU and the CUDA addon)').choices(['cpu', 'cuda']))
     .showHelpAfterError('(add --help for the accepted options and values)')
     .hook('preAction', (cmd) => {
-      const g = cmd.opts() as { threads?: number; backend?: BackendName };
+      const g = cmd.opts() as { threads?: number; backend?: BackendName; device?: DeviceName };
       // Select the backend now, so a bad GRADFORMER_BACKEND / GRADFORMER_THREADS fails before any work.
       if (g.backend) setBackend(g.backend); else kernels();
       if (g.threads) setThreads(g.threads);
+      // Likewise the device: a missing GPU is one error line before any data is read.
+      setDevice(g.device ?? currentDevice());
     });
   program.enablePositionalOptions(false);
   const commands = [trainCommand(), evalCommand(), predictCommand(), datasetsCommand(), experimentCommand(), verifyCommand()];
@@ -35,7 +39,7 @@ export function buildProgram(): Command {
   for (const c of [program, ...commands]) {
     c.showHelpAfterError('(add --help for the accepted options and values)')
       .configureOutput({ outputError: (str, write) => write(`gradformer: ${str}`) })
-      .configureHelp({ showGlobalOptions: true }); // --threads / --backend work after any command too
+      .configureHelp({ showGlobalOptions: true }); // --threads / --backend / --device work after any command too
   }
   return program;
 }
@@ -43,7 +47,7 @@ export function buildProgram(): Command {
 /** Errors whose message already says what to fix: a user's input, a data file, a system call on a named path. */
 function isExpected(err: Error): boolean {
   return err instanceof UsageError || err instanceof DivergedError || err.name === 'DataError' ||
-    typeof (err as NodeJS.ErrnoException).code === 'string' || /^(config|presets|optimizer|loss|metric|split|backend|verify-reference):/.test(err.message);
+    typeof (err as NodeJS.ErrnoException).code === 'string' || /^(config|presets|optimizer|loss|metric|split|backend|device|verify-reference|no CUDA device):/.test(err.message);
 }
 
 /**

@@ -71,7 +71,7 @@ export class DecayAttention extends Module {
     const [lq, lk, lv, lo] = this.linears.items;
     const { out, probs } = ops.raggedAttention(lq.forward(x), lk.forward(x), lv.forward(x), mask, graphPtr, this.heads,
       { dropout: this.attnDropout, training: this.training, rng: this.dropRng, keepProbs });
-    this.lastProbs = keepProbs ? probs : null;
+    this.lastProbs = keepProbs ? x.device.toHost(probs) : null; // read on the host (reports)
     return lo.forward(out);
   }
 }

@@ -40,7 +40,7 @@ export class CategoricalSumEncoder extends Module {
       const e = this.tables.items[c].forward(col);
       out = out === null ? e : ops.add(out, e);
     }
-    return out ?? Tensor.zeros([rows, this.tables.items[0].dim]);
+    return out ?? Tensor.zeros([rows, this.tables.items[0].dim], false, this.tables.items[0].weight.device.name);
   }
 }
 
@@ -110,14 +110,16 @@ export class Gradformer extends Module {
     if (batch.peDim !== c.pe_origin_dim) {
       throw new Error(`Gradformer: batch has positional encodings of width ${batch.peDim}, the model expects pe_origin_dim = ${c.pe_origin_dim}`);
     }
-    let pe = new Tensor(batch.pe, [N, batch.peDim]);
+    // Batch inputs go to the model's device (a no-op on cpu).
+    const dev = this.hop.device.name;
+    let pe = new Tensor(batch.pe, [N, batch.peDim]).to(dev);
     if (c.pe_norm) pe = this.peNorm.forward(pe);
     const floatX = () => {
       if (!batch.nodeFeat || batch.nodeFeatDim !== c.node_dim) {
         throw new Error(`Gradformer: node_method ${c.node_method} needs float node features of width node_dim = ${c.node_dim}` +
           ` (batch has ${batch.nodeFeat ? batch.nodeFeatDim : 'none'})`);
       }
-      return new Tensor(batch.nodeFeat, [N, c.node_dim]);
+      return new Tensor(batch.nodeFeat, [N, c.node_dim]).to(dev);
     };
     const catX = (name: string) => {
       if (!batch.nodeCat) throw new Error(`Gradformer: node_method ${name} needs categorical node features (batch has none)`);
@@ -154,7 +156,7 @@ export class Gradformer extends Module {
   /** GraphGPS (decay false): an all-ones mask [size, 1], a view of one buffer that only grows. */
   private onesMask(size: number): Tensor {
     if (this.ones.length < size) this.ones = new Float32Array(size).fill(1);
-    return new Tensor(this.ones.subarray(0, size), [size, 1]);
+    return new Tensor(this.ones.subarray(0, size), [size, 1]).to(this.hop.device.name);
   }
 
   /**

@@ -47,7 +47,7 @@ export class GINConv extends Module implements LocalMpnn {
     } else {
       agg = ops.scatterAddRows(ops.gatherRows(x, edges.src), edges.dst, x.rows);
     }
-    const eps = this.eps.data[0];
+    const eps = this.eps.item();
     // (1 + eps) x, skipping the multiply when eps is 0 (as it always is officially)
     return this.nn.forward(ops.add(agg, eps === 0 ? x : ops.scale(x, 1 + eps)));
   }

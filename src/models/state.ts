@@ -13,8 +13,8 @@ export function stateTensors(model: Module): Map<string, StoredTensor> {
   const out = new Map<string, StoredTensor>();
   for (const [key, t, , isInt] of model.stateEntries()) {
     out.set(key, isInt
-      ? { dtype: 'I64', shape: [...t.shape], data: BigInt64Array.from(t.data, (v) => BigInt(Math.round(v))) }
-      : { dtype: 'F32', shape: [...t.shape], data: t.data.slice() });
+      ? { dtype: 'I64', shape: [...t.shape], data: BigInt64Array.from(t.toHost(), (v) => BigInt(Math.round(v))) }
+      : { dtype: 'F32', shape: [...t.shape], data: t.toHost().slice() });
   }
   return out;
 }

@@ -10,6 +10,7 @@ import type { GraphBatch } from '../graph/types.js';
 import { readSafetensors, toNumbers, type StoredTensor } from '../io/safetensors.js';
 import * as ops from '../tensor/ops.js';
 import { noGrad, Tensor } from '../tensor/tensor.js';
+import { currentDevice } from '../tensor/device.js';
 import type { GradformerConfig } from './config.js';
 import { Gradformer } from './gradformer.js';
 
@@ -138,6 +139,7 @@ export function verifyReference(file: string): { config: GradformerConfig; group
   const params = new Map<string, { data: ArrayLike<number>; shape: readonly number[] }>();
   for (const [k, v] of tensors) if (k.startsWith('param.')) params.set(k.slice(6), { data: toNumbers(v), shape: v.shape });
   model.loadStateDict(params);
+  model.to(currentDevice()); // --device / GRADFORMER_DEVICE: the same check on cuda
   const batch = batchFromFixture(tensors, file);
   const ref = (k: string) => toNumbers(need(tensors, k, file));
 
@@ -146,11 +148,13 @@ export function verifyReference(file: string): { config: GradformerConfig; group
   model.train();
   const { out } = model.forward(batch);
   const loss = taskLoss(model.config.task, out, batch);
+  // Read on the host before backward() hands the tape's buffers back.
+  const outV = out.toHost().slice(), lossV = loss.toHost().slice();
   loss.backward();
 
   const groups: GroupError[] = [
-    compare('train output', [['output.train', out.data, ref('output.train')]], TOLERANCES.output),
-    compare('loss', [['output.loss', loss.data, ref('output.loss')]], TOLERANCES.loss),
+    compare('train output', [['output.train', outV, ref('output.train')]], TOLERANCES.output),
+    compare('loss', [['output.loss', lossV, ref('output.loss')]], TOLERANCES.loss),
   ];
   const gradPairs: [string, ArrayLike<number>, ArrayLike<number>][] = [];
   const statPairs: [string, ArrayLike<number>, ArrayLike<number>][] = [];
@@ -159,15 +163,15 @@ export function verifyReference(file: string): { config: GradformerConfig; group
     if (k.startsWith('grad.')) {
       const p = sd.get(k.slice(5));
       if (!p) throw new Error(`verify-reference: ${k} names no parameter of the model`);
-      gradPairs.push([k, p.grad ?? new Float32Array(p.size), ref(k)]);
+      gradPairs.push([k, p.gradStorage ? p.device.toHost(p.gradStorage) : new Float32Array(p.size), ref(k)]);
     } else if (k.startsWith('after.')) {
       const b = sd.get(k.slice(6));
       if (!b) throw new Error(`verify-reference: ${k} names no buffer of the model`);
-      statPairs.push([k, b.data, ref(k)]);
+      statPairs.push([k, b.toHost(), ref(k)]);
     }
   }
   groups.push(compare('gradients', gradPairs, TOLERANCES.grad));
   groups.push(compare('running statistics', statPairs, TOLERANCES.stats));
-  groups.push(compare('eval output', [['output.eval', evalOut.data, ref('output.eval')]], TOLERANCES.output));
+  groups.push(compare('eval output', [['output.eval', evalOut.toHost(), ref('output.eval')]], TOLERANCES.output));
   return { config: model.config, groups, ok: groups.every((g) => g.ok) };
 }

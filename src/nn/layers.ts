@@ -88,7 +88,7 @@ export class BatchNorm1d extends Module {
   forward(x: Tensor): Tensor {
     if (this.training) this.numBatchesTracked.data[0] += 1;
     return ops.batchNorm(x, this.weight, this.bias, {
-      runningMean: this.runningMean.data, runningVar: this.runningVar.data, momentum: this.momentum, eps: this.eps,
+      runningMean: this.runningMean.storage, runningVar: this.runningVar.storage, momentum: this.momentum, eps: this.eps,
     }, this.training);
   }
 }

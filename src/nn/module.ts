@@ -4,6 +4,7 @@
  * in registration order, so weights move both ways through safetensors files.
  */
 import { Tensor } from '../tensor/tensor.js';
+import type { DeviceName } from '../tensor/device.js';
 
 export class Module {
   training = true;
@@ -75,7 +76,22 @@ export class Module {
       if (misShaped.length) parts.push(`mis-shaped keys: ${misShaped.join('; ')}`);
       throw new Error(`loadStateDict: state dict does not match the model.\n  ${parts.join('\n  ')}`);
     }
-    for (const [k, t] of own) t.data.set(values.get(k)!.data);
+    for (const [k, t] of own) t.setValues(values.get(k)!.data);
+  }
+
+  /**
+   * Moves every parameter and float buffer to `device` in place (integer buffers,
+   * counters such as num_batches_tracked, stay on the host where they are counted).
+   */
+  to(device: DeviceName): this {
+    for (const [, t, kind, isInt] of this.stateEntries()) if (kind === 'param' || !isInt) t.moveTo(device);
+    return this;
+  }
+
+  /** The device of this module's parameters (cpu for a module without any). */
+  get device(): DeviceName {
+    const p = this.stateEntries().find(([, , kind]) => kind === 'param');
+    return p ? p[1].device.name : 'cpu';
   }
 
   /** Sets train mode on this module and all children. */

@@ -125,11 +125,12 @@ export async function computeAttention(checkpointDir: string, opts: AttentionOpt
   const res = noGrad(() => model.forward(batch, { keepProbs: true }));
   const H = c.nhead;
   const sizes = chosen.map((g) => g.numNodes);
-  const masks = sliceMaskLayout(res.mask.data, sizes, H);
+  const masks = sliceMaskLayout(res.mask.toHost(), sizes, H);
   const probs = sliceMaskLayout(res.probs[opts.layer], sizes, H);
-  const cols = res.out.data.length / chosen.length;
+  const outV = res.out.toHost();
+  const cols = outV.length / chosen.length;
   const gamma = model.gammaLogit
-    ? Array.from(model.gammaLogit.data, (l) => 1 / (1 + Math.exp(-l)))
+    ? Array.from(model.gammaLogit.toHost(), (l) => 1 / (1 + Math.exp(-l)))
     : Array.from({ length: H }, () => c.gamma);
   const graphs: GraphView[] = chosen.map((g, b) => ({
     valPos: opts.graphs[b],
@@ -138,13 +139,13 @@ export async function computeAttention(checkpointDir: string, opts: AttentionOpt
     edges: undirectedEdges(g),
     nodeLabel: nodeLabels(g),
     y: Array.from(g.y),
-    out: Array.from(res.out.data.subarray(b * cols, (b + 1) * cols)),
+    out: Array.from(outV.subarray(b * cols, (b + 1) * cols)),
     spd: Array.from(pre[b].spd),
     mask: masks[b].map((m) => Array.from(m)),
     attn: probs[b].map((m) => Array.from(m)),
   }));
   return {
     checkpoint: checkpointDir, epoch: st.epoch, layer: opts.layer, numLayers: c.num_layers, heads: H,
-    hop: Array.from(model.hop.data), gamma, slope: c.slope, graphs,
+    hop: Array.from(model.hop.toHost()), gamma, slope: c.slope, graphs,
   };
 }

@@ -10,6 +10,9 @@ import { tsKernels } from './kernels_ts.js';
 import { loadNativeKernels } from './kernels_native.js';
 import { loadWasmKernels } from './kernels_wasm_node.js';
 import { kernels, setDefaultKernels, useKernels } from './active.js';
+// Registers the cuda device and the GRADFORMER_DEVICE default with device.ts: every
+// Node entry loads this module, the browser entry never does.
+import './device_cuda.js';
 
 export { kernels, useKernels };
 

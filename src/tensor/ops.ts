@@ -1,12 +1,15 @@
 /**
- * Differentiable ops: each computes its forward with the active kernels and
- * records a backward that accumulates into its inputs' gradients.
+ * Differentiable ops: each computes its forward with the kernels of its inputs'
+ * device and records a backward that accumulates into its inputs' gradients.
+ * Inputs on different devices are an error; index arrays (host typed arrays) go
+ * to the device through `Device.index`, once per array.
  *
  * Shapes: 2-D ops read a tensor as [rows, cols] = [shape[0], product(rest)].
  */
 import { kernels } from './active.js';
+import type { Device, Storage } from './device.js';
 import type { Broadcast, BinaryOp, SegmentOp, UnaryOp } from './kernels.js';
-import { Tensor, numel, record, scratch } from './tensor.js';
+import { Tensor, addInto, numel, record } from './tensor.js';
 
 /** Anything that yields uniform floats in [0, 1): the project's seeded generator. */
 export interface UniformSource {
@@ -44,6 +47,34 @@ function want(ok: boolean, op: string, msg: () => string): void {
   if (!ok) throw new Error(`${op}: ${msg()}`);
 }
 
+/** The device every given tensor lives on; tensors on different devices are an error. */
+function on(op: string, ...ts: (Tensor | null | undefined)[]): Device {
+  let d: Device | null = null;
+  for (const t of ts) {
+    if (!t) continue;
+    if (d === null) d = t.device;
+    else if (t.device !== d) {
+      throw new Error(`${op}: inputs on different devices (${d.name} and ${t.device.name}); move one with .to('${d.name}')`);
+    }
+  }
+  return d as Device;
+}
+
+/** The gradient buffer of t when it needs one, else null. */
+const gradOf = (t: Tensor | null | undefined): Storage | null => (t && t.requiresGrad ? t.gradBuffer() : null);
+
+/** A host array of small per-op values (a decay table, a dropout mask) on device d. */
+const upload = (d: Device, a: Float32Array): Storage => d.fromHost(a);
+
+/** g[i] += add[i] for a small host array `add`, on g's device (per-head gradients). */
+function addHost(d: Device, g: Storage, add: Float32Array): void {
+  if (g instanceof Float32Array) {
+    for (let i = 0; i < add.length; i++) g[i] += add[i];
+    return;
+  }
+  addInto(g, d.fromHost(add), d);
+}
+
 // ------------------------------------------------------------------ matmul
 
 /**
@@ -51,10 +82,10 @@ function want(ok: boolean, op: string, msg: () => string): void {
  */
 export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
   const [m, ka, n] = matmulDims('matmul', a, b, transA, transB);
-  const K = kernels();
-  const out = Tensor.output([m, n], false);
-  K.matmul(a.data, b.data, out.data, m, ka, n, transA, transB, false);
-  return record(out, [a, b], () => matmulBackward(a, b, out.grad!, m, ka, n, transA, transB));
+  const D = on('matmul', a, b);
+  const out = Tensor.output([m, n], false, D);
+  D.kernels().matmul(a.storage, b.storage, out.storage, m, ka, n, transA, transB, false);
+  return record(out, [a, b], () => matmulBackward(a, b, out.gradStorage!, m, ka, n, transA, transB));
 }
 
 /** [m, k, n] of op(a) @ op(b), checked. */
@@ -67,17 +98,17 @@ function matmulDims(op: string, a: Tensor, b: Tensor, transA: boolean, transB: b
 }
 
 /** Accumulates the gradients of op(a) @ op(b) [m, n] with upstream g into a and b (those that need one). */
-function matmulBackward(a: Tensor, b: Tensor, g: Float32Array, m: number, ka: number, n: number, transA: boolean, transB: boolean): void {
-  const K = kernels();
+function matmulBackward(a: Tensor, b: Tensor, g: Storage, m: number, ka: number, n: number, transA: boolean, transB: boolean): void {
+  const K = a.device.kernels();
   if (a.requiresGrad) {
     // dA = g op(b)^T  (or its transpose when a was transposed)
-    if (!transA) K.matmul(g, b.data, a.gradBuffer(), m, n, ka, false, !transB, true);
-    else K.matmul(b.data, g, a.gradBuffer(), ka, n, m, transB, true, true);
+    if (!transA) K.matmul(g, b.storage, a.gradBuffer(), m, n, ka, false, !transB, true);
+    else K.matmul(b.storage, g, a.gradBuffer(), ka, n, m, transB, true, true);
   }
   if (b.requiresGrad) {
     // dB = op(a)^T g  (or its transpose when b was transposed)
-    if (!transB) K.matmul(a.data, g, b.gradBuffer(), ka, m, n, !transA, false, true);
-    else K.matmul(g, a.data, b.gradBuffer(), n, m, ka, true, transA, true);
+    if (!transB) K.matmul(a.storage, g, b.gradBuffer(), ka, m, n, !transA, false, true);
+    else K.matmul(g, a.storage, b.gradBuffer(), n, m, ka, true, transA, true);
   }
 }
 
@@ -91,14 +122,15 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   if (bias === null) return matmul(x, weight, false, true);
   const [m, k, n] = matmulDims('linear', x, weight, false, true);
   want(bias.size === n && bias.shape.length === 1, 'linear', () => `bias ${fmt(bias)} must be [${n}] for weight ${fmt(weight)}`);
-  const K = kernels();
-  const out = Tensor.output([m, n], false);
+  const D = on('linear', x, weight, bias);
+  const K = D.kernels();
+  const out = Tensor.output([m, n], false, D);
   // Bias added in the GEMM's store (the same float32 sum as a separate row add).
-  K.matmul(x.data, weight.data, out.data, m, k, n, false, true, false, bias.data);
+  K.matmul(x.storage, weight.storage, out.storage, m, k, n, false, true, false, bias.storage);
   return record(out, [x, weight, bias], () => {
-    const g = out.grad!;
+    const g = out.gradStorage!;
     matmulBackward(x, weight, g, m, k, n, false, true);
-    if (bias.requiresGrad) K.binaryBackward('add', out.data, bias.data, g, null, bias.gradBuffer(), m, n, 'row');
+    if (bias.requiresGrad) K.binaryBackward('add', out.storage, bias.storage, g, null, bias.gradBuffer(), m, n, 'row');
   });
 }
 
@@ -116,13 +148,12 @@ function broadcastOf(op: string, a: Tensor, b: Tensor): Broadcast {
 
 function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const bc = broadcastOf(op, a, b);
-  const K = kernels();
-  const out = Tensor.output(a.shape, false);
-  K.binary(op, a.data, b.data, out.data, a.rows, a.cols, bc);
+  const D = on(op, a, b);
+  const K = D.kernels();
+  const out = Tensor.output(a.shape, false, D);
+  K.binary(op, a.storage, b.storage, out.storage, a.rows, a.cols, bc);
   return record(out, [a, b], () => {
-    K.binaryBackward(op, a.data, b.data, out.grad!,
-      a.requiresGrad ? a.gradBuffer() : null, b.requiresGrad ? b.gradBuffer() : null,
-      a.rows, a.cols, bc);
+    K.binaryBackward(op, a.storage, b.storage, out.gradStorage!, gradOf(a), gradOf(b), a.rows, a.cols, bc);
   });
 }
 
@@ -136,11 +167,11 @@ export const mul = (a: Tensor, b: Tensor) => binary('mul', a, b);
 export const div = (a: Tensor, b: Tensor) => binary('div', a, b);
 
 function unary(op: UnaryOp, x: Tensor, p = 0): Tensor {
-  const K = kernels();
-  const out = Tensor.output(x.shape, false);
-  K.unary(op, x.data, out.data, p);
+  const D = x.device, K = D.kernels();
+  const out = Tensor.output(x.shape, false, D);
+  K.unary(op, x.storage, out.storage, p);
   return record(out, [x], () => {
-    K.unaryBackward(op, x.data, out.data, out.grad!, x.gradBuffer(), p);
+    K.unaryBackward(op, x.storage, out.storage, out.gradStorage!, x.gradBuffer(), p);
   });
 }
 
@@ -157,15 +188,15 @@ export const addScalar = (x: Tensor, s: number) => unary('add_scalar', x, s);
  * gradient d/dbase = sum g * x * base^(x-1) is accumulated too). base > 0.
  */
 export function powBase(base: number | Tensor, x: Tensor): Tensor {
-  const K = kernels();
+  const D = on('powBase', x, typeof base === 'number' ? null : base), K = D.kernels();
   const p = typeof base === 'number' ? base : base.item();
   want(p > 0, 'powBase', () => `base must be > 0, got ${p}`);
-  const out = Tensor.output(x.shape, false);
-  K.unary('pow_base', x.data, out.data, p);
+  const out = Tensor.output(x.shape, false, D);
+  K.unary('pow_base', x.storage, out.storage, p);
   const inputs = typeof base === 'number' ? [x] : [x, base];
   return record(out, inputs, () => {
-    const gp = K.unaryBackward('pow_base', x.data, out.data, out.grad!, x.requiresGrad ? x.gradBuffer() : null, p);
-    if (typeof base !== 'number' && base.requiresGrad) base.gradBuffer()[0] += gp;
+    const gp = K.unaryBackward('pow_base', x.storage, out.storage, out.gradStorage!, gradOf(x), p);
+    if (typeof base !== 'number' && base.requiresGrad) addHost(D, base.gradBuffer(), Float32Array.of(gp));
   });
 }
 
@@ -191,12 +222,14 @@ export function decayMask(spd: Uint16Array, spdPtr: Int32Array, D: number, hop: 
   const H = hop.size;
   want(logGamma === null || logGamma.size === H, 'decayMask', () => `logGamma ${fmt(logGamma!)} needs ${H} values (one per head)`);
   want(logGamma !== null || gamma > 0, 'decayMask', () => `gamma must be > 0, got ${gamma}`);
-  const K = kernels();
+  const dev = on('decayMask', hop, logGamma), K = dev.kernels();
+  // The [H, D] table is computed on the host from the H hop (and log gamma) values.
+  const hopV = hop.toHost(), lgV = logGamma === null ? null : logGamma.toHost();
   const table = new Float32Array(H * D);
   const pre = new Float32Array(H * D); // psi - hop_h
   const ev = new Float32Array(H * D);  // leaky_relu(psi - hop_h)
   for (let h = 0; h < H; h++) {
-    const hv = hop.data[h], lg = logGamma === null ? 0 : logGamma.data[h];
+    const hv = hopV[h], lg = lgV === null ? 0 : lgV[h];
     for (let d = 0; d < D; d++) {
       const i = h * D + d;
       // Each step stored to float32, as the unfused kernels did.
@@ -207,16 +240,18 @@ export function decayMask(spd: Uint16Array, spdPtr: Int32Array, D: number, hop: 
       table[i] = logGamma === null ? Math.pow(gamma, e) : Math.exp(Math.fround(e * lg));
     }
   }
-  const out = Tensor.output([H * spd.length, 1]);
-  K.decayMask(spd, spdPtr, H, table, D, out.data);
+  const out = Tensor.output([H * spd.length, 1], true, dev);
+  K.decayMask(dev.index(spd), dev.index(spdPtr), H, upload(dev, table), D, out.storage);
   const inputs = logGamma === null ? [hop] : [hop, logGamma];
   return record(out, inputs, () => {
-    const sums = new Float64Array(H * D);
-    K.decayMaskBackward(spd, spdPtr, H, out.grad!, D, sums);
+    const sumsDev = dev.array('f64', H * D);
+    K.decayMaskBackward(dev.index(spd), dev.index(spdPtr), H, out.gradStorage!, D, sumsDev);
+    const sums = dev.read(sumsDev as Float64Array);
     const lnGamma = logGamma === null ? Math.log(gamma) : 0;
+    const gHop = new Float32Array(H), gLog = new Float32Array(H);
     for (let h = 0; h < H; h++) {
       let gh = 0, gl = 0;
-      const lg = logGamma === null ? lnGamma : logGamma.data[h];
+      const lg = lgV === null ? lnGamma : lgV[h];
       for (let d = 0; d < D; d++) {
         const i = h * D + d, S = sums[i];
         if (S === 0) continue;
@@ -224,9 +259,11 @@ export function decayMask(spd: Uint16Array, spdPtr: Int32Array, D: number, hop: 
         gh -= dz * lg * (pre[i] > 0 ? 1 : slope);
         gl += dz * ev[i];
       }
-      if (hop.requiresGrad) hop.gradBuffer()[h] += gh;
-      if (logGamma !== null && logGamma.requiresGrad) logGamma.gradBuffer()[h] += gl;
+      gHop[h] = gh;
+      gLog[h] = gl;
     }
+    if (hop.requiresGrad) addHost(dev, hop.gradBuffer(), gHop);
+    if (logGamma !== null && logGamma.requiresGrad) addHost(dev, logGamma.gradBuffer(), gLog);
   });
 }
 
@@ -234,18 +271,18 @@ export function decayMask(spd: Uint16Array, spdPtr: Int32Array, D: number, hop: 
 
 /** Sum over an axis of x [rows, cols] (axis 0 -> [cols], axis 1 -> [rows, 1]), or of everything -> scalar. */
 export function sum(x: Tensor, axis?: 0 | 1): Tensor {
-  const K = kernels();
+  const D = x.device, K = D.kernels();
   const rows = axis === undefined ? 1 : x.rows;
   const cols = axis === undefined ? x.size : x.cols;
   const ax: 0 | 1 = axis === undefined ? 1 : axis;
   const shape = axis === undefined ? [] : axis === 0 ? [cols] : [rows, 1];
-  const out = Tensor.output(shape);
-  K.sumAxis(x.data, out.data, rows, cols, ax);
+  const out = Tensor.output(shape, true, D);
+  K.sumAxis(x.storage, out.storage, rows, cols, ax);
   return record(out, [x], () => {
     // Broadcast the upstream gradient back: gx += g (row or column broadcast).
     const bc: Broadcast = ax === 0 ? 'row' : 'col';
     const gx = x.gradBuffer();
-    K.binary('add', gx, out.grad!, gx, rows, cols, bc);
+    K.binary('add', gx, out.gradStorage!, gx, rows, cols, bc);
   });
 }
 
@@ -268,21 +305,31 @@ export function logSoftmax(x: Tensor): Tensor {
 }
 
 function softmaxImpl(x: Tensor, isLog: boolean): Tensor {
-  const K = kernels();
-  const out = Tensor.output(x.shape);
-  K.softmax(x.data, out.data, x.rows, x.cols, isLog);
-  return record(out, [x], () => K.softmaxBackward(out.data, out.grad!, x.gradBuffer(), x.rows, x.cols, isLog));
+  const D = x.device, K = D.kernels();
+  const out = Tensor.output(x.shape, true, D);
+  K.softmax(x.storage, out.storage, x.rows, x.cols, isLog);
+  return record(out, [x], () => K.softmaxBackward(out.storage, out.gradStorage!, x.gradBuffer(), x.rows, x.cols, isLog));
 }
 
 // ------------------------------------------------------------------ losses
 
-/** Scalar loss whose gradient w.r.t. `x` was computed in the forward (scaled by the upstream). */
-function lossWithGrad(x: Tensor, value: number, grad: Float32Array): Tensor {
-  const out = Tensor.scalar(value);
+/**
+ * Scalar loss whose gradient w.r.t. `x` was computed in the forward (scaled by the
+ * upstream). The loss value comes back to the host (the kernel returns it): the one
+ * value a training step reads. On a device the output lives there too.
+ */
+function lossWithGrad(x: Tensor, value: number, grad: Storage): Tensor {
+  const D = x.device;
+  const out = new Tensor(D.name === 'cpu' ? Float32Array.of(value) : D.fromHost(Float32Array.of(value)), []);
   return record(out, [x], () => {
-    const g = out.grad![0];
     const gx = x.gradBuffer();
-    for (let i = 0; i < grad.length; i++) gx[i] += g * grad[i];
+    if (gx instanceof Float32Array && grad instanceof Float32Array) {
+      const g = (out.gradStorage as Float32Array)[0];
+      for (let i = 0; i < grad.length; i++) gx[i] += g * grad[i];
+    } else {
+      // gx += grad * upstream, the upstream a 1-element buffer broadcast as a scalar.
+      D.kernels().binaryBackward('mul', grad, out.gradStorage!, grad, gx, null, 1, grad.length, 'scalar');
+    }
   });
 }
 
@@ -293,24 +340,27 @@ function lossWithGrad(x: Tensor, value: number, grad: Float32Array): Tensor {
 export function crossEntropy(logits: Tensor, target: Int32Array, weight: Float32Array | null = null): Tensor {
   want(logits.shape.length === 2, 'crossEntropy', () => `logits must be [rows, classes], got ${fmt(logits)}`);
   want(target.length === logits.rows, 'crossEntropy', () => `target has ${target.length} entries for logits ${fmt(logits)}`);
-  const grad = new Float32Array(logits.size);
-  const v = kernels().crossEntropy(logits.data, target, weight, grad, logits.rows, logits.cols);
+  const D = logits.device;
+  const grad = D.take(logits.size, false);
+  const v = D.kernels().crossEntropy(logits.storage, D.index(target), weight === null ? null : D.index(weight), grad, logits.rows, logits.cols);
   return lossWithGrad(logits, v, grad);
 }
 
 /** BCE-with-logits, mean over the entries whose mask is 1 (missing labels masked out). */
 export function bceWithLogits(logits: Tensor, target: Float32Array, mask: Uint8Array | null = null): Tensor {
   want(target.length === logits.size, 'bceWithLogits', () => `target has ${target.length} entries for logits ${fmt(logits)}`);
-  const grad = new Float32Array(logits.size);
-  const v = kernels().bceWithLogits(logits.data, target, mask, grad);
+  const D = logits.device;
+  const grad = D.take(logits.size, false);
+  const v = D.kernels().bceWithLogits(logits.storage, D.index(target), mask === null ? null : D.index(mask), grad);
   return lossWithGrad(logits, v, grad);
 }
 
 /** Mean absolute error between x and a constant target of the same size. */
 export function l1Loss(x: Tensor, target: Float32Array): Tensor {
   want(target.length === x.size, 'l1Loss', () => `target has ${target.length} entries for input ${fmt(x)}`);
-  const grad = new Float32Array(x.size);
-  const v = kernels().l1(x.data, target, grad);
+  const D = x.device;
+  const grad = D.take(x.size, false);
+  const v = D.kernels().l1(x.storage, D.index(target), grad);
   return lossWithGrad(x, v, grad);
 }
 
@@ -318,26 +368,26 @@ export function l1Loss(x: Tensor, target: Float32Array): Tensor {
 
 /** out[r] = x[idx[r]] for x [rows, cols] -> [idx.length, cols...]. Index select / embedding lookup. */
 export function gatherRows(x: Tensor, idx: Int32Array): Tensor {
-  const K = kernels();
+  const D = x.device, K = D.kernels(), di = D.index(idx);
   const shape = [idx.length, ...x.shape.slice(1)];
-  const out = Tensor.output(shape, false);
-  K.gatherRows(x.data, idx, out.data, x.rows, x.cols);
-  return record(out, [x], () => K.scatterAddRows(out.grad!, idx, x.gradBuffer(), x.rows, x.cols));
+  const out = Tensor.output(shape, false, D);
+  K.gatherRows(x.storage, di, out.storage, x.rows, x.cols);
+  return record(out, [x], () => K.scatterAddRows(out.gradStorage!, di, x.gradBuffer(), x.rows, x.cols));
 }
 
 /** out[idx[r]] += src[r] into a zero tensor [outRows, cols]: message aggregation. */
 export function scatterAddRows(src: Tensor, idx: Int32Array, outRows: number): Tensor {
   want(idx.length === src.rows, 'scatterAddRows', () => `index has ${idx.length} entries for src ${fmt(src)}`);
-  const K = kernels();
-  const out = Tensor.output([outRows, ...src.shape.slice(1)]);
-  K.scatterAddRows(src.data, idx, out.data, outRows, src.cols);
+  const D = src.device, K = D.kernels(), di = D.index(idx);
+  const out = Tensor.output([outRows, ...src.shape.slice(1)], true, D);
+  K.scatterAddRows(src.storage, di, out.storage, outRows, src.cols);
   return record(out, [src], () => {
     // gsrc[r] += gout[idx[r]]: a gather into a temporary, then add.
-    const tmp = scratch.take(src.size);
-    K.gatherRows(out.grad!, idx, tmp, outRows, src.cols);
+    const tmp = D.take(src.size);
+    K.gatherRows(out.gradStorage!, di, tmp, outRows, src.cols);
     const gs = src.gradBuffer();
     K.binary('add', gs, tmp, gs, src.rows, src.cols, 'full');
-    scratch.give(tmp);
+    D.give(tmp);
   });
 }
 
@@ -350,12 +400,11 @@ export function scatterAddRows(src: Tensor, idx: Int32Array, outRows: number): T
 export function gineMessage(x: Tensor, e: Tensor, src: Int32Array, dst: Int32Array, outRows: number): Tensor {
   want(x.shape.length === 2 && e.shape.length === 2 && e.cols === x.cols && e.rows === src.length, 'gineMessage',
     () => `needs x [N, C] and e [E, C] with E = ${src.length} edges, got x ${fmt(x)}, e ${fmt(e)}`);
-  const K = kernels();
-  const out = Tensor.output([outRows, x.cols]);
-  K.gineMessage(x.data, e.data, src, dst, out.data, x.rows, outRows, x.cols);
+  const D = on('gineMessage', x, e), K = D.kernels(), ds = D.index(src), dd = D.index(dst);
+  const out = Tensor.output([outRows, x.cols], true, D);
+  K.gineMessage(x.storage, e.storage, ds, dd, out.storage, x.rows, outRows, x.cols);
   return record(out, [x, e], () => {
-    K.gineMessageBackward(x.data, e.data, src, dst, out.grad!, x.requiresGrad ? x.gradBuffer() : null,
-      e.requiresGrad ? e.gradBuffer() : null, x.rows, outRows, x.cols);
+    K.gineMessageBackward(x.storage, e.storage, ds, dd, out.gradStorage!, gradOf(x), gradOf(e), x.rows, outRows, x.cols);
   });
 }
 
@@ -379,23 +428,22 @@ export function gatedGcnMessage(Dx: Tensor, Ex: Tensor, Ce: Tensor, Bx: Tensor, 
   want(gate === null || gate.size === E, 'gatedGcnMessage', () => `gate ${fmt(gate!)} needs one value per edge (${E})`);
   const inputs = gate === null ? [Dx, Ex, Ce, Bx] : [Dx, Ex, Ce, Bx, gate];
   want(new Set(inputs).size === inputs.length, 'gatedGcnMessage', () => 'Dx, Ex, Ce, Bx and gate must be distinct tensors');
-  const K = kernels();
-  const g = Tensor.output([E, C], false);
-  const q = Tensor.output([outRows, C], false);
-  const s0 = scratch.takeRaw(E * C), num = scratch.takeRaw(outRows * C), dp = scratch.takeRaw(outRows * C);
-  K.gatedGcnMessage(Dx.data, Ex.data, Ce.data, Bx.data, gate?.data ?? null, src, dst, g.data, s0, num, dp, q.data,
+  const D = on('gatedGcnMessage', ...inputs), K = D.kernels(), ds = D.index(src), dd = D.index(dst);
+  const g = Tensor.output([E, C], false, D);
+  const q = Tensor.output([outRows, C], false, D);
+  const s0 = D.take(E * C, false), num = D.take(outRows * C, false), dp = D.take(outRows * C, false);
+  K.gatedGcnMessage(Dx.storage, Ex.storage, Ce.storage, Bx.storage, gate?.storage ?? null, ds, dd, g.storage, s0, num, dp, q.storage,
     N, outRows, C, eps);
-  const release = () => { scratch.give(s0); scratch.give(num); scratch.give(dp); };
+  const release = () => { D.give(s0); D.give(num); D.give(dp); };
   // Parents in the order the chain's tape reached them (D x, E x, C e, the gate, B x): the
   // backward then visits the Linear layers behind them in the same order, so gradients
   // they share (x's) are summed in the same order as before.
   const parents = gate === null ? [Dx, Ex, Ce, Bx] : [Dx, Ex, Ce, gate, Bx];
   const out = record(q, parents, () => {
-    const work = scratch.takeRaw(2 * outRows * C);
-    const gb = (t: Tensor) => (t.requiresGrad ? t.gradBuffer() : null);
-    K.gatedGcnMessageBackward(Bx.data, gate?.data ?? null, s0, num, dp, src, dst, q.grad!, work,
-      gb(Dx), gb(Ex), gb(Ce), gb(Bx), gate === null ? null : gb(gate), N, outRows, C);
-    scratch.give(work);
+    const work = D.take(2 * outRows * C, false);
+    K.gatedGcnMessageBackward(Bx.storage, gate?.storage ?? null, s0, num, dp, ds, dd, q.gradStorage!, work,
+      gradOf(Dx), gradOf(Ex), gradOf(Ce), gradOf(Bx), gradOf(gate), N, outRows, C);
+    D.give(work);
     release();
   });
   if (out.backwardFn === null) release(); // nothing recorded (no gradients): the saved arrays are dead now
@@ -414,19 +462,19 @@ export function concatCols(parts: readonly Tensor[]): Tensor {
   for (const p of parts) {
     want(p.rows === rows, 'concatCols', () => `row counts differ: ${parts.map(fmt).join(', ')}`);
   }
-  const K = kernels();
+  const D = on('concatCols', ...parts), K = D.kernels();
   const total = parts.reduce((s, p) => s + p.cols, 0);
-  const out = Tensor.output([rows, total]);
+  const out = Tensor.output([rows, total], true, D);
   let off = 0;
   const offs: number[] = [];
   for (const p of parts) {
     offs.push(off);
-    K.copyCols(p.data, out.data, rows, p.cols, total, off);
+    K.copyCols(p.storage, out.storage, rows, p.cols, total, off);
     off += p.cols;
   }
   return record(out, parts, () => {
     parts.forEach((p, i) => {
-      if (p.requiresGrad) K.addSliceCols(out.grad!, p.gradBuffer(), rows, total, p.cols, offs[i]);
+      if (p.requiresGrad) K.addSliceCols(out.gradStorage!, p.gradBuffer(), rows, total, p.cols, offs[i]);
     });
   });
 }
@@ -435,12 +483,12 @@ export function concatCols(parts: readonly Tensor[]): Tensor {
 
 /** Reduce sorted row segments of x [N, cols] (ptr [S+1]) -> [S, cols]: graph pooling. */
 export function segmentReduce(x: Tensor, ptr: Int32Array, op: SegmentOp): Tensor {
-  const K = kernels();
+  const D = x.device, K = D.kernels(), dp = D.index(ptr);
   const S = ptr.length - 1;
-  const out = Tensor.output([S, x.cols]);
-  const argmax = op === 'max' ? new Int32Array(S * x.cols) : null;
-  K.segmentReduce(op, x.data, ptr, out.data, x.cols, argmax);
-  return record(out, [x], () => K.segmentReduceBackward(op, out.grad!, ptr, x.gradBuffer(), x.cols, argmax));
+  const out = Tensor.output([S, x.cols], true, D);
+  const argmax = op === 'max' ? D.array('i32', S * x.cols) : null;
+  K.segmentReduce(op, x.storage, dp, out.storage, x.cols, argmax);
+  return record(out, [x], () => K.segmentReduceBackward(op, out.gradStorage!, dp, x.gradBuffer(), x.cols, argmax));
 }
 
 // ------------------------------------------------------------ regularisers
@@ -449,9 +497,10 @@ export function segmentReduce(x: Tensor, ptr: Int32Array, op: SegmentOp): Tensor
 export function dropout(x: Tensor, p: number, training: boolean, rng: UniformSource): Tensor {
   if (!training || p === 0) return x;
   want(p >= 0 && p < 1, 'dropout', () => `p must be in [0, 1), got ${p}`);
+  // Drawn on the host by the seeded generator (the same numbers on every device), then moved.
   const m = new Float32Array(x.size);
   uniformMaskFrom(rng, m, p, 1 / (1 - p), false);
-  return mul(x, new Tensor(m, x.shape));
+  return mul(x, new Tensor(upload(x.device, m), x.shape));
 }
 
 /**
@@ -464,15 +513,15 @@ export function dropPath(x: Tensor, p: number, rng: UniformSource): Tensor {
   want(p >= 0 && p < 1, 'dropPath', () => `p must be in [0, 1), got ${p}`);
   const m = new Float32Array(x.rows);
   uniformMaskFrom(rng, m, 1 - p, 1 / (1 - p), true);
-  return mul(x, new Tensor(m, [x.rows, 1]));
+  return mul(x, new Tensor(upload(x.device, m), [x.rows, 1]));
 }
 
 // -------------------------------------------------------------- batch norm
 
-/** Running statistics and options of a BatchNorm1d (buffers updated in place). */
+/** Running statistics and options of a BatchNorm1d (buffers updated in place, on the input's device). */
 export interface BatchNormState {
-  runningMean: Float32Array | null;
-  runningVar: Float32Array | null;
+  runningMean: Storage | null;
+  runningVar: Storage | null;
   momentum: number;
   eps: number;
 }
@@ -489,18 +538,16 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   if (training && x.rows <= 1) {
     throw new Error(`batchNorm: expected more than 1 value per channel when training, got input ${fmt(x)}`);
   }
-  const K = kernels();
-  const out = Tensor.output(x.shape);
-  const saveMean = new Float32Array(C);
-  const saveInvStd = new Float32Array(C);
-  K.batchNorm(x.data, out.data, x.rows, C, weight?.data ?? null, bias?.data ?? null,
+  const D = on('batchNorm', x, weight, bias), K = D.kernels();
+  const out = Tensor.output(x.shape, true, D);
+  const saveMean = D.name === 'cpu' ? new Float32Array(C) : D.take(C);
+  const saveInvStd = D.name === 'cpu' ? new Float32Array(C) : D.take(C);
+  K.batchNorm(x.storage, out.storage, x.rows, C, weight?.storage ?? null, bias?.storage ?? null,
     state.runningMean, state.runningVar, training, state.momentum, state.eps, saveMean, saveInvStd);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return record(out, inputs, () => {
-    K.batchNormBackward(x.data, out.grad!, x.rows, C, weight?.data ?? null, saveMean, saveInvStd, training,
-      x.requiresGrad ? x.gradBuffer() : null,
-      weight?.requiresGrad ? weight.gradBuffer() : null,
-      bias?.requiresGrad ? bias.gradBuffer() : null);
+    K.batchNormBackward(x.storage, out.gradStorage!, x.rows, C, weight?.storage ?? null, saveMean, saveInvStd, training,
+      gradOf(x), gradOf(weight), gradOf(bias));
   });
 }
 
@@ -517,43 +564,44 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
  * instead of two fresh H*sum(n^2) arrays per layer and batch.
  */
 export function raggedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, graphPtr: Int32Array,
-  heads: number, opts: { dropout?: number; training?: boolean; rng?: UniformSource; keepProbs?: boolean } = {}): { out: Tensor; probs: Float32Array } {
+  heads: number, opts: { dropout?: number; training?: boolean; rng?: UniformSource; keepProbs?: boolean } = {}): { out: Tensor; probs: Storage } {
   const N = q.rows;
   want(q.shape.length === 2 && q.cols % heads === 0, 'raggedAttention', () => `q ${fmt(q)} is not [N, heads*dk] with heads=${heads}`);
   want(k.size === q.size && v.size === q.size, 'raggedAttention', () => `q ${fmt(q)}, k ${fmt(k)}, v ${fmt(v)} differ`);
   want(graphPtr.length >= 1 && graphPtr[graphPtr.length - 1] === N, 'raggedAttention',
     () => `graphPtr ends at ${graphPtr[graphPtr.length - 1]}, expected N=${N}`);
   const dk = q.cols / heads;
-  const K = kernels();
-  const out = Tensor.output(q.shape);
+  const D = on('raggedAttention', q, k, v, mask), K = D.kernels(), dp = D.index(graphPtr);
+  const out = Tensor.output(q.shape, true, D);
   const pooled = opts.keepProbs === false;
   // The kernel writes every probability and the mask draw every entry: no zero-fill needed.
-  const probs = pooled ? scratchBuffer(mask.size) : new Float32Array(mask.size);
-  let drop: Float32Array | null = null;
+  const probs = pooled ? scratchBuffer(mask.size, D) : D.name === 'cpu' ? new Float32Array(mask.size) : D.take(mask.size, false);
+  let drop: Storage | null = null;
   const p = opts.dropout ?? 0;
   if (opts.training && p > 0) {
     want(opts.rng !== undefined, 'raggedAttention', () => 'attention dropout needs an rng');
-    drop = pooled ? scratchBuffer(mask.size) : new Float32Array(mask.size);
-    uniformMaskFrom(opts.rng!, drop, p, 1 / (1 - p), false);
+    // Drawn on the host by the seeded generator (the same mask on every device), then moved.
+    const m = D.name === 'cpu' && pooled ? scratchBuffer(mask.size, D) as Float32Array : new Float32Array(mask.size);
+    uniformMaskFrom(opts.rng!, m, p, 1 / (1 - p), false);
+    drop = upload(D, m);
   }
   const sc = 1 / Math.sqrt(dk);
-  K.attentionForward(q.data, k.data, v.data, mask.data, graphPtr, heads, dk, sc, drop, out.data, probs);
+  K.attentionForward(q.storage, k.storage, v.storage, mask.storage, dp, heads, dk, sc, drop, out.storage, probs);
   const res = record(out, [q, k, v, mask], () => {
-    K.attentionBackward(q.data, k.data, v.data, mask.data, graphPtr, heads, dk, sc, drop, probs, out.grad!,
-      q.requiresGrad ? q.gradBuffer() : null, k.requiresGrad ? k.gradBuffer() : null,
-      v.requiresGrad ? v.gradBuffer() : null, mask.requiresGrad ? mask.gradBuffer() : null);
+    K.attentionBackward(q.storage, k.storage, v.storage, mask.storage, dp, heads, dk, sc, drop, probs, out.gradStorage!,
+      gradOf(q), gradOf(k), gradOf(v), gradOf(mask));
     if (pooled) {
       // The tape runs this closure once and drops it: nothing reads them again.
-      scratch.give(probs);
-      if (drop) scratch.give(drop);
+      D.give(probs);
+      if (drop) D.give(drop);
     }
   });
   return { out: res, probs };
 }
 
 /** An uninitialised pooled buffer, released with the `scoped()` region if one is open. */
-function scratchBuffer(n: number): Float32Array {
-  return Tensor.output([n], false).data;
+function scratchBuffer(n: number, D: Device): Storage {
+  return Tensor.output([n], false, D).storage;
 }
 
 export { numel };

@@ -1,12 +1,16 @@
 /**
  * Tensor and the define-by-run autograd tape.
  *
- * A Tensor is a float32 array with a shape (row-major). An op that runs while
+ * A Tensor is a float32 array with a shape (row-major), stored on a device
+ * (device.ts): a host Float32Array on cpu, device memory on cuda. An op that runs while
  * gradients are enabled and that has at least one input requiring a gradient
  * records a closure (`backwardFn`) on its output; `backward()` sorts the graph
  * that leads to a scalar topologically and runs those closures in reverse, each
  * ADDING into its inputs' `grad`. That is the whole tape (micrograd-style).
  */
+
+import { type Device, type Storage, deviceOfStorage, getDevice, useHostPool, type DeviceName } from './device.js';
+import type { CudaArray } from './kernels_cuda.js';
 
 let gradEnabled = true;
 
@@ -31,11 +35,24 @@ export function numel(shape: readonly number[]): number {
   return n;
 }
 
+/**
+ * What `data` is for a tensor on a device: reading it is a mistake (the values
+ * live in device memory), so every use throws, naming the way out.
+ */
+const ON_DEVICE = new Proxy(new Float32Array(0), {
+  get() { throw new Error('Tensor: its data lives on the cuda device; read it with toHost() or item()'); },
+}) as Float32Array;
+
 export class Tensor {
-  readonly data: Float32Array;
+  // Assigned only here and in moveTo() (parameters and buffers changing device).
+  /** The values on the tensor's device (the same array as `data` on cpu). */
+  storage: Storage;
+  /** The values as a host Float32Array: only on cpu (on cuda use toHost()). */
+  data: Float32Array;
+  device: Device;
   readonly shape: readonly number[];
-  /** Gradient of the last backward() (same length as data), allocated on demand. */
-  grad: Float32Array | null = null;
+  /** Gradient buffer on the tensor's device (see `grad`), allocated on demand. */
+  private g: Storage | null = null;
   requiresGrad: boolean;
   /** Inputs this tensor was computed from (only kept while it requires a gradient). */
   parents: readonly Tensor[] = [];
@@ -50,17 +67,20 @@ export class Tensor {
    */
   pooled = false;
 
-  constructor(data: Float32Array, shape: readonly number[], requiresGrad = false) {
+  constructor(data: Storage, shape: readonly number[], requiresGrad = false) {
     if (numel(shape) !== data.length) {
       throw new Error(`Tensor: data has ${data.length} elements but shape [${shape.join(', ')}] needs ${numel(shape)}`);
     }
-    this.data = data;
+    this.storage = data;
+    this.data = data instanceof Float32Array ? data : ON_DEVICE;
+    this.device = deviceOfStorage(data);
     this.shape = shape;
     this.requiresGrad = requiresGrad;
   }
 
-  static zeros(shape: readonly number[], requiresGrad = false): Tensor {
-    return new Tensor(new Float32Array(numel(shape)), shape, requiresGrad);
+  static zeros(shape: readonly number[], requiresGrad = false, device: DeviceName = 'cpu'): Tensor {
+    const n = numel(shape);
+    return new Tensor(device === 'cpu' ? new Float32Array(n) : getDevice(device).fromHost(new Float32Array(n)), shape, requiresGrad);
   }
 
   /**
@@ -69,9 +89,9 @@ export class Tensor {
    * it, or at the end of a `scoped()` no-grad region: callers that keep an op output
    * past those points copy it (`detach()`).
    */
-  static output(shape: readonly number[], zero = true): Tensor {
+  static output(shape: readonly number[], zero = true, device?: Device): Tensor {
     const n = numel(shape);
-    const data = zero ? scratch.take(n) : scratch.takeRaw(n);
+    const data = device === undefined || device.name === 'cpu' ? (zero ? scratch.take(n) : scratch.takeRaw(n)) : device.take(n, zero);
     const t = new Tensor(data, shape);
     t.pooled = true;
     if (scope !== null) scope.push(data);
@@ -87,7 +107,7 @@ export class Tensor {
   }
 
   get size(): number {
-    return this.data.length;
+    return this.storage.length;
   }
 
   /** Leading dimension (1 for a scalar). */
@@ -100,25 +120,71 @@ export class Tensor {
     return this.shape.length <= 1 ? 1 : numel(this.shape.slice(1));
   }
 
-  /** The gradient buffer, allocated (zeros) on first use. */
-  gradBuffer(): Float32Array {
-    if (this.grad === null) this.grad = scratch.take(this.data.length);
-    return this.grad;
+  /**
+   * Gradient of the last backward() (same length as data), or null: a host array on
+   * cpu (as `data`); on cuda the values stay on the device (`gradStorage`).
+   */
+  get grad(): Float32Array | null {
+    const g = this.g;
+    return g === null ? null : g instanceof Float32Array ? g : ON_DEVICE;
+  }
+  set grad(v: Storage | null) {
+    this.g = v;
+  }
+  /** The gradient on the tensor's device, or null. */
+  get gradStorage(): Storage | null {
+    return this.g;
   }
 
+  /** The gradient buffer, allocated (zeros) on the tensor's device on first use. */
+  gradBuffer(): Storage {
+    if (this.g === null) this.g = this.device.name === 'cpu' ? scratch.take(this.storage.length) : this.device.take(this.storage.length);
+    return this.g;
+  }
+
+  /** The single value, read on the host (waits for the device). */
   item(): number {
-    if (this.data.length !== 1) throw new Error(`item: tensor has ${this.data.length} elements, expected 1`);
-    return this.data[0];
+    if (this.size !== 1) throw new Error(`item: tensor has ${this.size} elements, expected 1`);
+    return this.storage instanceof Float32Array ? this.storage[0] : this.device.toHost(this.storage)[0];
+  }
+
+  /** The values on the host: `data` itself on cpu, a downloaded copy on cuda. */
+  toHost(): Float32Array {
+    return this.device.toHost(this.storage);
+  }
+
+  /**
+   * Moves this tensor's values to another device in place (parameters and buffers:
+   * modules keep references to their tensors). Not for tensors on a tape.
+   */
+  moveTo(device: DeviceName): void {
+    if (device === this.device.name) return;
+    if (this.backwardFn !== null) throw new Error('moveTo: the tensor is on a tape; move the leaves before the forward');
+    const host = this.toHost();
+    this.clearGrad();
+    this.storage = device === 'cpu' ? host : getDevice(device).fromHost(host);
+    this.data = this.storage instanceof Float32Array ? this.storage : ON_DEVICE;
+    this.device = getDevice(device);
+  }
+
+  /** Overwrites the values (same count) from the host, whatever the device (loading weights). */
+  setValues(values: ArrayLike<number>): void {
+    if (values.length !== this.size) throw new Error(`setValues: ${values.length} values for a tensor of ${this.size}`);
+    if (this.storage instanceof Float32Array) this.storage.set(values);
+    else this.storage.upload(Float32Array.from(values));
+  }
+
+  /** This tensor on another device (itself when already there), outside the tape. */
+  to(device: DeviceName): Tensor {
+    if (device === this.device.name) return this;
+    const host = this.toHost();
+    return new Tensor(device === 'cpu' ? host : getDevice(device).fromHost(host), this.shape, this.requiresGrad);
   }
 
   /** Same data seen with another shape (no copy); gradients flow through. */
   reshape(shape: readonly number[]): Tensor {
-    const out = new Tensor(this.data, shape);
-    return record(out, [this], () => {
-      const g = out.grad!;
-      const gx = this.gradBuffer();
-      for (let i = 0; i < g.length; i++) gx[i] += g[i];
-    });
+    const out = new Tensor(this.storage, shape);
+    return record(out, [this], () => addInto(this.gradBuffer(), out.g!, this.device));
   }
 
   /**
@@ -133,7 +199,7 @@ export class Tensor {
   release(): void {
     if (!this.pooled || this.backwardFn !== null || scope !== null) return;
     this.pooled = false;
-    scratch.give(this.data);
+    giveBack(this.storage);
   }
 
   /**
@@ -143,13 +209,14 @@ export class Tensor {
    * GC work. Copy a gradient you want to keep before calling this.
    */
   clearGrad(): void {
-    if (this.grad !== null) scratch.give(this.grad);
-    this.grad = null;
+    if (this.g !== null) giveBack(this.g);
+    this.g = null;
   }
 
-  /** A new tensor holding a copy of the data, outside the tape. */
+  /** A new tensor holding a copy of the data (on the same device), outside the tape. */
   detach(): Tensor {
-    return new Tensor(this.data.slice(), this.shape);
+    if (this.storage instanceof Float32Array) return new Tensor(this.storage.slice(), this.shape);
+    return new Tensor(this.device.fromHost(this.toHost()), this.shape);
   }
 
   /**
@@ -160,21 +227,23 @@ export class Tensor {
    * the model output) before the next forward, or copy it with `detach()`.
    */
   backward(): void {
-    if (this.data.length !== 1) {
+    if (this.size !== 1) {
       throw new Error(`backward: needs a scalar, got shape [${this.shape.join(', ')}]`);
     }
     if (!this.requiresGrad) throw new Error('backward: the output does not depend on any tensor that requires a gradient');
     const order = topoOrder(this);
-    this.gradBuffer()[0] += 1;
+    const seed = this.gradBuffer();
+    if (seed instanceof Float32Array) seed[0] += 1;
+    else this.device.kernels().unary('add_scalar', seed, seed, 1);
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
-      if (t.backwardFn !== null && t.grad !== null) {
+      if (t.backwardFn !== null && t.g !== null) {
         t.backwardFn();
         // Every consumer of t ran before it (reverse topological order) and its own
         // closure has now pushed t.grad into its parents: the buffer is dead, and the
         // next op's gradBuffer() of the same size reuses it (no allocation, no GC).
-        scratch.give(t.grad);
-        t.grad = null;
+        giveBack(t.g);
+        t.g = null;
       }
     }
     // Free the tape: intermediate results keep neither closures nor gradients, and
@@ -186,10 +255,10 @@ export class Tensor {
       if (t.backwardFn !== null) {
         t.backwardFn = null;
         t.parents = [];
-        t.grad = null;
+        t.g = null;
         if (t.pooled) {
           t.pooled = false;
-          scratch.give(t.data);
+          giveBack(t.storage);
         }
       }
     }
@@ -278,9 +347,25 @@ const FALLBACK_CLASSES = 4;
 
 /** The process-wide pool behind gradient buffers and backward temporaries. */
 export const scratch = new ScratchPool();
+useHostPool(scratch);
+
+/** Hands a dead buffer back: to the host pool, or to its device's allocator. */
+function giveBack(b: Storage): void {
+  if (b instanceof Float32Array) scratch.give(b);
+  else deviceOfStorage(b).give(b as CudaArray);
+}
+
+/** gx += g on a device (the float32 sum of the element-wise add kernel; a plain loop on the host). */
+export function addInto(gx: Storage, g: Storage, device: Device): void {
+  if (gx instanceof Float32Array && g instanceof Float32Array) {
+    for (let i = 0; i < g.length; i++) gx[i] += g[i];
+    return;
+  }
+  device.kernels().binary('add', gx, g, gx, 1, g.length, 'full');
+}
 
 /** Op-output buffers taken inside the current `scoped()` region (null outside one). */
-let scope: Float32Array[] | null = null;
+let scope: Storage[] | null = null;
 
 /**
  * Runs `fn` (no-grad work: evaluation) and returns its value with a `release()`
@@ -292,7 +377,7 @@ let scope: Float32Array[] | null = null;
 export function scoped<T>(fn: () => T): { value: T; release: () => void } {
   if (gradEnabled) throw new Error('scoped: needs gradients off (wrap it in noGrad); op outputs on a tape are recycled by backward()');
   if (scope !== null) throw new Error('scoped: regions do not nest');
-  const bufs: Float32Array[] = [];
+  const bufs: Storage[] = [];
   scope = bufs;
   let value: T;
   try {
@@ -306,7 +391,7 @@ export function scoped<T>(fn: () => T): { value: T; release: () => void } {
     release: () => {
       if (done) return;
       done = true;
-      for (const b of bufs) scratch.give(b);
+      for (const b of bufs) giveBack(b);
     },
   };
 }

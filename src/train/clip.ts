@@ -8,20 +8,18 @@
  * reproduces that by default (`clip_effective: false`) and only calls this after
  * backward when asked (`--fix-grad-clip`).
  */
-import { kernels } from '../tensor/active.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-/** Clips in place; returns the total norm before clipping. */
+/** Clips in place (on the parameters' device); returns the total norm before clipping. */
 export function clipGradNorm(params: Tensor[], maxNorm: number): number {
-  const K = kernels();
   let sq = 0;
-  for (const p of params) if (p.grad) sq += K.sumSquares(p.grad);
+  for (const p of params) { const g = p.gradStorage; if (g) sq += p.device.kernels().sumSquares(g); }
   const total = Math.sqrt(sq);
   const coef = maxNorm / (total + 1e-6);
   if (coef < 1) {
     for (const p of params) {
-      if (!p.grad) continue;
-      K.unary('scale', p.grad, p.grad, coef);
+      const g = p.gradStorage;
+      if (g) p.device.kernels().unary('scale', g, g, coef);
     }
   }
   return total;

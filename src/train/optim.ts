@@ -1,14 +1,14 @@
 /**
  * Optimisers over a model's named parameters, PyTorch semantics (torch.optim.Adam,
  * AdamW, SGD) through the `adamStep` / `sgdStep` kernels. Their state (moment
- * arrays, step counts) is plain Float32Arrays so a checkpoint can save and
- * restore it exactly.
+ * arrays, step counts) lives on the parameters' device; getState() and setState()
+ * move it through plain Float32Arrays so a checkpoint can save and restore it exactly.
  *
  * As in PyTorch, a parameter whose `grad` is null at `step()` (it was not reached
  * by the loss, e.g. the encoders a configuration does not use) is skipped
  * entirely: no moment update and no weight decay.
  */
-import { kernels } from '../tensor/active.js';
+import type { Storage } from '../tensor/device.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export type OptimizerName = 'adam' | 'adamw' | 'sgd';
@@ -43,7 +43,7 @@ export class Optimizer {
   private readonly opts: Required<OptimizerOptions>;
   private readonly params: [string, Tensor][];
   private readonly steps = new Map<string, number>();
-  private readonly bufs = new Map<string, Map<string, Float32Array>>();
+  private readonly bufs = new Map<string, Map<string, Storage>>();
 
   /** @param params named parameters, e.g. `model.namedParameters()` */
   constructor(kind: OptimizerName, params: [string, Tensor][], opts: OptimizerOptions) {
@@ -72,36 +72,41 @@ export class Optimizer {
 
   /** One update of every parameter that has a gradient. */
   step(): void {
-    const K = kernels();
     const o = this.opts;
     for (const [key, p] of this.params) {
-      if (p.grad === null) continue;
+      const g = p.gradStorage;
+      if (g === null) continue;
+      const K = p.device.kernels();
+      const zeros = () => (p.device.name === 'cpu' ? new Float32Array(p.size) : p.device.take(p.size));
       const t = (this.steps.get(key) ?? 0) + 1;
       this.steps.set(key, t);
       let b = this.bufs.get(key);
       if (this.kind === 'sgd') {
         if (o.momentum === 0) {
-          K.sgdStep(p.data, p.grad, null, this.lr, 0, o.dampening, o.weightDecay, false, true);
+          K.sgdStep(p.storage, g, null, this.lr, 0, o.dampening, o.weightDecay, false, true);
           continue;
         }
         const first = !b;
-        if (!b) { b = new Map([['momentum_buffer', new Float32Array(p.size)]]); this.bufs.set(key, b); }
-        K.sgdStep(p.data, p.grad, b.get('momentum_buffer')!, this.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, first);
+        if (!b) { b = new Map([['momentum_buffer', zeros()]]); this.bufs.set(key, b); }
+        K.sgdStep(p.storage, g, b.get('momentum_buffer')!, this.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, first);
       } else {
         if (!b) {
-          b = new Map([['exp_avg', new Float32Array(p.size)], ['exp_avg_sq', new Float32Array(p.size)]]);
+          b = new Map([['exp_avg', zeros()], ['exp_avg_sq', zeros()]]);
           this.bufs.set(key, b);
         }
-        K.adamStep(p.data, p.grad, b.get('exp_avg')!, b.get('exp_avg_sq')!, this.lr, o.betas[0], o.betas[1], o.eps,
+        K.adamStep(p.storage, g, b.get('exp_avg')!, b.get('exp_avg_sq')!, this.lr, o.betas[0], o.betas[1], o.eps,
           o.weightDecay, t, this.kind === 'adamw');
       }
     }
   }
 
-  /** A copy of the state (for checkpoints). */
+  /** A copy of the state on the host (for checkpoints). */
   getState(): OptimizerState {
     const buffers = new Map<string, Map<string, Float32Array>>();
-    for (const [k, b] of this.bufs) buffers.set(k, new Map([...b].map(([n, a]) => [n, a.slice()])));
+    const device = new Map(this.params.map(([k, p]) => [k, p.device]));
+    for (const [k, b] of this.bufs) {
+      buffers.set(k, new Map([...b].map(([n, a]) => [n, a instanceof Float32Array ? a.slice() : device.get(k)!.toHost(a)])));
+    }
     return { kind: this.kind, steps: Object.fromEntries(this.steps), buffers };
   }
 
@@ -109,6 +114,7 @@ export class Optimizer {
   setState(st: OptimizerState): void {
     if (st.kind !== this.kind) throw new Error(`optimizer: checkpoint holds ${st.kind} state, this run uses ${this.kind}`);
     const sizes = new Map(this.params.map(([k, p]) => [k, p.size]));
+    const device = new Map(this.params.map(([k, p]) => [k, p.device]));
     this.steps.clear();
     this.bufs.clear();
     for (const [k, s] of Object.entries(st.steps)) {
@@ -118,10 +124,11 @@ export class Optimizer {
     for (const [k, b] of st.buffers) {
       const n = sizes.get(k);
       if (n === undefined) throw new Error(`optimizer: state names an unknown parameter '${k}'`);
-      const copy = new Map<string, Float32Array>();
+      const copy = new Map<string, Storage>();
+      const d = device.get(k)!;
       for (const [name, a] of b) {
         if (a.length !== n) throw new Error(`optimizer: state ${k}.${name} has ${a.length} values, the parameter ${n}`);
-        copy.set(name, a.slice());
+        copy.set(name, d.name === 'cpu' ? a.slice() : d.fromHost(a));
       }
       this.bufs.set(k, copy);
     }

@@ -21,6 +21,7 @@ import { datasetSplit, subsampleTrain } from '../data/splits.js';
 import type { GraphBatch, GraphPre } from '../graph/types.js';
 import { Gradformer } from '../models/gradformer.js';
 import { noGrad, scoped } from '../tensor/tensor.js';
+import { currentDevice } from '../tensor/device.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { currentEnvironment } from '../util/environment.js';
 import { Rng } from '../util/rng.js';
@@ -107,9 +108,13 @@ export function streamSeeds(seed: number): { init: number; shuffle: number; drop
   return { init: m.nextU32(), shuffle: m.nextU32(), dropout: m.nextU32(), subsample: m.nextU32() };
 }
 
-/** Builds the model of a run configuration (weights from the run's init stream). */
+/**
+ * Builds the model of a run configuration (weights from the run's init stream, drawn
+ * on the host so every device starts from the same numbers) on the current device
+ * (`setDevice`, --device, GRADFORMER_DEVICE; default cpu).
+ */
 export function buildModel(run: RunConfig, dropRng: Rng = new Rng(streamSeeds(run.seed).dropout)): Gradformer {
-  return new Gradformer(run.model, new Rng(streamSeeds(run.seed).init), dropRng);
+  return new Gradformer(run.model, new Rng(streamSeeds(run.seed).init), dropRng).to(currentDevice());
 }
 
 /** The split of a run (its protocol, split seed or seed, and fold). */
@@ -140,7 +145,7 @@ export function predict(model: Gradformer, batches: Iterable<GraphBatch>, nodeLe
         // model output before releasing them.
         const s = scoped(() => model.forward(b).out);
         cols = s.value.cols;
-        outs.push(s.value.data.slice());
+        outs.push(s.value.toHost().slice());
         s.release();
         ys.push(nodeLevel ? Float32Array.from(b.nodeY!) : b.y);
       }
@@ -265,7 +270,7 @@ export function train(opts: TrainOptions): TrainResult {
     const record: EpochRecord = {
       epoch, train_loss: total / graphs, val, test, metric, lr, epoch_seconds: epochSeconds, eval_seconds: evalSeconds,
       graphs_per_second: graphs / epochSeconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
-      hop: Array.from(model.hop.data),
+      hop: Array.from(model.hop.toHost()),
     };
     records.push(record);
     appendFileSync(logPath, JSON.stringify(record, finiteOrNull) + '\n');

@@ -1,0 +1,140 @@
+/**
+ * Devices: where a tensor's storage lives and where the ops on it run.
+ *
+ * `cpu` keeps a tensor's values in a host Float32Array and runs the active CPU
+ * kernels (native C or TypeScript, backend.ts). `cuda` keeps them in device
+ * memory (CudaArray, kernels_cuda.ts) and runs the CUDA kernels. The tape and the
+ * ops never touch raw memory: they ask the device of their inputs for buffers and
+ * kernels, so they run unchanged on either. Index data (edges, ptr arrays,
+ * targets, distances) is handed to ops as host typed arrays; a device copies each
+ * array once (`index`, cached per array) and reuses it for every layer of a batch.
+ *
+ * Nothing here imports Node: the cpu device runs the active kernels (active.ts),
+ * and the cuda device, which needs the CUDA addon, is registered by the Node side
+ * (device_cuda.ts, loaded by backend.ts), as is the default from GRADFORMER_DEVICE.
+ * The browser build (src/web) has the cpu device only.
+ */
+import type { Kernels } from './kernels.js';
+import type { KernelName } from './kernel_table.js';
+import { kernels as cpuKernels } from './active.js';
+import type { CudaArray, HostArray } from './kernels_cuda.js';
+
+export type DeviceName = 'cpu' | 'cuda';
+export const DEVICE_NAMES: readonly DeviceName[] = ['cpu', 'cuda'];
+
+/** A float buffer on some device: a host Float32Array (cpu) or device memory (cuda). */
+export type Storage = Float32Array | CudaArray;
+/** Any array a kernel takes, on some device. */
+export type Buf = HostArray | CudaArray;
+
+type OnAnyDevice<P> = { [I in keyof P]: P[I] extends ArrayBufferView ? Buf : P[I] extends ArrayBufferView | null ? Buf | null
+  : P[I] extends ArrayBufferView | null | undefined ? Buf | null | undefined : P[I] };
+/** The kernels of a device, on its own buffers (kernels.ts documents each). */
+export type DeviceKernels = { [K in KernelName]: (...args: OnAnyDevice<Parameters<Kernels[K]>>) => ReturnType<Kernels[K]> };
+
+export interface Device {
+  readonly name: DeviceName;
+  /** The kernels that run on this device's buffers. */
+  kernels(): DeviceKernels;
+  /** n floats (zeroed unless `zero` is false): op outputs, gradients, temporaries. */
+  take(n: number, zero?: boolean): Storage;
+  /** Hands back a buffer from `take` that nothing references any more. */
+  give(b: Storage): void;
+  /** A buffer of this device holding `a` (on cpu: `a` itself). */
+  fromHost(a: Float32Array): Storage;
+  /** The values of a buffer of this device, on the host (on cpu: the buffer itself). */
+  toHost(b: Storage): Float32Array;
+  /** Index data (or any host array) as this device's kernels take it: uploaded once per array. */
+  index<T extends HostArray>(a: T): T | CudaArray;
+  /** A new zeroed array of another element type (argmax rows, float64 sums). */
+  array(kind: 'i32' | 'f64', n: number): Int32Array | Float64Array | CudaArray;
+  /** `a`'s values as a host array (on cpu: `a` itself). */
+  read<T extends HostArray>(a: T | CudaArray): T;
+}
+
+/** The process-wide pool of host float buffers (tensor.ts), injected to avoid an import cycle. */
+export interface HostPool { take(n: number): Float32Array; takeRaw(n: number): Float32Array; give(a: Float32Array): void }
+let hostPool: HostPool | null = null;
+/** Called once by tensor.ts with its scratch pool. */
+export function useHostPool(p: HostPool): void { hostPool = p; }
+
+const cpu: Device = {
+  name: 'cpu',
+  kernels: () => cpuKernels() as unknown as DeviceKernels,
+  take: (n, zero = true) => (zero ? (hostPool as HostPool).take(n) : (hostPool as HostPool).takeRaw(n)),
+  give: (b) => (hostPool as HostPool).give(b as Float32Array),
+  fromHost: (a) => a,
+  toHost: (b) => b as Float32Array,
+  index: (a) => a,
+  array: (kind, n) => (kind === 'i32' ? new Int32Array(n) : new Float64Array(n)),
+  read: <T extends HostArray>(a: T | CudaArray) => a as T,
+};
+
+let cudaDevice: Device | null = null;
+let makeCuda: (() => Device) | null = null;
+
+/** Registers how the cuda device is made (device_cuda.ts, in Node); it is made on first use. */
+export function registerCudaDevice(make: () => Device): void {
+  makeCuda = make;
+}
+
+/** The CUDA device (made on first use; throws one clear sentence without a GPU). */
+function cuda(): Device {
+  if (cudaDevice !== null) return cudaDevice;
+  if (makeCuda === null) throw new Error('device: cuda is not available in this build (no CUDA addon: the browser entry has the cpu device only)');
+  cudaDevice = makeCuda();
+  return cudaDevice;
+}
+
+/** The device called `name` ('cuda' is initialised on first use). */
+export function getDevice(name: DeviceName): Device {
+  if (name === 'cpu') return cpu;
+  if (name === 'cuda') return cuda();
+  throw new Error(`device: unknown device '${String(name)}', expected cpu or cuda`);
+}
+
+/** The device a storage lives on (a device buffer names its device). */
+export function deviceOfStorage(s: Storage): Device {
+  return s instanceof Float32Array ? cpu : getDevice(s.device);
+}
+
+/**
+ * Installs another implementation of the cuda device (null restores the real one):
+ * for tests of the device code paths on a machine without a GPU, with buffers
+ * that are not host Float32Arrays, as CUDA's are not.
+ */
+export function installCudaDevice(d: Device | null): void {
+  cudaDevice = d;
+}
+
+let defaultDevice: DeviceName | null = null;
+
+/**
+ * The device new models and batches go to (`--device`, GRADFORMER_DEVICE or this
+ * call; default cpu). Checks that the device is usable now: asking for cuda without
+ * a GPU throws the one-sentence reason here, before any work starts.
+ */
+export function setDevice(name: DeviceName): Device {
+  const d = getDevice(name);
+  defaultDevice = name;
+  return d;
+}
+
+let chooseDefault: () => DeviceName = () => 'cpu';
+
+/** Sets how the default device is chosen when setDevice was not called (device_cuda.ts: GRADFORMER_DEVICE). */
+export function setDefaultDevice(choose: () => DeviceName): void {
+  chooseDefault = choose;
+}
+
+/** The current default device's name: set by setDevice, else the registered default (Node: GRADFORMER_DEVICE), else cpu. */
+export function currentDevice(): DeviceName {
+  if (defaultDevice === null) defaultDevice = chooseDefault();
+  return defaultDevice;
+}
+
+/** Parses a device name from an option or GRADFORMER_DEVICE, naming where it came from on error. */
+export function parseDevice(v: string, where: string): DeviceName {
+  if ((DEVICE_NAMES as readonly string[]).includes(v)) return v as DeviceName;
+  throw new Error(`${where}: unknown device '${v}', expected cpu or cuda (or unset it for cpu)`);
+}
