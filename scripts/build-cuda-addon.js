@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the CUDA addon, build/Release/gradformer_cuda.node: the Node-API glue
-// (native/cuda_addon.c and the generated native/gen/cuda_kernels.c) linked with
+// (native/cuda/addon.c and the generated native/gen/cuda_kernels.c) linked with
 // the CUDA kernels' static library build/cuda/libgfc.a (made by
 // scripts/build-cuda.js from native/cuda/*.cu) and the static CUDA runtime, so
 // the addon needs only the NVIDIA driver at run time.
@@ -36,8 +36,10 @@ function run(cmd, args) {
   }
 }
 
-/** nvcc on PATH, else under CUDA_HOME or /usr/local/cuda. */
+/** nvcc as scripts/build-cuda.js finds it: NVCC (none = skip), CUDA_HOME, PATH, /usr/local/cuda. */
 function findNvcc() {
+  if (process.env.NVCC === 'none') return null;
+  if (process.env.NVCC && existsSync(process.env.NVCC)) return process.env.NVCC;
   const which = spawnSync('sh', ['-c', 'command -v nvcc'], { encoding: 'utf8' });
   if (which.status === 0 && which.stdout.trim()) return which.stdout.trim();
   for (const home of [process.env.CUDA_HOME, '/usr/local/cuda'].filter(Boolean)) {
@@ -72,14 +74,14 @@ function nodeInclude() {
 }
 
 const nvcc = findNvcc();
-if (!nvcc) skip('nvcc not found; install the CUDA toolkit (13 or newer) to build it');
+if (!nvcc) skip(process.env.NVCC === 'none' ? 'NVCC=none' : 'nvcc not found; install the CUDA toolkit (13 or newer) to build it');
 if (!existsSync(join(ROOT, 'native', 'cuda', 'gfc.h'))) skip('native/cuda/gfc.h is missing');
 const lib = join(ROOT, 'build', 'cuda', 'libgfc.a');
 if (!existsSync(lib)) {
   const cus = existsSync(join(ROOT, 'native', 'cuda')) ? readdirSync(join(ROOT, 'native', 'cuda')).filter((f) => f.endsWith('.cu')) : [];
   if (cus.length === 0) skip('the CUDA kernels (native/cuda/*.cu) are not in this checkout');
   if (!existsSync(join(ROOT, 'scripts', 'build-cuda.js'))) skip('scripts/build-cuda.js, which builds build/cuda/libgfc.a, is missing');
-  run(process.execPath, ['scripts/build-cuda.js', ...(strict ? ['--strict'] : [])]);
+  run(process.execPath, ['scripts/build-cuda.js']);
   if (!existsSync(lib)) skip('scripts/build-cuda.js made no build/cuda/libgfc.a');
 }
 const libDir = cudaLibDir(nvcc);
@@ -90,7 +92,7 @@ if (!inc) skip('node_api.h not found (install the Node.js headers: npm config se
 mkdirSync(dirname(OUT), { recursive: true });
 const objDir = join(ROOT, 'build', 'cuda-addon');
 mkdirSync(objDir, { recursive: true });
-const objs = ['cuda_addon', 'gen/cuda_kernels'].map((f) => {
+const objs = ['cuda/addon', 'gen/cuda_kernels'].map((f) => {
   const o = join(objDir, `${f.replace('/', '_')}.o`);
   run('gcc', ['-O2', '-std=c11', '-fPIC', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror', `-I${inc}`, '-Inative', '-c', `native/${f}.c`, '-o', o]);
   return o;

@@ -53,7 +53,8 @@ size_t gfc_peak_bytes(void);
 void gfc_reset_peak(void);
 /* The last error's sentence ("" when none). */
 const char *gfc_last_error(void);
-/* TF32 tensor-core GEMMs: off by default (fp32 accuracy, as the fixtures demand). Returns 0. */
+/* TF32 tensor-core GEMMs: off by default (fp32 accuracy, as the fixtures demand). This version has no
+   TF32 path: gfc_set_tf32(0) returns 0, gfc_set_tf32(1) returns GFC_EARG (GEMMs stay fp32). */
 int gfc_set_tf32(int on);
 
 /* ------------------------------------------------------------------ kernels (see native/gf.h) */
@@ -117,7 +118,12 @@ int gfc_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_
                             const float *saveMean, const float *saveInvStd, int training,
                             float *gx, float *gw, float *gb);
 
-/* attention.cu: one launch per call covering every (graph, head), on the packed layout. */
+/* attention.cu: one launch per call covering every (graph, head), on the packed layout, no padding.
+   Limits: dk <= GFC_ATT_MAX_DK (else GFC_EARG). The backward needs, when gq, gk or gMask is wanted,
+   graphs of at most GFC_ATT_MAX_NODES nodes (the caller checks graphPtr): a larger graph's gradients
+   come out NaN rather than wrong. */
+#define GFC_ATT_MAX_DK 128
+#define GFC_ATT_MAX_NODES 8192
 int gfc_attention_forward(const float *q, const float *k, const float *v, const float *mask,
                           const int32_t *graphPtr, int64_t B, int64_t H, int64_t dk, double scale,
                           const float *drop, float *out, float *probs);
@@ -136,7 +142,8 @@ int gfc_sgd_step(float *p, const float *g, float *buf, int64_t n, double lr, dou
    the mask and the final state are bit-identical to gf_uniform_mask's. */
 int gfc_uniform_mask(uint32_t *state, float *out, int64_t n, double threshold, float keep, int below);
 
-/* decay.cu */
+/* decay.cu: the backward handles D <= GFC_DECAY_MAX_D distance buckets (else GFC_EARG). */
+#define GFC_DECAY_MAX_D 5632
 int gfc_decay_mask(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_t H, const float *table, int64_t D,
                    float *out);
 int gfc_decay_mask_backward(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_t H, const float *g,

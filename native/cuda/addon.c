@@ -6,7 +6,7 @@
  * src/tensor/kernels_cuda.ts is its only caller. Nothing here aborts: a missing
  * GPU or driver is one sentence from init().
  */
-#include "cuda_glue.h"
+#include "../cuda_glue.h"
 
 /* ------------------------------------------------------------------ runtime */
 /* init(device) -> null, or the sentence saying why there is no usable device. */
