@@ -14,7 +14,6 @@
  */
 #include "gf.h"
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -6,7 +6,6 @@
  */
 #include "gf.h"
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 
 #define CB 8

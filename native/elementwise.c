@@ -9,7 +9,6 @@
 #include <string.h>
 #include "gf.h"
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 
 /* b's index for a[r, c]: r*rs + c*cs */

@@ -13,7 +13,6 @@
  * ((float)(0.0 + x) turns -0 into +0 exactly as the chain did).
  */
 #include "gf.h"
-#include <omp.h>
 #include <string.h>
 
 static inline int col_threads(int64_t E, int64_t cols) {

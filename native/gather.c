@@ -4,7 +4,6 @@
  * not rows, so two sources hitting one row never race and the sum order is fixed.
  */
 #include "gf.h"
-#include <omp.h>
 #include <string.h>
 
 void gf_gather_rows(const float *x, const int32_t *idx, float *out, int64_t nidx, int64_t cols) {

@@ -18,6 +18,16 @@
 #define GF_CLONES
 #endif
 
+/* OpenMP where the compiler has it (the native addon, -fopenmp); without it (the
+   WebAssembly build, native/wasm/) the pragmas are ignored and every parallel
+   region runs as one thread, so the thread queries below answer for that one. */
+#ifdef _OPENMP
+#include <omp.h>
+#else
+static inline int omp_get_thread_num(void) { return 0; }
+static inline int omp_get_num_threads(void) { return 1; }
+#endif
+
 /* Threads the parallel kernels use (set from JS, default: GRADFORMER_THREADS or 1). */
 int gf_threads(void);
 void gf_set_threads(int n);

@@ -9,7 +9,6 @@
  * each sum is the same on any thread count.
  */
 #include "gf.h"
-#include <omp.h>
 
 static inline int col_threads(int64_t E, int64_t cols) {
   int T = gf_threads_for((double)E * (double)cols * 2.0);

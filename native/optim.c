@@ -5,7 +5,6 @@
  */
 #include "gf.h"
 #include <math.h>
-#include <omp.h>
 
 /* One element of Adam; `mode` 0: no weight decay, 1: L2 (Adam), 2: decoupled (AdamW). */
 static inline void adam_one(float *p, const float *g, float *m, float *v, int64_t i, double lr, double beta1,

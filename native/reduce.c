@@ -4,7 +4,6 @@
  * do not depend on the thread count.
  */
 #include "gf.h"
-#include <omp.h>
 #include <stdlib.h>
 
 void gf_sum_axis(const float *x, float *out, int64_t rows, int64_t cols, int axis) {

@@ -4,7 +4,6 @@
  * (sums in double), so results do not depend on the thread count.
  */
 #include "gf.h"
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -5,7 +5,6 @@
  */
 #include "gf.h"
 #include <math.h>
-#include <omp.h>
 
 void gf_softmax(const float *x, float *out, int64_t rows, int64_t cols, int lg) {
   int T = gf_threads_for((double)rows * (double)cols * 20.0);

@@ -73,7 +73,7 @@ test('options that would do nothing, and bad environment variables, are refused 
     cli('experiment', '--preset', 'ZINC', '--protocol', 'kfold', '--out', join(tmp, 'r6'))]);
   oneLine(fold, /--fold picks a fold of the kfold10 split, and this run's split is random_80_10_10; add --split kfold10 or drop --fold/);
   oneLine(threads, /GRADFORMER_THREADS='abc' is not a thread count/);
-  oneLine(backend, /unknown backend 'foo', expected 'native' or 'ts'/);
+  oneLine(backend, /unknown backend 'foo', expected 'native', 'wasm' or 'ts'/);
   oneLine(kfoldZinc, /--protocol kfold re-splits .*; ZINC comes with its official train\/val\/test split.*use --protocol seeds/);
   for (const d of ['r3', 'r4', 'r5', 'r6']) assert.throws(() => readFileSync(join(tmp, d, 'config.json')), /ENOENT/, `${d} was written`);
 });

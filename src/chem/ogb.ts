@@ -6,7 +6,7 @@
  * order, bonds in RDKit bond order, each bond as two directed edges.
  */
 import { type Featuriser, type MolGraphParts, bothDirections } from './featuriser.js';
-import { type RDKit, type MolProps, BOND_STEREO, CHIRAL_TAG, HYBRIDISATION, molPropsFromSmiles, totalHs } from './rdkit.js';
+import { type RDKit, type MolProps, BOND_STEREO, CHIRAL_TAG, HYBRIDISATION, molPropsFromSmiles, totalHs } from './rdkit_pickle.js';
 import { ringAtoms } from './rings.js';
 
 /** Vocabulary sizes, as OGB's get_atom_feature_dims() / get_bond_feature_dims(). */

@@ -9,8 +9,8 @@
  * becomes neutral, bracket/chiral atoms become plain); then RDKit rebuilds the
  * scaffold from JSON and writes its canonical SMILES (the grouping key).
  */
-import type { RDKit } from './rdkit.js';
-import { readMolPickle } from './rdkit.js';
+import type { RDKit } from './rdkit_pickle.js';
+import { readMolPickle } from './rdkit_pickle.js';
 import { ringAtoms } from './rings.js';
 
 interface JsonAtom { z?: number; impHs?: number; chg?: number; nRad?: number; isotope?: number; stereo?: string }

@@ -4,7 +4,7 @@
  * verify-reference, reproduce, cache. Global options --threads, --backend and --device apply to every command.
  */
 import { Command, Option } from 'commander';
-import { kernels, setBackend, setThreads } from '../tensor/backend.js';
+import { kernels, setBackend, setThreads, type BackendName } from '../tensor/backend.js';
 import { currentDevice, setDevice, type DeviceName } from '../tensor/device.js';
 import { UsageError } from '../train/data.js';
 import { DivergedError } from '../train/trainer.js';
@@ -22,11 +22,11 @@ export function buildProgram(): Command {
   const program = new Command('gradformer')
     .description('Gradformer (graph transformer with exponential decay, IJCAI 2024): train, evaluate, predict, reproduce')
     .addOption(new Option('--threads <n>', 'compute threads of the native kernels (default: $GRADFORMER_THREADS or 1; more help only large batches, docs/PERFORMANCE.md)').argParser(intArg(1)))
-    .addOption(new Option('--backend <name>', 'kernel backend (native falls back to ts when not built)').choices(['native', 'ts']))
+    .addOption(new Option('--backend <name>', 'kernel backend (native falls back to ts when not built; wasm: npm run build:wasm)').choices(['native', 'wasm', 'ts']))
     .addOption(new Option('--device <name>', 'where tensors live and ops run (default: $GRADFORMER_DEVICE or cpu; cuda needs an NVIDIA GPU and the CUDA addon)').choices(['cpu', 'cuda']))
     .showHelpAfterError('(add --help for the accepted options and values)')
     .hook('preAction', (cmd) => {
-      const g = cmd.opts() as { threads?: number; backend?: 'native' | 'ts'; device?: DeviceName };
+      const g = cmd.opts() as { threads?: number; backend?: BackendName; device?: DeviceName };
       // Select the backend now, so a bad GRADFORMER_BACKEND / GRADFORMER_THREADS fails before any work.
       if (g.backend) setBackend(g.backend); else kernels();
       if (g.threads) setThreads(g.threads);

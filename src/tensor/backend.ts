@@ -1,23 +1,32 @@
 /**
- * The active kernel backend. `GRADFORMER_BACKEND=native|ts` picks it (default
- * native); when native is asked for but the addon is not built, one warning line
+ * The active kernel backend in Node. `GRADFORMER_BACKEND=native|wasm|ts` picks it
+ * (default native); when native is asked for but the addon is not built, one warning line
  * goes to stderr and the TypeScript backend is used instead (never a crash).
  * `GRADFORMER_THREADS=n` sets the initial thread count of the native backend (default 1).
+ * The active kernels themselves live in active.ts, which the browser build uses alone.
  */
 import type { Kernels } from './kernels.js';
 import { tsKernels } from './kernels_ts.js';
 import { loadNativeKernels } from './kernels_native.js';
+import { loadWasmKernels } from './kernels_wasm_node.js';
+import { kernels, setDefaultKernels, useKernels } from './active.js';
+// Registers the cuda device and the GRADFORMER_DEVICE default with device.ts: every
+// Node entry loads this module, the browser entry never does.
+import './device_cuda.js';
 
-export type BackendName = 'native' | 'ts';
+export { kernels, useKernels };
 
-let active: Kernels | null = null;
+export type BackendName = 'native' | 'wasm' | 'ts';
+
 let warned = false;
 
 function select(name: string): Kernels {
   checkThreadsEnv(process.env.GRADFORMER_THREADS); // every way in (env, --backend, setBackend) checks it
   if (name === 'ts') return tsKernels;
+  // Asked for by name, so a missing module is an error, not a fallback.
+  if (name === 'wasm') return loadWasmKernels();
   if (name !== 'native') {
-    throw new Error(`backend: unknown backend '${name}', expected 'native' or 'ts' (GRADFORMER_BACKEND or setBackend)`);
+    throw new Error(`backend: unknown backend '${name}', expected 'native', 'wasm' or 'ts' (GRADFORMER_BACKEND or setBackend)`);
   }
   let k: Kernels | null = null;
   let why = 'build/Release/gradformer.node missing';
@@ -37,11 +46,7 @@ function select(name: string): Kernels {
   return tsKernels;
 }
 
-/** The kernels every op runs on. */
-export function kernels(): Kernels {
-  if (active === null) active = select(process.env.GRADFORMER_BACKEND || 'native');
-  return active;
-}
+setDefaultKernels(() => select(process.env.GRADFORMER_BACKEND || 'native'));
 
 /** The native side would ignore a malformed GRADFORMER_THREADS and use one thread; say so instead. */
 function checkThreadsEnv(v: string | undefined): void {
@@ -53,16 +58,9 @@ function checkThreadsEnv(v: string | undefined): void {
 
 /** Switches backend ('native' falls back to 'ts' with a warning when the addon is missing). */
 export function setBackend(name: BackendName): Kernels {
-  active = select(name);
-  return active;
-}
-
-/**
- * Installs a given Kernels object (e.g. the timing wrapper of profile.ts around
- * the native backend). It must implement the interface exactly; nothing is checked.
- */
-export function useKernels(k: Kernels): void {
-  active = k;
+  const k = select(name);
+  useKernels(k);
+  return k;
 }
 
 /** Threads used by the parallel kernels of the active backend. */

@@ -8,11 +8,16 @@
  * kernels, so they run unchanged on either. Index data (edges, ptr arrays,
  * targets, distances) is handed to ops as host typed arrays; a device copies each
  * array once (`index`, cached per array) and reuses it for every layer of a batch.
+ *
+ * Nothing here imports Node: the cpu device runs the active kernels (active.ts),
+ * and the cuda device, which needs the CUDA addon, is registered by the Node side
+ * (device_cuda.ts, loaded by backend.ts), as is the default from GRADFORMER_DEVICE.
+ * The browser build (src/web) has the cpu device only.
  */
 import type { Kernels } from './kernels.js';
 import type { KernelName } from './kernel_table.js';
-import { kernels as cpuKernels } from './backend.js';
-import { CudaArray, type HostArray, loadCuda } from './kernels_cuda.js';
+import { kernels as cpuKernels } from './active.js';
+import type { CudaArray, HostArray } from './kernels_cuda.js';
 
 export type DeviceName = 'cpu' | 'cuda';
 export const DEVICE_NAMES: readonly DeviceName[] = ['cpu', 'cuda'];
@@ -65,31 +70,19 @@ const cpu: Device = {
   read: <T extends HostArray>(a: T | CudaArray) => a as T,
 };
 
-/** Uploads of host index arrays, kept as long as the host array lives (a batch). */
-const uploads = new WeakMap<HostArray, CudaArray>();
-
 let cudaDevice: Device | null = null;
+let makeCuda: (() => Device) | null = null;
 
-/** The CUDA device (initialised on first use; throws one clear sentence without a GPU). */
+/** Registers how the cuda device is made (device_cuda.ts, in Node); it is made on first use. */
+export function registerCudaDevice(make: () => Device): void {
+  makeCuda = make;
+}
+
+/** The CUDA device (made on first use; throws one clear sentence without a GPU). */
 function cuda(): Device {
   if (cudaDevice !== null) return cudaDevice;
-  const c = loadCuda();
-  cudaDevice = {
-    name: 'cuda',
-    kernels: () => c.kernels as unknown as DeviceKernels,
-    // Freed blocks go back to gfc's caching allocator, which reuses them by size class.
-    take: (n) => new CudaArray('f32', n),
-    give: (b) => { if (b instanceof CudaArray) b.free(); },
-    fromHost: (a) => CudaArray.from(a),
-    toHost: (b) => (b instanceof CudaArray ? b.toHost() as Float32Array : b),
-    index: (a) => {
-      let d = uploads.get(a);
-      if (d === undefined) { d = CudaArray.from(a); uploads.set(a, d); }
-      return d;
-    },
-    array: (kind, n) => new CudaArray(kind, n),
-    read: <T extends HostArray>(a: T | CudaArray) => (a instanceof CudaArray ? a.toHost() as T : a),
-  };
+  if (makeCuda === null) throw new Error('device: cuda is not available in this build (no CUDA addon: the browser entry has the cpu device only)');
+  cudaDevice = makeCuda();
   return cudaDevice;
 }
 
@@ -127,12 +120,16 @@ export function setDevice(name: DeviceName): Device {
   return d;
 }
 
-/** The current default device's name: set by setDevice, else GRADFORMER_DEVICE, else cpu. */
+let chooseDefault: () => DeviceName = () => 'cpu';
+
+/** Sets how the default device is chosen when setDevice was not called (device_cuda.ts: GRADFORMER_DEVICE). */
+export function setDefaultDevice(choose: () => DeviceName): void {
+  chooseDefault = choose;
+}
+
+/** The current default device's name: set by setDevice, else the registered default (Node: GRADFORMER_DEVICE), else cpu. */
 export function currentDevice(): DeviceName {
-  if (defaultDevice === null) {
-    const env = process.env.GRADFORMER_DEVICE;
-    defaultDevice = env ? parseDevice(env, 'device: GRADFORMER_DEVICE') : 'cpu';
-  }
+  if (defaultDevice === null) defaultDevice = chooseDefault();
   return defaultDevice;
 }
 

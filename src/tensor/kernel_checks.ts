@@ -293,5 +293,14 @@ export function makeValidators(arrays: ArrayAdapter = HOST_ARRAYS): Validators {
   return v as Validators;
 }
 
+/**
+ * The check of one kernel over its call's arguments as an array (`env`), which it
+ * extends with the derived sizes, in the table's `derive` order: for a binding
+ * that passes those sizes on to C itself (the WebAssembly backend).
+ */
+export function kernelCheck(name: KernelName, arrays: ArrayAdapter = HOST_ARRAYS): (env: unknown[]) => void {
+  return compileKernel(name, kernelDecl(name), arrays);
+}
+
 /** `validate.<kernel>(...args)`: throws the kernel error on bad input (host typed arrays). */
 export const validate: Validators = makeValidators();

@@ -254,7 +254,8 @@ export const KERNELS = {
   },
   segmentReduce: {
     args: [enumArg('op', ENUMS.SegmentOp), f32('x', len('P*cols', SEG, 'ptr[S]*cols')), { name: 'ptr', kind: 'i32', io: 'in', ptr: true },
-      out32('out', len('S*cols', SEG)), size('cols'), { name: 'argmax', kind: 'i32', io: 'out', nullable: true, len: len('S*cols', SEG) }],
+      // argmax is written for 'max' only (sum and mean leave it as it is), hence inout.
+      out32('out', len('S*cols', SEG)), size('cols'), { name: 'argmax', kind: 'i32', io: 'inout', nullable: true, len: len('S*cols', SEG) }],
     derive: [['S', 'len(ptr) - 1'], ['P', 'last(ptr)']], show: { P: 'ptr[S]' },
     c: ['op', 'x', 'ptr', 'S', 'out', 'cols', 'argmax'], returns: 'status',
   },

@@ -43,7 +43,7 @@ export type UnaryOp =
 export type SegmentOp = 'sum' | 'mean' | 'max';
 
 export interface Kernels {
-  readonly name: 'native' | 'ts';
+  readonly name: 'native' | 'ts' | 'wasm';
   /** Worker threads used by the parallel kernels (>= 1). */
   setThreads(n: number): void;
   getThreads(): number;

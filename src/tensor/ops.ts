@@ -6,7 +6,7 @@
  *
  * Shapes: 2-D ops read a tensor as [rows, cols] = [shape[0], product(rest)].
  */
-import { kernels } from './backend.js';
+import { kernels } from './active.js';
 import type { Device, Storage } from './device.js';
 import type { Broadcast, BinaryOp, SegmentOp, UnaryOp } from './kernels.js';
 import { Tensor, addInto, numel, record } from './tensor.js';

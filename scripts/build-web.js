@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Builds the browser entry gradformer/web (src/web/index.ts) with esbuild into
+// dist/web/ (or the folder given): index.js (ESM, minified) and the chunks it
+// imports on demand (with source maps), meta.json (esbuild's metafile: every
+// input and import, read by test/web_bundle.test.ts) and gradformer.wasm, copied
+// from dist/wasm/ (`npm run build:wasm` first). The folder is replaced whole, atomically.
+import { build } from 'esbuild';
+import { copyFileSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = resolve(root, process.argv[2] || 'dist/web');
+const wasm = join(root, 'dist', 'wasm', 'gradformer.wasm');
+if (!existsSync(wasm)) {
+  console.error(`build-web: ${wasm} is missing; build it first with \`npm run build:wasm\``);
+  process.exit(1);
+}
+
+const tmp = `${out}.tmp-${process.pid}`;
+rmSync(tmp, { recursive: true, force: true });
+const result = await build({
+  entryPoints: [join(root, 'src', 'web', 'index.ts')],
+  outdir: tmp,
+  bundle: true,
+  format: 'esm',
+  // What is imported on demand (LapPE and its eigen-solver, ml-matrix) goes in its
+  // own chunk, fetched only when used: the page loads less to predict.
+  splitting: true,
+  chunkNames: '[name]-[hash]',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
+  metafile: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+writeFileSync(join(tmp, 'meta.json'), JSON.stringify(result.metafile));
+copyFileSync(wasm, join(tmp, 'gradformer.wasm'));
+const old = `${out}.old-${process.pid}`;
+if (existsSync(out)) renameSync(out, old);
+renameSync(tmp, out);
+rmSync(old, { recursive: true, force: true });
+console.log(`build-web: ${out}`);

@@ -1,0 +1,520 @@
+// The agreement suite every compiled kernel backend passes against the TypeScript
+// reference (kernels_ts.ts): random inputs and the edge cases of each kernel,
+// forward and backward, and thread-count independence. Registered by
+// test/kernels_native.test.ts (the Node-API addon) and test/kernels_wasm.test.ts
+// (the WebAssembly build of the same C). Tolerances: see kernels_native.test.ts.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Kernels } from '../../src/tensor/kernels.js';
+import { tsKernels } from '../../src/tensor/kernels_ts.js';
+import { Rng } from './rng.js';
+
+const U = 2 ** -24;            // float32 unit roundoff
+const REL_EXACT = 2.5 * U * 2; // last-bit differences only (double on both sides, one rounding each)
+const REL_ATT = 1e-5;
+// ---------------------------------------------------------------- helpers
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+/** Element-wise |got - want| <= tol(i) (NaN must match NaN). */
+function closeBy(what: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: (i: number) => number): void {
+  assert.equal(got.length, want.length, `${what}: length ${got.length} vs ${want.length}`);
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i], w = want[i];
+    if (Number.isNaN(w) || Number.isNaN(g)) {
+      assert.ok(Number.isNaN(w) && Number.isNaN(g), `${what}[${i}]: native ${g}, ts ${w}`);
+      continue;
+    }
+    if (g === w) continue;
+    const t = tol(i);
+    assert.ok(Math.abs(g - w) <= t, `${what}[${i}]: native ${g}, ts ${w}, |diff| ${Math.abs(g - w)} > tol ${t}`);
+  }
+}
+/** |got - want| <= rel * |want| + rel * floorFrac * max|want| */
+function close(what: string, got: ArrayLike<number>, want: ArrayLike<number>, rel = REL_EXACT, floorFrac = 0): void {
+  const floor = rel * floorFrac * maxAbs(want);
+  closeBy(what, got, want, (i) => rel * Math.abs(want[i]) + floor + Number.MIN_VALUE);
+}
+function closeNum(what: string, got: number, want: number, rel: number): void {
+  close(what, [got], [want], rel);
+}
+function sameBits(what: string, a: Float32Array | Int32Array, b: Float32Array | Int32Array): void {
+  assert.equal(a.length, b.length, `${what}: lengths`);
+  for (let i = 0; i < a.length; i++) {
+    if (!(Object.is(a[i], b[i]))) assert.fail(`${what}[${i}]: ${a[i]} (1 thread) vs ${b[i]} (2 threads)`);
+  }
+}
+const abs = (a: Float32Array) => a.map(Math.abs);
+const copy = (a: Float32Array) => new Float32Array(a);
+
+/** Runs f with the native backend on 1 thread and on 2 threads; returns both results. */
+function withThreads<T>(K: Kernels, f: () => T): [T, T] {
+  const before = K.getThreads();
+  try {
+    K.setThreads(1); const one = f();
+    K.setThreads(2); const two = f();
+    return [one, two];
+  } finally { K.setThreads(before); }
+}
+
+function randomPtr(rng: Rng, sizes: number[]): Int32Array {
+  const p = new Int32Array(sizes.length + 1);
+  for (let i = 0; i < sizes.length; i++) p[i + 1] = p[i] + sizes[i];
+  return p;
+}
+
+interface AttCase { sizes: number[]; H: number; dk: number; drop: boolean; seed: number }
+function attInputs(c: AttCase) {
+  const rng = new Rng(c.seed);
+  const ptr = randomPtr(rng, c.sizes);
+  const Nn = ptr[ptr.length - 1];
+  const sq = c.sizes.reduce((s, n) => s + n * n, 0);
+  const nd = Nn * c.H * c.dk, nm = c.H * sq;
+  // Decay-like mask in (0, 1]; dropout factors 0 or 1/(1-0.2).
+  const mask = rng.f32(nm, 0.05, 1);
+  const drop = c.drop ? Float32Array.from({ length: nm }, () => (rng.next() < 0.2 ? 0 : 1.25)) : null;
+  return {
+    q: rng.f32(nd), k: rng.f32(nd), v: rng.f32(nd), gOut: rng.f32(nd), mask, drop, ptr, nd, nm,
+    scale: 1 / Math.sqrt(Math.max(c.dk, 1)),
+  };
+}
+
+function attentionBoth(K: Kernels, c: AttCase) {
+  const I = attInputs(c);
+  const out = new Float32Array(I.nd), probs = new Float32Array(I.nm);
+  K.attentionForward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, out, probs);
+  const gq = new Float32Array(I.nd).fill(0.25), gk = new Float32Array(I.nd).fill(-0.5);
+  const gv = new Float32Array(I.nd), gm = new Float32Array(I.nm).fill(1);
+  // The backward gets the same (TS) probs on both sides so only the backward is compared.
+  return { I, out, probs, gq, gk, gv, gm };
+}
+
+/** The kernel surface without its name (a backend, or a raw addon that skips the TS checks). */
+export type KernelCalls = Pick<Kernels, Exclude<keyof Kernels, 'name'>>;
+
+/**
+ * Registers the suite for backend K (labelled by K.name); `rejecters` are the
+ * objects whose bad-input rejection the decay-mask case also checks (K, plus
+ * e.g. the raw native addon).
+ */
+export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K]): void {
+  const T = tsKernels;
+
+  describe(`${K.name} vs ts: matmul`, () => {
+    // Per element: |err| <= (k+2) u sum_p |a_ip b_pj| + u |c_old|  (float32 FMA chain vs double sum)
+    function check(m: number, k: number, n: number, tA: boolean, tB: boolean, acc: boolean, seed: number) {
+      const rng = new Rng(seed);
+      const a = rng.f32(m * k), b = rng.f32(k * n), c0 = rng.f32(m * n);
+      const cn = copy(c0), ct = copy(c0);
+      K.matmul(a, b, cn, m, k, n, tA, tB, acc);
+      T.matmul(a, b, ct, m, k, n, tA, tB, acc);
+      const bound = new Float32Array(m * n);
+      T.matmul(abs(a), abs(b), bound, m, k, n, tA, tB, false);
+      closeBy(`matmul m=${m} k=${k} n=${n} tA=${tA} tB=${tB} acc=${acc}`, cn, ct,
+        (i) => (k + 2) * U * bound[i] + (acc ? 2 * U * Math.abs(c0[i]) : 0) + 1e-30);
+    }
+    it('all transpose variants, ragged sizes, accumulate', () => {
+      let seed = 1;
+      const shapes: [number, number, number][] = [
+        [1, 1, 1], [7, 5, 3], [13, 64, 64], [37, 17, 70], [6, 128, 33], [100, 64, 128], [5, 300, 17], [64, 1, 64],
+      ];
+      for (const [m, k, n] of shapes) {
+        for (const tA of [false, true]) for (const tB of [false, true]) for (const acc of [false, true]) {
+          check(m, k, n, tA, tB, acc, seed++);
+        }
+      }
+    });
+    it('tall-and-thin shapes of the model (forward, A^T B, A B^T)', () => {
+      check(3840, 64, 64, false, false, false, 101);
+      check(64, 3840, 64, true, false, false, 102);  // weight grad: X^T G
+      check(3840, 64, 64, false, true, false, 103);  // input grad: G W^T
+      check(300, 200, 48, false, false, true, 104);
+    });
+    it('zero sizes: m, n or k = 0', () => {
+      for (const [m, k, n] of [[0, 4, 5], [3, 0, 5], [3, 4, 0], [0, 0, 0]]) {
+        for (const acc of [false, true]) {
+          const c0 = new Rng(9).f32(m * n);
+          const cn = copy(c0), ct = copy(c0);
+          K.matmul(new Float32Array(m * k), new Float32Array(k * n), cn, m, k, n, false, false, acc);
+          T.matmul(new Float32Array(m * k), new Float32Array(k * n), ct, m, k, n, false, false, acc);
+          assert.deepEqual(cn, ct, `m=${m} k=${k} n=${n} acc=${acc}`);
+        }
+      }
+    });
+    it('bias: the exact bits of matmul then a row add, on both backends; every tile path', () => {
+      // Ragged n (scratch tile + padded bias), 64-wide and 16-wide tiles, the k-sliced
+      // order (k > 128, small C: bias only after the last slice), k = 0, accumulate.
+      const shapes: [number, number, number][] = [[1, 1, 1], [7, 5, 3], [13, 64, 64], [37, 17, 70], [100, 64, 128],
+        [5, 300, 17], [64, 200, 64], [3840, 64, 64], [9, 0, 20], [0, 4, 5]];
+      let seed = 500;
+      for (const [m, k, n] of shapes) {
+        for (const tB of [false, true]) for (const acc of [false, true]) {
+          const rng = new Rng(seed++);
+          const a = rng.f32(m * k), b = rng.f32(k * n), c0 = rng.f32(m * n), bias = rng.f32(n);
+          for (const B of [K, T]) {
+            const fused = copy(c0), twoPass = copy(c0);
+            B.matmul(a, b, fused, m, k, n, false, tB, acc, bias);
+            B.matmul(a, b, twoPass, m, k, n, false, tB, acc);
+            B.binary('add', twoPass, bias, twoPass, m, n, 'row');
+            sameBits(`${B.name} matmul+bias m=${m} k=${k} n=${n} tB=${tB} acc=${acc}`, fused, twoPass);
+          }
+        }
+      }
+      const a = new Rng(3).f32(3840 * 64), b = new Rng(4).f32(64 * 64), bias = new Rng(5).f32(64);
+      const [c1, c2] = withThreads(K, () => { const c = new Float32Array(3840 * 64); K.matmul(a, b, c, 3840, 64, 64, false, true, false, bias); return c; });
+      sameBits('matmul+bias 1 vs 2 threads', c1, c2);
+    });
+    it('1 and 2 threads give identical bits', () => {
+      for (const [m, k, n, tA, tB] of [[3840, 64, 64, false, false], [64, 3840, 128, true, false],
+        [3840, 128, 64, false, true], [1000, 37, 21, true, true]] as [number, number, number, boolean, boolean][]) {
+        const rng = new Rng(m + n);
+        const a = rng.f32(m * k), b = rng.f32(k * n);
+        const [c1, c2] = withThreads(K, () => { const c = new Float32Array(m * n); K.matmul(a, b, c, m, k, n, tA, tB, false); return c; });
+        sameBits(`matmul ${m}x${k}x${n} tA=${tA} tB=${tB}`, c1, c2);
+      }
+    });
+  });
+
+  describe(`${K.name} vs ts: element-wise`, () => {
+    const rng = new Rng(7);
+    it('binary and binaryBackward, every op and broadcast', () => {
+      for (const [rows, cols] of [[0, 5], [1, 1], [13, 7], [300, 64]]) {
+        for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+          for (const bc of ['full', 'row', 'col', 'scalar'] as const) {
+            const nb = bc === 'full' ? rows * cols : bc === 'row' ? cols : bc === 'col' ? rows : 1;
+            const a = rng.f32(rows * cols), b = rng.f32AwayFromZero(nb, 0.5, 2), g = rng.f32(rows * cols);
+            const on = new Float32Array(rows * cols), ot = new Float32Array(rows * cols);
+            K.binary(op, a, b, on, rows, cols, bc);
+            T.binary(op, a, b, ot, rows, cols, bc);
+            close(`binary ${op} ${bc} ${rows}x${cols}`, on, ot);
+            const gan = rng.f32(rows * cols), gbn = rng.f32(nb);
+            const gat = copy(gan), gbt = copy(gbn);
+            K.binaryBackward(op, a, b, g, gan, gbn, rows, cols, bc);
+            T.binaryBackward(op, a, b, g, gat, gbt, rows, cols, bc);
+            close(`binaryBackward ga ${op} ${bc}`, gan, gat);
+            close(`binaryBackward gb ${op} ${bc}`, gbn, gbt);
+            K.binaryBackward(op, a, b, g, null, null, rows, cols, bc); // nulls accepted
+          }
+        }
+      }
+    });
+    it('binary out may alias a', () => {
+      const a = rng.f32(40), b = rng.f32(8), want = new Float32Array(40);
+      T.binary('mul', a, b, want, 5, 8, 'row');
+      K.binary('mul', a, b, a, 5, 8, 'row');
+      close('binary aliased', a, want);
+    });
+    it('unary and unaryBackward, every op', () => {
+      for (const op of ['relu', 'leaky_relu', 'sigmoid', 'exp', 'log', 'pow_base', 'scale', 'add_scalar'] as const) {
+        for (const n of [0, 1, 1000, 70000]) {
+          const x = op === 'log' ? rng.f32(n, 0.01, 3) : rng.f32(n, -4, 4);
+          if (n > 2 && op !== 'log') { x[0] = 0; x[1] = NaN; }
+          const p = op === 'pow_base' ? 0.6 : op === 'leaky_relu' ? 0.01 : 1.7;
+          const yn = new Float32Array(n), yt = new Float32Array(n);
+          K.unary(op, x, yn, p);
+          T.unary(op, x, yt, p);
+          close(`unary ${op} n=${n}`, yn, yt);
+          const g = rng.f32(n), gxn = rng.f32(n), gxt = copy(gxn);
+          const rn = K.unaryBackward(op, x, yt, g, gxn, p), rt = T.unaryBackward(op, x, yt, g, gxt, p);
+          close(`unaryBackward ${op} n=${n}`, gxn, gxt);
+          if (op === 'pow_base' && n > 2) {
+            closeNum('unaryBackward dp', rn, rt, 1e-12);
+          } else {
+            assert.ok(Object.is(rn, rt) || (Number.isNaN(rn) && Number.isNaN(rt)), `unaryBackward ${op} return ${rn} vs ${rt}`);
+          }
+          K.unaryBackward(op, x, yt, g, null, p);
+        }
+      }
+    });
+  });
+
+  describe(`${K.name} vs ts: reductions, softmax, losses`, () => {
+    const rng = new Rng(11);
+    it('sumAxis both axes, sumSquares', () => {
+      for (const [rows, cols] of [[0, 3], [3, 0], [1, 1], [17, 9], [3840, 64]]) {
+        const x = rng.f32(rows * cols);
+        for (const axis of [0, 1] as const) {
+          const len = axis === 0 ? cols : rows;
+          const on = new Float32Array(len), ot = new Float32Array(len);
+          K.sumAxis(x, on, rows, cols, axis);
+          T.sumAxis(x, ot, rows, cols, axis);
+          // double sums in a different order: a few ulp of the absolute sum
+          const bound = new Float32Array(len);
+          T.sumAxis(abs(x), bound, rows, cols, axis);
+          closeBy(`sumAxis ${rows}x${cols} axis ${axis}`, on, ot, (i) => 2 * U * Math.abs(ot[i]) + 1e-12 * bound[i] + 1e-30);
+        }
+      }
+      for (const n of [0, 5, 200000]) {
+        const x = rng.f32(n);
+        closeNum(`sumSquares n=${n}`, K.sumSquares(x), T.sumSquares(x), 1e-12);
+      }
+      const x = rng.f32(300000);
+      const [s1, s2] = withThreads(K, () => K.sumSquares(x));
+      assert.equal(s1, s2, 'sumSquares 1 vs 2 threads');
+    });
+    it('softmax / log-softmax and their backward', () => {
+      for (const [rows, cols] of [[0, 4], [1, 1], [9, 10], [200, 3]]) {
+        for (const log of [false, true]) {
+          const x = rng.f32(rows * cols, -5, 5);
+          if (rows === 9) for (let c = 0; c < cols; c++) x[c] = -Infinity; // all -inf row: NaN like PyTorch
+          const yn = new Float32Array(rows * cols), yt = new Float32Array(rows * cols);
+          K.softmax(x, yn, rows, cols, log);
+          T.softmax(x, yt, rows, cols, log);
+          close(`softmax log=${log} ${rows}x${cols}`, yn, yt);
+          const y = rng.f32(rows * cols, 0, 1), g = rng.f32(rows * cols);
+          const gn = rng.f32(rows * cols), gt = copy(gn);
+          K.softmaxBackward(y, g, gn, rows, cols, log);
+          T.softmaxBackward(y, g, gt, rows, cols, log);
+          close(`softmaxBackward log=${log}`, gn, gt, REL_EXACT, 1e-6);
+        }
+      }
+    });
+    it('crossEntropy (weighted and not), bceWithLogits (masked and not), l1', () => {
+      for (const [rows, cols] of [[0, 3], [1, 2], [64, 10]]) {
+        const x = rng.f32(rows * cols, -3, 3), t = Int32Array.from({ length: rows }, () => rng.int(cols));
+        for (const w of [null, rng.f32(cols, 0.1, 2)]) {
+          const gn = new Float32Array(rows * cols), gt = new Float32Array(rows * cols);
+          const ln = K.crossEntropy(x, t, w, gn, rows, cols), lt = T.crossEntropy(x, t, w, gt, rows, cols);
+          closeNum(`crossEntropy loss ${rows}x${cols}`, ln, lt, 1e-12);
+          close('crossEntropy grad', gn, gt);
+        }
+      }
+      for (const n of [0, 1, 500]) {
+        const x = rng.f32(n, -6, 6), t = Float32Array.from({ length: n }, () => rng.int(2));
+        for (const mask of [null, Uint8Array.from({ length: n }, () => rng.int(2)), new Uint8Array(n)]) {
+          const gn = new Float32Array(n), gt = new Float32Array(n);
+          closeNum('bce loss', K.bceWithLogits(x, t, mask, gn), T.bceWithLogits(x, t, mask, gt), 1e-12);
+          close('bce grad', gn, gt);
+        }
+        const y = rng.f32(n), gn = new Float32Array(n), gt = new Float32Array(n);
+        if (n > 1) y[0] = x[0];
+        closeNum('l1 loss', K.l1(x, y, gn), T.l1(x, y, gt), 1e-12);
+        close('l1 grad', gn, gt);
+      }
+    });
+  });
+
+  describe(`${K.name} vs ts: gather, scatter, column slices, segments`, () => {
+    const rng = new Rng(13);
+    it('gatherRows / scatterAddRows (repeated indices), 1 vs 2 threads', () => {
+      for (const [xRows, cols, nidx] of [[0, 4, 0], [1, 1, 3], [50, 64, 400], [7, 3, 20]]) {
+        const x = rng.f32(xRows * cols), idx = Int32Array.from({ length: nidx }, () => rng.int(xRows));
+        const on = new Float32Array(nidx * cols), ot = new Float32Array(nidx * cols);
+        K.gatherRows(x, idx, on, xRows, cols);
+        T.gatherRows(x, idx, ot, xRows, cols);
+        assert.deepEqual(on, ot, 'gatherRows');
+        const src = rng.f32(nidx * cols), sn = rng.f32(xRows * cols), st = copy(sn);
+        K.scatterAddRows(src, idx, sn, xRows, cols);
+        T.scatterAddRows(src, idx, st, xRows, cols);
+        assert.deepEqual(sn, st, 'scatterAddRows (same float32 order)');
+      }
+      const idx = Int32Array.from({ length: 20000 }, () => rng.int(300)), src = rng.f32(20000 * 64);
+      const [a, b] = withThreads(K, () => { const o = new Float32Array(300 * 64); K.scatterAddRows(src, idx, o, 300, 64); return o; });
+      sameBits('scatterAddRows threads', a, b);
+    });
+    it('copyCols / addSliceCols', () => {
+      const rows = 9, srcCols = 4, outCols = 11, off = 5;
+      const src = rng.f32(rows * srcCols), on = rng.f32(rows * outCols), ot = copy(on);
+      K.copyCols(src, on, rows, srcCols, outCols, off);
+      T.copyCols(src, ot, rows, srcCols, outCols, off);
+      assert.deepEqual(on, ot);
+      const big = rng.f32(rows * outCols), an = rng.f32(rows * srcCols), at = copy(an);
+      K.addSliceCols(big, an, rows, outCols, srcCols, 3);
+      T.addSliceCols(big, at, rows, outCols, srcCols, 3);
+      assert.deepEqual(an, at);
+      K.copyCols(new Float32Array(0), new Float32Array(0), 0, 0, 0, 0);
+    });
+    it('segmentReduce sum/mean/max (+ empty segments, ties, NaN) and backward', () => {
+      for (const sizes of [[], [0], [1], [3, 0, 5, 1, 0], Array.from({ length: 40 }, (_, i) => (i * 7) % 13)]) {
+        const ptr = randomPtr(rng, sizes), rows = ptr[ptr.length - 1], S = sizes.length, cols = 6;
+        const x = rng.f32(rows * cols);
+        if (rows > 3) { x[cols] = x[0]; x[2 * cols + 1] = NaN; } // a tie and a NaN
+        for (const op of ['sum', 'mean', 'max'] as const) {
+          const on = new Float32Array(S * cols), ot = new Float32Array(S * cols);
+          const amn = op === 'max' ? new Int32Array(S * cols) : null, amt = op === 'max' ? new Int32Array(S * cols) : null;
+          K.segmentReduce(op, x, ptr, on, cols, amn);
+          T.segmentReduce(op, x, ptr, ot, cols, amt);
+          close(`segmentReduce ${op} sizes=${sizes.length}`, on, ot);
+          if (amn) assert.deepEqual(amn, amt, 'argmax');
+          const g = rng.f32(S * cols), gn = rng.f32(rows * cols), gt = copy(gn);
+          K.segmentReduceBackward(op, g, ptr, gn, cols, amt);
+          T.segmentReduceBackward(op, g, ptr, gt, cols, amt);
+          close(`segmentReduceBackward ${op}`, gn, gt);
+        }
+      }
+      const ptr = randomPtr(rng, Array.from({ length: 500 }, () => rng.int(60))), rows = ptr[500];
+      const x = rng.f32(rows * 64);
+      for (const op of ['sum', 'mean', 'max'] as const) {
+        const [a, b] = withThreads(K, () => { const o = new Float32Array(500 * 64); K.segmentReduce(op, x, ptr, o, 64, null); return o; });
+        sameBits(`segmentReduce ${op} threads`, a, b);
+      }
+    });
+  });
+
+  describe(`${K.name} vs ts: batch norm and optimisers`, () => {
+    const rng = new Rng(17);
+    it('batchNorm train/eval, affine or not, rows 1 (NaN running var) and many; backward', () => {
+      for (const [rows, cols] of [[1, 3], [2, 5], [300, 64], [3840, 17]]) {
+        for (const training of [true, false]) {
+          for (const affine of [true, false]) {
+            const x = rng.f32(rows * cols, -2, 3);
+            const w = affine ? rng.f32(cols, 0.5, 1.5) : null, b = affine ? rng.f32(cols) : null;
+            const rmN = rng.f32(cols), rvN = rng.f32(cols, 0.5, 2), rmT = copy(rmN), rvT = copy(rvN);
+            const on = new Float32Array(rows * cols), ot = new Float32Array(rows * cols);
+            const smN = new Float32Array(cols), siN = new Float32Array(cols), smT = new Float32Array(cols), siT = new Float32Array(cols);
+            K.batchNorm(x, on, rows, cols, w, b, rmN, rvN, training, 0.1, 1e-5, smN, siN);
+            T.batchNorm(x, ot, rows, cols, w, b, rmT, rvT, training, 0.1, 1e-5, smT, siT);
+            const tag = `batchNorm ${rows}x${cols} training=${training} affine=${affine}`;
+            close(`${tag} saveMean`, smN, smT, REL_EXACT, 1e-6);
+            close(`${tag} saveInvStd`, siN, siT);
+            close(`${tag} runningMean`, rmN, rmT, REL_EXACT, 1e-6);
+            close(`${tag} runningVar`, rvN, rvT);
+            close(`${tag} out`, on, ot, REL_EXACT, 1e-6);
+            const g = rng.f32(rows * cols);
+            const gxN = rng.f32(rows * cols), gwN = rng.f32(cols), gbN = rng.f32(cols);
+            const gxT = copy(gxN), gwT = copy(gwN), gbT = copy(gbN);
+            K.batchNormBackward(x, g, rows, cols, w, smT, siT, training, gxN, gwN, gbN);
+            T.batchNormBackward(x, g, rows, cols, w, smT, siT, training, gxT, gwT, gbT);
+            close(`${tag} gx`, gxN, gxT, REL_EXACT, 1e-6);
+            close(`${tag} gw`, gwN, gwT, REL_EXACT, 1e-6);
+            close(`${tag} gb`, gbN, gbT, REL_EXACT, 1e-6);
+          }
+        }
+      }
+      // eval with zero rows is legal
+      K.batchNorm(new Float32Array(0), new Float32Array(0), 0, 2, null, null, Float32Array.of(0, 0), Float32Array.of(1, 1),
+        false, 0.1, 1e-5, new Float32Array(2), new Float32Array(2));
+      const x = rng.f32(5000 * 64);
+      const [a, b] = withThreads(K, () => {
+        const o = new Float32Array(x.length), sm = new Float32Array(64), si = new Float32Array(64), gx = new Float32Array(x.length);
+        K.batchNorm(x, o, 5000, 64, null, null, null, null, true, 0.1, 1e-5, sm, si);
+        K.batchNormBackward(x, o, 5000, 64, null, sm, si, true, gx, null, null);
+        return Float32Array.from([...o, ...sm, ...si, ...gx]);
+      });
+      sameBits('batchNorm threads', a, b);
+    });
+    it('adamStep (Adam and AdamW) and sgdStep (momentum, nesterov, first step)', () => {
+      for (const n of [0, 1, 1000]) {
+        for (const decoupled of [false, true]) {
+          for (const wd of [0, 0.01]) {
+            const p = rng.f32(n), g = rng.f32(n), m = rng.f32(n, -0.1, 0.1), v = rng.f32(n, 0, 0.01);
+            const [pn, mn, vn, pt, mt, vt] = [copy(p), copy(m), copy(v), copy(p), copy(m), copy(v)];
+            K.adamStep(pn, g, mn, vn, 1e-3, 0.9, 0.999, 1e-8, wd, 7, decoupled);
+            T.adamStep(pt, g, mt, vt, 1e-3, 0.9, 0.999, 1e-8, wd, 7, decoupled);
+            close('adam p', pn, pt); close('adam m', mn, mt); close('adam v', vn, vt);
+          }
+        }
+        for (const [mom, nest, first] of [[0, false, false], [0.9, false, true], [0.9, true, false], [0.5, false, false]] as const) {
+          const p = rng.f32(n), g = rng.f32(n), buf = rng.f32(n);
+          const [pn, bn, pt, bt] = [copy(p), copy(buf), copy(p), copy(buf)];
+          K.sgdStep(pn, g, mom ? bn : null, 0.1, mom, 0.1, 1e-4, nest, first);
+          T.sgdStep(pt, g, mom ? bt : null, 0.1, mom, 0.1, 1e-4, nest, first);
+          close('sgd p', pn, pt); close('sgd buf', bn, bt);
+        }
+      }
+    });
+  });
+
+  describe(`${K.name} vs ts: ragged attention`, () => {
+    function check(c: AttCase) {
+      const n = attentionBoth(K, c), t = attentionBoth(T, c);
+      const tag = `attention sizes=[${c.sizes.length > 8 ? `${c.sizes.length} graphs` : c.sizes.join(',')}] H=${c.H} dk=${c.dk} drop=${c.drop}`;
+      close(`${tag} probs`, n.probs, t.probs, REL_ATT, 1e-2);
+      close(`${tag} out`, n.out, t.out, REL_ATT, 1e-1);
+      const I = t.I;
+      K.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, t.probs, I.gOut, n.gq, n.gk, n.gv, n.gm);
+      T.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, t.probs, I.gOut, t.gq, t.gk, t.gv, t.gm);
+      close(`${tag} gq`, n.gq, t.gq, REL_ATT, 1e-1);
+      close(`${tag} gk`, n.gk, t.gk, REL_ATT, 1e-1);
+      close(`${tag} gv`, n.gv, t.gv, REL_ATT, 1e-1);
+      close(`${tag} gMask`, n.gm, t.gm, REL_ATT, 1e-1);
+    }
+    it('empty batch, empty and single-node graphs', () => {
+      check({ sizes: [], H: 2, dk: 4, drop: false, seed: 1 });
+      check({ sizes: [0, 1, 0, 1], H: 3, dk: 5, drop: true, seed: 2 });
+      check({ sizes: [1], H: 1, dk: 1, drop: false, seed: 3 });
+    });
+    it('graphs of 1 to 500 nodes', () => {
+      check({ sizes: [1, 2, 3, 17, 64, 111, 250, 500], H: 2, dk: 8, drop: true, seed: 4 });
+    });
+    it('heads 1..8 and dk 1..32', () => {
+      let seed = 10;
+      for (const [H, dk] of [[1, 1], [1, 32], [2, 3], [4, 16], [8, 32], [8, 1], [5, 17]]) {
+        check({ sizes: [5, 30, 1, 12], H, dk, drop: seed % 2 === 0, seed: seed++ });
+      }
+    });
+    it('null gradients accepted; 1 and 2 threads give identical bits', () => {
+      const c: AttCase = { sizes: Array.from({ length: 64 }, (_, i) => 1 + ((i * 37) % 111)), H: 4, dk: 16, drop: true, seed: 77 };
+      const I = attInputs(c);
+      K.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, new Float32Array(I.nm), I.gOut, null, null, null, null);
+      const [a, b] = withThreads(K, () => {
+        const out = new Float32Array(I.nd), probs = new Float32Array(I.nm);
+        K.attentionForward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, out, probs);
+        const gq = new Float32Array(I.nd), gk = new Float32Array(I.nd), gv = new Float32Array(I.nd), gm = new Float32Array(I.nm);
+        K.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, probs, I.gOut, gq, gk, gv, gm);
+        return Float32Array.from([...out, ...probs, ...gq, ...gk, ...gv, ...gm]);
+      });
+      sameBits('attention threads', a, b);
+    });
+  });
+
+  describe(`${K.name} vs ts: vectorised sigmoid over the whole float range`, () => {
+    it('wide inputs, saturation, subnormal outputs, infinities, NaN and -0: within 1 ulp', () => {
+      const rng = new Rng(21);
+      const x = Float32Array.from({ length: 20000 }, (_, i) => (rng.next() - 0.5) * (i % 3 === 0 ? 260 : 30));
+      x.set([NaN, Infinity, -Infinity, -0, 0, 110, -110, -103.5, -87.5, 88.7, 1e-30, -1e-30, 16.6, -16.6]);
+      const a = new Float32Array(x.length), b = new Float32Array(x.length);
+      T.unary('sigmoid', x, a, 0);
+      K.unary('sigmoid', x, b, 0);
+      close('sigmoid', b, a);
+      assert.ok(Number.isNaN(b[0]) && b[1] === 1 && b[2] === 0 && b[3] === 0.5 && b[7] > 0, 'special values');
+    });
+  });
+
+  describe(`${K.name} vs ts: fused decay mask`, () => {
+    // Packed distance blocks of graphs of 0, 1, 3 and 7 nodes, with unreachable (510) pairs.
+    function decayInputs(seed: number, H: number) {
+      const rng = new Rng(seed);
+      const sizes = [3, 0, 1, 7];
+      const spdPtr = randomPtr(rng, sizes.map((n) => n * n));
+      const spd = Uint16Array.from({ length: spdPtr[sizes.length] }, () => (rng.next() < 0.1 ? 510 : rng.int(6)));
+      const D = 511;
+      return { spd, spdPtr, D, table: rng.f32(H * D, 0, 1), g: rng.f32(H * spd.length) };
+    }
+    it('forward layout and backward bucket sums are identical (3 heads)', () => {
+      const H = 3, I = decayInputs(11, H);
+      const outT = new Float32Array(H * I.spd.length), outN = new Float32Array(H * I.spd.length).fill(7);
+      T.decayMask(I.spd, I.spdPtr, H, I.table, I.D, outT);
+      K.decayMask(I.spd, I.spdPtr, H, I.table, I.D, outN);
+      assert.deepEqual(outN, outT);
+      // Spot-check the layout: graph 3 (7 nodes) starts after H*(9+0+1) entries; head 2, entry (1, 4).
+      const o = H * 10 + 2 * 49 + 1 * 7 + 4;
+      assert.equal(outN[o], I.table[2 * I.D + I.spd[I.spdPtr[3] + 11]]);
+      const sT = new Float64Array(H * I.D).fill(0.5), sN = new Float64Array(H * I.D).fill(0.5);
+      T.decayMaskBackward(I.spd, I.spdPtr, H, I.g, I.D, sT);
+      K.decayMaskBackward(I.spd, I.spdPtr, H, I.g, I.D, sN);
+      assert.deepEqual(sN, sT, 'same buckets, same order, double on both sides');
+      let total = 0;
+      for (const v of I.g) total += v;
+      const bucketTotal = sN.reduce((a, b) => a + b, 0) - 0.5 * H * I.D;
+      assert.ok(Math.abs(bucketTotal - total) < 1e-9, `buckets hold every gradient entry (${bucketTotal} vs ${total})`);
+    });
+    it('bad input: distance beyond D, uncovered spd, wrong table and sums', () => {
+      const f = (n: number) => new Float32Array(n);
+      const spd = Uint16Array.of(0, 1, 1, 0, 0), ptr = Int32Array.of(0, 4, 5);
+      for (const k of rejecters) {
+        assert.throws(() => k.decayMask(spd, ptr, 2, f(2), 1, f(10)), /decayMask: spd\[1\] = 1 is out of range \[0, D\) \(D=1, spd has 5 elements\)/);
+        assert.throws(() => k.decayMask(spd, Int32Array.of(0, 4), 2, f(4), 2, f(10)), /decayMask: spdPtr\[1\] = 4, expected the spd length 5 \(B=1\)/);
+        assert.throws(() => k.decayMask(spd, ptr, 2, f(3), 2, f(10)), /decayMask: table has 3 elements, expected H\*D = 4 \(H=2, D=2\)/);
+        assert.throws(() => k.decayMask(spd, ptr, 2, f(4), 2, f(9)), /decayMask: out has 9 elements, expected H\*sum\(n_b\^2\) = 10 \(H=2, sumNb2=5\)/);
+        assert.throws(() => k.decayMask(Int32Array.of(0) as unknown as Uint16Array, Int32Array.of(0, 1), 1, f(1), 1, f(1)), /decayMask: spd must be a Uint16Array, got Int32Array/);
+        assert.throws(() => k.decayMaskBackward(spd, ptr, 2, f(10), 2, new Float64Array(3)), /decayMaskBackward: sums has 3 elements, expected H\*D = 4/);
+        assert.throws(() => k.decayMaskBackward(spd, ptr, 2, f(10), 2, new Float32Array(4) as unknown as Float64Array), /decayMaskBackward: sums must be a Float64Array, got Float32Array/);
+        assert.throws(() => k.decayMaskBackward(spd, ptr, 2, f(10), 0, new Float64Array(0)), /decayMaskBackward: D must be >= 1 \(max distance \+ 1\), got 0/);
+      }
+    });
+  });
+}

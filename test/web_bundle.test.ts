@@ -1,0 +1,141 @@
+// The browser bundle (gradformer/web, scripts/build-web.js): it builds, its sizes
+// are printed (JS raw and gzip, wasm), no Node built-in is imported anywhere in
+// it (esbuild's metafile lists every input and import), and it trains and
+// predicts in a bare `vm` context, which has the JavaScript and WebAssembly
+// built-ins and none of Node's (no process, require, Buffer, fs): the same bits
+// as the same code run from the sources in Node, on the TypeScript and on the
+// wasm kernels. Needs the wasm build (`npm run build:wasm`), as CI makes it.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import vm from 'node:vm';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import * as web from '../src/web/index.js';
+import { wasmPath } from '../src/tensor/kernels_wasm_node.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gf-web-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const out = join(dir, 'web');
+const built = spawnSync(process.execPath, ['scripts/build-web.js', out], { encoding: 'utf8' });
+
+const BUILTINS = new Set(builtinModules);
+/** Every place a Node built-in enters a bundle: "<input> imports <module>", or the input itself. */
+function nodeImports(meta: Metafile): string[] {
+  const isBuiltin = (p: string) => p.startsWith('node:') || BUILTINS.has(p) || BUILTINS.has(p.split('/')[0]);
+  const found: string[] = [];
+  for (const [input, info] of Object.entries(meta.inputs)) {
+    if (isBuiltin(input)) found.push(input);
+    for (const imp of info.imports) if (isBuiltin(imp.path)) found.push(`${input} imports ${imp.path}`);
+  }
+  return found;
+}
+
+/**
+ * Trains one step and predicts with a small Gradformer on two graphs: run from
+ * the sources in Node and, as its source text, inside the vm on the bundle.
+ * Self-contained (no closure), plain JS after tsx strips the types.
+ */
+async function demo(GF: typeof web, wasm: Uint8Array | null): Promise<{ kernels: string; before: number[]; loss: number; after: number[]; reloaded: number[] }> {
+  if (wasm) await GF.useWasmKernels(new Uint8Array(wasm));
+  else GF.useKernels(GF.tsKernels);
+  const ring = (n: number) => Int32Array.from([...Array.from({ length: n }, (_, i) => i), ...Array.from({ length: n }, (_, i) => (i + 1) % n)]);
+  const both = (e: Int32Array) => { const E = e.length / 2; return Int32Array.from([...e.subarray(0, E), ...e.subarray(E), ...e.subarray(E), ...e.subarray(0, E)]); };
+  const graph = (n: number, edges: Int32Array, label: number) => ({
+    numNodes: n, edgeIndex: both(edges), nodeFeat: Float32Array.from({ length: n * 3 }, (_, i) => (i % 3 === i % n % 3 ? 1 : 0)),
+    nodeCat: null, edgeFeat: null, edgeCat: null, y: Float32Array.of(label), nodeY: null,
+  });
+  const graphs = [graph(5, ring(5), 0), graph(4, Int32Array.of(0, 1, 2, 1, 2, 3), 1)];
+  const peOf = await GF.makePeFunction({ kind: 'rwse', dim: 8 });
+  const pre = graphs.map((g) => GF.preprocessOne(g.numNodes, g.edgeIndex, peOf, 8, new Int32Array(g.numNodes)));
+  const batch = GF.collate(graphs, pre, [0, 1]);
+  const config = {
+    mpnn: 'GIN' as const, channels: 16, nhead: 4, num_layers: 2, gamma: 0.6, n_hop: 2, node_method: 'add' as const, pool: 'add' as const,
+    projection: 'lin' as const, pe_origin_dim: 8, pe_dim: 8, attn_dropout: 0, node_dim: 3, num_tasks: 2, task: 'multi_class' as const,
+  };
+  const model = new GF.Gradformer(config, new GF.Rng(7));
+  model.eval();
+  const before = Array.from(GF.noGrad(() => model.forward(batch).out).data);
+  model.train();
+  const opt = new GF.Optimizer('adam', model.namedParameters(), { lr: 1e-2, weightDecay: 0 });
+  model.zeroGrad();
+  const lossT = GF.computeLoss('cross_entropy', model.forward(batch).out, batch, false);
+  const loss = lossT.data[0];
+  lossT.backward();
+  opt.step();
+  model.eval();
+  const afterStep = Array.from(GF.noGrad(() => model.forward(batch).out).data);
+  // The trained weights through safetensors bytes into a fresh model.
+  const bytes = GF.serializeSafetensors(GF.stateTensors(model));
+  const copy = new GF.Gradformer(config, new GF.Rng(99));
+  GF.loadStateTensors(copy, GF.parseSafetensors(bytes, 'weights.safetensors').tensors, 'weights.safetensors');
+  copy.eval();
+  const reloaded = Array.from(GF.noGrad(() => copy.forward(batch).out).data);
+  return { kernels: GF.kernels().name, before, loss, after: afterStep, reloaded };
+}
+
+describe('browser bundle (gradformer/web)', () => {
+  it('builds, and its sizes are', (t) => {
+    assert.equal(built.status, 0, built.stderr);
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as Metafile;
+    const outputs = Object.entries(meta.outputs).filter(([p]) => p.endsWith('.js')).map(([p, o]) => ({ file: basename(p), o }));
+    const entry = outputs.find((x) => x.o.entryPoint !== undefined);
+    assert.ok(entry && entry.file === 'index.js', 'index.js is the entry');
+    // Loaded with the page: the entry and what it imports statically; on demand: the dynamic imports.
+    const eager = [entry.file, ...entry.o.imports.filter((i) => i.kind === 'import-statement').map((i) => basename(i.path))];
+    const lazy = outputs.map((x) => x.file).filter((f) => !eager.includes(f));
+    const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+    const size = (files: string[]) => {
+      const bytes = files.map((f) => readFileSync(join(out, f)));
+      return `${kb(bytes.reduce((a, b) => a + b.length, 0))} (gzip ${kb(bytes.reduce((a, b) => a + gzipSync(b, { level: 9 }).length, 0))})`;
+    };
+    const line = `JS with the page ${size(eager)} [${eager.join(', ')}], on demand ${size(lazy)} [${lazy.join(', ')}], ` +
+      `gradformer.wasm ${size(['gradformer.wasm'])}`;
+    t.diagnostic(line);
+    console.log(`web bundle: ${line}`);
+  });
+
+  it('imports no Node built-in (and the check finds one where there is)', async () => {
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as Metafile;
+    assert.ok(Object.keys(meta.inputs).some((p) => p.endsWith('src/models/gradformer.ts')), 'the metafile lists the model');
+    assert.deepEqual(nodeImports(meta), []);
+    // The check itself: the Node entry, bundled for Node, is full of built-ins.
+    const nodeBuild = await build({ entryPoints: ['src/index.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', write: false, metafile: true, logLevel: 'silent' });
+    assert.ok(nodeImports(nodeBuild.metafile).some((s) => s.includes('imports node:fs')), 'the Node entry imports node:fs');
+  });
+
+  it('a module that is not the kernels is refused, naming where it came from, and the kernels in use stay', async () => {
+    web.useKernels(web.tsKernels);
+    await assert.rejects(web.useWasmKernels(Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0)), /gradformer\/web: the given bytes is not a usable gradformer\.wasm \(kernels_wasm: the module exports no memory, malloc and free, so it is not gradformer\.wasm; rebuild it with npm run build:wasm\)$/);
+    await assert.rejects(web.useWasmKernels('data:application/wasm;base64,AAAA'), /gradformer\/web: data:application\/wasm;base64,AAAA is not a usable gradformer\.wasm \(.+\); rebuild it with npm run build:wasm$/);
+    assert.equal(web.kernels().name, 'ts');
+  });
+
+  it('trains a step and predicts in a bare vm context: the same bits as Node, TypeScript and wasm kernels', async () => {
+    // The shipped ESM bundle as a script the vm can run (one global, GF).
+    const iife = await build({ entryPoints: [join(out, 'index.js')], bundle: true, format: 'iife', globalName: 'GF', write: false, logLevel: 'silent' });
+    const context = vm.createContext({ TextEncoder, TextDecoder });
+    assert.equal(vm.runInContext('typeof process + typeof require + typeof Buffer + typeof WebAssembly', context), 'undefinedundefinedundefinedobject');
+    // tsx compiles `demo` with esbuild's keepNames, whose source text calls __name(fn, "name").
+    vm.runInContext('var __name = (f) => f;', context);
+    vm.runInContext(iife.outputFiles[0].text, context);
+    const wasmBytes = readFileSync(wasmPath() ?? 'dist/wasm/gradformer.wasm');
+    for (const wasm of [null, wasmBytes]) {
+      context.wasm = wasm === null ? null : Array.from(wasm);
+      const inVm = await (vm.runInContext(`(${demo.toString()})(GF, wasm && Uint8Array.from(wasm))`, context) as Promise<unknown>);
+      const inNode = await demo(web, wasm);
+      // Plain data out of the vm's realm, so deepEqual compares values, not prototypes.
+      const got = JSON.parse(JSON.stringify(inVm)) as typeof inNode;
+      assert.equal(got.kernels, wasm ? 'wasm' : 'ts');
+      assert.deepEqual(got, JSON.parse(JSON.stringify(inNode)));
+      assert.ok(got.loss > 0 && Number.isFinite(got.loss), `loss ${got.loss}`);
+      assert.notDeepEqual(got.after, got.before, 'the step changed the predictions');
+      assert.deepEqual(got.reloaded, got.after, 'weights survive safetensors bytes');
+    }
+    web.useKernels(web.tsKernels);
+  });
+});
