@@ -4,9 +4,10 @@ import { join, resolve } from 'node:path';
 import { PRESETS } from '../models/presets.js';
 import { preprocessDataset } from '../data/preprocess.js';
 import { loadDatasetByName, UsageError } from '../train/data.js';
-import { runExperiment } from '../train/experiment.js';
+import { runExperiment, type ExperimentResult } from '../train/experiment.js';
+import { GRID_KEYS, parseGrid, pointFolder } from '../train/grid.js';
 import { buildRunConfig, presetOrFail } from '../train/runconfig.js';
-import { choiceArg, intArg } from './args.js';
+import { choiceArg, collect, intArg } from './args.js';
 import { progressReporter } from './progress.js';
 import { addRunOptions, overridesOf, type RunOpts } from './train_cmd.js';
 
@@ -18,11 +19,12 @@ export function experimentCommand(): Command {
     .addOption(new Option('--protocol <p>', 'seeds: one seed per run (official protocol); kfold: stratified 10-fold, run k = fold k').choices(['seeds', 'kfold']).default('seeds'))
     .addOption(new Option('--seed <n>', 'first seed (run i uses seed + i)').argParser(intArg(0)).default(0))
     .option('--out <dir>', 'experiment folder (default: runs/experiment-<preset>-<protocol>)')
+    .option('--grid <key=values>', `sweep a run option over comma-separated values (repeatable; the runs repeat at every point of the product); keys: ${Object.keys(GRID_KEYS).join(', ')}`, collect, [])
     .option('--resume', 'continue the experiment in --out: finished runs with the same settings are reused, interrupted ones continue from their last/ checkpoint, missing ones run (without it an --out that already holds runs is an error)')
     .option('--quiet', 'no per-epoch output');
   addRunOptions(cmd);
-  cmd.addHelpText('after', '\nExamples:\n  gradformer experiment --preset MUTAG --runs 10\n  gradformer experiment --preset NCI1 --runs 10 --protocol kfold --out runs/nci1-kfold\n  gradformer experiment --preset NCI1 --runs 10 --protocol kfold --out runs/nci1-kfold --resume   # after an interruption');
-  cmd.action(async (o: RunOpts & { preset: string; runs?: number; protocol: 'seeds' | 'kfold'; seed: number; out?: string; resume?: boolean; quiet?: boolean }) => {
+  cmd.addHelpText('after', '\nExamples:\n  gradformer experiment --preset MUTAG --runs 10\n  gradformer experiment --preset NCI1 --runs 10 --protocol kfold --out runs/nci1-kfold\n  gradformer experiment --preset NCI1 --runs 10 --protocol kfold --out runs/nci1-kfold --resume   # after an interruption\n  gradformer experiment --preset MUTAG --runs 10 --grid gamma=0.5,0.6,0.7 --grid n_hop=2,3   # 6 points x 10 seeds, one table');
+  cmd.action(async (o: ExperimentOpts) => {
     const preset = presetOrFail(o.preset);
     const runs = o.runs ?? preset.train.runs;
     if (o.protocol === 'kfold' && runs > 10) throw new UsageError(`--protocol kfold has 10 folds; accepted --runs: 1..10 (got ${runs})`);
@@ -32,26 +34,39 @@ export function experimentCommand(): Command {
     }
     const ds = await loadDatasetByName(preset.dataset, o.dataRoot);
     const over = overridesOf(o);
+    const given = Object.values(GRID_KEYS).map((g) => g.flag).filter((f) => cmd.getOptionValueSource(f.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())) === 'cli');
+    const grid = parseGrid(o.grid, given);
     // Check the combination before any work (throws with what is accepted).
     const probe = buildRunConfig(ds, preset.name, { ...over, train: { ...over.train, ...(o.protocol === 'kfold' ? { split: 'kfold10' as const } : {}) } }, o.seed);
     const outDir = o.out ?? join('runs', `experiment-${preset.name}-${o.protocol}`);
     const pre = await preprocessDataset(ds, { pe: probe.train.pe });
     const reporters = new Map<number, ReturnType<typeof progressReporter>>();
+    const total = runs * grid.reduce((n, a) => n * a.values.length, 1);
     const res = runExperiment({
-      preset: preset.name, runs, protocol: o.protocol, seed: o.seed, data: { ds, pre }, overrides: over, outDir,
+      preset: preset.name, runs, protocol: o.protocol, seed: o.seed, data: { ds, pre }, overrides: over, outDir, grid,
       dataRoot: o.dataRoot ? resolve(o.dataRoot) : null, resume: o.resume,
       onRunStart: (i, how) => {
-        if (how.kind === 'reused') process.stderr.write(`[run ${i + 1}/${runs}] finished earlier: reused\n`);
-        if (how.kind === 'resumed') process.stderr.write(`[run ${i + 1}/${runs}] continues after epoch ${how.epoch}\n`);
+        if (how.kind === 'reused') process.stderr.write(`[run ${i + 1}/${total}] finished earlier: reused\n`);
+        if (how.kind === 'resumed') process.stderr.write(`[run ${i + 1}/${total}] continues after epoch ${how.epoch}\n`);
       },
       onEvent: (i, e) => {
-        if (!reporters.has(i)) reporters.set(i, progressReporter({ quiet: o.quiet, prefix: `[run ${i + 1}/${runs}]` }));
+        if (!reporters.has(i)) reporters.set(i, progressReporter({ quiet: o.quiet, prefix: `[run ${i + 1}/${total}]` }));
         reporters.get(i)!(e);
-        if (e.type === 'final' && !o.quiet) process.stderr.write(`[run ${i + 1}/${runs}] best epoch ${e.record.best_epoch}: val ${e.record.val.toFixed(4)}, test ${e.record.test.toFixed(4)}\n`);
+        if (e.type === 'final' && !o.quiet) process.stderr.write(`[run ${i + 1}/${total}] best epoch ${e.record.best_epoch}: val ${e.record.val.toFixed(4)}, test ${e.record.test.toFixed(4)}\n`);
       },
     });
-    process.stdout.write(`${preset.name} (${o.protocol}, ${runs} runs): val ${res.metric} ${res.val.mean.toFixed(4)} +- ${res.val.std.toFixed(4)}, ` +
-      `test ${res.metric} ${res.test.mean.toFixed(4)} +- ${res.test.std.toFixed(4)}\nresults: ${join(outDir, 'results.md')}, ${join(outDir, 'results.csv')}\n`);
+    process.stdout.write(summary(preset.name, o.protocol, runs, res, outDir));
   });
   return cmd;
+}
+
+export type ExperimentOpts = RunOpts & { preset: string; runs?: number; protocol: 'seeds' | 'kfold'; seed: number; out?: string; resume?: boolean; quiet?: boolean; grid: string[] };
+
+/** The lines printed at the end: mean +- std per grid point (one line without a grid) and where the tables are. */
+export function summary(preset: string, protocol: string, runs: number, res: ExperimentResult, outDir: string): string {
+  const line = (what: string, r: Pick<ExperimentResult, 'val' | 'test'>) => `${what}: val ${res.metric} ${r.val.mean.toFixed(4)} +- ${r.val.std.toFixed(4)}, ` +
+    `test ${res.metric} ${r.test.mean.toFixed(4)} +- ${r.test.std.toFixed(4)}\n`;
+  const head = `${preset} (${protocol}, ${runs} runs)`;
+  const body = res.points ? res.points.map((p) => line(`${head} ${pointFolder(p.point)}`, p)).join('') : line(head, res);
+  return `${body}results: ${join(outDir, 'results.md')}, ${join(outDir, 'results.csv')}\n`;
 }
