@@ -7,6 +7,8 @@ import { loadDatasetByName, UsageError } from '../train/data.js';
 import { runExperiment, type ExperimentResult } from '../train/experiment.js';
 import { GRID_KEYS, parseGrid, pointFolder } from '../train/grid.js';
 import { buildRunConfig, presetOrFail } from '../train/runconfig.js';
+import { collectExperiment, enqueueExperiment, readQueueState } from '../queue/coordinator.js';
+import { parseQueueUrl } from '../queue/url.js';
 import { choiceArg, collect, intArg } from './args.js';
 import { progressReporter } from './progress.js';
 import { addRunOptions, overridesOf, type RunOpts } from './train_cmd.js';
@@ -14,17 +16,33 @@ import { addRunOptions, overridesOf, type RunOpts } from './train_cmd.js';
 export function experimentCommand(): Command {
   const cmd = new Command('experiment')
     .description('run the paper protocol: N runs of a preset (N seeds, or k folds), then a results table (mean +- std) as Markdown and CSV')
-    .addOption(new Option('--preset <name>', 'preset (its dataset is used)').choices(Object.keys(PRESETS)).argParser(choiceArg(Object.keys(PRESETS))).makeOptionMandatory())
+    .addOption(new Option('--preset <name>', 'preset (its dataset is used)').choices(Object.keys(PRESETS)).argParser(choiceArg(Object.keys(PRESETS))))
     .addOption(new Option('--runs <n>', 'number of runs (default: the preset\'s, 10)').argParser(intArg(1)))
     .addOption(new Option('--protocol <p>', 'seeds: one seed per run (official protocol); kfold: stratified 10-fold, run k = fold k').choices(['seeds', 'kfold']).default('seeds'))
     .addOption(new Option('--seed <n>', 'first seed (run i uses seed + i)').argParser(intArg(0)).default(0))
     .option('--out <dir>', 'experiment folder (default: runs/experiment-<preset>-<protocol>)')
     .option('--grid <key=values>', `sweep a run option over comma-separated values (repeatable; the runs repeat at every point of the product); keys: ${Object.keys(GRID_KEYS).join(', ')}`, collect, [])
     .option('--resume', 'continue the experiment in --out: finished runs with the same settings are reused, interrupted ones continue from their last/ checkpoint, missing ones run (without it an --out that already holds runs is an error)')
-    .option('--quiet', 'no per-epoch output');
+    .option('--quiet', 'no per-epoch output')
+    .option('--queue <url>', 'run on workers through Redis (redis://[:PASSWORD@]HOST[:PORT][/DB], rediss:// for TLS): enqueue one job per run, show their progress, write the same folder and tables (docs/DISTRIBUTED.md)')
+    .option('--detach', 'with --queue: only enqueue; gather later with --collect')
+    .option('--collect <dir>', 'with --queue: wait for and gather the experiment enqueued into <dir> (after --detach or a stopped coordinator)')
+    .addOption(new Option('--checkpoint-every <n>', 'with --queue: a worker stores the run\'s checkpoint in Redis every n epochs (a dead worker loses at most these)').argParser(intArg(1)).default(5));
   addRunOptions(cmd);
   cmd.addHelpText('after', '\nExamples:\n  gradformer experiment --preset MUTAG --runs 10\n  gradformer experiment --preset NCI1 --runs 10 --protocol kfold --out runs/nci1-kfold\n  gradformer experiment --preset NCI1 --runs 10 --protocol kfold --out runs/nci1-kfold --resume   # after an interruption\n  gradformer experiment --preset MUTAG --runs 10 --grid gamma=0.5,0.6,0.7 --grid n_hop=2,3   # 6 points x 10 seeds, one table');
   cmd.action(async (o: ExperimentOpts) => {
+    const target = o.queue ? parseQueueUrl(o.queue) : null;
+    const queueLog = (line: string) => { if (!o.quiet) process.stderr.write(`${line}\n`); };
+    if (o.collect !== undefined) {
+      if (!target) throw new UsageError('--collect gathers an experiment from its queue; add --queue redis://HOST[:PORT]');
+      const given = Object.keys(o).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !['collect', 'queue', 'quiet'].includes(k));
+      if (given.length > 0) throw new UsageError(`--collect takes the experiment's settings from ${o.collect}/queue.json; drop --${given.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')}`);
+      const res = await collectExperiment(o.collect, { target, checkpointEvery: o.checkpointEvery, log: queueLog });
+      process.stdout.write(summary(res.config.preset, readQueueState(o.collect).protocol, res.points?.[0].runs.length ?? res.runs.length, res, o.collect));
+      return;
+    }
+    if (o.detach && !target) throw new UsageError('--detach only enqueues on a queue; add --queue redis://HOST[:PORT]');
+    if (o.preset === undefined) throw new UsageError("required option '--preset <name>' not specified");
     const preset = presetOrFail(o.preset);
     const runs = o.runs ?? preset.train.runs;
     if (o.protocol === 'kfold' && runs > 10) throw new UsageError(`--protocol kfold has 10 folds; accepted --runs: 1..10 (got ${runs})`);
@@ -39,6 +57,19 @@ export function experimentCommand(): Command {
     // Check the combination before any work (throws with what is accepted).
     const probe = buildRunConfig(ds, preset.name, { ...over, train: { ...over.train, ...(o.protocol === 'kfold' ? { split: 'kfold10' as const } : {}) } }, o.seed);
     const outDir = o.out ?? join('runs', `experiment-${preset.name}-${o.protocol}`);
+    if (target) {
+      // Workers preprocess their own copies; the coordinator only plans.
+      const opts = { preset: preset.name, runs, protocol: o.protocol, seed: o.seed, data: { ds, pre: [] }, overrides: over, outDir, grid, dataRoot: null, resume: o.resume };
+      const state = await enqueueExperiment(opts, { target, checkpointEvery: o.checkpointEvery });
+      process.stderr.write(`gradformer: enqueued ${state.runs.length} runs on ${target.display} as experiment ${state.experiment} (${outDir}/queue.json)\n`);
+      if (o.detach) {
+        process.stdout.write(`gather the results with: gradformer experiment --queue ${target.display} --collect ${outDir}\n`);
+        return;
+      }
+      const res = await collectExperiment(outDir, { target, checkpointEvery: o.checkpointEvery, log: queueLog });
+      process.stdout.write(summary(preset.name, o.protocol, runs, res, outDir));
+      return;
+    }
     const pre = await preprocessDataset(ds, { pe: probe.train.pe });
     const reporters = new Map<number, ReturnType<typeof progressReporter>>();
     const total = runs * grid.reduce((n, a) => n * a.values.length, 1);
@@ -60,7 +91,8 @@ export function experimentCommand(): Command {
   return cmd;
 }
 
-export type ExperimentOpts = RunOpts & { preset: string; runs?: number; protocol: 'seeds' | 'kfold'; seed: number; out?: string; resume?: boolean; quiet?: boolean; grid: string[] };
+export type ExperimentOpts = RunOpts & {
+  preset?: string; queue?: string; detach?: boolean; collect?: string; checkpointEvery: number; runs?: number; protocol: 'seeds' | 'kfold'; seed: number; out?: string; resume?: boolean; quiet?: boolean; grid: string[] };
 
 /** The lines printed at the end: mean +- std per grid point (one line without a grid) and where the tables are. */
 export function summary(preset: string, protocol: string, runs: number, res: ExperimentResult, outDir: string): string {

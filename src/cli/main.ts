@@ -13,6 +13,7 @@ import { evalCommand, predictCommand } from './eval_cmd.js';
 import { experimentCommand } from './experiment_cmd.js';
 import { trainCommand } from './train_cmd.js';
 import { verifyCommand } from './verify_cmd.js';
+import { workerCommand } from './worker_cmd.js';
 import { registerReport } from '../report/cli.js';
 
 export function buildProgram(): Command {
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
       if (g.threads) setThreads(g.threads);
     });
   program.enablePositionalOptions(false);
-  const commands = [trainCommand(), evalCommand(), predictCommand(), datasetsCommand(), experimentCommand(), verifyCommand()];
+  const commands = [trainCommand(), evalCommand(), predictCommand(), datasetsCommand(), experimentCommand(), verifyCommand(), workerCommand()];
   for (const c of commands) program.addCommand(c);
   commands.push(registerReport(program));
   // commander's own errors ("error: unknown option ...") get the prefix of ours.

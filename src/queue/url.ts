@@ -1,0 +1,46 @@
+/**
+ * The `--queue` URL: `redis://[:PASSWORD@]HOST[:PORT][/DB]` or `rediss://` (TLS),
+ * turned into ioredis options, and its redacted form, the only one that may be
+ * printed or written: the password never reaches a log, a run folder or a table.
+ */
+import type { RedisOptions } from 'ioredis';
+import { UsageError } from '../train/data.js';
+
+export interface QueueTarget {
+  /** ioredis connection options (with the password; never print them). */
+  connection: RedisOptions;
+  /** The URL with the password replaced by `***`, for messages and files. */
+  display: string;
+}
+
+/** Parses a `--queue` URL; a UsageError says what is accepted. */
+export function parseQueueUrl(url: string, flag = '--queue'): QueueTarget {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`${flag}: not a URL (${redactUrl(url)}); expected redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://... for TLS`);
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
+    throw new UsageError(`${flag}: scheme ${u.protocol} is not Redis; expected redis://HOST[:PORT][/DB] or rediss://HOST[:PORT][/DB] (TLS)`);
+  }
+  if (!u.hostname) throw new UsageError(`${flag}: no host in ${redactUrl(url)}; expected redis://HOST[:PORT][/DB]`);
+  const dbText = u.pathname.replace(/^\//, '');
+  const db = dbText === '' ? 0 : Number(dbText);
+  if (!Number.isInteger(db) || db < 0) throw new UsageError(`${flag}: database '${dbText}' in ${redactUrl(url)} is not a number >= 0; expected redis://HOST[:PORT]/DB`);
+  const port = u.port === '' ? 6379 : Number(u.port);
+  const connection: RedisOptions = {
+    host: u.hostname.replace(/^\[|\]$/g, ''), port, db,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname } } : {}),
+    // BullMQ's workers block on Redis and must retry for ever while it restarts.
+    maxRetriesPerRequest: null,
+  };
+  return { connection, display: redactUrl(url) };
+}
+
+/** The URL with any password (and user) replaced by `***`; a string that is not a URL is cut at its last '@'. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
+}
