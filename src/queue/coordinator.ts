@@ -108,6 +108,11 @@ export async function collectExperiment(outDir: string, q: QueueOptions): Promis
   const label = (r: QueueState['runs'][number]) => `[run ${r.index + 1}/${total}${state.grid.length ? ` ${pointFolder(r.point)}` : ''}]`;
   const queue = new Queue(QUEUE_NAME, { connection: q.target.connection as ConnectionOptions, prefix: PREFIX });
   const redis = new Redis(q.target.connection);
+  // While Redis is away (restarting) both retry by themselves; say so once instead of crashing on the event.
+  let lastError = '';
+  const onError = (e: Error) => { if (e.message !== lastError) { lastError = e.message; log(`queue: ${e.message} (retrying)`); } };
+  queue.on('error', onError);
+  redis.on('error', onError);
   const results = new Map<number, RunResult>();
   const failures: string[] = [];
   const shown = new Map<number, string>();

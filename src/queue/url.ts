@@ -42,5 +42,7 @@ export function parseQueueUrl(url: string, flag = '--queue'): QueueTarget {
 
 /** The URL with any password (and user) replaced by `***`; a string that is not a URL is cut at its last '@'. */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
+  const at = url.lastIndexOf('@');
+  return at < 0 ? url : `***${url.slice(at)}`;
 }

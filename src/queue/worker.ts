@@ -52,6 +52,7 @@ export async function startWorker(o: WorkerOptions): Promise<{ close: () => Prom
   const name = o.name ?? `${hostname()}:${process.pid}`;
   const log = o.log ?? (() => {});
   const redis = new Redis(o.target.connection);
+  redis.on('error', () => {}); // reported once through the BullMQ worker's own 'error' below; ioredis reconnects
   const threads = new Set<Thread>();
 
   const process_ = async (job: Job): Promise<JobResult> => {

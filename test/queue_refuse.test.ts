@@ -1,0 +1,91 @@
+// A worker refuses what it must not run, with a message the coordinator shows,
+// and stays up: a dataset it does not have, a different copy of it, a malformed
+// job payload.
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { collectExperiment, enqueueExperiment } from '../src/queue/coordinator.js';
+import { PREFIX, QUEUE_NAME } from '../src/queue/store.js';
+import { parseQueueUrl, redactUrl } from '../src/queue/url.js';
+import type { ExperimentOptions } from '../src/train/experiment.js';
+import { killAll, startRedis, startWorkerProc, stopRedis, waitFor, type RedisServer, type WorkerProc } from './queue_helpers.js';
+import { mutag, tmp, TINY } from './report_helpers.js';
+
+const root = tmp('queue-refuse');
+const servers: RedisServer[] = [];
+const workers: WorkerProc[] = [];
+after(async () => {
+  await killAll(workers);
+  await Promise.all(servers.map(stopRedis));
+  for (const s of servers) rmSync(s.dir, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function options(outDir: string): Promise<ExperimentOptions> {
+  return { preset: 'MUTAG', runs: 1, protocol: 'seeds', seed: 0, data: await mutag(), overrides: { ...TINY, train: { epochs: 1 } }, outDir, dataRoot: null };
+}
+
+test('queue URLs: redis:// and rediss:// (TLS), password kept out of the display form, clear errors', () => {
+  const t = parseQueueUrl('rediss://:s3cr%40t@cache.example.org:6380/2');
+  assert.deepEqual([t.connection.host, t.connection.port, t.connection.db, t.connection.password, Boolean(t.connection.tls)], ['cache.example.org', 6380, 2, 's3cr@t', true]);
+  assert.equal(t.display, 'rediss://***@cache.example.org:6380/2');
+  assert.equal(parseQueueUrl('redis://localhost').connection.port, 6379);
+  assert.equal(parseQueueUrl('redis://localhost').connection.tls, undefined);
+  assert.throws(() => parseQueueUrl('http://x'), /--queue: scheme http: is not Redis; expected redis:\/\//);
+  assert.throws(() => parseQueueUrl('redis://h/abc'), /--queue: database 'abc' .* is not a number/);
+  assert.throws(() => parseQueueUrl('redis//:pw@host'), (e: Error) => !e.message.includes('pw') && e.message.includes('***@host') && /--queue: not a URL/.test(e.message));
+  assert.equal(redactUrl('redis://user:pw@h:1'), 'redis://***@h:1');
+});
+
+test('a worker without the dataset, and one with a different copy, refuse the job with a clear error', async () => {
+  const redis = await startRedis();
+  servers.push(redis);
+  const q = { target: parseQueueUrl(redis.url), checkpointEvery: 1, pollMs: 200 };
+
+  mkdirSync(join(root, 'empty'));
+  workers.push(startWorkerProc(redis.url, join(root, 'home'), ['--data-root', join(root, 'empty')]));
+  await enqueueExperiment(await options(join(root, 'missing')), q);
+  await assert.rejects(collectExperiment(join(root, 'missing'), q), /1 of 1 runs failed .*refused by worker \S+: this worker cannot load dataset MUTAG: dataset MUTAG: no folder MUTAG\/ in --data-root/);
+  await killAll(workers.splice(0));
+
+  // The same files with one graph label flipped.
+  cpSync(join(import.meta.dirname, '..', 'data', 'MUTAG'), join(root, 'other', 'MUTAG'), { recursive: true });
+  const labels = join(root, 'other', 'MUTAG', 'MUTAG_graph_labels.txt');
+  const ls = readFileSync(labels, 'utf8').split('\n');
+  ls[0] = ls[0].trim() === '1' ? '-1' : '1';
+  writeFileSync(labels, ls.join('\n'));
+  workers.push(startWorkerProc(redis.url, join(root, 'home'), ['--data-root', join(root, 'other')]));
+  await enqueueExperiment(await options(join(root, 'differs')), q);
+  await assert.rejects(collectExperiment(join(root, 'differs'), q),
+    /refused by worker \S+: this worker's copy of MUTAG differs from the coordinator's \(content hash [0-9a-f]{12}, job asks [0-9a-f]{12}\); give the worker the same files with --data-root/);
+  await killAll(workers.splice(0));
+});
+
+test('malformed job payloads are rejected and the worker goes on with the next job', async () => {
+  const redis = await startRedis();
+  servers.push(redis);
+  const w = startWorkerProc(redis.url, join(root, 'home'));
+  workers.push(w);
+  const queue = new Queue(QUEUE_NAME, { connection: parseQueueUrl(redis.url).connection as ConnectionOptions, prefix: PREFIX });
+  const bad = [
+    await queue.add('bad', 'not an object'),
+    await queue.add('bad', { format: 'gradformer-job/1', experiment: 'x', index: 0, dataset_hash: 'f'.repeat(64), checkpoint_every: 1, run: { dataset: 'MUTAG', preset: 'MUTAG', seed: -1, fold: 0, model: {}, train: {} } }),
+  ];
+  // Well-formed on the surface, but a run configuration gradformer would not build.
+  const good = await options(join(root, 'after-bad'));
+  const q = { target: parseQueueUrl(redis.url), checkpointEvery: 1, pollMs: 200 };
+  const st = await enqueueExperiment(good, q);
+  const forged = (await queue.getJob(st.runs[0].job))!.data;
+  bad.push(await queue.add('bad', { ...forged, run: { ...forged.run, model: { ...forged.run.model, channels: 7 } } }));
+  const res = await collectExperiment(join(root, 'after-bad'), q);
+  assert.equal(res.runs.length, 1, 'the worker survived the bad jobs and ran the good one');
+  await waitFor(async () => (await Promise.all(bad.map((j) => j.getState()))).every((s) => s === 'failed'), 30_000, 'the bad jobs to fail');
+  const reasons = await Promise.all(bad.map(async (j) => (await queue.getJob(j.id!))!.failedReason));
+  assert.match(reasons[0], /malformed job payload: the payload is not an object/);
+  assert.match(reasons[1], /malformed job payload: run\.seed and run\.fold must be integers >= 0/);
+  assert.match(reasons[2], /refused by worker \S+: the job's run configuration is not valid: channels \(7\) must be larger than pe_dim/);
+  await queue.close();
+  assert.equal(w.proc.exitCode, null, 'the worker is still running');
+});
