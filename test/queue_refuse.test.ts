@@ -2,7 +2,7 @@
 // and stays up: a dataset it does not have, a different copy of it, a malformed
 // job payload.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Queue, type ConnectionOptions } from 'bullmq';
@@ -10,6 +10,7 @@ import { collectExperiment, enqueueExperiment } from '../src/queue/coordinator.j
 import { PREFIX, QUEUE_NAME } from '../src/queue/store.js';
 import { parseQueueUrl, redactUrl } from '../src/queue/url.js';
 import type { ExperimentOptions } from '../src/train/experiment.js';
+import { parseGrid } from '../src/train/grid.js';
 import { killAll, startRedis, startWorkerProc, stopRedis, waitFor, type RedisServer, type WorkerProc } from './queue_helpers.js';
 import { mutag, tmp, TINY } from './report_helpers.js';
 
@@ -60,6 +61,24 @@ test('a worker without the dataset, and one with a different copy, refuse the jo
   await enqueueExperiment(await options(join(root, 'differs')), q);
   await assert.rejects(collectExperiment(join(root, 'differs'), q),
     /refused by worker \S+: this worker's copy of MUTAG differs from the coordinator's \(content hash [0-9a-f]{12}, job asks [0-9a-f]{12}\); give the worker the same files with --data-root/);
+  await killAll(workers.splice(0));
+});
+
+test('a run that diverges fails once with its error; the other runs are written and the failure is reported', async () => {
+  const redis = await startRedis();
+  servers.push(redis);
+  const w = startWorkerProc(redis.url, join(root, 'home'));
+  workers.push(w);
+  const q = { target: parseQueueUrl(redis.url), checkpointEvery: 1, pollMs: 200 };
+  const out = join(root, 'diverges');
+  const st = await enqueueExperiment({ ...(await options(out)), grid: parseGrid(['lr=0.001,1e10']) }, q);
+  await assert.rejects(collectExperiment(out, q), /1 of 2 runs failed \(the finished ones are in .*\): \[run 2\/2 lr=10000000000\] failed on worker \S+: training diverged: loss is NaN at epoch 1/);
+  assert.ok(existsSync(join(out, 'lr=0.001', 'run-0', 'best', 'model.safetensors')), 'the finished run is written');
+  assert.ok(!existsSync(join(out, 'lr=10000000000', 'run-0')), 'the failed run has no folder');
+  const queue = new Queue(QUEUE_NAME, { connection: q.target.connection as ConnectionOptions, prefix: PREFIX });
+  const job = (await queue.getJob(st.runs[1].job))!;
+  assert.equal(job.attemptsMade, 1, 'a failed run is not retried');
+  await queue.close();
   await killAll(workers.splice(0));
 });
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `gradformer` command: train, eval, predict, datasets, experiment,
- * verify-reference. Global options --threads and --backend apply to every command.
+ * verify-reference, worker. Global options --threads and --backend apply to every command.
  */
 import { Command, Option } from 'commander';
 import { kernels, setBackend, setThreads } from '../tensor/backend.js';

@@ -17,6 +17,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { datasetContentHash } from '../data/content_hash.js';
 import { preprocessDataset } from '../data/preprocess.js';
 import { setThreads } from '../tensor/backend.js';
+import { readCheckpointState } from '../train/checkpoint.js';
 import { loadDatasetByName } from '../train/data.js';
 import { firstDifference } from '../train/experiment.js';
 import { buildRunConfig, type RunConfig } from '../train/runconfig.js';
@@ -79,8 +80,10 @@ async function runJob(input: ThreadInput, post: (m: ThreadMessage) => void): Pro
     if (input.checkpoint) unpackInto(input.checkpoint, dir);
     const resume = input.checkpoint !== null;
     const pre = await preprocessDataset(ds, { pe: run.train.pe, progress: false });
-    post({ type: 'start', resumedFrom: resume ? Number(JSON.parse(Buffer.from(input.checkpoint!['last/state.json']).toString('utf8')).epoch) : null });
-    let best = { epoch: 0, val: NaN };
+    // Where a resumed run stands: its epoch and best epoch so far, for the progress lines.
+    const st = resume ? readCheckpointState(join(dir, 'last')) : null;
+    post({ type: 'start', resumedFrom: st ? st.epoch : null });
+    let best = st?.best ? { epoch: st.best.epoch, val: st.best.val } : { epoch: 0, val: NaN };
     train({
       run: rebuilt, data: { ds, pre }, outDir: dir, resume,
       onEvent: (e) => {

@@ -4,6 +4,7 @@
  * printed or written: the password never reaches a log, a run folder or a table.
  */
 import type { RedisOptions } from 'ioredis';
+import { isIP } from 'node:net';
 import { UsageError } from '../train/data.js';
 
 export interface QueueTarget {
@@ -29,11 +30,13 @@ export function parseQueueUrl(url: string, flag = '--queue'): QueueTarget {
   const db = dbText === '' ? 0 : Number(dbText);
   if (!Number.isInteger(db) || db < 0) throw new UsageError(`${flag}: database '${dbText}' in ${redactUrl(url)} is not a number >= 0; expected redis://HOST[:PORT]/DB`);
   const port = u.port === '' ? 6379 : Number(u.port);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
   const connection: RedisOptions = {
-    host: u.hostname.replace(/^\[|\]$/g, ''), port, db,
+    host, port, db,
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname } } : {}),
+    // TLS checks the certificate against the host (SNI only for names: Node refuses an IP as server name).
+    ...(u.protocol === 'rediss:' ? { tls: isIP(host) ? {} : { servername: host } } : {}),
     // BullMQ's workers block on Redis and must retry for ever while it restarts.
     maxRetriesPerRequest: null,
   };

@@ -102,9 +102,8 @@ export async function startWorker(o: WorkerOptions): Promise<{ close: () => Prom
 
   const worker = new Worker(QUEUE_NAME, process_, {
     connection: o.target.connection as ConnectionOptions, prefix: PREFIX, concurrency: o.concurrency, name,
+    // Finished and failed jobs stay (BullMQ's default) until the coordinator has collected them.
     lockDuration: o.lockMs, stalledInterval: Math.max(500, Math.floor(o.lockMs / 2)), maxStalledCount: MAX_STALLS,
-    // Finished jobs stay until the coordinator has written their run folders.
-    removeOnComplete: { count: Number.MAX_SAFE_INTEGER }, removeOnFail: { count: Number.MAX_SAFE_INTEGER },
   });
   worker.on('completed', (job) => log(`job ${job.id}: finished`));
   // Connection errors repeat while Redis is away; ioredis reconnects by itself.
