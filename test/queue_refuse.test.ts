@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { collectExperiment, enqueueExperiment } from '../src/queue/coordinator.js';
+import { unpackInto } from '../src/queue/files.js';
 import { PREFIX, QUEUE_NAME } from '../src/queue/store.js';
 import { parseQueueUrl, redactUrl } from '../src/queue/url.js';
 import type { ExperimentOptions } from '../src/train/experiment.js';
@@ -107,4 +108,14 @@ test('malformed job payloads are rejected and the worker goes on with the next j
   assert.match(reasons[2], /refused by worker \S+: the job's run configuration is not valid: channels \(7\) must be larger than pe_dim/);
   await queue.close();
   assert.equal(w.proc.exitCode, null, 'the worker is still running');
+});
+
+test('run-folder bytes from Redis are written only inside the run folder', () => {
+  const dir = join(root, 'unpack');
+  assert.throws(() => unpackInto({ '../escape.txt': new Uint8Array([1]) }, dir), /refusing to write "\.\.\/escape\.txt": not a relative path inside the run folder/);
+  assert.throws(() => unpackInto({ '/etc/x': new Uint8Array([1]) }, dir), /refusing to write/);
+  assert.throws(() => unpackInto({ 'best/../../x': new Uint8Array([1]) }, dir), /refusing to write/);
+  assert.ok(!existsSync(join(root, 'escape.txt')) && !existsSync(dir), 'nothing was written');
+  unpackInto({ 'best/state.json': new Uint8Array([123, 125]) }, dir);
+  assert.equal(readFileSync(join(dir, 'best', 'state.json'), 'utf8'), '{}');
 });
