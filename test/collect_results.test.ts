@@ -9,6 +9,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runExperiment } from '../src/train/experiment.js';
+import { parseGrid } from '../src/train/grid.js';
 import { meanStd } from '../src/util/stats.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { train } from '../src/train/trainer.js';
@@ -57,4 +58,19 @@ test('collect-results pools matching experiments, separates other settings and u
   assert.equal(orow[7], `${pooled.mean.toFixed(2)} +- ${pooled.std.toFixed(2)}`);
   assert.equal(orow[8], `${m.mean.toFixed(2)} +- ${m.std.toFixed(2)}`);
   assert.ok(m.mean >= pooled.mean);
+});
+
+test('collect-results reads a grid experiment: one row per point', async () => {
+  const data = await mutag();
+  const res = runExperiment({ preset: 'MUTAG', protocol: 'seeds', data, dataRoot: null, runs: 2, seed: 0, overrides: { ...TINY, train: { epochs: 1 } },
+    grid: parseGrid(['gamma=0.6,0.9']), outDir: join(root, 'grid') });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'scripts', 'collect-results.ts'), join(root, 'grid')], { encoding: 'utf8' });
+  const rows = out.trim().split('\n').slice(2).map((l) => l.split('|').map((c) => c.trim()));
+  assert.equal(rows.length, 2, out);
+  for (const [k, gamma] of ['0.6', '0.9'].entries()) {
+    const p = res.points![k];
+    assert.match(rows[k][3], new RegExp(`gamma ${gamma.replace('.', '\\.')}`));
+    assert.equal(rows[k][5], '2 (seeds 0,1)');
+    assert.equal(rows[k][8], `${(p.test.mean * 100).toFixed(2)} +- ${(p.test.std * 100).toFixed(2)}`);
+  }
 });
