@@ -3,7 +3,8 @@
 // resumed elsewhere to the same weights, a Redis restart survived, and the
 // password in no written file.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
@@ -121,5 +122,29 @@ test('Redis restarted mid-experiment (append-only file): the experiment complete
   assert.equal(res.runs.length, 3);
   assert.equal(lines.filter((l) => l.includes('finished on')).length, 3, 'each run is finished once');
   assert.equal(metricsCsv(out), metricsCsv(join(root, 'local-r')));
+  await killAll(workers.splice(0));
+});
+
+test('the coordinator killed after a run finished: --collect keeps that run folder and gathers the rest', async () => {
+  const redis = await startRedis();
+  servers.push(redis);
+  workers.push(startWorkerProc(redis.url, join(root, 'home')));
+  const out = join(root, 'coordinator-killed');
+  const coord = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli', 'main.ts'), 'experiment', '--preset', 'MUTAG', '--runs', '3',
+    '--epochs', '3', '--layers', '1', '--channels', '32', '--queue', redis.url, '--out', out], { env: { ...process.env, GRADFORMER_THREADS: '1', GRADFORMER_HOME: join(root, 'home') }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  coord.stderr!.on('data', (b) => { err += b; });
+  await waitFor(() => err.includes('finished on'), 120_000, 'a finished run');
+  const killed = new Promise((res) => coord.once('exit', res));
+  coord.kill('SIGKILL');
+  await killed;
+  const written = readdirSync(out).filter((d) => d.startsWith('run-')).filter((d) => existsSync(join(out, d, 'log.jsonl')));
+  assert.ok(written.length >= 1 && written.length < 3, `runs written before the kill: ${written.join(', ')}`);
+  const mtime = statSync(join(out, written[0], 'best', 'model.safetensors')).mtimeMs;
+  const lines: string[] = [];
+  const res = await collectExperiment(out, { target: parseQueueUrl(redis.url), checkpointEvery: 1, pollMs: 200, log: (l) => lines.push(l) });
+  assert.deepEqual(res.runs.map((r) => r.seed), [0, 1, 2]);
+  assert.equal(statSync(join(out, written[0], 'best', 'model.safetensors')).mtimeMs, mtime, 'a run written before the kill is kept as it was');
+  assert.equal(readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n').length, 1 + 3 + 2);
   await killAll(workers.splice(0));
 });

@@ -122,8 +122,14 @@ export async function collectExperiment(outDir: string, q: QueueOptions): Promis
       for (const r of state.runs.filter((x) => pending.has(x.index))) {
         const dir = join(outDir, r.dir);
         const plan: RunPlan = { ...r, dir, folder: readRunFolder(dir) };
-        if (plan.folder.kind === 'finished') { results.set(r.index, finishedResult(plan)); pending.delete(r.index); continue; }
         const job = (await queue.getJob(r.job)) as Job<JobData, JobResult> | undefined;
+        if (plan.folder.kind === 'finished') {
+          // Written earlier (a reused run, or a coordinator stopped between writing and clean-up): drop what Redis still holds.
+          if (job && (await job.getState()) === 'completed') { await job.remove(); await deleteCheckpoint(redis, r.job); }
+          results.set(r.index, finishedResult(plan));
+          pending.delete(r.index);
+          continue;
+        }
         if (!job) throw new Error(`${label(r)} job ${r.job} is not in Redis (${state.queue}) and ${dir} holds no finished run: was the queue emptied? Start the experiment again`);
         const st = await job.getState();
         if (st === 'completed') {
