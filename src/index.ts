@@ -47,5 +47,6 @@ export {
 } from './train/checkpoint.js';
 export { loadTrainedModel } from './train/load.js';
 export { runExperiment, type ExperimentResult } from './train/experiment.js';
+export { parseGrid, type GridAxis } from './train/grid.js';
 export { meanStd } from './util/stats.js';
 export { parseLog, readRunLog, type LogEpoch, type LogFinal, type ParsedLog } from './train/runlog.js';

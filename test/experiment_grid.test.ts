@@ -6,7 +6,8 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runExperiment } from '../src/train/experiment.js';
-import { gridPoints, parseGrid, pointFolder, pointOfFolder } from '../src/train/grid.js';
+import { parseGrid } from '../src/index.js'; // the library's way in
+import { gridPoints, pointFolder, pointOfFolder } from '../src/train/grid.js';
 import { mutag, tmp, TINY } from './report_helpers.js';
 
 const root = tmp('grid');
