@@ -41,11 +41,12 @@ B=$!; PIDS+=($B)
 t2=$(now)
 "${GF[@]}" experiment "${OPTS[@]}" --queue "$URL" --checkpoint-every 5 --out "$T/queued" > "$T/coordinator.out" 2> "$T/coordinator.log" &
 C=$!; PIDS+=($C)
-# Kill A once 4 runs have finished and A is at least a quarter into its current run.
+# Kill A once 4 runs have finished and A is between 40% and 60% into its current run
+# (the coordinator's progress lines lag by at most one poll, a second).
 while kill -0 "$C" 2>/dev/null; do
   done_runs=$(grep -c 'finished on' "$T/coordinator.log" || true)
   ep=$(grep -E ":$A: epoch [0-9]+/" "$T/coordinator.log" | tail -1 | sed -E 's/.*: epoch ([0-9]+)\/.*/\1/' || true)
-  if [ "$done_runs" -ge 4 ] && [ -n "$ep" ] && [ "$ep" -ge $((EPOCHS / 4)) ] && [ "$ep" -lt "$EPOCHS" ]; then
+  if [ "$done_runs" -ge 4 ] && [ -n "$ep" ] && [ "$ep" -ge $((EPOCHS * 2 / 5)) ] && [ "$ep" -le $((EPOCHS * 3 / 5)) ]; then
     kill -9 "$A"
     echo "killed worker A (pid $A) at epoch $ep of its run, after $done_runs finished runs"
     break
@@ -54,8 +55,9 @@ while kill -0 "$C" 2>/dev/null; do
 done
 wait "$C"
 t3=$(now)
-grep -E 'resum|finished on' "$T/coordinator.log" | grep -E "resumed|$B" | grep -E 'resumed after' | tail -3 || true
-grep 'resuming after' "$T/worker-b.log" || true
+echo "worker B on the killed run: $(grep 'resuming after' "$T/worker-b.log" || echo 'no resumed job (A was killed between runs?)')"
+echo "coordinator: $(grep 'resumed after' "$T/coordinator.log" | tail -1)"
+
 cat "$T/coordinator.out"
 
 echo "== wall time"
