@@ -110,6 +110,33 @@ test('malformed job payloads are rejected and the worker goes on with the next j
   assert.equal(w.proc.exitCode, null, 'the worker is still running');
 });
 
+test('a worker stopped with Ctrl-C hands its run back without using up an attempt; another resumes it', async () => {
+  const redis = await startRedis();
+  servers.push(redis);
+  const a = startWorkerProc(redis.url, join(root, 'home'));
+  workers.push(a);
+  const lines: string[] = [];
+  const q = { target: parseQueueUrl(redis.url), checkpointEvery: 2, pollMs: 200, log: (l: string) => lines.push(l) };
+  const out = join(root, 'sigint');
+  const st = await enqueueExperiment({ ...(await options(out)), overrides: { ...TINY, train: { epochs: 12 } } }, q);
+  const done = collectExperiment(out, q);
+  await waitFor(() => lines.some((l) => / epoch ([4-9]|1[01])\/12/.test(l)), 120_000, 'epoch 4');
+  const exited = new Promise((res) => a.proc.once('exit', res));
+  a.proc.kill('SIGINT');
+  await exited;
+  assert.match(a.output(), /stopping; a run in progress continues on another worker/);
+  const queue = new Queue(QUEUE_NAME, { connection: q.target.connection as ConnectionOptions, prefix: PREFIX });
+  const job = (await queue.getJob(st.runs[0].job))!;
+  assert.deepEqual([await job.getState(), job.attemptsMade], ['waiting', 0]);
+  await queue.close();
+  const b = startWorkerProc(redis.url, join(root, 'home'));
+  workers.push(b);
+  const res = await done;
+  assert.equal(res.runs.length, 1);
+  assert.match(b.output(), /resuming after epoch ([2-9]|10)/);
+  await killAll(workers.splice(0));
+});
+
 test('run-folder bytes from Redis are written only inside the run folder', () => {
   const dir = join(root, 'unpack');
   assert.throws(() => unpackInto({ '../escape.txt': new Uint8Array([1]) }, dir), /refusing to write "\.\.\/escape\.txt": not a relative path inside the run folder/);

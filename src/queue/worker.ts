@@ -7,7 +7,7 @@
  * through Redis. A refused or failed job fails at once (UnrecoverableError); a
  * crash is retried a bounded number of times.
  */
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import { Worker as Thread } from 'node:worker_threads';
@@ -47,15 +47,16 @@ function startThread(input: ThreadInput): Thread {
     : new Thread(url, { workerData: input });
 }
 
-/** Starts a worker; resolves once it listens. `close()` stops it (running jobs are left to other workers). */
+/** Starts a worker; resolves once it listens. `close()` stops it: its running jobs go back to the queue, to resume elsewhere from their stored checkpoints. */
 export async function startWorker(o: WorkerOptions): Promise<{ close: () => Promise<void>; worker: Worker }> {
   const name = o.name ?? `${hostname()}:${process.pid}`;
   const log = o.log ?? (() => {});
   const redis = new Redis(o.target.connection);
   redis.on('error', () => {}); // reported once through the BullMQ worker's own 'error' below; ioredis reconnects
   const threads = new Set<Thread>();
+  let stopping = false;
 
-  const process_ = async (job: Job): Promise<JobResult> => {
+  const process_ = async (job: Job, token?: string): Promise<JobResult> => {
     const checked = checkJobData(job.data);
     if (!checked.ok) {
       log(`job ${job.id}: rejected, malformed payload (${checked.error})`);
@@ -92,7 +93,11 @@ export async function startWorker(o: WorkerOptions): Promise<{ close: () => Prom
           }
         });
         thread.on('error', (e) => reject(e));
-        thread.on('exit', (code) => reject(new Error(`the training thread exited (code ${code}) before the run finished`)));
+        thread.on('exit', (code) => {
+          // Stopped by close(): the job goes back to the queue as it is, without using up an attempt.
+          if (stopping) job.moveToWait(token).then(() => reject(new WaitingError()), reject);
+          else reject(new Error(`the training thread exited (code ${code}) before the run finished`));
+        });
       });
     } finally {
       threads.delete(thread);
@@ -113,8 +118,9 @@ export async function startWorker(o: WorkerOptions): Promise<{ close: () => Prom
   return {
     worker,
     close: async () => {
+      stopping = true;
       await Promise.all([...threads].map((t) => t.terminate()));
-      await worker.close(true);
+      await worker.close();
       redis.disconnect();
     },
   };
