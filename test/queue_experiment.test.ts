@@ -148,3 +148,20 @@ test('the coordinator killed after a run finished: --collect keeps that run fold
   assert.equal(readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n').length, 1 + 3 + 2);
   await killAll(workers.splice(0));
 });
+
+test('jobs lost from Redis (a server without its data) are enqueued again by the coordinator', async () => {
+  const redis = await startRedis();
+  servers.push(redis);
+  const lines: string[] = [];
+  const q = { target: parseQueueUrl(redis.url), checkpointEvery: 1, pollMs: 200, log: (l: string) => lines.push(l) };
+  const out = join(root, 'flushed');
+  await enqueueExperiment(await options(out, 2, 1), q);
+  const r = new Redis(q.target.connection);
+  await r.flushall();
+  r.disconnect();
+  workers.push(startWorkerProc(redis.url, join(root, 'home')));
+  const res = await collectExperiment(out, q);
+  assert.equal(res.runs.length, 2);
+  assert.equal(lines.filter((l) => l.includes('enqueued again')).length, 2, lines.join('\n'));
+  await killAll(workers.splice(0));
+});

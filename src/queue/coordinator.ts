@@ -37,6 +37,9 @@ export interface QueueState {
   queue: string;
   protocol: ExperimentOptions['protocol'];
   grid: GridAxis[];
+  /** What every job names (see JobData), kept so that a job missing from Redis can be enqueued again. */
+  dataset_hash: string;
+  checkpoint_every: number;
   runs: { index: number; job: string; dir: string; point: GridPoint; i: number; seed: number; fold: number; run: RunConfig }[];
 }
 
@@ -67,22 +70,27 @@ export async function enqueueExperiment(o: ExperimentOptions, q: QueueOptions): 
   const experiment = randomBytes(6).toString('hex');
   const state: QueueState = {
     format: STATE_FORMAT, experiment, queue: q.target.display, protocol: o.protocol, grid: o.grid ?? [],
+    dataset_hash: datasetContentHash(o.data.ds), checkpoint_every: q.checkpointEvery,
     runs: plans.map((p) => ({ index: p.index, job: jobId(experiment, p.index), dir: p.dir.slice(o.outDir.length).replace(/^[\\/]/, ''), point: p.point, i: p.i, seed: p.seed, fold: p.fold, run: p.run })),
   };
-  const hash = datasetContentHash(o.data.ds);
+  // queue.json first: a coordinator stopped right after enqueueing can always be collected.
+  writeFileAtomic(statePath(o.outDir), JSON.stringify(state, null, 1) + '\n');
   const queue = new Queue(QUEUE_NAME, { connection: q.target.connection as ConnectionOptions, prefix: PREFIX });
   try {
-    const todo = plans.filter((p) => p.folder.kind === 'empty');
-    await queue.addBulk(todo.map((p) => {
-      const data: JobData = { format: JOB_FORMAT, experiment, index: p.index, run: p.run, dataset_hash: hash, checkpoint_every: q.checkpointEvery };
-      // attempts: a crashed run (not a failed one: those are unrecoverable) is tried at most 3 times.
-      return { name: `run-${p.index}`, data, opts: { jobId: jobId(experiment, p.index), attempts: 3, backoff: { type: 'fixed', delay: 1000 } } };
-    }));
+    await addJobs(queue, state, state.runs.filter((r) => plans[r.index].folder.kind === 'empty'));
   } finally {
     await queue.close();
   }
-  writeFileAtomic(statePath(o.outDir), JSON.stringify(state, null, 1) + '\n');
   return state;
+}
+
+/** Adds the jobs of some runs (a job id already in the queue is left as it is). */
+async function addJobs(queue: Queue, state: QueueState, runs: QueueState['runs']): Promise<void> {
+  await queue.addBulk(runs.map((r) => {
+    const data: JobData = { format: JOB_FORMAT, experiment: state.experiment, index: r.index, run: r.run, dataset_hash: state.dataset_hash, checkpoint_every: state.checkpoint_every };
+    // attempts: a crashed run (not a failed one: those are unrecoverable) is tried at most 3 times.
+    return { name: `run-${r.index}`, data, opts: { jobId: r.job, attempts: 3, backoff: { type: 'fixed', delay: 1000 } } };
+  }));
 }
 
 /** Reads `<out>/queue.json`. */
@@ -130,7 +138,12 @@ export async function collectExperiment(outDir: string, q: QueueOptions): Promis
           pending.delete(r.index);
           continue;
         }
-        if (!job) throw new Error(`${label(r)} job ${r.job} is not in Redis (${state.queue}) and ${dir} holds no finished run: was the queue emptied? Start the experiment again`);
+        if (!job) {
+          // Lost with a Redis that kept no data (no append-only file), or never added (the coordinator stopped while enqueueing).
+          log(`${label(r)} job ${r.job} is not in Redis and ${dir} holds no finished run: enqueued again`);
+          await addJobs(queue, state, [r]);
+          continue;
+        }
         const st = await job.getState();
         if (st === 'completed') {
           rmSync(dir, { recursive: true, force: true }); // an incomplete leftover, never a finished run (checked above)
