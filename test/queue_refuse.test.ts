@@ -9,10 +9,10 @@ import { Queue, type ConnectionOptions } from 'bullmq';
 import { collectExperiment, enqueueExperiment } from '../src/queue/coordinator.js';
 import { unpackInto } from '../src/queue/files.js';
 import { PREFIX, QUEUE_NAME } from '../src/queue/store.js';
-import { parseQueueUrl, redactUrl } from '../src/queue/url.js';
+import { checkReachable, parseQueueUrl, redactUrl } from '../src/queue/url.js';
 import type { ExperimentOptions } from '../src/train/experiment.js';
 import { parseGrid } from '../src/train/grid.js';
-import { killAll, startRedis, startWorkerProc, stopRedis, waitFor, type RedisServer, type WorkerProc } from './queue_helpers.js';
+import { freePort, killAll, startRedis, startWorkerProc, stopRedis, waitFor, type RedisServer, type WorkerProc } from './queue_helpers.js';
 import { mutag, tmp, TINY } from './report_helpers.js';
 
 const root = tmp('queue-refuse');
@@ -39,6 +39,24 @@ test('queue URLs: redis:// and rediss:// (TLS), password kept out of the display
   assert.throws(() => parseQueueUrl('redis://h/abc'), /--queue: database 'abc' .* is not a number/);
   assert.throws(() => parseQueueUrl('redis//:pw@host'), (e: Error) => !e.message.includes('pw') && e.message.includes('***@host') && /--queue: not a URL/.test(e.message));
   assert.equal(redactUrl('redis://user:pw@h:1'), 'redis://***@h:1');
+});
+
+test('an unreachable Redis or a wrong password is one clear error at the start, without the password', async () => {
+  const redis = await startRedis({ password: 'right-pw-31' });
+  servers.push(redis);
+  const port = await freePort();
+  await assert.rejects(checkReachable(parseQueueUrl(`redis://:pw-x@127.0.0.1:${port}`)),
+    (e: Error) => e.message === `cannot use the Redis at redis://***@127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}; check that redis-server runs there and the --queue URL (host, port, password, rediss:// for TLS)`);
+  await assert.rejects(checkReachable(parseQueueUrl(`redis://:wrong-pw-77@127.0.0.1:${redis.port}`)),
+    (e: Error) => /: WRONGPASS invalid username-password pair/.test(e.message) && !e.message.includes('wrong-pw-77'));
+  await checkReachable(parseQueueUrl(redis.url));
+  // The worker command stops with that line instead of retrying for ever.
+  const w = startWorkerProc(`redis://:wrong-pw-77@127.0.0.1:${redis.port}`, join(root, 'home'));
+  workers.push(w);
+  await waitFor(() => w.proc.exitCode !== null, 60_000, 'the worker to exit');
+  assert.equal(w.proc.exitCode, 1);
+  assert.match(w.output(), /^gradformer: error: cannot use the Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+: WRONGPASS/m);
+  assert.ok(!w.output().includes('wrong-pw-77'));
 });
 
 test('a worker without the dataset, and one with a different copy, refuse the job with a clear error', async () => {

@@ -25,7 +25,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { writeFolderAtomic, type PackedFiles } from './files.js';
 import { JOB_FORMAT, type JobData } from './payload.js';
 import { deleteCheckpoint, PREFIX, QUEUE_NAME, type JobProgressInfo, type JobResult } from './store.js';
-import type { QueueTarget } from './url.js';
+import { checkReachable, type QueueTarget } from './url.js';
 
 const STATE_FORMAT = 'gradformer-queue/1';
 
@@ -65,6 +65,7 @@ export async function enqueueExperiment(o: ExperimentOptions, q: QueueOptions): 
     throw new UsageError(`${o.outDir} already holds a queued experiment (queue.json); gather it with: gradformer experiment --queue ${q.target.display} --collect ${o.outDir}`);
   }
   const plans = planExperiment({ ...o, dataRoot: null });
+  await checkReachable(q.target);
   const interrupted = plans.find((p) => p.folder.kind === 'interrupted');
   if (interrupted) throw new UsageError(`${interrupted.dir} holds an interrupted local run; finish it locally (gradformer experiment --resume, without --queue) or delete the folder`);
   const experiment = randomBytes(6).toString('hex');
@@ -76,6 +77,7 @@ export async function enqueueExperiment(o: ExperimentOptions, q: QueueOptions): 
   // queue.json first: a coordinator stopped right after enqueueing can always be collected.
   writeFileAtomic(statePath(o.outDir), JSON.stringify(state, null, 1) + '\n');
   const queue = new Queue(QUEUE_NAME, { connection: q.target.connection as ConnectionOptions, prefix: PREFIX });
+  queue.on('error', (e) => q.log?.(`queue: ${e.message} (retrying)`));
   try {
     await addJobs(queue, state, state.runs.filter((r) => plans[r.index].folder.kind === 'empty'));
   } finally {
@@ -111,6 +113,7 @@ const num = (x: number | null) => (x === null ? 'NaN' : x.toFixed(4));
  */
 export async function collectExperiment(outDir: string, q: QueueOptions): Promise<ExperimentResult> {
   const state = readQueueState(outDir);
+  await checkReachable(q.target);
   const log = q.log ?? (() => {});
   const total = state.runs.length;
   const label = (r: QueueState['runs'][number]) => `[run ${r.index + 1}/${total}${state.grid.length ? ` ${pointFolder(r.point)}` : ''}]`;

@@ -49,3 +49,23 @@ export function redactUrl(url: string): string {
   const at = url.lastIndexOf('@');
   return at < 0 ? url : `***${url.slice(at)}`;
 }
+
+/**
+ * Connects once and pings, so that a wrong host, port, password or certificate
+ * is one clear error at the start instead of endless reconnection attempts.
+ */
+export async function checkReachable(t: QueueTarget, timeoutMs = 10_000): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis({ ...t.connection, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: timeoutMs });
+  // The socket's own error (ECONNREFUSED, a certificate problem) says more than the rejection ("Connection is closed").
+  let cause = '';
+  r.on('error', (e: Error) => { cause ||= e.message; });
+  try {
+    await r.connect();
+    await r.ping();
+  } catch (e) {
+    throw new UsageError(`cannot use the Redis at ${t.display}: ${(cause || (e as Error).message).replace(/\.$/, '')}; check that redis-server runs there and the --queue URL (host, port, password, rediss:// for TLS)`);
+  } finally {
+    r.disconnect();
+  }
+}

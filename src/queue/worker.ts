@@ -15,7 +15,7 @@ import { kernels } from '../tensor/backend.js';
 import { checkJobData } from './payload.js';
 import type { ThreadInput, ThreadMessage } from './run_thread.js';
 import { loadCheckpoint, PREFIX, QUEUE_NAME, storeCheckpoint, type JobProgressInfo, type JobResult } from './store.js';
-import type { QueueTarget } from './url.js';
+import { checkReachable, type QueueTarget } from './url.js';
 
 export interface WorkerOptions {
   target: QueueTarget;
@@ -51,6 +51,7 @@ function startThread(input: ThreadInput): Thread {
 export async function startWorker(o: WorkerOptions): Promise<{ close: () => Promise<void>; worker: Worker }> {
   const name = o.name ?? `${hostname()}:${process.pid}`;
   const log = o.log ?? (() => {});
+  await checkReachable(o.target);
   const redis = new Redis(o.target.connection);
   redis.on('error', () => {}); // reported once through the BullMQ worker's own 'error' below; ioredis reconnects
   const threads = new Set<Thread>();
