@@ -74,7 +74,11 @@ export async function startWorker(o: WorkerOptions): Promise<{ close: () => Prom
     let resumedFrom: number | null = null;
     const pending: Promise<unknown>[] = [];
     try {
-      return await new Promise<JobResult>((resolve, reject) => {
+      return await new Promise<JobResult>((resolve_, reject_) => {
+        // Once settled, the thread's exit (terminated in `finally`) must not touch the job again.
+        let settled = false;
+        const resolve = (r: JobResult) => { settled = true; resolve_(r); };
+        const reject = (e: unknown) => { settled = true; reject_(e); };
         thread.on('message', (m: ThreadMessage) => {
           if (m.type === 'start') resumedFrom = m.resumedFrom;
           else if (m.type === 'epoch') {
@@ -87,6 +91,7 @@ export async function startWorker(o: WorkerOptions): Promise<{ close: () => Prom
           else if (m.type === 'done') {
             const files: Record<string, string> = {};
             for (const [k, v] of Object.entries(m.files)) files[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+            settled = true; // the thread ends by itself now; its exit is no failure
             Promise.all(pending).then(() => resolve({ worker: name, files }), reject);
           } else if (m.type === 'error') {
             log(`job ${job.id}: ${m.kind} (${m.message})`);
@@ -95,6 +100,7 @@ export async function startWorker(o: WorkerOptions): Promise<{ close: () => Prom
         });
         thread.on('error', (e) => reject(e));
         thread.on('exit', (code) => {
+          if (settled) return;
           // Stopped by close(): the job goes back to the queue as it is, without using up an attempt.
           if (stopping) job.moveToWait(token).then(() => reject(new WaitingError()), reject);
           else reject(new Error(`the training thread exited (code ${code}) before the run finished`));
