@@ -88,13 +88,14 @@ test('a worker killed with -9 mid-run: another resumes from the stored checkpoin
   a.proc.kill('SIGKILL');
   const stored = Number(await r.hget(`gradformer:checkpoint:${state.runs[0].job}`, '#epoch'));
   r.disconnect();
-  workers.push(startWorkerProc(redis.url, join(root, 'home')));
+  const b = startWorkerProc(redis.url, join(root, 'home'));
+  workers.push(b);
   const res = await done;
   assert.ok(stored < epochs, `the kill came after the run ended (checkpoint epoch ${stored})`);
   const finishedBy = / finished on (\S+):/.exec(lines.find((l) => l.includes('finished on'))!)![1];
-  assert.equal(finishedBy.split(':')[1], String(workers[1].proc.pid), 'the second worker finished the run');
+  assert.equal(finishedBy.split(':')[1], String(b.proc.pid), 'the second worker finished the run');
   assert.ok(lines.some((l) => /resumed after epoch [2-9]/.test(l)), lines.join('\n'));
-  assert.match(workers[1].output(), /resuming after epoch [2-9]/);
+  assert.match(b.output(), /resuming after epoch [2-9]/);
   assert.deepEqual(res.runs.map((x) => [x.best_epoch, x.val, x.test]), local.runs.map((x) => [x.best_epoch, x.val, x.test]));
   for (const f of ['best/model.safetensors', 'last/model.safetensors', 'last/optimizer.safetensors']) {
     assert.deepEqual(readFileSync(join(out, 'run-0', f)), readFileSync(join(root, 'local-k', 'run-0', f)), f);

@@ -133,10 +133,12 @@ export async function collectExperiment(outDir: string, q: QueueOptions): Promis
       for (const r of state.runs.filter((x) => pending.has(x.index))) {
         const dir = join(outDir, r.dir);
         const plan: RunPlan = { ...r, dir, folder: readRunFolder(dir) };
+        // The state first, then the job: a job read before it completed would carry no result yet.
+        const st = await queue.getJobState(r.job);
         const job = (await queue.getJob(r.job)) as Job<JobData, JobResult> | undefined;
         if (plan.folder.kind === 'finished') {
           // Written earlier (a reused run, or a coordinator stopped between writing and clean-up): drop what Redis still holds.
-          if (job && (await job.getState()) === 'completed') { await job.remove(); await deleteCheckpoint(redis, r.job); }
+          if (job && st === 'completed') { await job.remove(); await deleteCheckpoint(redis, r.job); }
           results.set(r.index, finishedResult(plan));
           pending.delete(r.index);
           continue;
@@ -147,7 +149,6 @@ export async function collectExperiment(outDir: string, q: QueueOptions): Promis
           await addJobs(queue, state, [r]);
           continue;
         }
-        const st = await job.getState();
         if (st === 'completed') {
           rmSync(dir, { recursive: true, force: true }); // an incomplete leftover, never a finished run (checked above)
           const files: PackedFiles = {};
