@@ -50,6 +50,11 @@ test('an unreachable Redis or a wrong password is one clear error at the start, 
   await assert.rejects(checkReachable(parseQueueUrl(`redis://:wrong-pw-77@127.0.0.1:${redis.port}`)),
     (e: Error) => /: WRONGPASS invalid username-password pair/.test(e.message) && !e.message.includes('wrong-pw-77'));
   await checkReachable(parseQueueUrl(redis.url));
+  // The password from the environment, out of the process list.
+  const fromEnv = parseQueueUrl(`redis://127.0.0.1:${redis.port}`, '--queue', { GRADFORMER_REDIS_PASSWORD: 'right-pw-31' });
+  assert.equal(fromEnv.display, `redis://127.0.0.1:${redis.port}`);
+  await checkReachable(fromEnv);
+  assert.equal(parseQueueUrl('redis://:inurl@h', '--queue', { GRADFORMER_REDIS_PASSWORD: 'env' }).connection.password, 'inurl');
   // The worker command stops with that line instead of retrying for ever.
   const w = startWorkerProc(`redis://:wrong-pw-77@127.0.0.1:${redis.port}`, join(root, 'home'));
   workers.push(w);

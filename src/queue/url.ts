@@ -14,8 +14,12 @@ export interface QueueTarget {
   display: string;
 }
 
-/** Parses a `--queue` URL; a UsageError says what is accepted. */
-export function parseQueueUrl(url: string, flag = '--queue'): QueueTarget {
+/**
+ * Parses a `--queue` URL; a UsageError says what is accepted. A URL without a
+ * password takes `$GRADFORMER_REDIS_PASSWORD` when set: a password on the command
+ * line is visible to every user of the machine in the process list.
+ */
+export function parseQueueUrl(url: string, flag = '--queue', env: NodeJS.ProcessEnv = process.env): QueueTarget {
   let u: URL;
   try {
     u = new URL(url);
@@ -34,7 +38,7 @@ export function parseQueueUrl(url: string, flag = '--queue'): QueueTarget {
   const connection: RedisOptions = {
     host, port, db,
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : env.GRADFORMER_REDIS_PASSWORD ? { password: env.GRADFORMER_REDIS_PASSWORD } : {}),
     // TLS checks the certificate against the host (SNI only for names: Node refuses an IP as server name).
     ...(u.protocol === 'rediss:' ? { tls: isIP(host) ? {} : { servername: host } } : {}),
     // BullMQ's workers block on Redis and must retry for ever while it restarts.
