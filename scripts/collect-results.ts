@@ -10,14 +10,18 @@
  * own, never pooled with finished runs: its epochs read "N of M (unfinished)"
  * and its figures are those at the best validation epoch so far.
  *
+ * A grid experiment's points (folders such as gamma=0.5,n_hop=2) differ in their
+ * settings, so each gets its own row.
+ *
  * --optimistic prints, instead, a diagnostic table: the test metric each run
  * would report if its epoch were chosen on the test split (the best test value
  * over epochs), next to the real one (chosen on validation). It is not a result;
  * it shows how much of a gap is model selection on a small validation split.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { resolvePreset } from '../src/models/presets.js';
+import { pointOfFolder } from '../src/train/grid.js';
 import { bestEpoch, metricHigherIsBetter, readRunLog, runSeconds, type ParsedLog } from '../src/train/runlog.js';
 import { meanStd } from '../src/util/stats.js';
 
@@ -49,7 +53,13 @@ function bestTestOverEpochs({ epochs }: ParsedLog): number {
  */
 function folderRuns(dir: string): Row[] {
   const out: Row[] = [];
-  for (const d of readdirSync(dir).filter((x) => x.startsWith('run-')).sort()) {
+  for (const d of readdirSync(dir).sort()) {
+    // A grid experiment (--grid) keeps each point's runs in a folder named by the point.
+    if (pointOfFolder(d) !== null && statSync(join(dir, d)).isDirectory()) {
+      out.push(...folderRuns(join(dir, d)).map((r) => ({ ...r, run: `${d}/${r.run}` })));
+      continue;
+    }
+    if (!d.startsWith('run-')) continue;
     if (!existsSync(join(dir, d, 'log.jsonl'))) continue;
     const log = readRunLog(join(dir, d));
     const cfg = readConfig(join(dir, d));

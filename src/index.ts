@@ -50,6 +50,7 @@ export {
 } from './train/checkpoint.js';
 export { loadTrainedModel } from './train/load.js';
 export { runExperiment, type ExperimentResult } from './train/experiment.js';
+export { parseGrid, type GridAxis } from './train/grid.js';
 export { meanStd } from './util/stats.js';
 export { parseLog, readRunLog, type LogEpoch, type LogFinal, type ParsedLog } from './train/runlog.js';
 export { reproduceRun, firstLogDifference, environmentDifferences, type ReproduceOptions, type ReproduceResult, type LogDifference, type EnvDifference } from './train/reproduce.js';

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runExperiment } from '../src/train/experiment.js';
+import { parseGrid } from '../src/train/grid.js';
 import { meanStd } from '../src/util/stats.js';
 import { buildRunConfig, type Overrides } from '../src/train/runconfig.js';
 import { train } from '../src/train/trainer.js';
@@ -83,4 +84,19 @@ test('collect-results names depth, decay off and training fraction in the settin
     ['frac05', 'train_fraction 0.05', '60.00 +- 0.00'],
     ['generic', 'preset', '50.00 +- 0.00'], // TU on MUTAG: the same values as MUTAG's no-script preset
   ]);
+});
+
+test('collect-results reads a grid experiment: one row per point', async () => {
+  const data = await mutag();
+  const res = runExperiment({ preset: 'MUTAG', protocol: 'seeds', data, dataRoot: null, runs: 2, seed: 0, overrides: { ...TINY, train: { epochs: 1 } },
+    grid: parseGrid(['gamma=0.6,0.9']), outDir: join(root, 'grid') });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'scripts', 'collect-results.ts'), join(root, 'grid')], { encoding: 'utf8' });
+  const rows = out.trim().split('\n').slice(2).map((l) => l.split('|').map((c) => c.trim()));
+  assert.equal(rows.length, 2, out);
+  for (const [k, gamma] of ['0.6', '0.9'].entries()) {
+    const p = res.points![k];
+    assert.match(rows[k][3], new RegExp(`gamma ${gamma.replace('.', '\\.')}`));
+    assert.equal(rows[k][5], '2 (seeds 0,1)');
+    assert.equal(rows[k][8], `${(p.test.mean * 100).toFixed(2)} +- ${(p.test.std * 100).toFixed(2)}`);
+  }
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `gradformer` command: train, eval, predict, datasets, experiment,
- * verify-reference, reproduce, cache. Global options --threads, --backend and --device apply to every command.
+ * verify-reference, reproduce, cache, worker. Global options --threads, --backend and --device apply to every command.
  */
 import { Command, Option } from 'commander';
 import { kernels, setBackend, setThreads, type BackendName } from '../tensor/backend.js';
@@ -16,6 +16,7 @@ import { trainCommand } from './train_cmd.js';
 import { verifyCommand } from './verify_cmd.js';
 import { reproduceCommand } from './reproduce_cmd.js';
 import { cacheCommand } from './cache_cmd.js';
+import { workerCommand } from './worker_cmd.js';
 import { registerReport } from '../report/cli.js';
 
 export function buildProgram(): Command {
@@ -34,7 +35,7 @@ export function buildProgram(): Command {
       setDevice(g.device ?? currentDevice());
     });
   program.enablePositionalOptions(false);
-  const commands = [trainCommand(), evalCommand(), predictCommand(), datasetsCommand(), experimentCommand(), verifyCommand(), reproduceCommand(), cacheCommand()];
+  const commands = [trainCommand(), evalCommand(), predictCommand(), datasetsCommand(), experimentCommand(), verifyCommand(), reproduceCommand(), cacheCommand(), workerCommand()];
   for (const c of commands) program.addCommand(c);
   commands.push(registerReport(program));
   // commander's own errors ("error: unknown option ...") get the prefix of ours.
