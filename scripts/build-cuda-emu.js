@@ -7,6 +7,13 @@
 //   kernel<<<grid, block, smem, stream>>>(args);   to   emu_launch(grid, block, smem, stream, [&]() { kernel(args); });
 // and `extern __shared__ T name[];` to a pointer to the launch's dynamic shared memory.
 // Incremental: nothing is rebuilt when the program is newer than every input.
+//
+//   node scripts/build-cuda-emu.js          build/cuda-emu/gfc_test_emu
+//   node scripts/build-cuda-emu.js --asan   build/cuda-emu/gfc_test_emu_asan: the same under AddressSanitizer,
+//                                           with allocator blocks exactly as large as requested
+//                                           (GFC_EXACT_SIZES), so a kernel's overrun is reported. Run it
+//                                           with ASAN_OPTIONS=detect_stack_use_after_return=0:detect_leaks=0
+//                                           (fiber stacks; the caches live for the process).
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -17,10 +24,11 @@ const cudaDir = join(root, 'native', 'cuda');
 const emuDir = join(cudaDir, 'test', 'emu');
 const out = join(root, 'build', 'cuda-emu');
 const srcOut = join(out, 'src');
-const exe = join(out, 'gfc_test_emu');
+const asan = process.argv.includes('--asan');
+const exe = join(out, asan ? 'gfc_test_emu_asan' : 'gfc_test_emu');
 
 /** The launch rewrite: finds each `<<<`, the kernel name before it, the config and the balanced argument list. */
-export function rewriteLaunches(text) {
+function rewriteLaunches(text) {
   let res = '';
   let pos = 0;
   for (;;) {
@@ -64,7 +72,7 @@ function run(cmd, args) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+{
   const kernelFiles = readdirSync(cudaDir).filter((f) => /\.(cu|cuh|h)$/.test(f)).map((f) => join(cudaDir, f));
   const cFiles = readdirSync(join(root, 'native')).filter((f) => f.endsWith('.c') && f !== 'addon.c')
     .map((f) => join(root, 'native', f));
@@ -74,7 +82,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const inputs = [...kernelFiles, ...cFiles, ...testFiles, ...emuFiles, join(root, 'native', 'gf.h'),
     fileURLToPath(import.meta.url)];
   if (mtime(exe) > Math.max(...inputs.map(mtime))) {
-    console.log('build-cuda-emu: build/cuda-emu/gfc_test_emu is up to date');
+    console.log(`build-cuda-emu: build/cuda-emu/${basename(exe)} is up to date`);
     process.exit(0);
   }
   mkdirSync(srcOut, { recursive: true });
@@ -85,18 +93,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     writeFileSync(target, rewriteLaunches(readFileSync(f, 'utf8')));
     if (isSource) cxx.push(target);
   }
-  const flags = ['-O2', '-g', '-ffp-contract=off', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-unknown-pragmas', '-I', srcOut, '-I', emuDir,
+  const san = asan ? ['-fsanitize=address', '-fno-omit-frame-pointer'] : [];
+  const flags = [...(asan ? ['-O1', '-DGFC_EXACT_SIZES', ...san] : ['-O2']), '-g', '-ffp-contract=off', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-unknown-pragmas', '-I', srcOut, '-I', emuDir,
     '-I', join(root, 'native')];
   // The C kernels (the reference) as C, everything else as C++, then one link.
   const objs = [];
   for (const c of [...cFiles, join(cudaDir, 'test', 'cpu_threads.c')]) {
-    const obj = join(out, 'cpu_' + basename(c, '.c') + '.o');
-    run('cc', ['-O2', '-std=c11', '-fopenmp', '-I', join(root, 'native'), '-c', c, '-o', obj]);
+    const obj = join(out, (asan ? 'asan_' : 'cpu_') + basename(c, '.c') + '.o');
+    run('cc', ['-O2', ...san, '-std=c11', '-fopenmp', '-I', join(root, 'native'), '-c', c, '-o', obj]);
     objs.push(obj);
   }
   const tmp = `${exe}.tmp`;
   run('c++', ['-std=c++17', ...flags, '-x', 'c++', join(cudaDir, 'test', 'gfc_test.cu'), '-x', 'none', ...cxx,
     join(emuDir, 'emu.cpp'), ...objs, '-fopenmp', '-lm', '-o', tmp]);
   renameSync(tmp, exe);
-  console.log('build-cuda-emu: built build/cuda-emu/gfc_test_emu');
+  console.log(`build-cuda-emu: built build/cuda-emu/${basename(exe)}`);
 }

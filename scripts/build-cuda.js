@@ -3,10 +3,15 @@
 // program build/cuda/gfc_test (every gfc_ kernel against the C kernels of native/*.c).
 //
 //   node scripts/build-cuda.js            build (incremental: objects newer than their inputs are kept)
-//   node scripts/build-cuda.js --link     print the flags that link libgfc.a into a Node addon
+//   node scripts/build-cuda.js --which    print the nvcc it would use (nothing without one)
+//   node scripts/build-cuda.js --link     build the same way (its messages on stderr), then print on
+//                                         stdout the flags that link libgfc.a into a Node addon, e.g.
+//                                         from binding.gyp: "<!@(node scripts/build-cuda.js --link)"
+//                                         (node-gyp rebuild first deletes build/, this rebuilds it)
 //
-// Without nvcc (NVCC, CUDA_HOME/bin, PATH or /usr/local/cuda/bin) it prints one line and exits 0:
-// the CPU package never needs CUDA. NVCC=none skips the CUDA build the same way where nvcc exists. With nvcc, a compile error exits non-zero (CI compiles it).
+// Without nvcc (NVCC, CUDA_HOME/bin, PATH or /usr/local/cuda/bin) it prints one line and exits 0
+// (--link prints nothing): the CPU package never needs CUDA. NVCC=none skips the CUDA build the
+// same way where nvcc exists. With nvcc, a compile error exits non-zero (CI compiles it).
 // Code: Hopper SASS (sm_90) plus compute_90 PTX, which newer GPUs JIT-compile; the CUDA runtime
 // is linked statically (-cudart static / libcudart_static.a), so only the driver is needed at run time.
 import { existsSync, mkdirSync, readdirSync, statSync, renameSync, realpathSync } from 'node:fs';
@@ -44,7 +49,7 @@ const mtime = (f) => (existsSync(f) ? statSync(f).mtimeMs : -1);
 const newer = (target, inputs) => mtime(target) > Math.max(...inputs.map(mtime));
 
 function run(cmd, args) {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root });
+  const r = spawnSync(cmd, args, { stdio: [0, linkMode ? 2 : 1, 2], cwd: root });
   if (r.status !== 0) {
     console.error(`build-cuda: failed: ${cmd} ${args.join(' ')}`);
     process.exit(r.status ?? 1);
@@ -62,22 +67,21 @@ function compile(cmd, args, target, inputs) {
 }
 
 const nvcc = findNvcc();
-if (process.argv.includes('--link')) {
-  if (!nvcc) process.exit(0);
-  // Static library first, then the static CUDA runtime and what it needs (libstdc++ for the
-  // library's C++ host code).
-  console.log([join(out, 'libgfc.a'), `-L${cudaLibDir(nvcc)}`, '-lcudart_static', '-lrt', '-lpthread', '-ldl',
-    '-lstdc++'].join(' '));
+if (process.argv.includes('--which')) {  /* the nvcc that would be used, or nothing; builds nothing */
+  if (nvcc) console.log(nvcc);
   process.exit(0);
 }
+const linkMode = process.argv.includes('--link');
+// In --link mode stdout carries the flags alone: every message goes to stderr.
+const say = linkMode ? console.error : console.log;
 // nvcc compiles host code with the system's C++ compiler: without one (where node-gyp also failed
 // and the package runs on the TypeScript backend) there is nothing to build either.
 if (nvcc && spawnSync('c++', ['--version']).status !== 0) {
-  console.log('gradformer: nvcc was found but no C++ compiler (c++), so the CUDA kernels were not built');
+  say('gradformer: nvcc was found but no C++ compiler (c++), so the CUDA kernels were not built');
   process.exit(0);
 }
 if (!nvcc) {
-  console.log(process.env.NVCC === 'none'
+  say(process.env.NVCC === 'none'
     ? 'gradformer: NVCC=none, so the CUDA kernels were not built; the CPU backend is unaffected'
     : 'gradformer: nvcc not found (CUDA 13 toolkit), so the CUDA kernels were not built; the CPU backend is unaffected');
   process.exit(0);
@@ -92,7 +96,7 @@ for (const f of sources) {
   const obj = join(out, 'obj', basename(f, '.cu') + '.o');
   const src = join(cudaDir, f);
   if (compile(nvcc, [...NVFLAGS, '--threads', '2', '-c', src], obj, [src, ...headers])) {
-    console.log(`build-cuda: compiled native/cuda/${f}`);
+    say(`build-cuda: compiled native/cuda/${f}`);
     changed = true;
   }
   objs.push(obj);
@@ -124,5 +128,10 @@ compile(nvcc, [...NVFLAGS, '-I', join(root, 'native'), '-c', testSrc], testObj,
   [testSrc, ...headers, join(root, 'native', 'gf.h')]);
 const exe = join(out, 'gfc_test');
 if (compile(nvcc, [...ARCH, '-cudart', 'static', testObj, ...testObjs, lib, '-lgomp'], exe, [testObj, ...testObjs, lib]))
-  console.log('build-cuda: linked build/cuda/gfc_test');
-console.log(`build-cuda: build/cuda/libgfc.a and build/cuda/gfc_test are up to date (${basename(nvcc)} at ${nvcc})`);
+  say('build-cuda: linked build/cuda/gfc_test');
+say(`build-cuda: build/cuda/libgfc.a and build/cuda/gfc_test are up to date (${basename(nvcc)} at ${nvcc})`);
+if (linkMode) {
+  // Static library first, then the static CUDA runtime and what it needs (libstdc++ for the
+  // library's C++ host code).
+  console.log([lib, `-L${cudaLibDir(nvcc)}`, '-lcudart_static', '-lrt', '-lpthread', '-ldl', '-lstdc++'].join(' '));
+}

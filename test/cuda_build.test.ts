@@ -21,9 +21,9 @@ const script = join(root, 'scripts', 'build-cuda.js');
 const emuScript = join(root, 'scripts', 'build-cuda-emu.js');
 const emuExe = join(root, 'build', 'cuda-emu', 'gfc_test_emu');
 
-// The link line is printed only where nvcc is found: the build script's own detection.
-const link = spawnSync(process.execPath, [script, '--link'], { encoding: 'utf8' });
-const nvcc = link.status === 0 && link.stdout.trim() !== '';
+// The build script's own detection of nvcc (--which builds nothing).
+const which = spawnSync(process.execPath, [script, '--which'], { encoding: 'utf8' });
+const nvcc = which.status === 0 && which.stdout.trim() !== '';
 const gpu = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8' }).status === 0;
 
 /** The kernel names of native/gf.h that gfc.h must mirror (not the thread knobs, not gf_gemm_serial). */

@@ -24,7 +24,7 @@ __global__ void __launch_bounds__(256) sgemm_kernel(const float *__restrict__ a,
   __shared__ float As[BK][BM + 1];  /* +1: the column-wise stores of the [m, k] layout hit distinct banks */
   __shared__ float Bs[BK][BN + 1];
   const int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
-  const int64_t i0 = (int64_t)blockIdx.y * BM, j0 = (int64_t)blockIdx.x * BN;
+  const int64_t i0 = (int64_t)blockIdx.x * BM, j0 = (int64_t)blockIdx.y * BN;  /* rows on x: no 65535 cap */
   const int64_t p0 = (int64_t)blockIdx.z * kslice, p1 = p0 + kslice < k ? p0 + kslice : k;
   float acc[4][4];
 #pragma unroll
@@ -119,8 +119,8 @@ int gfc_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, i
     return gfc_check_launch("matmul");
   }
   int64_t tm = (m + BM - 1) / BM, tn = (n + BN - 1) / BN, tiles = tm * tn;
-  if (tm > 65535) return gfc_fail(GFC_EARG, "matmul: %lld rows exceed the %d the CUDA GEMM grid handles",
-                                  (long long)m, 65535 * BM);
+  if (tn > 65535) return gfc_fail(GFC_EARG, "matmul: %lld columns exceed the %d the CUDA GEMM grid handles",
+                                  (long long)n, 65535 * BN);
   /* Split k when C has too few tiles to fill the GPU (~132 SMs) and each slice keeps >= 512 of k. */
   int64_t slices = 1;
   if (tiles < 264 && k >= 1024) {
@@ -136,7 +136,7 @@ int gfc_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, i
     part = (float *)gfc_scratch((size_t)(slices * m * n) * sizeof(float), "matmul");
     if (!part) return GFC_ENOMEM;
   }
-  dim3 grid((unsigned)tn, (unsigned)tm, (unsigned)slices);
+  dim3 grid((unsigned)tm, (unsigned)tn, (unsigned)slices);
   if (transA && transB) sgemm_kernel<1, 1><<<grid, 256, 0, s>>>(a, b, c, m, k, n, kslice, accumulate, bias, part);
   else if (transA) sgemm_kernel<1, 0><<<grid, 256, 0, s>>>(a, b, c, m, k, n, kslice, accumulate, bias, part);
   else if (transB) sgemm_kernel<0, 1><<<grid, 256, 0, s>>>(a, b, c, m, k, n, kslice, accumulate, bias, part);
