@@ -2,7 +2,8 @@
 // Runs every test file under test/ with Node's built-in runner (TypeScript via tsx).
 // Usage: npm test [-- substring]   (only files whose path contains the substring;
 // a full run, without one, starts with a type check of test/, bench/, scripts/ and
-// examples/ and ends with the ASan/UBSan kernel pass of scripts/test-asan.sh)
+// examples/ and ends with the ASan/UBSan kernel pass of scripts/test-asan.sh and the CUDA
+// tests on the CPU emulation of CUDA)
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -36,6 +37,17 @@ if (r.status !== 0) process.exit(r.status ?? 1);
 // (CI runs exactly `npm test`); GRADFORMER_SKIP_ASAN=1 skips that pass.
 if (!filter && process.env.GRADFORMER_SKIP_ASAN !== '1') {
   const a = spawnSync('bash', ['scripts/test-asan.sh'], { stdio: 'inherit' });
-  process.exit(a.status ?? 1);
+  if (a.status !== 0) process.exit(a.status ?? 1);
+}
+// And the whole CUDA path (generated glue, device tensors, CUDA kernels) once more on the
+// CPU emulation of CUDA (native/cuda/test/emu; needs only a C++ compiler), so that
+// test/cuda.test.ts runs its GPU tests here and in CI, where no GPU is (~1.5 min).
+// GRADFORMER_SKIP_CUDA_EMU=1 skips that pass.
+if (!filter && process.env.GRADFORMER_SKIP_CUDA_EMU !== '1') {
+  const b = spawnSync('node', ['scripts/build-cuda-addon.js', '--emu'], { stdio: 'inherit' });
+  if (b.status !== 0) process.exit(b.status ?? 1);
+  const e = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', 'test/cuda.test.ts'],
+    { stdio: 'inherit', env: { ...process.env, GRADFORMER_CUDA_PATH: 'build/cuda-emu/gradformer_cuda_emu.node' } });
+  process.exit(e.status ?? 1);
 }
 process.exit(0);
