@@ -182,6 +182,9 @@ test('report of several experiment folders: depth and fraction plots with error 
     ['Gradformer', '5 %', '2', '71.00', '1.00', '71.20'], ['Gradformer', '100 %', '2', '82.00', '2.00', ''],
     ['GraphGPS', '5 %', '2', '68.00', '2.00', '69.54'], ['GraphGPS', '100 %', '2', '79.00', '1.00', ''],
   ]);
+  // The tick labels drawn on the canvas: every measured x, none blanked to '0 %' by uPlot's log-axis filter.
+  const ticks = await page.$eval('[data-chart="claim-1"]', (n) => (n as unknown as { __plot: { axes: { _values: string[] }[] } }).__plot.axes[0]._values);
+  assert.deepEqual(ticks, ['5 %', '10 %', '100 %']); // 10 %: the paper's point
   assert.match((await page.textContent('body'))!, /The paper's claims: depth and scarce data/);
   assert.deepEqual(errors, []);
   assert.deepEqual([...new Set(requests)], [url]);

@@ -211,11 +211,15 @@ export const PAGE_JS = String.raw`
       });
       g.restore();
     };
-    new uPlot({
+    // The instance stays on its card so the browser test can read the tick labels uPlot drew.
+    card.__plot = new uPlot({
       title: P.title, width: Math.max(320, Math.min(600, card.clientWidth - 24 || 580)), height: 300, series: series,
       scales: { x: frac ? { time: false, distr: 3, log: 10 } : { time: false }, y: { range: [lo - pad, hi + pad] } },
       axes: [
-        { label: P.xLabel, splits: function () { return xs; }, values: function (u, v) { return v.map(function (x) { return frac ? (+(x * 100).toPrecision(3)) + ' %' : String(x); }); } },
+        // Every measured x gets its tick: uPlot's default filter would blank the ones off its
+        // own increment (5 % on a 10 % step), and a blank tick must not read as 0.
+        { label: P.xLabel, splits: function () { return xs; }, filter: function (u, v) { return v; },
+          values: function (u, v) { return v.map(function (x) { return x === null ? '' : frac ? (+(x * 100).toPrecision(3)) + ' %' : String(x); }); } },
         { label: P.yLabel, size: 64, values: axisValues },
       ],
       hooks: { draw: [bars] },
