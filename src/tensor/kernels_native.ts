@@ -35,6 +35,9 @@ export function nativeAddonPath(): string | null {
 
 let cached: NativeAddon | null | undefined;
 
+/** libgomp's busy-wait length (GOMP_SPINCOUNT) set before the addon loads, unless the user set a policy. */
+export const OMP_SPIN_COUNT = 3_000_000;
+
 /**
  * Loads the raw addon (no TypeScript-side validation), or null when it is not built.
  * Throws if GRADFORMER_NATIVE_PATH names a file that cannot be loaded: asking for a
@@ -50,13 +53,16 @@ export function loadNativeAddon(): NativeAddon | null {
     cached = null;
     return null;
   }
-  // Idle OpenMP workers sleep instead of spinning (unless the user chose otherwise):
-  // kernels are short and called back to back from JS, and spinning workers on a
-  // busy or small machine steal the core the other worker needs (measured on 2
-  // shared cores: 2-thread matmul 3 GFLOP/s spinning vs 90+ passive). libgomp reads
-  // this when the addon loads it, so it must be set before require().
+  // Idle OpenMP workers spin a few milliseconds before they sleep (unless the user chose
+  // otherwise). A step is hundreds of short parallel regions called back to back from JS:
+  // a worker put to sleep between them (OMP_WAIT_POLICY=passive, or libgomp's default
+  // 300k spins) costs ~100 us to wake, which ate the whole gain of a second thread; one
+  // spinning forever (active) steals the core of other work on a busy machine. Measured on
+  // the 2-core machine (docs/PERFORMANCE.md, round 8), NCI1 epoch at 2 threads against 1:
+  // passive 0.97x, GOMP_SPINCOUNT=3M 0.74x, active 0.71x idle; busy, 3M no slower than passive.
+  // libgomp reads this when the addon loads it, so it must be set before require().
   if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
-    process.env.OMP_WAIT_POLICY = 'passive';
+    process.env.GOMP_SPINCOUNT = String(OMP_SPIN_COUNT);
   }
   const require = createRequire(import.meta.url);
   cached = require(p) as NativeAddon;
