@@ -3,26 +3,17 @@
 // tables equal a local `gradformer experiment`'s and the password appears in
 // no output and no file.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { cliRunner } from './cli_helpers.js';
-import { killAll, selfSignedCert, startRedis, startWorkerProc, stopRedis, type RedisServer, type WorkerProc } from './queue_helpers.js';
+import { filesUnder, metricsCsv, queueScratch, selfSignedCert, startRedis, startWorkerProc } from './queue_helpers.js';
 import { tmp } from './report_helpers.js';
 
 const root = tmp('queue-cli');
 const PASSWORD = 'tls-pw-4Kq9Lx';
-const servers: RedisServer[] = [];
-const workers: WorkerProc[] = [];
-after(async () => {
-  await killAll(workers);
-  await Promise.all(servers.map(stopRedis));
-  for (const s of servers) rmSync(s.dir, { recursive: true, force: true });
-  rmSync(root, { recursive: true, force: true });
-});
+const { servers, workers } = queueScratch(root);
 
-const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
-const metricsCsv = (dir: string) => readFileSync(join(dir, 'results.csv'), 'utf8').split('\n').map((l) => l.split(',').slice(0, -1).join(',')).join('\n');
 
 test('rediss:// with a password: --detach, a worker, --collect; the local tables, and the password nowhere', async () => {
   const tls = selfSignedCert(root);
@@ -48,7 +39,7 @@ test('rediss:// with a password: --detach, a worker, --collect; the local tables
   assert.match(col.stderr, /finished on .*best epoch/);
   assert.equal(metricsCsv(out), metricsCsv(join(root, 'local')));
   assert.equal(col.stdout.replaceAll(out, 'OUT'), local.stdout.replaceAll(join(root, 'local'), 'OUT'));
-  for (const f of files(out)) assert.ok(!readFileSync(f).includes(PASSWORD), `${f} holds the Redis password`);
+  for (const f of filesUnder(out)) assert.ok(!readFileSync(f).includes(PASSWORD), `${f} holds the Redis password`);
   for (const s of [enq.stdout, enq.stderr, col.stdout, col.stderr, workers[0].output()]) assert.ok(!s.includes(PASSWORD), 'an output holds the Redis password');
 
   // Misuse is one clear line each.

@@ -4,40 +4,30 @@
 // password in no written file.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { Redis } from 'ioredis';
 import { collectExperiment, enqueueExperiment } from '../src/queue/coordinator.js';
 import { parseQueueUrl } from '../src/queue/url.js';
 import { runExperiment, type ExperimentOptions } from '../src/train/experiment.js';
 import { parseGrid } from '../src/train/grid.js';
-import { killAll, startRedis, startWorkerProc, stopRedis, waitFor, type RedisServer, type WorkerProc } from './queue_helpers.js';
+import { filesUnder, killAll, metricsCsv, queueScratch, startRedis, startWorkerProc, stopRedis, waitFor } from './queue_helpers.js';
 import { mutag, tmp, TINY } from './report_helpers.js';
 
 const root = tmp('queue');
 const PASSWORD = 'pw-Zq81x7Hh';
-const servers: RedisServer[] = [];
-const workers: WorkerProc[] = [];
-after(async () => {
-  await killAll(workers);
-  await Promise.all(servers.map(stopRedis));
-  for (const s of servers) rmSync(s.dir, { recursive: true, force: true });
-  rmSync(root, { recursive: true, force: true });
-});
+const { servers, workers } = queueScratch(root);
 
 async function options(outDir: string, runs: number, epochs: number, grid: string[] = []): Promise<ExperimentOptions> {
   return { preset: 'MUTAG', runs, protocol: 'seeds', seed: 2, data: await mutag(), overrides: { ...TINY, train: { epochs } }, outDir, dataRoot: null, grid: parseGrid(grid) };
 }
 
-/** results.csv without its seconds column (wall time differs between machines; every metric must not). */
-const metricsCsv = (dir: string) => readFileSync(join(dir, 'results.csv'), 'utf8').split('\n').map((l) => l.split(',').slice(0, -1).join(',')).join('\n');
 /** log.jsonl without its timing fields. */
 const metricsLog = (dir: string) => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => {
   const { epoch_seconds: _a, eval_seconds: _b, graphs_per_second: _c, peak_rss_mb: _d, ...rest } = JSON.parse(l);
   return rest;
 });
-const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
 
 test('a grid experiment over two workers equals the local one to the bit; the password is in no written file', async () => {
   const redis = await startRedis({ password: PASSWORD });
@@ -60,7 +50,7 @@ test('a grid experiment over two workers equals the local one to the bit; the pa
   }
   // Both workers took runs (the finished lines name them).
   assert.equal(new Set(lines.filter((l) => l.includes('finished on')).map((l) => / finished on (\S+):/.exec(l)![1])).size, 2, lines.join('\n'));
-  for (const f of files(out)) assert.ok(!readFileSync(f).includes(PASSWORD), `${f} holds the Redis password`);
+  for (const f of filesUnder(out)) assert.ok(!readFileSync(f).includes(PASSWORD), `${f} holds the Redis password`);
   assert.ok(!lines.join('\n').includes(PASSWORD) && !workers.some((w) => w.output().includes(PASSWORD)), 'a log line holds the Redis password');
   assert.match(readFileSync(join(out, 'queue.json'), 'utf8'), /"queue": "redis:\/\/\*\*\*@127\.0\.0\.1:/);
   // Collected runs leave nothing behind in Redis but BullMQ's bookkeeping.
@@ -109,7 +99,7 @@ test('a worker killed with -9 mid-run: another resumes from the stored checkpoin
 test('Redis restarted mid-experiment (append-only file): the experiment completes and keeps its finished runs', async () => {
   let redis = await startRedis();
   servers.push(redis);
-  const local = runExperiment(await options(join(root, 'local-r'), 3, 3));
+  runExperiment(await options(join(root, 'local-r'), 3, 3));
   workers.push(startWorkerProc(redis.url, join(root, 'home')));
   const lines: string[] = [];
   const q = { target: parseQueueUrl(redis.url), checkpointEvery: 1, pollMs: 200, log: (l: string) => lines.push(l) };

@@ -1,11 +1,12 @@
 /**
  * A real Redis for the queue tests: Debian's redis-server on a free loopback
  * port with its own temporary folder and append-only file, and `gradformer
- * worker` processes started from source. Everything started here is stopped by
- * the caller (stopAll).
+ * worker` processes started from source. A test file registers what it starts
+ * in queueScratch(), which stops and removes all of it after the file's tests.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { after } from 'node:test';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,3 +91,25 @@ export function killAll(ws: WorkerProc[]): Promise<void> {
   return Promise.all(ws.map((w) => (w.proc.exitCode !== null || w.proc.signalCode !== null ? Promise.resolve()
     : new Promise<void>((res) => { w.proc.once('exit', () => res()); w.proc.kill('SIGKILL'); })))).then(() => {});
 }
+
+/**
+ * The servers and workers a test file starts, stopped (workers killed, Redis shut
+ * down, its folder removed) together with `root` after the file's tests.
+ */
+export function queueScratch(root: string): { servers: RedisServer[]; workers: WorkerProc[] } {
+  const servers: RedisServer[] = [];
+  const workers: WorkerProc[] = [];
+  after(async () => {
+    await killAll(workers);
+    await Promise.all(servers.map(stopRedis));
+    for (const s of servers) rmSync(s.dir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+  });
+  return { servers, workers };
+}
+
+/** Every file under a folder, recursively. */
+export const filesUnder = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)) : [join(dir, f)]));
+
+/** results.csv without its seconds column (wall time differs between machines; every metric must not). */
+export const metricsCsv = (dir: string) => readFileSync(join(dir, 'results.csv'), 'utf8').split('\n').map((l) => l.split(',').slice(0, -1).join(',')).join('\n');

@@ -2,9 +2,9 @@
 // and stays up: a dataset it does not have, a different copy of it, a malformed
 // job payload.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { collectExperiment, enqueueExperiment } from '../src/queue/coordinator.js';
@@ -13,18 +13,11 @@ import { PREFIX, QUEUE_NAME } from '../src/queue/store.js';
 import { checkReachable, parseQueueUrl, redactUrl } from '../src/queue/url.js';
 import type { ExperimentOptions } from '../src/train/experiment.js';
 import { parseGrid } from '../src/train/grid.js';
-import { freePort, killAll, startRedis, startWorkerProc, stopRedis, waitFor, type RedisServer, type WorkerProc } from './queue_helpers.js';
+import { freePort, killAll, queueScratch, startRedis, startWorkerProc, waitFor } from './queue_helpers.js';
 import { mutag, tmp, TINY } from './report_helpers.js';
 
 const root = tmp('queue-refuse');
-const servers: RedisServer[] = [];
-const workers: WorkerProc[] = [];
-after(async () => {
-  await killAll(workers);
-  await Promise.all(servers.map(stopRedis));
-  for (const s of servers) rmSync(s.dir, { recursive: true, force: true });
-  rmSync(root, { recursive: true, force: true });
-});
+const { servers, workers } = queueScratch(root);
 
 async function options(outDir: string): Promise<ExperimentOptions> {
   return { preset: 'MUTAG', runs: 1, protocol: 'seeds', seed: 0, data: await mutag(), overrides: { ...TINY, train: { epochs: 1 } }, outDir, dataRoot: null };
