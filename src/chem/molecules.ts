@@ -7,6 +7,7 @@
 import type { MoleculeCsvDataset, MoleculeCsvOptions } from '../data/molcsv.js';
 import type { Graph } from '../graph/types.js';
 import type { Featuriser } from './featuriser.js';
+import type { MoleculeDataset } from './molecule_graphs.js';
 import type { RDKit } from './rdkit.js';
 
 // RDKit's loader and the CSV reader are imported on first use, so importing the
@@ -22,34 +23,19 @@ export async function loadMoleculeCsv(path: string, opts: MoleculeCsvOptions): P
   return (await import('../data/molcsv.js')).loadMoleculeCsv(path, opts);
 }
 
-/** Datasets whose graphs come from SMILES with a featuriser here. */
-export const MOLECULE_DATASETS = ['ZINC', 'ogbg-molhiv'] as const;
-export type MoleculeDataset = typeof MOLECULE_DATASETS[number];
+export { MOLECULE_DATASETS, type MoleculeDataset } from './molecule_graphs.js';
 
-/** The featuriser a molecule dataset's graphs were built with. */
+/** The featuriser a molecule dataset's graphs were built with (RDKit loaded from the package). */
 export async function moleculeFeaturiser(dataset: MoleculeDataset): Promise<Featuriser> {
   const rd = await loadRDKit();
-  if (dataset === 'ogbg-molhiv') return (await import('./ogb.js')).ogbFeaturiser(rd);
-  if (dataset === 'ZINC') return (await import('./zinc.js')).zincFeaturiser(rd);
-  throw new Error(`molecules: no featuriser for dataset ${String(dataset)}; accepted: ${MOLECULE_DATASETS.join(', ')}`);
+  return (await import('./molecule_graphs.js')).featuriserFor(rd, dataset);
 }
 
 /**
- * One unlabelled Graph per SMILES string (target NaN), featurised as `dataset`'s
- * graphs are: nodeCat [n, atom features], edgeCat [E, bond features], edges in
- * both directions. Throws naming the string (1-based position) when RDKit rejects
- * it or a feature is outside the dataset's vocabulary.
+ * One unlabelled Graph per SMILES string, featurised as `dataset`'s graphs are
+ * (molecule_graphs.ts `graphsFromSmiles`: its errors name the string).
  */
 export async function moleculeGraphs(smiles: readonly string[], dataset: MoleculeDataset): Promise<Graph[]> {
   const f = await moleculeFeaturiser(dataset);
-  return smiles.map((s, k) => {
-    let p;
-    try {
-      p = f.featurise(s);
-    } catch (e) {
-      throw new Error(`molecules: SMILES #${k + 1} ${JSON.stringify(s)}: ${(e as Error).message}`);
-    }
-    return { numNodes: p.numNodes, edgeIndex: p.edgeIndex, nodeFeat: null, nodeCat: p.nodeCat, edgeFeat: null, edgeCat: p.edgeCat,
-      y: new Float32Array(1).fill(NaN), nodeY: null };
-  });
+  return (await import('./molecule_graphs.js')).graphsFromSmiles(f, smiles);
 }

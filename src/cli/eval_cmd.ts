@@ -12,6 +12,7 @@ import { loadDatasetByName, UsageError } from '../train/data.js';
 import { computeMetric } from '../train/metrics.js';
 import { loadTrainedModel } from '../train/load.js';
 import type { RunConfig } from '../train/runconfig.js';
+import { predictionRows } from '../train/predict.js';
 import { isNodeTask, predict, runSplit } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
@@ -109,16 +110,7 @@ export function predictCommand(): Command {
           `predict on graphs featurised as ${run.dataset}'s`);
       }
       const { out, cols } = res;
-      const rows = ids.map((id, r) => {
-        const o2 = Array.from(out.subarray(r * cols, (r + 1) * cols));
-        if (run.model.task === 'multi_class') {
-          const m = Math.max(...o2), e = o2.map((v) => Math.exp(v - m)), z = e.reduce((a, b) => a + b, 0);
-          const probs = e.map((v) => v / z);
-          return { id, prediction: probs.indexOf(Math.max(...probs)), probabilities: probs };
-        }
-        if (run.model.task === 'binary_class') return { id, prediction: o2.map((v) => 1 / (1 + Math.exp(-v))), logits: o2 };
-        return { id, prediction: cols === 1 ? o2[0] : o2 };
-      });
+      const rows = predictionRows(run.model.task, ids, out, cols);
       const text = o.format === 'json'
         ? JSON.stringify({ dataset: run.dataset, task: run.model.task, predictions: rows }, null, 1) + '\n'
         : toCsv(rows);
@@ -126,12 +118,12 @@ export function predictCommand(): Command {
     });
 }
 
-function toCsv(rows: Record<string, unknown>[]): string {
+function toCsv(rows: readonly object[]): string {
   if (rows.length === 0) return '';
   const cols = Object.keys(rows[0]);
   const cell = (v: unknown) => {
     const s = Array.isArray(v) ? v.join(';') : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return [cols.join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+  return [cols.join(','), ...rows.map((r) => cols.map((c) => cell((r as Record<string, unknown>)[c])).join(','))].join('\n') + '\n';
 }

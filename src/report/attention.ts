@@ -5,14 +5,13 @@
  */
 import type { GraphDataset } from '../data/dataset.js';
 import { preprocessDataset } from '../data/preprocess.js';
-import { collate } from '../graph/batch.js';
-import type { Graph } from '../graph/types.js';
-import { noGrad } from '../tensor/tensor.js';
 import { loadCheckpointWeights, readCheckpointState } from '../train/checkpoint.js';
 import { loadDatasetByName } from '../train/data.js';
 import type { RunConfig } from '../train/runconfig.js';
 import { buildModel, runSplit } from '../train/trainer.js';
-import { sliceMaskLayout } from './data.js';
+import { headGammas, inspectBatch } from './views.js';
+
+export { undirectedEdges, nodeLabels } from './views.js';
 
 /** One drawn graph with its per-head matrices (row-major [n * n], row = query i, column = key j). */
 export interface GraphView {
@@ -53,39 +52,6 @@ export interface AttentionData {
   graphs: GraphView[];
 }
 
-/** Undirected edges of a graph, each pair once with u < v, self-loops dropped. */
-export function undirectedEdges(g: Graph): [number, number][] {
-  const E = g.edgeIndex.length / 2;
-  const seen = new Set<number>();
-  const out: [number, number][] = [];
-  for (let e = 0; e < E; e++) {
-    const a = g.edgeIndex[e], b = g.edgeIndex[E + e];
-    if (a === b) continue;
-    const u = Math.min(a, b), v = Math.max(a, b);
-    const key = u * g.numNodes + v;
-    if (!seen.has(key)) { seen.add(key); out.push([u, v]); }
-  }
-  return out;
-}
-
-/** A category per node for colouring: argmax of one-hot float features, else the first categorical column. */
-export function nodeLabels(g: Graph): number[] | null {
-  const n = g.numNodes;
-  if (g.nodeCat) {
-    const w = g.nodeCat.length / Math.max(1, n);
-    return Array.from({ length: n }, (_, i) => g.nodeCat![i * w]);
-  }
-  if (g.nodeFeat) {
-    const w = g.nodeFeat.length / Math.max(1, n);
-    return Array.from({ length: n }, (_, i) => {
-      let best = 0;
-      for (let k = 1; k < w; k++) if (g.nodeFeat![i * w + k] > g.nodeFeat![i * w + best]) best = k;
-      return best;
-    });
-  }
-  return null;
-}
-
 export interface AttentionOptions {
   /** Positions in the validation split. */
   graphs: number[];
@@ -118,31 +84,22 @@ export async function computeAttention(checkpointDir: string, opts: AttentionOpt
   const chosen = opts.graphs.map((p) => ds.graphs[split.val[p]]);
   // Preprocess only the chosen graphs, with the run's own positional encoding.
   const pre = await preprocessDataset({ ...ds, graphs: chosen }, { pe: run.train.pe, noCache: true, progress: false });
-  const batch = collate(chosen, pre, chosen.map((_, i) => i));
   const model = buildModel(run);
   loadCheckpointWeights(checkpointDir, model);
-  model.eval();
-  const res = noGrad(() => model.forward(batch, { keepProbs: true }));
+  const seen = inspectBatch(model, chosen, pre);
   const H = c.nhead;
-  const sizes = chosen.map((g) => g.numNodes);
-  const masks = sliceMaskLayout(res.mask.toHost(), sizes, H);
-  const probs = sliceMaskLayout(res.probs[opts.layer], sizes, H);
-  const outV = res.out.toHost();
-  const cols = outV.length / chosen.length;
-  const gamma = model.gammaLogit
-    ? Array.from(model.gammaLogit.toHost(), (l) => 1 / (1 + Math.exp(-l)))
-    : Array.from({ length: H }, () => c.gamma);
+  const gamma = headGammas(model);
   const graphs: GraphView[] = chosen.map((g, b) => ({
     valPos: opts.graphs[b],
     index: split.val[opts.graphs[b]],
-    n: g.numNodes,
-    edges: undirectedEdges(g),
-    nodeLabel: nodeLabels(g),
+    n: seen[b].n,
+    edges: seen[b].edges,
+    nodeLabel: seen[b].nodeLabel,
     y: Array.from(g.y),
-    out: Array.from(outV.subarray(b * cols, (b + 1) * cols)),
-    spd: Array.from(pre[b].spd),
-    mask: masks[b].map((m) => Array.from(m)),
-    attn: probs[b].map((m) => Array.from(m)),
+    out: seen[b].out,
+    spd: Array.from(seen[b].spd),
+    mask: seen[b].mask.map((m) => Array.from(m)),
+    attn: seen[b].attn[opts.layer].map((m) => Array.from(m)),
   }));
   return {
     checkpoint: checkpointDir, epoch: st.epoch, layer: opts.layer, numLayers: c.num_layers, heads: H,

@@ -8,7 +8,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { computeAttention, type AttentionData } from './attention.js';
 import { bestEpoch, metricHigherIsBetter, readRunLog, type LogEpoch, type LogFinal } from '../train/runlog.js';
-import { decayCurves, hopSeries } from './data.js';
+import { hopSeries } from './data.js';
+import { decayPanel } from './views.js';
 import { currentEnvironment, recordedEnvironment, type Env } from './environment.js';
 import {
   findRunDirs, groupStats, isRunDir, readJsonIfExists, readResultsTables, summariseRun,
@@ -87,9 +88,7 @@ export async function buildRunReport(runDir: string, name: string, opts: ReportO
   if (hops && best !== null) {
     const gamma = attention?.gamma ?? hops.map(() => Number(model?.gamma ?? 0.5));
     const slope = attention?.slope ?? Number(model?.slope ?? 0);
-    let dMax = Math.max(10, Math.ceil(Math.max(...hops)) + 4);
-    for (const g of attention?.graphs ?? []) for (const d of g.spd) if (d < 510) dMax = Math.max(dMax, d);
-    decay = { epoch: best, hop: hops, gamma, slope, dMax, curves: decayCurves(hops, gamma, slope, dMax) };
+    decay = { epoch: best, ...decayPanel(hops, gamma, slope, (attention?.graphs ?? []).map((g) => g.spd)) };
   }
   return { name, config, metric, higherIsBetter: hib, epochs: log.epochs, final: log.final, bestEpoch: best, hop, decay, attention, attentionNote };
 }

@@ -20,7 +20,6 @@ import { GraphLoader } from '../data/loader.js';
 import { datasetSplit, subsampleTrain } from '../data/splits.js';
 import type { GraphBatch, GraphPre } from '../graph/types.js';
 import { Gradformer } from '../models/gradformer.js';
-import { noGrad, scoped } from '../tensor/tensor.js';
 import { currentDevice } from '../tensor/device.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { currentEnvironment } from '../util/environment.js';
@@ -32,6 +31,7 @@ import { clipGradNorm } from './clip.js';
 import { computeLoss } from './losses.js';
 import { computeMetric, higherIsBetter, type MetricName } from './metrics.js';
 import { Optimizer } from './optim.js';
+import { predict } from './predict.js';
 import type { RunConfig } from './runconfig.js';
 import { LrSchedule } from './schedule.js';
 
@@ -132,35 +132,7 @@ export function isNodeTask(run: Pick<RunConfig, 'model'>): boolean {
   return run.model.task === 'node_multi_class';
 }
 
-/** Model outputs [rows, cols] and targets over batches (a list or a GraphLoader), in eval mode without gradients. */
-export function predict(model: Gradformer, batches: Iterable<GraphBatch>, nodeLevel: boolean): { out: Float32Array; cols: number; y: Float32Array } {
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    const outs: Float32Array[] = [], ys: Float32Array[] = [];
-    let cols = 0;
-    noGrad(() => {
-      for (const b of batches) {
-        // Op outputs of one batch go back to the pool for the next one: copy the
-        // model output before releasing them.
-        const s = scoped(() => model.forward(b).out);
-        cols = s.value.cols;
-        outs.push(s.value.toHost().slice());
-        s.release();
-        ys.push(nodeLevel ? Float32Array.from(b.nodeY!) : b.y);
-      }
-    });
-    const cat = (a: Float32Array[]) => {
-      const r = new Float32Array(a.reduce((s, x) => s + x.length, 0));
-      let o = 0;
-      for (const x of a) { r.set(x, o); o += x.length; }
-      return r;
-    };
-    return { out: cat(outs), cols, y: cat(ys) };
-  } finally {
-    model.train(wasTraining);
-  }
-}
+export { predict };
 
 /**
  * A metric of a model over batches: by name ('accuracy', 'mae', 'rocauc', ...),
