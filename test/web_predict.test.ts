@@ -15,7 +15,7 @@ import { tinyRun, tmp } from './report_helpers.js';
 import { loadRDKit } from '../src/chem/rdkit.js';
 import { decayValue } from '../src/report/data.js';
 import { kernels, setBackend } from '../src/tensor/backend.js';
-import type { PredictionRow } from '../src/train/predict.js';
+import type { PredictionRow } from '../src/train/predict_rows.js';
 import { loadModel, loadModelFromUrl, predictSmiles, type LoadedModel } from '../src/web/predict.js';
 
 const root = tmp('web-predict');

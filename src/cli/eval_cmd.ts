@@ -12,7 +12,7 @@ import { loadDatasetByName, UsageError } from '../train/data.js';
 import { computeMetric } from '../train/metrics.js';
 import { loadTrainedModel } from '../train/load.js';
 import type { RunConfig } from '../train/runconfig.js';
-import { predictionRows } from '../train/predict.js';
+import { predictionRows } from '../train/predict_rows.js';
 import { isNodeTask, predict, runSplit } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic.js';
 

@@ -44,7 +44,7 @@ export { accuracy, mae, binaryRocAuc, ogbRocAuc, weightedAccuracy, computeMetric
 export { DataError } from '../data/errors.js';
 export { loadModel, loadModelFromUrl, predictSmiles, readRunInfo, type LoadedModel, type ModelFiles, type RunInfo, type SmilesPrediction } from './predict.js';
 export { MOLECULE_DATASETS, isMoleculeDataset, featuriserFor, graphsFromSmiles, type MoleculeDataset } from '../chem/molecule_graphs.js';
-export { predictionRows, type PredictionRow } from '../train/predict.js';
+export { predictionRows, type PredictionRow } from '../train/predict_rows.js';
 export { inspectBatch, decayPanel, headGammas, type GraphInspection, type DecayPanel } from '../report/views.js';
 
 /**

@@ -17,7 +17,8 @@ import type { GradformerConfig } from '../models/config.js';
 import { Gradformer } from '../models/gradformer.js';
 import { loadStateTensors } from '../models/state.js';
 import { decayPanel, headGammas, inspectBatch, type DecayPanel, type GraphInspection } from '../report/views.js';
-import { predict, predictionRows, type PredictionRow } from '../train/predict.js';
+import { predict } from '../train/predict.js';
+import { predictionRows, type PredictionRow } from '../train/predict_rows.js';
 import { Rng } from '../util/rng.js';
 
 /** The parts of a run's config.json that prediction reads. */
