@@ -3,11 +3,13 @@
 // dist/web/ (or the folder given): index.js (ESM, minified) and the chunks it
 // imports on demand (with source maps), meta.json (esbuild's metafile: every
 // input and import, read by test/web_bundle.test.ts) and gradformer.wasm, copied
-// from dist/wasm/ (`npm run build:wasm` first). The folder is replaced whole, atomically.
+// from dist/wasm/ (`npm run build:wasm` first); and, in page/, the page that
+// `gradformer web` serves (scripts/build-page.js). The folder is replaced whole, atomically.
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildPage } from './build-page.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(root, process.argv[2] || 'dist/web');
@@ -38,6 +40,7 @@ const result = await build({
 });
 writeFileSync(join(tmp, 'meta.json'), JSON.stringify(result.metafile));
 copyFileSync(wasm, join(tmp, 'gradformer.wasm'));
+await buildPage(root, join(tmp, 'page'), wasm);
 const old = `${out}.old-${process.pid}`;
 if (existsSync(out)) renameSync(out, old);
 renameSync(tmp, out);

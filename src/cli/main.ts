@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `gradformer` command: train, eval, predict, datasets, experiment,
- * verify-reference, reproduce, cache, worker. Global options --threads, --backend and --device apply to every command.
+ * verify-reference, reproduce, cache, worker, web. Global options --threads, --backend and --device apply to every command.
  */
 import { Command, Option } from 'commander';
 import { kernels, setBackend, setThreads, type BackendName } from '../tensor/backend.js';
@@ -17,6 +17,7 @@ import { verifyCommand } from './verify_cmd.js';
 import { reproduceCommand } from './reproduce_cmd.js';
 import { cacheCommand } from './cache_cmd.js';
 import { workerCommand } from './worker_cmd.js';
+import { webCommand } from './web_cmd.js';
 import { registerReport } from '../report/cli.js';
 
 export function buildProgram(): Command {
@@ -35,7 +36,7 @@ export function buildProgram(): Command {
       setDevice(g.device ?? currentDevice());
     });
   program.enablePositionalOptions(false);
-  const commands = [trainCommand(), evalCommand(), predictCommand(), datasetsCommand(), experimentCommand(), verifyCommand(), reproduceCommand(), cacheCommand(), workerCommand()];
+  const commands = [trainCommand(), evalCommand(), predictCommand(), datasetsCommand(), experimentCommand(), verifyCommand(), reproduceCommand(), cacheCommand(), workerCommand(), webCommand()];
   for (const c of commands) program.addCommand(c);
   commands.push(registerReport(program));
   // commander's own errors ("error: unknown option ...") get the prefix of ours.
@@ -50,7 +51,7 @@ export function buildProgram(): Command {
 /** Errors whose message already says what to fix: a user's input, a data file, a system call on a named path. */
 function isExpected(err: Error): boolean {
   return err instanceof UsageError || err instanceof DivergedError || err.name === 'DataError' ||
-    typeof (err as NodeJS.ErrnoException).code === 'string' || /^(config|presets|optimizer|loss|metric|split|backend|device|verify-reference|no CUDA device):/.test(err.message);
+    typeof (err as NodeJS.ErrnoException).code === 'string' || /^(config|presets|optimizer|loss|metric|split|backend|device|verify-reference|no CUDA device|web):/.test(err.message);
 }
 
 /**

@@ -1,0 +1,40 @@
+// Builds the page served by `gradformer web` (src/web/page/) into a folder with
+// esbuild: main.js (+ the training worker and shared chunks, ESM, minified, with
+// source maps), index.html, style.css, gradformer.wasm and the bundled MUTAG's
+// TU text files (data/MUTAG/, fetched by the Train tab from the page's own origin).
+// Every URL inside is relative, so the folder works from any static host or subpath.
+// Called by scripts/build-web.js into dist/web/page/ (built and replaced with dist/web/).
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The page's entry points (relative to src/web/page/): the page script. */
+export const PAGE_ENTRIES = ['main.ts'];
+
+/** Builds the page of the package at `root` into `out` (created; expected empty). */
+export async function buildPage(root, out, wasm) {
+  const src = join(root, 'src', 'web', 'page');
+  mkdirSync(out, { recursive: true });
+  const result = await build({
+    entryPoints: PAGE_ENTRIES.map((e) => join(src, e)),
+    outbase: src,
+    outdir: out,
+    bundle: true,
+    format: 'esm',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  writeFileSync(join(out, 'meta.json'), JSON.stringify(result.metafile));
+  for (const f of ['index.html', 'style.css']) copyFileSync(join(src, f), join(out, f));
+  copyFileSync(wasm, join(out, 'gradformer.wasm'));
+  const mutag = join(root, 'data', 'MUTAG');
+  mkdirSync(join(out, 'data', 'MUTAG'), { recursive: true });
+  for (const f of readdirSync(mutag).filter((n) => n.endsWith('.txt'))) copyFileSync(join(mutag, f), join(out, 'data', 'MUTAG', f));
+}
