@@ -1,11 +1,13 @@
 /**
  * The report page's stylesheet and browser script (plain ES2017, no modules:
- * it runs from file:// after the inlined uPlot and d3-force bundles).
+ * it runs from file:// after the inlined uPlot and d3-force bundles). The graph
+ * views are drawn by graph_draw.ts's code, shared with the web page.
  * The script reads the JSON in #report-data and draws every panel; it marks
  * each drawn chart with data-chart="<name>" and sets body[data-ready] when done
  * (the browser test waits for it). Kept free of backticks and template
  * placeholders because it is embedded as a template literal.
  */
+import { GRAPH_DRAWING_JS } from './graph_draw.js';
 
 export const PAGE_CSS = String.raw`
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1d232a; background: #f6f7f9; }
@@ -38,31 +40,15 @@ svg.graph text { font-size: 9px; pointer-events: none; text-anchor: middle; domi
 .legend { font-size: 12px; color: #5b6570; }
 `;
 
-export const PAGE_JS = String.raw`
+export const PAGE_JS = GRAPH_DRAWING_JS + String.raw`
 (function () {
   'use strict';
   var R = JSON.parse(document.getElementById('report-data').textContent);
-  var PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+  var GD = graphDrawing(d3);
+  var PALETTE = GD.PALETTE, el = GD.el, svgEl = GD.svgEl, fmt = GD.fmt;
   var app = document.getElementById('app');
   var drawn = [];
 
-  function el(tag, attrs, children) {
-    var e = document.createElement(tag);
-    if (attrs) for (var k in attrs) { if (k === 'text') e.textContent = attrs[k]; else e.setAttribute(k, attrs[k]); }
-    (children || []).forEach(function (c) { if (c) e.appendChild(c); });
-    return e;
-  }
-  function svgEl(tag, attrs) {
-    var e = document.createElementNS('http://www.w3.org/2000/svg', tag);
-    for (var k in attrs) e.setAttribute(k, attrs[k]);
-    return e;
-  }
-  function fmt(x, d) {
-    if (x === null || x === undefined || !isFinite(x)) return 'n/a';
-    var a = Math.abs(x);
-    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(2);
-    return x.toFixed(d === undefined ? 4 : d);
-  }
   function section(title, sub) {
     var s = el('section', {}, [el('h2', { text: title })]);
     if (sub) s.appendChild(el('p', { class: 'sub', text: sub }));
@@ -288,122 +274,13 @@ export const PAGE_JS = String.raw`
     }
   }
 
-  // Viridis, 9 anchors, linear interpolation.
-  var VIR = [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141], [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37]];
-  function viridis(t) {
-    t = Math.max(0, Math.min(1, isFinite(t) ? t : 0));
-    var x = t * (VIR.length - 1), i = Math.min(VIR.length - 2, Math.floor(x)), f = x - i;
-    return [0, 1, 2].map(function (k) { return Math.round(VIR[i][k] + f * (VIR[i + 1][k] - VIR[i][k])); });
-  }
-  function rgb(c) { return 'rgb(' + c[0] + ',' + c[1] + ',' + c[2] + ')'; }
-
-  /** Heat map of a row-major n x n matrix on a canvas; returns {canvas, redraw(row)}. */
-  function heatmap(values, n) {
-    var cell = Math.max(3, Math.floor(150 / n)), size = cell * n;
-    var c = el('canvas', { width: size, height: size });
-    var max = 0;
-    for (var k = 0; k < values.length; k++) if (isFinite(values[k])) max = Math.max(max, values[k]);
-    function redraw(row) {
-      var g = c.getContext('2d');
-      for (var i = 0; i < n; i++) for (var j = 0; j < n; j++) {
-        g.fillStyle = rgb(viridis(max > 0 ? values[i * n + j] / max : 0));
-        g.fillRect(j * cell, i * cell, cell, cell);
-      }
-      if (row !== null && row !== undefined) {
-        g.strokeStyle = '#e4572e'; g.lineWidth = 2;
-        g.strokeRect(1, row * cell + 1, size - 2, cell - 2);
-      }
-    }
-    redraw(null);
-    return { canvas: c, redraw: redraw, max: max };
-  }
-
   function graphView(parent, G, gi, A) {
-    var card = el('div', { class: 'card' });
-    parent.appendChild(card);
     var cls = G.y.length === 1 ? G.y[0] : JSON.stringify(G.y);
-    card.appendChild(el('h3', { text: 'Validation graph ' + G.valPos + ' (dataset index ' + G.index + '): ' + G.n + ' nodes, ' + G.edges.length +
-      ' edges, target ' + cls + ', model output [' + G.out.map(function (v) { return fmt(v, 3); }).join(', ') + ']' }));
-    var wrap = el('div', { class: 'gview' });
-    card.appendChild(wrap);
-    // Force layout, computed synchronously (deterministic: d3-force seeds its own jiggle).
-    var W = 340, Hh = 300;
-    var nodes = []; for (var i = 0; i < G.n; i++) nodes.push({ id: i });
-    var links = G.edges.map(function (e) { return { source: e[0], target: e[1] }; });
-    var sim = d3.forceSimulation(nodes).force('link', d3.forceLink(links).distance(28).strength(1))
-      .force('charge', d3.forceManyBody().strength(-70)).force('center', d3.forceCenter(0, 0)).stop();
-    for (var t = 0; t < 300; t++) sim.tick();
-    var xs = nodes.map(function (p) { return p.x; }), ys = nodes.map(function (p) { return p.y; });
-    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
-    var pad = 14, sc = Math.min((W - 2 * pad) / Math.max(1, x1 - x0), (Hh - 2 * pad) / Math.max(1, y1 - y0));
-    var px = function (p) { return pad + (p.x - x0) * sc; }, py = function (p) { return pad + (p.y - y0) * sc; };
-    var svg = svgEl('svg', { class: 'graph', width: W, height: Hh, viewBox: '0 0 ' + W + ' ' + Hh });
-    links.forEach(function (l) { svg.appendChild(svgEl('line', { x1: px(l.source), y1: py(l.source), x2: px(l.target), y2: py(l.target) })); });
-    var baseFill = function (i) { return G.nodeLabel ? PALETTE[G.nodeLabel[i] % PALETTE.length] : '#9ecae1'; };
-    var circles = nodes.map(function (p, i) {
-      var c = svgEl('circle', { cx: px(p), cy: py(p), r: 7, fill: baseFill(i), 'data-node': i });
-      var tt = svgEl('title', {}); tt.textContent = 'node ' + i + (G.nodeLabel ? ', label ' + G.nodeLabel[i] : '');
-      c.appendChild(tt);
-      svg.appendChild(c);
-      var tx = svgEl('text', { x: px(p), y: py(p) }); tx.textContent = String(i); svg.appendChild(tx);
-      return c;
-    });
-    var left = el('div', {}, [svg]);
-    mark(svg, 'graph-' + gi);
-    var info = el('div', { class: 'info', id: 'info-' + gi, text: 'Node colour: node label' + (G.nodeLabel ? ' (category id)' : '') +
-      '. Click a node to colour every node by the attention it receives from that node in the selected head.' });
-    left.appendChild(info);
-    wrap.appendChild(left);
-    // Head selector and heat maps.
-    var right = el('div', { class: 'hm' });
-    wrap.appendChild(right);
-    var btns = el('div');
-    right.appendChild(el('div', { class: 'legend', text: 'Layer ' + A.layer + ' of ' + A.numLayers + ' (0-based), best checkpoint (epoch ' + A.epoch +
-      '). Heat maps: row = query node i, column = key node j; colour scaled to each map\'s maximum (viridis: dark = 0).' }));
-    right.appendChild(btns);
-    var heads = el('div', { class: 'heads' });
-    right.appendChild(heads);
-    var maps = [], boxes = [], sel = { head: 0, node: null };
-    for (var h = 0; h < A.heads; h++) {
-      var hm = heatmap(G.mask[h], G.n), ha = heatmap(G.attn[h], G.n);
-      mark(hm.canvas, 'mask-' + gi + '-' + h); mark(ha.canvas, 'attn-' + gi + '-' + h);
-      var box = el('div', { class: 'head' + (h === 0 ? ' sel' : '') }, [
-        el('div', { text: 'head ' + h + ' (hop ' + fmt(A.hop[h], 2) + ')' }),
-        el('div', { text: 'decay mask, max ' + fmt(hm.max, 3) }), hm.canvas,
-        el('div', { text: 'attention, max ' + fmt(ha.max, 3) }), ha.canvas,
-      ]);
-      heads.appendChild(box);
-      maps.push([hm, ha]); boxes.push(box);
-      (function (hh) {
-        var b = el('button', { class: 'hbtn' + (hh === 0 ? ' on' : ''), text: 'head ' + hh });
-        b.addEventListener('click', function () { sel.head = hh; update(); });
-        btns.appendChild(b);
-      })(h);
-    }
-    function update() {
-      Array.prototype.forEach.call(btns.children, function (b, k) { b.className = 'hbtn' + (k === sel.head ? ' on' : ''); });
-      boxes.forEach(function (b, k) { b.className = 'head' + (k === sel.head ? ' sel' : ''); });
-      maps.forEach(function (m) { m[0].redraw(sel.node); m[1].redraw(sel.node); });
-      if (sel.node === null) {
-        circles.forEach(function (c, k) { c.setAttribute('fill', baseFill(k)); c.setAttribute('class', ''); });
-        return;
-      }
-      var i = sel.node, row = G.attn[sel.head].slice(i * G.n, (i + 1) * G.n);
-      var mx = Math.max.apply(null, row), mn = Math.min.apply(null, row);
-      // Min-max scaling: a nearly uniform row (an untrained head) still shows its structure; the range is printed.
-      circles.forEach(function (c, k) {
-        c.setAttribute('fill', rgb(viridis(mx > mn ? (row[k] - mn) / (mx - mn) : 1)));
-        c.setAttribute('class', k === i ? 'sel' : '');
-      });
-      var order = row.map(function (v, k) { return [v, k]; }).sort(function (a, b) { return b[0] - a[0]; }).slice(0, 5);
-      info.textContent = 'Node ' + i + ', head ' + sel.head + ' attends most to: ' + order.map(function (o) {
-        var d = G.spd[i * G.n + o[1]];
-        return 'node ' + o[1] + ' (' + fmt(o[0], 3) + ', distance ' + (d >= 510 ? 'unreachable' : d) + ', mask ' + fmt(G.mask[sel.head][i * G.n + o[1]], 3) + ')';
-      }).join('; ') + '. Node colour: attention weight from node ' + i + ', viridis from ' + fmt(mn, 3) + ' (dark) to ' + fmt(mx, 3) +
-        ' (yellow); uniform would be ' + fmt(1 / G.n, 3) + '. Click it again to reset.';
-    }
-    circles.forEach(function (c, k) {
-      c.addEventListener('click', function () { sel.node = sel.node === k ? null : k; update(); });
+    GD.graphView(parent, G, A, {
+      key: gi, mark: mark,
+      title: 'Validation graph ' + G.valPos + ' (dataset index ' + G.index + '): ' + G.n + ' nodes, ' + G.edges.length +
+        ' edges, target ' + cls + ', model output [' + G.out.map(function (v) { return fmt(v, 3); }).join(', ') + ']',
+      legend: 'Layer ' + A.layer + ' of ' + A.numLayers + ' (0-based), best checkpoint (epoch ' + A.epoch + ').',
     });
   }
 
