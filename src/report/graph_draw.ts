@@ -9,6 +9,24 @@
  */
 import type { GraphInspection } from './views.js';
 
+/** The styles of graphView's card (graph, heads, heat maps, buttons, info line). */
+export const GRAPH_DRAWING_CSS = String.raw`
+.gview { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.gview > .hm { flex: 1 1 560px; min-width: 0; }
+.heads { display: flex; flex-wrap: wrap; gap: 10px; }
+.head { text-align: center; font-size: 12px; }
+.head canvas { image-rendering: pixelated; border: 1px solid #ccd; display: block; margin: 2px auto; }
+.head.sel { outline: 2px solid #e4572e; outline-offset: 2px; }
+.hbtn { margin: 0 4px 4px 0; padding: 2px 8px; border: 1px solid #aab; background: #fff; border-radius: 4px; cursor: pointer; }
+.hbtn.on { background: #1d232a; color: #fff; }
+svg.graph circle { cursor: pointer; stroke: #333; stroke-width: 1; }
+svg.graph circle.sel { stroke: #e4572e; stroke-width: 3; }
+svg.graph line { stroke: #8a94a0; stroke-width: 1.4; }
+svg.graph text { font-size: 9px; pointer-events: none; text-anchor: middle; dominant-baseline: central; paint-order: stroke; stroke: #fff; stroke-width: 2px; }
+.info { font-size: 12px; min-height: 3em; max-width: 420px; }
+.legend { font-size: 12px; color: #5b6570; }
+`;
+
 /** Defines `function graphDrawing(d3)` returning { PALETTE, el, svgEl, fmt, viridis, rgb, heatmap, graphView }. */
 export const GRAPH_DRAWING_JS = String.raw`
 function graphDrawing(d3) {

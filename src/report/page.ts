@@ -7,9 +7,9 @@
  * (the browser test waits for it). Kept free of backticks and template
  * placeholders because it is embedded as a template literal.
  */
-import { GRAPH_DRAWING_JS } from './graph_draw.js';
+import { GRAPH_DRAWING_CSS, GRAPH_DRAWING_JS } from './graph_draw.js';
 
-export const PAGE_CSS = String.raw`
+export const PAGE_CSS = GRAPH_DRAWING_CSS + String.raw`
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1d232a; background: #f6f7f9; }
 main { max-width: 1280px; margin: 0 auto; padding: 16px 24px 48px; }
 h1 { font-size: 22px; margin: 8px 0 4px; }
@@ -23,21 +23,7 @@ table { border-collapse: collapse; background: #fff; }
 td, th { border: 1px solid #dde1e6; padding: 3px 8px; text-align: left; font-variant-numeric: tabular-nums; }
 th { background: #eef1f4; }
 pre { background: #fff; border: 1px solid #dde1e6; padding: 8px; overflow: auto; max-height: 420px; font-size: 12px; }
-.gview { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
-.gview > .hm { flex: 1 1 560px; min-width: 0; }
-.heads { display: flex; flex-wrap: wrap; gap: 10px; }
-.head { text-align: center; font-size: 12px; }
-.head canvas { image-rendering: pixelated; border: 1px solid #ccd; display: block; margin: 2px auto; }
-.head.sel { outline: 2px solid #e4572e; outline-offset: 2px; }
-.hbtn { margin: 0 4px 4px 0; padding: 2px 8px; border: 1px solid #aab; background: #fff; border-radius: 4px; cursor: pointer; }
-.hbtn.on { background: #1d232a; color: #fff; }
-svg.graph circle { cursor: pointer; stroke: #333; stroke-width: 1; }
-svg.graph circle.sel { stroke: #e4572e; stroke-width: 3; }
-svg.graph line { stroke: #8a94a0; stroke-width: 1.4; }
-svg.graph text { font-size: 9px; pointer-events: none; text-anchor: middle; dominant-baseline: central; paint-order: stroke; stroke: #fff; stroke-width: 2px; }
-.info { font-size: 12px; min-height: 3em; max-width: 420px; }
 .note { color: #8a5a00; }
-.legend { font-size: 12px; color: #5b6570; }
 `;
 
 export const PAGE_JS = GRAPH_DRAWING_JS + String.raw`
