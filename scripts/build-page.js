@@ -1,7 +1,8 @@
 // Builds the page served by `gradformer web` (src/web/page/) into a folder with
 // esbuild: main.js (+ the training worker and shared chunks, ESM, minified, with
 // source maps), index.html, style.css, gradformer.wasm and the bundled MUTAG's
-// TU text files (data/MUTAG/, fetched by the Train tab from the page's own origin).
+// TU text files (data/MUTAG/, fetched by the Train tab from the page's own origin), and
+// RDKit's MinimalLib (rdkit/, fetched by the Predict tab when first needed).
 // Every URL inside is relative, so the folder works from any static host or subpath.
 // Called by scripts/build-web.js into dist/web/page/ (built and replaced with dist/web/).
 import { build } from 'esbuild';
@@ -37,4 +38,8 @@ export async function buildPage(root, out, wasm) {
   const mutag = join(root, 'data', 'MUTAG');
   mkdirSync(join(out, 'data', 'MUTAG'), { recursive: true });
   for (const f of readdirSync(mutag).filter((n) => n.endsWith('.txt'))) copyFileSync(join(mutag, f), join(out, 'data', 'MUTAG', f));
+  // RDKit's MinimalLib for the Predict tab, served from the page's own origin and fetched only when a prediction is asked for.
+  const rdkit = join(root, 'node_modules', '@rdkit', 'rdkit', 'dist');
+  mkdirSync(join(out, 'rdkit'), { recursive: true });
+  for (const f of ['RDKit_minimal.js', 'RDKit_minimal.wasm']) copyFileSync(join(rdkit, f), join(out, 'rdkit', f));
 }

@@ -49,6 +49,23 @@ export function parseCsv(text: string, file: string): CsvTable {
   return { header, rows, lines };
 }
 
+/**
+ * The SMILES column of a molecule CSV (header row; the column the molecule CSV
+ * loader reads, `smiles` unless named), blank cells dropped, with their file lines.
+ */
+export function readSmilesCsv(text: string, file: string, column = 'smiles'): { smiles: string[]; lines: number[] } {
+  const table = parseCsv(text, file);
+  const c = table.header.indexOf(column);
+  if (c < 0) throw new DataError(file, 1, `no column '${column}' (header: ${table.header.join(', ')})`);
+  const smiles: string[] = [], lines: number[] = [];
+  table.rows.forEach((r, k) => {
+    const s = r[c].trim();
+    if (s) { smiles.push(s); lines.push(table.lines[k]); }
+  });
+  if (smiles.length === 0) throw new DataError(file, 0, `column '${column}' holds no SMILES`);
+  return { smiles, lines };
+}
+
 /** One atom of a SMILES string, in order of appearance. */
 export interface SmilesAtom {
   symbol: string;
