@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -137,19 +137,30 @@ describe('the Predict tab', { skip: !haveZinc && 'no shared datasets (../shared/
     assert.ok(atoms > 5, `${atoms} atoms drawn for ${SMILES[0]}`);
     assert.equal(await page.$$eval('svg[data-chart="decay"] polyline', (p) => p.length), 4);
     assert.equal(await page.$$eval('canvas[data-chart^="attn-p-"]', (c) => c.length), 4);
-    await page.click('svg[data-chart="graph-p"] circle[data-node="0"]');
-    assert.match((await page.textContent('#info-p'))!, /^Node 0, head 0 attends most to: node \d+ \(/);
     await page.selectOption('#predict-layer', '1');
     assert.equal(await settled(page, ['view', 'error']), 'view', await message(page));
     assert.equal(await page.$eval('#predict-layer', (s) => (s as HTMLSelectElement).value), '1');
+    assert.match((await page.textContent('.legend >> text=/^Layer/'))!, /^Layer 1 of 2 \(0-based\)/);
+    await page.click('svg[data-chart="graph-p"] circle[data-node="0"]');
+    assert.match((await page.textContent('#info-p'))!, /^Node 0, head 0 attends most to: node \d+ \(/);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'web-predict.png'), fullPage: true });
     noErrorsOrForeignRequests(errors, requests);
     await page.close();
   });
 
-  it('loads a run folder by URL on its own site, and refuses one on another site', async () => {
+  it('loads a run by drag and drop, and by URL on its own site (refusing one on another site)', async () => {
     const { page, errors, requests } = await open();
+    // Files dropped on the box, as a browser delivers them.
+    await page.evaluate(([c, w]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(c)], 'config.json'));
+      dt.items.add(new File([new Uint8Array(w)], 'model.safetensors'));
+      document.getElementById('predict-drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, [Array.from(readFileSync(join(zinc, 'config.json'))), Array.from(readFileSync(join(zinc, 'best', 'model.safetensors')))]);
+    assert.equal(await settled(page, ['model', 'error']), 'model', await message(page));
+    assert.equal(await predict(page, SMILES), 'predicted', await message(page));
+    assertClose(await rows(page), want);
     await page.fill('#predict-url', 'https://example.com/runs/zinc');
     await page.click('#predict-load-url');
     assert.equal(await settled(page, ['model', 'error']), 'error');
