@@ -3,16 +3,18 @@
 // through a URL), predicts for ten SMILES what `gradformer predict --smiles`
 // prints, within 1e-6, on the native and on the wasm kernels; its attention and
 // decay views are well formed (softmax rows, the decay formula on the molecule's
-// distances); bad SMILES, a non-molecule model and wrong files fail with
-// messages naming what is wrong.
+// distances); an ogbg-molhiv model gets OGB features and the CLI's binary rows;
+// bad SMILES, a non-molecule model and wrong files fail with messages naming
+// what is wrong; the page's CSV reader takes the smiles column.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cliRunner } from './cli_helpers.js';
-import { haveZinc, tinyZincRun, zincTestSmiles } from './web_helpers.js';
+import { haveZinc, tinyMolhivRun, tinyZincRun, zincTestSmiles } from './web_helpers.js';
 import { tinyRun, tmp } from './report_helpers.js';
 import { loadRDKit } from '../src/chem/rdkit.js';
+import { readSmilesCsv } from '../src/data/smiles.js';
 import { decayValue } from '../src/report/data.js';
 import { kernels, setBackend } from '../src/tensor/backend.js';
 import type { PredictionRow } from '../src/train/predict_rows.js';
@@ -110,6 +112,21 @@ describe('web predict library', { skip: !haveZinc && 'no shared datasets (../sha
   });
 });
 
+it('an ogbg-molhiv model featurises as OGB and prints the CLI\'s binary rows (sigmoid and logits)', async () => {
+  const dir = await tinyMolhivRun(join(root, 'molhiv'));
+  const smiles = ['CCO', 'c1ccc2ncccc2c1', 'CC(=O)Nc1ccc(O)cc1', 'O=C(O)c1ccccc1O'];
+  const res = await cliRunner(join(root, 'home'))('predict', '--checkpoint', dir, '--smiles', ...smiles);
+  assert.equal(res.code, 0, res.stderr);
+  const want = JSON.parse(res.stdout) as { task: string; predictions: PredictionRow[] };
+  assert.equal(want.task, 'binary_class');
+  const m = loadModel({ config: readFileSync(join(dir, 'config.json')), weights: readFileSync(join(dir, 'best', 'model.safetensors')) });
+  const got = await predictSmiles(m, await loadRDKit(), smiles, { attention: true });
+  assert.equal(got.dataset, 'ogbg-molhiv');
+  assertRowsClose(got.predictions, want.predictions, 'library, ogbg-molhiv');
+  // OGB's nine atom features: the first is the atomic number - 1 (C = 5, N = 6, O = 7).
+  assert.deepEqual(got.graphs![0].nodeLabel, [5, 5, 7]);
+});
+
 it('says a non-molecule model cannot predict from SMILES', async () => {
   const dir = await tinyRun(join(root, 'mutag'), 1, 1);
   const m = loadModel({ config: readFileSync(join(dir, 'config.json')), weights: readFileSync(join(dir, 'best', 'model.safetensors')) });
@@ -148,3 +165,11 @@ function checkViews(m: LoadedModel, graphs: NonNullable<Awaited<ReturnType<typeo
     assert.ok(g.edges.length >= n - 1, 'a molecule is connected');
   }
 }
+
+it('reads the SMILES column of a CSV for the page, naming the file and line of what is wrong', () => {
+  assert.deepEqual(readSmilesCsv('id,smiles,y\n1,CCO,0\n2,,1\n3,"c1ccccc1",1\n', 'mols.csv'), { smiles: ['CCO', 'c1ccccc1'], lines: [2, 4] });
+  assert.deepEqual(readSmilesCsv('mol\nCCN\n', 'a.csv', 'mol').smiles, ['CCN']);
+  assert.throws(() => readSmilesCsv('id,smi\n1,CCO\n', 'bad.csv'), /^DataError: bad\.csv:1: no column 'smiles' \(header: id, smi\)$/);
+  assert.throws(() => readSmilesCsv('smiles,y\n,1\n', 'empty.csv'), /empty\.csv: column 'smiles' holds no SMILES/);
+  assert.throws(() => readSmilesCsv('smiles,y\nCCO\n', 'short.csv'), /short\.csv:2: expected 2 fields/);
+});

@@ -7,8 +7,10 @@
 import type { MoleculeCsvDataset, MoleculeCsvOptions } from '../data/molcsv.js';
 import type { Graph } from '../graph/types.js';
 import type { Featuriser } from './featuriser.js';
-import type { MoleculeDataset } from './molecule_graphs.js';
+import { featuriserFor, graphsFromSmiles, type MoleculeDataset } from './molecule_graphs.js';
 import type { RDKit } from './rdkit.js';
+
+export { MOLECULE_DATASETS, type MoleculeDataset } from './molecule_graphs.js';
 
 // RDKit's loader and the CSV reader are imported on first use, so importing the
 // package does not load them (about 80 ms).
@@ -23,12 +25,10 @@ export async function loadMoleculeCsv(path: string, opts: MoleculeCsvOptions): P
   return (await import('../data/molcsv.js')).loadMoleculeCsv(path, opts);
 }
 
-export { MOLECULE_DATASETS, type MoleculeDataset } from './molecule_graphs.js';
-
 /** The featuriser a molecule dataset's graphs were built with (RDKit loaded from the package). */
 export async function moleculeFeaturiser(dataset: MoleculeDataset): Promise<Featuriser> {
   const rd = await loadRDKit();
-  return (await import('./molecule_graphs.js')).featuriserFor(rd, dataset);
+  return featuriserFor(rd, dataset);
 }
 
 /**
@@ -37,5 +37,5 @@ export async function moleculeFeaturiser(dataset: MoleculeDataset): Promise<Feat
  */
 export async function moleculeGraphs(smiles: readonly string[], dataset: MoleculeDataset): Promise<Graph[]> {
   const f = await moleculeFeaturiser(dataset);
-  return (await import('./molecule_graphs.js')).graphsFromSmiles(f, smiles);
+  return graphsFromSmiles(f, smiles);
 }
