@@ -29,3 +29,25 @@ export function preprocessOne(n: number, edgeIndex: Int32Array, peOf: PeFn, dim:
   if (pe.length !== n * dim) throw new Error(`preprocess: PE has ${pe.length} values for ${n} nodes, expected ${n}*${dim}`);
   return { spd: shortestPathDistances(n, edgeIndex, queue), pe };
 }
+
+/**
+ * Distances and PE of every graph, in order, on this thread (what `preprocessGraphs`
+ * does without workers or a cache, and what the browser runs). Errors name the graph's
+ * position; `tick(k)` is told of every 64 graphs done.
+ */
+export function preprocessMany(graphs: readonly { numNodes: number; edgeIndex: Int32Array }[], peOf: PeFn, dim: number,
+  tick?: (k: number) => void): GraphPre[] {
+  const out: GraphPre[] = new Array(graphs.length);
+  let maxN = 0;
+  for (const g of graphs) if (g.numNodes > maxN) maxN = g.numNodes;
+  const queue = new Int32Array(maxN);
+  for (let i = 0; i < graphs.length; i++) {
+    try {
+      out[i] = preprocessOne(graphs[i].numNodes, graphs[i].edgeIndex, peOf, dim, queue);
+    } catch (e) {
+      throw new Error(`preprocess: graph ${i}: ${(e as Error).message}`);
+    }
+    if (tick && (i & 63) === 63) tick(64);
+  }
+  return out;
+}

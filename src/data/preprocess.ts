@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Graph, GraphPre } from '../graph/types.js';
-import { makePeFunction, preprocessOne, type PeOptions } from './pre_compute.js';
+import { makePeFunction, preprocessMany, type PeOptions } from './pre_compute.js';
 import type { GraphDataset } from './dataset.js';
 import { preprocessCacheDir, readPreCache, writePreCache } from './cache.js';
 import { defaultCacheDir } from './registry.js';
@@ -89,20 +89,7 @@ export async function computePre(graphs: Graph[], pe: PeOptions, progress?: Prep
       process.stderr.write(`preprocess ${label}: worker threads unavailable (${e.message}); computing on one thread\n`);
     }
   }
-  if (!out) {
-    out = new Array(graphs.length);
-    let maxN = 0;
-    for (const g of graphs) if (g.numNodes > maxN) maxN = g.numNodes;
-    const queue = new Int32Array(maxN);
-    for (let i = 0; i < graphs.length; i++) {
-      try {
-        out[i] = preprocessOne(graphs[i].numNodes, graphs[i].edgeIndex, peOf, pe.dim, queue);
-      } catch (e) {
-        throw new Error(`preprocess: graph ${i}: ${(e as Error).message}`);
-      }
-      if ((i & 63) === 63) tick(64);
-    }
-  }
+  if (!out) out = preprocessMany(graphs, peOf, pe.dim, tick);
   if (report && performance.now() - t0 > 3000) report(graphs.length, graphs.length, (performance.now() - t0) / 1000);
   return out;
 }

@@ -1,0 +1,38 @@
+/**
+ * Predictions without files: a model's outputs over batches (what `gradformer
+ * eval` and `predict` compute, and the trainer's evaluation). Node-free, so the
+ * web page gives the CLI's numbers.
+ */
+import type { GraphBatch } from '../graph/types.js';
+import type { Gradformer } from '../models/gradformer.js';
+import { noGrad, scoped } from '../tensor/tensor.js';
+
+/** Model outputs [rows, cols] and targets over batches (a list or a GraphLoader), in eval mode without gradients. */
+export function predict(model: Gradformer, batches: Iterable<GraphBatch>, nodeLevel: boolean): { out: Float32Array; cols: number; y: Float32Array } {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    const outs: Float32Array[] = [], ys: Float32Array[] = [];
+    let cols = 0;
+    noGrad(() => {
+      for (const b of batches) {
+        // Op outputs of one batch go back to the pool for the next one: copy the
+        // model output before releasing them.
+        const s = scoped(() => model.forward(b).out);
+        cols = s.value.cols;
+        outs.push(s.value.toHost().slice());
+        s.release();
+        ys.push(nodeLevel ? Float32Array.from(b.nodeY!) : b.y);
+      }
+    });
+    const cat = (a: Float32Array[]) => {
+      const r = new Float32Array(a.reduce((s, x) => s + x.length, 0));
+      let o = 0;
+      for (const x of a) { r.set(x, o); o += x.length; }
+      return r;
+    };
+    return { out: cat(outs), cols, y: cat(ys) };
+  } finally {
+    model.train(wasTraining);
+  }
+}
