@@ -110,20 +110,27 @@ function mount(panel: HTMLElement): void {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     message.textContent = '';
+    // Set at once (reading an upload is asynchronous): a new run's state never reads as the last one's end.
+    panel.dataset.state = 'starting';
     let req: TrainRequest;
     try {
       req = { type: 'start', data: { kind: 'bundled' }, epochs: readInt(epochs.input, 'epochs'), seed: readInt(seed.input, 'seed'), layers: readInt(layers.input, 'layers') };
       if (new URLSearchParams(location.search).get('kernels') === 'ts') req.kernels = 'ts';
     } catch (e) {
       message.textContent = (e as Error).message;
+      panel.dataset.state = 'error';
       return;
     }
     const f = file.files?.[0];
-    if (upload.checked && !f) { message.textContent = 'Choose a TU dataset zip first (or train the bundled MUTAG).'; return; }
+    if (upload.checked && !f) {
+      message.textContent = 'Choose a TU dataset zip first (or train the bundled MUTAG).';
+      panel.dataset.state = 'error';
+      return;
+    }
     const go = (r: TrainRequest) => start(r, r.data.kind === 'zip' ? [r.data.bytes] : []);
     if (upload.checked && f) {
       f.arrayBuffer().then((bytes) => go({ ...req, data: { kind: 'zip', fileName: f.name, bytes } }),
-        (e: unknown) => { message.textContent = `${f.name}: cannot read the file (${(e as Error).message})`; });
+        (e: unknown) => { message.textContent = `${f.name}: cannot read the file (${(e as Error).message})`; panel.dataset.state = 'error'; });
     } else {
       go(req);
     }
