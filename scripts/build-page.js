@@ -1,7 +1,8 @@
 // Builds the page served by `gradformer web` (src/web/page/) into a folder with
-// esbuild: main.js (+ the training worker and shared chunks, ESM, minified, with
-// source maps), index.html, style.css, gradformer.wasm and the bundled MUTAG's
-// TU text files (data/MUTAG/, fetched by the Train tab from the page's own origin), and
+// esbuild: main.js (+ the training worker train/worker.js and shared chunks, ESM,
+// minified, with source maps), index.html, style.css, uPlot's stylesheet,
+// gradformer.wasm, the bundled MUTAG's TU text files with their list
+// (data/MUTAG/, fetched by the Train tab from the page's own origin), and
 // RDKit's MinimalLib (rdkit/, fetched by the Predict tab when first needed).
 // Every URL inside is relative, so the folder works from any static host or subpath.
 // Called by scripts/build-web.js into dist/web/page/ (built and replaced with dist/web/).
@@ -9,8 +10,8 @@ import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The page's entry points (relative to src/web/page/): the page script. */
-export const PAGE_ENTRIES = ['main.ts'];
+/** The page's entry points (relative to src/web/page/): the page script and the Web Worker that trains. */
+export const PAGE_ENTRIES = ['main.ts', 'train/worker.ts'];
 
 /** Builds the page of the package at `root` into `out` (created; expected empty). */
 export async function buildPage(root, out, wasm) {
@@ -34,10 +35,15 @@ export async function buildPage(root, out, wasm) {
   });
   writeFileSync(join(out, 'meta.json'), JSON.stringify(result.metafile));
   for (const f of ['index.html', 'style.css']) copyFileSync(join(src, f), join(out, f));
+  // The charts are uPlot's (as the report's); its stylesheet beside the page's.
+  copyFileSync(join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), join(out, 'uPlot.min.css'));
   copyFileSync(wasm, join(out, 'gradformer.wasm'));
   const mutag = join(root, 'data', 'MUTAG');
   mkdirSync(join(out, 'data', 'MUTAG'), { recursive: true });
-  for (const f of readdirSync(mutag).filter((n) => n.endsWith('.txt'))) copyFileSync(join(mutag, f), join(out, 'data', 'MUTAG', f));
+  const files = readdirSync(mutag).filter((n) => n.endsWith('.txt')).sort();
+  for (const f of files) copyFileSync(join(mutag, f), join(out, 'data', 'MUTAG', f));
+  // The list the page fetches (a static host cannot list a folder).
+  writeFileSync(join(out, 'data', 'MUTAG', 'index.json'), JSON.stringify(files));
   // RDKit's MinimalLib for the Predict tab, served from the page's own origin and fetched only when a prediction is asked for.
   const rdkit = join(root, 'node_modules', '@rdkit', 'rdkit', 'dist');
   mkdirSync(join(out, 'rdkit'), { recursive: true });

@@ -44,7 +44,7 @@ export function evalCommand(): Command {
       if (o.json) {
         process.stdout.write(JSON.stringify({ checkpoint: dir, dataset: run.dataset, split: o.split, graphs: idx.length, epoch: st.epoch, metric: run.train.metric, value }) + '\n');
       } else {
-        process.stdout.write(`${run.dataset} ${o.split} (${idx.length} graphs, checkpoint ${dir}, epoch ${st.epoch}): ${run.train.metric} ${value.toFixed(4)}\n`);
+        process.stdout.write(`${run.dataset} ${o.split} (${idx.length} graphs, checkpoint ${dir}, epoch ${st.epoch ?? 'unknown'}): ${run.train.metric} ${value.toFixed(4)}\n`);
       }
     });
 }

@@ -5,6 +5,8 @@
  *   state.json             run configuration, epoch, steps, schedule, RNG states, optimiser step counts, metrics
  * written into a temporary folder which then replaces the old one, so a crash
  * leaves either the previous checkpoint or the new one, never a mix.
+ * A weights folder (config.json + model.safetensors, what the web page downloads)
+ * loads for eval and predict too; it cannot be resumed.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,7 +67,33 @@ export function resolveCheckpointDir(path: string, prefer: 'best' | 'last' = 'be
   for (const sub of [prefer, prefer === 'best' ? 'last' : 'best']) {
     if (existsSync(join(path, sub, 'state.json'))) return join(path, sub);
   }
-  throw new UsageError(`${path} is not a checkpoint: expected state.json and model.safetensors in it or in its best/ or last/ folder`);
+  if (isWeightsFolder(path)) return path;
+  throw new UsageError(`${path} is not a checkpoint: expected state.json and model.safetensors in it or in its best/ or last/ folder, ` +
+    'or config.json and model.safetensors (the web page\'s download)');
+}
+
+/** A folder with a run's config.json and its model.safetensors but no state.json: the weights the web page downloads. */
+export function isWeightsFolder(dir: string): boolean {
+  return !existsSync(join(dir, 'state.json')) && existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'model.safetensors'));
+}
+
+/** What a weights folder says of its model: the run configuration and, when its model.safetensors records it, the epoch. */
+export interface WeightsFolderState { format: 'weights'; run: RunConfig; epoch: number | null }
+
+/** Reads a weights folder's config.json (checked to be a run configuration) and the epoch in its weights' metadata. */
+export function readWeightsFolderState(dir: string): WeightsFolderState {
+  const p = join(dir, 'config.json');
+  let run: RunConfig;
+  try {
+    run = JSON.parse(readFileSync(p, 'utf8')) as RunConfig;
+  } catch (e) {
+    throw new UsageError(`${p}: cannot read the run configuration (${(e as Error).message})`);
+  }
+  if (typeof run !== 'object' || run === null || typeof run.dataset !== 'string' || typeof run.model !== 'object' || typeof run.train !== 'object' || typeof run.seed !== 'number') {
+    throw new UsageError(`${p} is not a gradformer run configuration (expected the config.json of \`gradformer train\` or of the web page, with dataset, model, train and seed)`);
+  }
+  const epoch = Number(readSafetensors(join(dir, 'model.safetensors')).metadata.epoch);
+  return { format: 'weights', run, epoch: Number.isInteger(epoch) && epoch > 0 ? epoch : null };
 }
 
 /** Reads state.json of a checkpoint folder. */

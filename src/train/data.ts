@@ -7,15 +7,13 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { GraphDataset } from '../data/dataset.js';
+import { UsageError } from './usage_error.js';
 import { dataRoots, findDatasetDir, getDatasetEntry, loadDataset, presetDatasets, tuDatasetsIn, type DatasetEntry } from '../data/registry.js';
 
 // runconfig.ts and the public API take the split names from here.
 export { SPLITS, type SplitKind } from '../data/splits.js';
 
-/** A user error (bad option, unknown name, impossible combination): the CLI prints it without a stack. */
-export class UsageError extends Error {
-  constructor(msg: string) { super(msg); this.name = 'UsageError'; }
-}
+export { UsageError } from './usage_error.js';
 
 /**
  * The registry entry of a dataset the CLI trains (case-insensitive): one with a

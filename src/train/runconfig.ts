@@ -7,8 +7,8 @@
 import type { GraphDataset } from '../data/dataset.js';
 import { resolveConfig, type GradformerConfig } from '../models/config.js';
 import { GENERIC_TU, PRESETS, resolvePreset, type TrainingProtocol } from '../models/presets.js';
-import { OWNLESS_SPLITS } from '../data/splits.js';
-import { UsageError, type SplitKind } from './data.js';
+import { OWNLESS_SPLITS, type SplitKind } from '../data/splits.js';
+import { UsageError } from './usage_error.js';
 
 export interface RunConfig {
   dataset: string;
