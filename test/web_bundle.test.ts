@@ -97,14 +97,18 @@ describe('browser bundle (gradformer/web)', () => {
       `gradformer.wasm ${size(['gradformer.wasm'])}`;
     t.diagnostic(line);
     console.log(`web bundle: ${line}`);
-    // The page (`gradformer web`) ready to predict: its HTML, CSS, main.js with the chunks it imports
-    // statically, and gradformer.wasm; RDKit (rdkit/, fetched on the first prediction) and on-demand chunks apart.
+    // The page (`gradformer web`) ready to predict: index.html, what it links (stylesheets, main.js),
+    // the chunks main.js imports statically, and gradformer.wasm; RDKit (rdkit/, fetched on the first
+    // prediction), the training worker and on-demand chunks apart.
     const page = join(out, 'page');
     const pageMeta = JSON.parse(readFileSync(join(page, 'meta.json'), 'utf8')) as Metafile;
     assert.deepEqual(nodeImports(pageMeta), [], 'the page imports no Node built-in');
     const main = Object.entries(pageMeta.outputs).find(([p]) => p.endsWith('/page/main.js'));
     assert.ok(main, 'page/main.js is built');
-    const ready = ['index.html', 'style.css', 'main.js', ...main[1].imports.filter((i) => i.kind === 'import-statement').map((i) => i.path.slice(i.path.lastIndexOf('/page/') + 6)), 'gradformer.wasm'];
+    const html = readFileSync(join(page, 'index.html'), 'utf8');
+    const linked = [...html.matchAll(/<(?:link rel="stylesheet" href|script type="module" src)="([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(linked.includes('main.js'), 'index.html loads main.js');
+    const ready = ['index.html', ...linked, ...main[1].imports.filter((i) => i.kind === 'import-statement').map((i) => i.path.slice(i.path.lastIndexOf('/page/') + 6)), 'gradformer.wasm'];
     const gz = ready.reduce((a, f) => a + gzipSync(readFileSync(join(page, f)), { level: 9 }).length, 0);
     const rdkit = ['RDKit_minimal.js', 'RDKit_minimal.wasm'].reduce((a, f) => a + gzipSync(readFileSync(join(page, 'rdkit', f)), { level: 9 }).length, 0);
     const pageLine = `page ready to predict (without RDKit) ${size(ready.map((f) => join('page', f)))} [${ready.join(', ')}]; RDKit on the first prediction gzip ${kb(rdkit)}`;
