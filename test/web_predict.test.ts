@@ -65,7 +65,10 @@ describe('web predict library', { skip: !haveZinc && 'no shared datasets (../sha
         assert.equal(kernels().name, backend);
         const m = loadModel(files);
         const rd = await loadRDKit();
-        const plain = await predictSmiles(m, rd, SMILES);
+        const progress: [number, number][] = [];
+        const plain = await predictSmiles(m, rd, SMILES, { onProgress: (done, total) => { progress.push([done, total]); } });
+        // One call per batch of the run's batch size (4).
+        assert.deepEqual(progress, [[4, 10], [8, 10], [10, 10]]);
         assert.equal(plain.dataset, 'ZINC');
         assert.equal(plain.task, want.task);
         assert.equal(plain.graphs, null);
@@ -101,6 +104,8 @@ describe('web predict library', { skip: !haveZinc && 'no shared datasets (../sha
     const m = loadModel(files);
     const rd = await loadRDKit();
     await assert.rejects(predictSmiles(m, rd, ['CCO', 'CC(C', 'CCN']), /SMILES #2 "CC\(C"/);
+    // Past the first batch, the position still counts from the start of the list.
+    await assert.rejects(predictSmiles(m, rd, ['CCO', 'CCN', 'CCC', 'CCCl', 'CCOC', 'C1CC']), /SMILES #6 "C1CC"/);
     await assert.rejects(predictSmiles(m, rd, ['CCO', '[Na+].[Cl-]']), /SMILES #2 "\[Na\+\]\.\[Cl-\]": .*not in the 28-type dictionary/);
     assert.throws(() => loadModel({ config: files.weights, weights: files.weights }), /^Error: config\.json: not JSON/);
     assert.throws(() => loadModel({ config: '{"dataset": "ZINC"}', weights: files.weights }), /config\.json: not a gradformer run configuration/);

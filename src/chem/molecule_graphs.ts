@@ -29,15 +29,16 @@ export function featuriserFor(rd: RDKit, dataset: MoleculeDataset): Featuriser {
 /**
  * One unlabelled Graph per SMILES string (target NaN): nodeCat [n, atom features],
  * edgeCat [E, bond features], edges in both directions. Throws naming the string
- * (1-based position) when RDKit rejects it or a feature is outside the dataset's vocabulary.
+ * and its 1-based position (counted from `first` + 1 when `smiles` is a slice of a
+ * longer list) when RDKit rejects it or a feature is outside the dataset's vocabulary.
  */
-export function graphsFromSmiles(f: Featuriser, smiles: readonly string[]): Graph[] {
+export function graphsFromSmiles(f: Featuriser, smiles: readonly string[], first = 0): Graph[] {
   return smiles.map((s, k) => {
     let p;
     try {
       p = f.featurise(s);
     } catch (e) {
-      throw new Error(`molecules: SMILES #${k + 1} ${JSON.stringify(s)}: ${(e as Error).message}`);
+      throw new Error(`molecules: SMILES #${first + k + 1} ${JSON.stringify(s)}: ${(e as Error).message}`);
     }
     return { numNodes: p.numNodes, edgeIndex: p.edgeIndex, nodeFeat: null, nodeCat: p.nodeCat, edgeFeat: null, edgeCat: p.edgeCat,
       y: new Float32Array(1).fill(NaN), nodeY: null };

@@ -42,7 +42,7 @@ export { clipGradNorm } from '../train/clip.js';
 export { computeLoss, LOSSES, type LossName } from '../train/losses.js';
 export { accuracy, mae, binaryRocAuc, ogbRocAuc, weightedAccuracy, computeMetric, METRICS, type MetricName } from '../train/metrics.js';
 export { DataError } from '../data/errors.js';
-export { loadModel, loadModelFromUrl, predictSmiles, readRunInfo, type LoadedModel, type ModelFiles, type RunInfo, type SmilesPrediction } from './predict.js';
+export { loadModel, loadModelFromUrl, predictSmiles, readRunInfo, type LoadedModel, type ModelFiles, type PredictSmilesOptions, type RunInfo, type SmilesPrediction } from './predict.js';
 export { MOLECULE_DATASETS, isMoleculeDataset, featuriserFor, graphsFromSmiles, type MoleculeDataset } from '../chem/molecule_graphs.js';
 export { predictionRows, type PredictionRow } from '../train/predict_rows.js';
 export { inspectBatch, decayPanel, headGammas, type GraphInspection, type DecayPanel } from '../report/views.js';

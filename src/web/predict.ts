@@ -10,7 +10,7 @@
 import { featuriserFor, graphsFromSmiles, isMoleculeDataset, MOLECULE_DATASETS } from '../chem/molecule_graphs.js';
 import type { RDKit } from '../chem/rdkit_pickle.js';
 import { makePeFunction, preprocessMany, type PeOptions } from '../data/pre_compute.js';
-import { GraphLoader } from '../data/loader.js';
+import { collate } from '../graph/batch.js';
 import type { Task } from '../graph/types.js';
 import { parseSafetensors } from '../io/safetensors_format.js';
 import type { GradformerConfig } from '../models/config.js';
@@ -125,31 +125,56 @@ export async function loadModelFromUrl(base: string | URL, fetchFn: typeof fetch
   return loadModel({ config, weights, configName: new URL('config.json', root).href, weightsName: new URL('best/model.safetensors', root).href });
 }
 
+/** Options of `predictSmiles`. */
+export interface PredictSmilesOptions {
+  /** Also return per molecule the decay masks and the attention of every layer (memory: L * H * n^2 floats each). */
+  attention?: boolean;
+  /**
+   * Told after every batch how many molecules are done; awaited, so a page can
+   * show progress and yield to its event loop between batches.
+   */
+  onProgress?: (done: number, total: number) => void | Promise<void>;
+}
+
 /**
  * Predicts for SMILES strings with the featuriser of the model's dataset (ZINC
- * or an OGB molecule set), in batches of the run's batch size as the CLI does,
- * so the numbers equal `gradformer predict --smiles`'s. Throws naming the SMILES
- * RDKit rejects, or the dataset when the model is not a molecule model.
+ * or an OGB molecule set), batch by batch in the run's batch size as the CLI
+ * does, so the numbers equal `gradformer predict --smiles`'s. Throws naming the
+ * SMILES RDKit rejects (and its position), or the dataset when the model is not
+ * a molecule model.
  */
 export async function predictSmiles(m: LoadedModel, rd: RDKit, smiles: readonly string[],
-  opts: { attention?: boolean } = {}): Promise<SmilesPrediction> {
+  opts: PredictSmilesOptions = {}): Promise<SmilesPrediction> {
   const { run, model } = m;
   if (!isMoleculeDataset(run.dataset)) {
     throw new Error(`this model was trained on ${run.dataset}; predictions from SMILES need a molecule model (${MOLECULE_DATASETS.join(', ')})`);
   }
   if (run.model.task === 'node_multi_class') throw new Error('this is a node-level model; predictions from SMILES need a graph-level one');
-  const graphs = graphsFromSmiles(featuriserFor(rd, run.dataset), smiles);
-  const pre = preprocessMany(graphs, await makePeFunction(run.train.pe), run.train.pe.dim);
+  const f = featuriserFor(rd, run.dataset);
+  const peOf = await makePeFunction(run.train.pe);
   const bs = run.train.batch_size;
-  let out: Float32Array, cols: number, views: GraphInspection[] | null = null;
-  if (opts.attention) {
-    views = [];
-    for (let s = 0; s < graphs.length; s += bs) views.push(...inspectBatch(model, graphs.slice(s, s + bs), pre.slice(s, s + bs)));
-    cols = views[0]?.out.length ?? run.model.num_tasks;
-    out = Float32Array.from(views.flatMap((v) => v.out));
-  } else {
-    ({ out, cols } = predict(model, new GraphLoader(graphs, pre, Int32Array.from(graphs.keys()), { batchSize: bs }), false));
+  const outs: Float32Array[] = [];
+  const views: GraphInspection[] | null = opts.attention ? [] : null;
+  let cols = 0;
+  // Featurised, preprocessed and run one batch at a time (the CLI's batches), so a
+  // long list can report progress; a bad SMILES stops it, named with its position.
+  for (let s = 0; s < smiles.length; s += bs) {
+    const graphs = graphsFromSmiles(f, smiles.slice(s, s + bs), s);
+    const pre = preprocessMany(graphs, peOf, run.train.pe.dim);
+    if (views) {
+      const seen = inspectBatch(model, graphs, pre);
+      views.push(...seen);
+      cols = seen[0].out.length;
+      outs.push(Float32Array.from(seen.flatMap((v) => v.out)));
+    } else {
+      const r = predict(model, [collate(graphs, pre, Int32Array.from(graphs.keys()))], false);
+      cols = r.cols;
+      outs.push(r.out);
+    }
+    await opts.onProgress?.(Math.min(s + bs, smiles.length), smiles.length);
   }
+  const out = new Float32Array(outs.reduce((a, o) => a + o.length, 0));
+  outs.reduce((at, o) => { out.set(o, at); return at + o.length; }, 0);
   const decay = decayPanel(Array.from(model.hop.toHost()), headGammas(model), model.config.slope, views?.map((v) => v.spd));
   return { dataset: run.dataset, task: run.model.task, predictions: predictionRows(run.model.task, smiles, out, cols), graphs: views, decay };
 }

@@ -228,15 +228,28 @@ export const predictTab: PageTab = {
       if (!m) throw new Error('load a model first (its config.json and model.safetensors, or its run folder\'s URL)');
       const smiles = text.value.split('\n').map((s) => s.trim()).filter((s) => s !== '');
       if (smiles.length === 0) throw new Error('type SMILES, one per line, or choose a CSV file with a smiles column');
-      results.replaceChildren(el('p', 'muted', rdkitRequested() ? 'Predicting...' : 'Loading RDKit (once), then predicting...'));
+      const note = el('p', 'muted', rdkitRequested() ? 'Predicting...' : 'Loading RDKit (once), then predicting...');
+      results.replaceChildren(note);
       view.replaceChildren();
-      const rd = await pageRDKit();
+      run.disabled = true;
       let res: SmilesPrediction;
       try {
-        res = await predictSmiles(m, rd, smiles);
+        const rd = await pageRDKit();
+        let shown = performance.now();
+        res = await predictSmiles(m, rd, smiles, {
+          // A long list: show progress and let the page handle events every ~100 ms.
+          onProgress: async (done, total) => {
+            if (done === total || performance.now() - shown < 100) return;
+            note.textContent = `Predicted ${done} of ${total} molecules...`;
+            await new Promise((resolve) => setTimeout(resolve, 0));
+            shown = performance.now();
+          },
+        });
       } catch (e) {
         results.replaceChildren();
         throw e;
+      } finally {
+        run.disabled = false;
       }
       renderTable(m, res);
       panel.dataset.state = 'predicted';
