@@ -135,6 +135,11 @@ describe('the Predict tab', { skip: !haveZinc && 'no shared datasets (../shared/
     assert.equal(await settled(page, ['view', 'error']), 'view', await message(page));
     const atoms = await page.$$eval('svg[data-chart="graph-p"] circle', (c) => c.length);
     assert.ok(atoms > 5, `${atoms} atoms drawn for ${SMILES[0]}`);
+    // Atoms are named by the featuriser's types (ZINC's dictionary): every SMILES element is on the drawing.
+    const names = await page.$$eval('svg[data-chart="graph-p"] text', (t) => t.map((x) => x.textContent));
+    assert.equal(names.length, atoms);
+    for (const el of SMILES[0].match(/Cl|Br|[CNOSFIP]|[cnos]/g)!) assert.ok(names.includes(el[0].toUpperCase() + el.slice(1)), `${el} of ${SMILES[0]} is not drawn (${names.join(' ')})`);
+    assert.match((await page.textContent('svg[data-chart="graph-p"] circle[data-node="0"] title'))!, /^atom 0: \S/);
     assert.equal(await page.$$eval('svg[data-chart="decay"] polyline', (p) => p.length), 4);
     assert.equal(await page.$$eval('canvas[data-chart^="attn-p-"]', (c) => c.length), 4);
     await page.selectOption('#predict-layer', '1');

@@ -85,7 +85,7 @@ function graphDrawing(d3) {
    * clicking a node colours every node by the attention it receives from it in the
    * selected head. G: {n, edges, nodeLabel, spd, mask[h], attn[h]}; A: {heads, hop[h]};
    * o: {key (ids and chart names), title, legend, mark(node, name) or null,
-   * nodeTitle(i) for a node's tooltip or null}.
+   * nodeTitle(i) for a node's tooltip and nodeText(i) for its label, or null}.
    */
   function graphView(parent, G, A, o) {
     var gi = o.key, mark = o.mark || function () {};
@@ -113,7 +113,7 @@ function graphDrawing(d3) {
       var tt = svgEl('title', {}); tt.textContent = o.nodeTitle ? o.nodeTitle(i) : 'node ' + i + (G.nodeLabel ? ', label ' + G.nodeLabel[i] : '');
       c.appendChild(tt);
       svg.appendChild(c);
-      var tx = svgEl('text', { x: px(p), y: py(p) }); tx.textContent = String(i); svg.appendChild(tx);
+      var tx = svgEl('text', { x: px(p), y: py(p) }); tx.textContent = o.nodeText ? o.nodeText(i) : String(i); svg.appendChild(tx);
       return c;
     });
     var left = el('div', {}, [svg]);
@@ -198,6 +198,8 @@ export interface GraphViewOptions {
   mark?: ((node: Element, name: string) => void) | null;
   /** A node's tooltip (default: node i and its label). */
   nodeTitle?: ((i: number) => string) | null;
+  /** The text on a node (default: its index). */
+  nodeText?: ((i: number) => string) | null;
 }
 
 /** What graphDrawing returns. */

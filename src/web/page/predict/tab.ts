@@ -14,6 +14,7 @@ import type { PredictionRow } from '../../../train/predict_rows.js';
 import { useWasmKernels } from '../../index.js';
 import { loadModel, loadModelFromUrl, predictSmiles, type LoadedModel, type SmilesPrediction } from '../../predict.js';
 import { el, type PageTab } from '../tabs.js';
+import { atomNames } from './atoms.js';
 import { decayChart } from './decay_chart.js';
 import { pageRDKit, rdkitRequested } from './rdkit.js';
 
@@ -175,6 +176,7 @@ export const predictTab: PageTab = {
       const g = res.graphs![0];
       const c = m.model.config;
       drawing ??= graphDrawing({ forceSimulation, forceLink, forceManyBody, forceCenter });
+      const names = atomNames(m.run.dataset, g.nodeLabel);
       view.replaceChildren();
       view.append(el('h3', undefined, `${smiles}: ${g.n} atoms, ${g.edges.length} bonds, model output ${g.out.map((v) => +v.toPrecision(6)).join(', ')}`));
       const pick = el('select');
@@ -197,6 +199,9 @@ export const predictTab: PageTab = {
         key: 'p', title: `Atoms and bonds of ${smiles}`,
         legend: `Layer ${layer} of ${c.num_layers} (0-based).`,
         mark: (node, name) => node.setAttribute('data-chart', name),
+        nodeTitle: names ? (i) => `atom ${i}: ${names[i]}` : null,
+        // The element on the atom (ZINC's types carry Hs and charge: "N H1 +" shows as N).
+        nodeText: names ? (i) => names[i].split(' ')[0] : null,
       });
       panel.dataset.state = 'view';
     };
