@@ -6,8 +6,8 @@
  * bit, `gradformer train` with the same seed and settings on the same kernels
  * (wasm; and the TypeScript fallback, ?kernels=ts); the page stays responsive
  * while it trains; the downloaded config.json + model.safetensors load in
- * `gradformer eval` (the run's test metric) and `predict`; uploaded zips train or
- * say what is wrong with them (file and line); no console error, no request
+ * `gradformer eval` (the run's test metric) and `predict`; Stop ends a run;
+ * uploaded zips train or say what is wrong with them (file and line); no console error, no request
  * outside the page's origin. Screenshots: test-artifacts/web-train*.png.
  *
  * This test FAILS (does not skip) without chromium or the wasm build: CI makes both.
@@ -190,7 +190,7 @@ function mutagZip(edit: { file: string; fn: (text: string) => string } | null = 
   return Buffer.from(zipFiles(files));
 }
 
-test('an uploaded TU zip trains like the CLI; a malformed one shows what is wrong, not a blank page', async () => {
+test('Stop ends a run; an uploaded TU zip trains like the CLI; a malformed one shows what is wrong, not a blank page', async () => {
   const ref = await cliTrain('cli-zip', ['--epochs', '1', '--seed', '3', '--layers', '2'], { GRADFORMER_BACKEND: 'wasm' });
   const { page, errors, requests } = await openPage();
   const upload = async (name: string, buffer: Buffer) => {
@@ -199,9 +199,22 @@ test('an uploaded TU zip trains like the CLI; a malformed one shows what is wron
     await page.waitForSelector('section[data-tab="train"][data-state="done"], section[data-tab="train"][data-state="error"]', { timeout: 600_000 });
     return (await page.textContent('[data-role=message]'))!;
   };
+  // Stop ends the worker: no epoch after it, the best weights so far stay downloadable.
+  await page.fill('input[name=epochs]', '500');
+  await page.fill('input[name=layers]', '2');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('tr[data-epoch="1"]', { timeout: 600_000 });
+  await page.click('button:has-text("Stop")');
+  assert.equal(await page.getAttribute('section[data-tab="train"]', 'data-state'), 'idle');
+  assert.match((await page.textContent('[data-role=status]'))!, /Stopped\.$/);
+  const stoppedAt = await page.$$eval('tr[data-loss]', (rs) => rs.length);
+  await page.waitForTimeout(1500);
+  assert.equal(await page.$$eval('tr[data-loss]', (rs) => rs.length), stoppedAt);
+  assert.ok(stoppedAt < 500);
+  assert.equal(await page.isEnabled('button:has-text("Download model.safetensors")'), true);
+
   await page.fill('input[name=epochs]', '1');
   await page.fill('input[name=seed]', '3');
-  await page.fill('input[name=layers]', '2');
   assert.equal(await upload('MUTAG.zip', mutagZip()), '');
   const rows = await page.$$eval('tr[data-loss]', (rs) => rs.map((r) => Number((r as HTMLElement).dataset.loss)));
   assert.deepEqual(rows, ref.rows.map((r) => r.loss));

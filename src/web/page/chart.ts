@@ -34,7 +34,7 @@ export function liveChart(parent: HTMLElement, name: string, title: string, xLab
   const xs: number[] = [];
   const cols: number[][] = labels.map(() => []);
   const plot = new uPlot({
-    width: 440, height: 220,
+    width: 310, height: 210,
     series: [{ label: xLabel }, ...labels.map((label, i): uPlot.Series => ({
       label, stroke: PALETTE[i % PALETTE.length], width: 2, value: (_u, v) => fmt(v),
       dash: opts.dashed ? DASHES[i % DASHES.length] : undefined,

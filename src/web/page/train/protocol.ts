@@ -15,7 +15,7 @@ export interface TrainRequest {
 export type WorkerMessage =
   /** The kernels in use; `note` says why the wasm ones are not (fallback). */
   | { type: 'kernels'; name: 'wasm' | 'ts'; note?: string }
-  | { type: 'dataset'; name: string; graphs: number; classes: number; task: string; preset: string; split: [number, number, number]; heads: number; preprocessSeconds: number }
+  | { type: 'dataset'; name: string; graphs: number; classes: number; task: string; preset: string; metric: string; split: [number, number, number]; heads: number; preprocessSeconds: number }
   | { type: 'epoch'; record: EpochRecord; improved: boolean }
   /** The weights of the best epoch so far (safetensors bytes) and the run's config.json text. */
   | { type: 'best'; epoch: number; weights: ArrayBuffer; config: string }

@@ -166,7 +166,7 @@ function mount(panel: HTMLElement): void {
         case 'dataset': {
           status.textContent = `${m.name}: ${m.graphs} graphs, ${m.classes} classes, split ${m.split.join(' / ')}, preset ${m.preset}; preprocessing ${m.preprocessSeconds.toFixed(1)} s. Training ${req.epochs} epochs ...`;
           loss = liveChart(charts, 'loss', 'Training loss', 'epoch', 'loss', ['train loss']);
-          metric = liveChart(charts, 'metric', 'Validation and test metric', 'epoch', 'metric', ['val', 'test']);
+          metric = liveChart(charts, 'metric', `Validation and test ${m.metric}`, 'epoch', m.metric, ['val', 'test']);
           hop = liveChart(charts, 'hop', 'Learned hop of every head', 'epoch', 'hop', Array.from({ length: m.heads }, (_, h) => `head ${h}`), { dashed: true });
           const head = el('tr');
           for (const t of ['epoch', 'train loss', 'val', 'test', 'hop per head', 's']) head.append(el('th', undefined, t));

@@ -35,7 +35,7 @@ async function start(req: TrainRequest): Promise<void> {
   const res = await trainRun(ds, run, {
     prepared: ({ split, preprocessSeconds }) => post({
       type: 'dataset', name: ds.name, graphs: ds.graphs.length, classes: ds.numClasses, task: ds.task, preset: run.preset,
-      split, heads: run.model.nhead, preprocessSeconds,
+      metric: run.train.metric, split, heads: run.model.nhead, preprocessSeconds,
     }),
     epoch: (record, improved) => post({ type: 'epoch', record, improved }),
     best: (epoch, weights) => {
