@@ -40,14 +40,14 @@ after(async () => {
 });
 
 /** A fresh page on the Predict tab that records console errors and every request. */
-async function open(): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+async function open(query = ''): Promise<{ page: Page; errors: string[]; requests: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
   const errors: string[] = [], requests: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`); });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
   page.on('request', (r) => requests.push(r.url()));
-  await page.goto(`${server.url}#predict`, { waitUntil: 'load' });
+  await page.goto(`${server.url}${query}#predict`, { waitUntil: 'load' });
   await page.waitForSelector('#predict-run');
   return { page, errors, requests };
 }
@@ -154,8 +154,9 @@ describe('the Predict tab', { skip: !haveZinc && 'no shared datasets (../shared/
     await page.close();
   });
 
-  it('loads a run by drag and drop, and by URL on its own site (refusing one on another site)', async () => {
-    const { page, errors, requests } = await open();
+  it('loads a run by drag and drop, and by URL on its own site (refusing one on another site); the TypeScript kernels agree too', async () => {
+    // ?kernels=ts: the fallback kernels, which the page uses where WebAssembly cannot load.
+    const { page, errors, requests } = await open('?kernels=ts');
     // Files dropped on the box, as a browser delivers them.
     await page.evaluate(([c, w]) => {
       const dt = new DataTransfer();
@@ -164,8 +165,10 @@ describe('the Predict tab', { skip: !haveZinc && 'no shared datasets (../shared/
       document.getElementById('predict-drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, [Array.from(readFileSync(join(zinc, 'config.json'))), Array.from(readFileSync(join(zinc, 'best', 'model.safetensors')))]);
     assert.equal(await settled(page, ['model', 'error']), 'model', await message(page));
+    assert.match((await page.textContent('#predict-model-status'))!, /Running on TypeScript kernels \(\?kernels=ts\)/);
     assert.equal(await predict(page, SMILES), 'predicted', await message(page));
     assertClose(await rows(page), want);
+    assert.equal(requests.some((u) => u.endsWith('/gradformer.wasm')), false, 'gradformer.wasm was fetched under ?kernels=ts');
     await page.fill('#predict-url', 'https://example.com/runs/zinc');
     await page.click('#predict-load-url');
     assert.equal(await settled(page, ['model', 'error']), 'error');

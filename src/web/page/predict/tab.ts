@@ -36,8 +36,12 @@ table.preds tr.sel { background: #fff3d6; }
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 let kernelsNote: Promise<string> | null = null;
-/** The wasm kernels once per page; where they cannot load, the TypeScript kernels stay (slower, same numbers to ~1e-7). */
+/**
+ * The wasm kernels once per page; where they cannot load, or the page's URL has
+ * ?kernels=ts (as for the Train tab), the TypeScript kernels stay (slower, the same numbers to ~1e-7).
+ */
 function kernelsReady(): Promise<string> {
+  if (new URLSearchParams(location.search).get('kernels') === 'ts') return Promise.resolve('TypeScript kernels (?kernels=ts)');
   kernelsNote ??= useWasmKernels(new URL('gradformer.wasm', document.baseURI)).then(
     () => 'WebAssembly kernels',
     (e: unknown) => `TypeScript kernels (the WebAssembly ones did not load: ${msg(e)})`);
