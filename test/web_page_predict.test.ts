@@ -32,6 +32,7 @@ let browser: Browser;
 let server: WebServer;
 let zinc = '', mutag = '';
 let want: PredictionRow[] = [];
+let wantCsv = '';
 
 after(async () => {
   await browser?.close();
@@ -114,6 +115,9 @@ describe('the Predict tab', { skip: !haveZinc && 'no shared datasets (../shared/
     const res = await cliRunner(join(base, 'home'))('predict', '--checkpoint', zinc, '--smiles', ...SMILES);
     assert.equal(res.code, 0, res.stderr);
     want = JSON.parse(res.stdout).predictions;
+    const csv = await cliRunner(join(base, 'home'))('predict', '--checkpoint', zinc, '--format', 'csv', '--smiles', ...SMILES);
+    assert.equal(csv.code, 0, csv.stderr);
+    wantCsv = csv.stdout;
     server = await startWebServer(pageDir, 0, '127.0.0.1');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
@@ -129,6 +133,14 @@ describe('the Predict tab', { skip: !haveZinc && 'no shared datasets (../shared/
     assert.equal(await predict(page, SMILES), 'predicted', await message(page));
     assert.ok(rdkitAsked(), 'RDKit came from the page\'s own rdkit/ folder');
     assertClose(await rows(page), want);
+    // The download: gradformer predict --format csv's text, its numbers within 1e-6.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#predict-download')]);
+    assert.equal(download.suggestedFilename(), 'predictions.csv');
+    const got = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((l) => l.split(','));
+    const exp = wantCsv.trim().split('\n').map((l) => l.split(','));
+    assert.deepEqual(got[0], exp[0]);
+    assert.deepEqual(got.map((r) => r[0]), exp.map((r) => r[0]));
+    got.slice(1).forEach((r, i) => assert.ok(Math.abs(Number(r[1]) - Number(exp[i + 1][1])) <= 1e-6, `${r[0]}: ${r[1]} vs ${exp[i + 1][1]}`));
 
     // A molecule's views: one circle per atom, one decay curve per head, heat maps per head.
     await page.click('#predict-table tr[data-row="0"]');
@@ -203,6 +215,7 @@ describe('the Predict tab', { skip: !haveZinc && 'no shared datasets (../shared/
     assert.match(await message(page), /Cannot predict: molecules: SMILES #2 "CC\(C": /);
     await page.setInputFiles('#predict-files', [join(mutag, 'config.json'), join(mutag, 'best', 'model.safetensors')]);
     assert.equal(await settled(page, ['model', 'error']), 'model');
+    assert.match((await page.textContent('#predict-model-status'))!, /trained on MUTAG .* Not a molecule model: predictions from SMILES need one trained on ZINC or ogbg-molhiv\.$/);
     assert.equal(await predict(page, ['CCO']), 'error');
     assert.match(await message(page), /this model was trained on MUTAG; predictions from SMILES need a molecule model \(ZINC, ogbg-molhiv\)/);
     // A CSV with a smiles column fills the list; one without names the column it lacks.

@@ -12,7 +12,7 @@ import { loadDatasetByName, UsageError } from '../train/data.js';
 import { computeMetric } from '../train/metrics.js';
 import { loadTrainedModel } from '../train/load.js';
 import type { RunConfig } from '../train/runconfig.js';
-import { predictionRows } from '../train/predict_rows.js';
+import { predictionRows, predictionsCsv } from '../train/predict_rows.js';
 import { isNodeTask, predict, runSplit } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
@@ -113,17 +113,7 @@ export function predictCommand(): Command {
       const rows = predictionRows(run.model.task, ids, out, cols);
       const text = o.format === 'json'
         ? JSON.stringify({ dataset: run.dataset, task: run.model.task, predictions: rows }, null, 1) + '\n'
-        : toCsv(rows);
+        : predictionsCsv(rows);
       if (o.output) writeFileAtomic(o.output, text); else process.stdout.write(text);
     });
-}
-
-function toCsv(rows: readonly object[]): string {
-  if (rows.length === 0) return '';
-  const cols = Object.keys(rows[0]);
-  const cell = (v: unknown) => {
-    const s = Array.isArray(v) ? v.join(';') : String(v);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [cols.join(','), ...rows.map((r) => cols.map((c) => cell((r as Record<string, unknown>)[c])).join(','))].join('\n') + '\n';
 }

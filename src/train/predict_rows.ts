@@ -1,7 +1,7 @@
 /**
- * The rows `gradformer predict` prints for model outputs: class probabilities,
- * sigmoids of binary logits, regression values. Node-free, so the web page shows
- * the CLI's numbers.
+ * The rows `gradformer predict` prints for model outputs (class probabilities,
+ * sigmoids of binary logits, regression values) and its CSV text. Node-free, so
+ * the web page shows and downloads the CLI's numbers.
  */
 import type { Task } from '../graph/types.js';
 
@@ -27,4 +27,15 @@ export function predictionRows(task: Task, ids: readonly (string | number)[], ou
     if (task === 'binary_class') return { id, prediction: o2.map((v) => 1 / (1 + Math.exp(-v))), logits: o2 };
     return { id, prediction: cols === 1 ? o2[0] : o2 };
   });
+}
+
+/** The rows as `gradformer predict --format csv` writes them: a header of the row keys, arrays joined by ';'. */
+export function predictionsCsv(rows: readonly object[]): string {
+  if (rows.length === 0) return '';
+  const cols = Object.keys(rows[0]);
+  const cell = (v: unknown) => {
+    const s = Array.isArray(v) ? v.join(';') : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [cols.join(','), ...rows.map((r) => cols.map((c) => cell((r as Record<string, unknown>)[c])).join(','))].join('\n') + '\n';
 }

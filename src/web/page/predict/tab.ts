@@ -8,9 +8,10 @@
  * message in the tab.
  */
 import { forceCenter, forceLink, forceManyBody, forceSimulation } from 'd3-force';
+import { isMoleculeDataset, MOLECULE_DATASETS } from '../../../chem/molecule_graphs.js';
 import { readSmilesCsv } from '../../../data/smiles.js';
 import { GRAPH_DRAWING_CSS, graphDrawing, type GraphDrawing } from '../../../report/graph_draw.js';
-import type { PredictionRow } from '../../../train/predict_rows.js';
+import { predictionsCsv, type PredictionRow } from '../../../train/predict_rows.js';
 import { useWasmKernels } from '../../index.js';
 import { loadModel, loadModelFromUrl, predictSmiles, type LoadedModel, type SmilesPrediction } from '../../predict.js';
 import { el, type PageTab } from '../tabs.js';
@@ -71,6 +72,7 @@ export const predictTab: PageTab = {
     document.head.append(style);
     let model: LoadedModel | null = null;
     let drawing: GraphDrawing | null = null;
+    let csvUrl: string | null = null;
 
     panel.append(el('h2', undefined, 'Predict with a trained model'));
     const modelBox = el('fieldset');
@@ -128,7 +130,8 @@ export const predictTab: PageTab = {
       const hop = Array.from(m.model.hop.toHost(), (v) => v.toFixed(2)).join(', ');
       status.className = '';
       status.textContent = `Loaded ${from}: trained on ${m.run.dataset} (${c.task}), ${c.num_layers} layers x ${c.nhead} heads, ` +
-        `${c.channels} channels; hop per head ${hop}. Running on ${kernels}.`;
+        `${c.channels} channels; hop per head ${hop}. Running on ${kernels}.` +
+        (isMoleculeDataset(m.run.dataset) ? '' : ` Not a molecule model: predictions from SMILES need one trained on ${MOLECULE_DATASETS.join(' or ')}.`);
       panel.dataset.state = 'model';
     };
 
@@ -228,8 +231,17 @@ export const predictTab: PageTab = {
         }));
         t.append(tr);
       });
-      results.replaceChildren(el('p', 'muted', `${res.predictions.length} molecules, ${res.dataset} model (${res.task}).` +
-        (res.predictions.length > MAX_ROWS ? ` The first ${MAX_ROWS} are shown.` : '') + ' Click a row to see where each head looks.'), t);
+      // All rows, as `gradformer predict --format csv` writes them.
+      const download = el('a', undefined, 'Download all predictions (CSV)');
+      download.id = 'predict-download';
+      download.download = 'predictions.csv';
+      if (csvUrl) URL.revokeObjectURL(csvUrl);
+      csvUrl = URL.createObjectURL(new Blob([predictionsCsv(res.predictions)], { type: 'text/csv' }));
+      download.href = csvUrl;
+      const summary = el('p', 'muted', `${res.predictions.length} molecules, ${res.dataset} model (${res.task}).` +
+        (res.predictions.length > MAX_ROWS ? ` The first ${MAX_ROWS} are shown.` : '') + ' Click a row to see where each head looks. ');
+      summary.append(download);
+      results.replaceChildren(summary, t);
     };
 
     run.addEventListener('click', guard('Cannot predict', async () => {
