@@ -7,7 +7,7 @@ import { intArg } from './args.js';
 import { startWebServer } from './web_server.js';
 
 /** Where `npm run build:web` puts the page. */
-export function defaultPageDir(): string {
+function defaultPageDir(): string {
   return join(packageRoot(), 'dist', 'web', 'page');
 }
 

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, resolve, sep } from 'node:path';
 
 /** Content type by file extension (lower case); anything else is application/octet-stream. */
-export const MIME_TYPES: Readonly<Record<string, string>> = {
+const MIME_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -28,7 +28,7 @@ export const MIME_TYPES: Readonly<Record<string, string>> = {
 };
 
 /** The file under `root` that a request path names, or why there is none. */
-export function resolveRequest(root: string, urlPath: string): { file: string } | { status: 400 | 403 | 404 } {
+function resolveRequest(root: string, urlPath: string): { file: string } | { status: 400 | 403 | 404 } {
   let path: string;
   try {
     path = decodeURIComponent(new URL(urlPath, 'http://localhost').pathname);
