@@ -1,12 +1,13 @@
 /** `gradformer web`: serves the page (train in a Web Worker, predict) on a local port (docs/WEB.md). */
 import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../data/registry.js';
 import { intArg } from './args.js';
 import { startWebServer } from './web_server.js';
 
 /** Where `npm run build:web` puts the page. */
-export function defaultPageDir(): string {
+function defaultPageDir(): string {
   return join(packageRoot(), 'dist', 'web', 'page');
 }
 
@@ -20,6 +21,9 @@ export function webCommand(): Command {
   cmd.action(async (o: { port: number; host: string; root?: string }) => {
     if (o.port > 65535) throw new Error(`web: --port ${o.port} is not a port; pass 0..65535`);
     const root = o.root ? resolve(o.root) : defaultPageDir();
+    if (!existsSync(join(root, 'index.html'))) {
+      throw new Error(`web: the page is not built (${join(root, 'index.html')} is missing); run \`npm run build:wasm && npm run build:web\` in the gradformer package`);
+    }
     const w = await startWebServer(root, o.port, o.host);
     process.stdout.write(`gradformer web: serving ${root}\n${w.url}\n`);
     await new Promise<void>((done) => {

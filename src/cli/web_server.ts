@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, resolve, sep } from 'node:path';
 
 /** Content type by file extension (lower case); anything else is application/octet-stream. */
-export const MIME_TYPES: Readonly<Record<string, string>> = {
+const MIME_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -28,7 +28,7 @@ export const MIME_TYPES: Readonly<Record<string, string>> = {
 };
 
 /** The file under `root` that a request path names, or why there is none. */
-export function resolveRequest(root: string, urlPath: string): { file: string } | { status: 400 | 403 | 404 } {
+function resolveRequest(root: string, urlPath: string): { file: string } | { status: 400 | 403 | 404 } {
   let path: string;
   try {
     path = decodeURIComponent(new URL(urlPath, 'http://localhost').pathname);
@@ -75,14 +75,8 @@ function handle(root: string, req: IncomingMessage, res: ServerResponse): void {
 /** A listening server and the URL it prints. */
 export interface WebServer { server: Server; url: string; close(): Promise<void> }
 
-/**
- * Serves `root` on host:port (port 0: any free port). Rejects with one line when
- * `root` has no index.html (the page is not built) or the port cannot be bound.
- */
+/** Serves the folder `root` on host:port (port 0: any free port). Rejects with one line when the port cannot be bound. */
 export async function startWebServer(root: string, port: number, host: string): Promise<WebServer> {
-  if (!existsSync(join(root, 'index.html'))) {
-    throw new Error(`web: the page is not built (${join(root, 'index.html')} is missing); run \`npm run build:wasm && npm run build:web\` in the gradformer package`);
-  }
   const server = createServer((req, res) => handle(root, req, res));
   await new Promise<void>((done, fail) => {
     server.once('error', (e: NodeJS.ErrnoException) => {

@@ -7,7 +7,7 @@
 import uPlot from 'uplot';
 import { el } from './tabs.js';
 
-export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 const DASHES = [[], [10, 5], [3, 4], [12, 4, 3, 4], [6, 6]];
 const INT_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000];
 
@@ -21,7 +21,6 @@ const axisValues = (_u: uPlot, splits: number[]) => splits.map((v) => (v === nul
 export interface LiveChart {
   /** Adds the values of every series at x. */
   push(x: number, ys: number[]): void;
-  readonly element: HTMLElement;
 }
 
 /** A chart with the given series (labels), empty until the first `push`; `dashed` for many overlapping lines (heads). */
@@ -45,7 +44,6 @@ export function liveChart(parent: HTMLElement, name: string, title: string, xLab
     legend: { live: true },
   }, [xs, ...cols], card);
   return {
-    element: card,
     push(x, ys) {
       xs.push(x);
       ys.forEach((y, i) => cols[i].push(y));
