@@ -13,7 +13,7 @@
  * (the npm script builds dist/web first). The page is served from memory to the
  * browser under one made-up origin (playwright's request routing: no port, no
  * files written); a request for anything else is refused and reported. Prints
- * one table: median ms per step after one warm-up step, and each backend's ratio
+ * one table: median ms per step after two warm-up steps, and each backend's ratio
  * to native; the first-step losses show the backends computed the same thing.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -51,11 +51,14 @@ const native = loadNativeKernels();
 if (native === null) throw new Error('bench:wasm:browser: the native addon is not built (npm run install); it is the baseline here');
 native.setThreads(1);
 
+// Two: the engines compile wasm in tiers, and the first steps still run some of it
+// unoptimised (Node 20, MUTAG: 675, 369, then about 200-250 ms).
+const WARMUP = 2;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** What the page needs to build the same model and step: plain JSON (typed arrays as tagged number lists). */
 type Packed = { t: string; v: number[] } | number | null;
-interface StepJob { model: RunConfig['model']; init: number; dropout: number; optimizer: string; lr: number; weightDecay: number; loss: string; batch: Record<string, Packed>; reps: number }
+interface StepJob { model: RunConfig['model']; init: number; dropout: number; optimizer: string; lr: number; weightDecay: number; loss: string; batch: Record<string, Packed>; warmup: number; reps: number }
 
 function packBatch(b: GraphBatch): Record<string, Packed> {
   const out: Record<string, Packed> = {};
@@ -79,14 +82,14 @@ async function pageBench(job: StepJob): Promise<{ ms: Record<string, number>; lo
     model.train();
     const o = new g.Optimizer(job.optimizer, model.namedParameters(), { lr: job.lr, weightDecay: job.weightDecay });
     const times: number[] = [];
-    for (let r = 0; r <= job.reps; r++) {
+    for (let r = 0; r < job.warmup + job.reps; r++) {
       const t0 = performance.now();
       o.zeroGrad();
       const l = g.computeLoss(job.loss, model.forward(batch).out, batch, false);
       if (r === 0) loss[label] = l.item();
       l.backward();
       o.step();
-      if (r > 0) times.push(performance.now() - t0);
+      if (r >= job.warmup) times.push(performance.now() - t0);
     }
     ms[label] = times.sort((a, b) => a - b)[times.length >> 1];
   }
@@ -123,7 +126,7 @@ try {
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(`${ORIGIN}/`);
   const version = ctx.browser()?.version() ?? (await page.evaluate(() => navigator.userAgent));
-  if (!json) console.log(`training step, median of ${reps} after 1 warm-up, one thread each; browser: Chromium ${version}, native: Node ${process.versions.node}`);
+  if (!json) console.log(`training step, median of ${reps} after ${WARMUP} warm-up steps, one thread each; browser: Chromium ${version}, native: Node ${process.versions.node}`);
   const rows: string[][] = [];
   for (const name of ['MUTAG', 'NCI1']) {
     const ds = await loadDatasetByName(name, dataRoot);
@@ -140,20 +143,20 @@ try {
     const o = new Optimizer(run.train.optimizer, model.namedParameters(), { lr: run.train.lr, weightDecay: run.train.weight_decay });
     const times: number[] = [];
     let nativeLoss = NaN;
-    for (let r = 0; r <= reps; r++) {
+    for (let r = 0; r < WARMUP + reps; r++) {
       const t0 = performance.now();
       o.zeroGrad();
       const l = computeLoss(run.train.loss, model.forward(batch).out, batch, false);
       if (r === 0) nativeLoss = l.item();
       l.backward();
       o.step();
-      if (r > 0) times.push(performance.now() - t0);
+      if (r >= WARMUP) times.push(performance.now() - t0);
     }
     const nativeMs = median(times);
 
     const seeds = streamSeeds(run.seed);
     const job: StepJob = { model: run.model, init: seeds.init, dropout: seeds.dropout, optimizer: run.train.optimizer, lr: run.train.lr,
-      weightDecay: run.train.weight_decay, loss: run.train.loss, batch: packBatch(batch), reps };
+      weightDecay: run.train.weight_decay, loss: run.train.loss, batch: packBatch(batch), warmup: WARMUP, reps };
     const { ms, loss } = await page.evaluate(pageBench, job);
     if (errors.length > 0) throw new Error(`bench:wasm:browser: the page reported errors: ${errors.join('; ')}`);
     const line = { bench: 'wasm_browser', dataset: name, graphs: batch.numGraphs, nodes: batch.numNodes, layers: run.model.num_layers,
