@@ -35,7 +35,7 @@ export function makeWasmDevice(k: WasmKernels): Device {
   };
 }
 
-/** Makes the wasm device (`setDevice('wasm')`, GRADFORMER_DEVICE=wasm) run on these kernels. */
+/** Makes the wasm device (`setDevice('wasm')`) run on these kernels. */
 export function useWasmDevice(k: WasmKernels): void {
   registerWasmDevice(() => makeWasmDevice(k));
 }

@@ -42,6 +42,6 @@ export function loadWasmKernels(): WasmKernels {
   return cached;
 }
 
-// GRADFORMER_DEVICE=wasm / setDevice('wasm') load the module on first use.
+// setDevice('wasm') loads the module on first use.
 registerWasmDevice(() => makeWasmDevice(loadWasmKernels()));
 
