@@ -89,8 +89,9 @@ export function wasmKernels(instance: WebAssembly.Instance): WasmKernels {
     if (arena !== 0) X.free(arena);
     // Grow by half again (fewer re-allocations as batches vary), within wasm32's 4 GiB.
     const want = Math.min(Math.max(bytes, Math.ceil(arenaBytes * 1.5), 1 << 16), 2 ** 32 - (1 << 16));
-    arena = 0; arenaBytes = 0;
-    arena = heap.alloc(bytes > want ? 2 ** 32 : want, `${kernel}: the WebAssembly heap cannot give ${bytes} bytes for the call's arrays`);
+    arena = 0; arenaBytes = 0; // freed: should the allocation fail, no arena is left
+    // More than wasm32 can address (bytes > want) is asked as such, for alloc to refuse with the message.
+    arena = heap.alloc(bytes > want ? bytes : want, `${kernel}: the WebAssembly heap cannot give ${bytes} bytes for the call's arrays`);
     arenaBytes = want;
   }
 
