@@ -3,7 +3,9 @@
  *
  * `cpu` keeps a tensor's values in a host Float32Array and runs the active CPU
  * kernels (native C or TypeScript, backend.ts). `cuda` keeps them in device
- * memory (CudaArray, kernels_cuda.ts) and runs the CUDA kernels. The tape and the
+ * memory (CudaArray, kernels_cuda.ts) and runs the CUDA kernels. `wasm` keeps them
+ * in the heap of the WebAssembly kernels (WasmArray, wasm_heap.ts), which then
+ * work on them in place instead of copying every array in and out per call. The tape and the
  * ops never touch raw memory: they ask the device of their inputs for buffers and
  * kernels, so they run unchanged on either. Index data (edges, ptr arrays,
  * targets, distances) is handed to ops as host typed arrays; a device copies each
@@ -12,20 +14,24 @@
  * Nothing here imports Node: the cpu device runs the active kernels (active.ts),
  * and the cuda device, which needs the CUDA addon, is registered by the Node side
  * (device_cuda.ts, loaded by backend.ts), as is the default from GRADFORMER_DEVICE.
- * The browser build (src/web) has the cpu device only.
+ * The wasm device is registered by whoever loads the wasm kernels (device_wasm.ts:
+ * kernels_wasm_node.ts in Node, useWasmKernels in the browser build, which has no cuda).
  */
 import type { Kernels } from './kernels.js';
 import type { KernelName } from './kernel_table.js';
 import { kernels as cpuKernels } from './active.js';
 import type { CudaArray, HostArray } from './kernels_cuda.js';
+import type { WasmArray } from './wasm_heap.js';
 
-export type DeviceName = 'cpu' | 'cuda';
-export const DEVICE_NAMES: readonly DeviceName[] = ['cpu', 'cuda'];
+export type DeviceName = 'cpu' | 'cuda' | 'wasm';
+export const DEVICE_NAMES: readonly DeviceName[] = ['cpu', 'cuda', 'wasm'];
 
-/** A float buffer on some device: a host Float32Array (cpu) or device memory (cuda). */
-export type Storage = Float32Array | CudaArray;
+/** An array a device's kernels work on that the host cannot index. */
+export type DeviceArray = CudaArray | WasmArray;
+/** A float buffer on some device: a host Float32Array (cpu), device memory (cuda) or the wasm heap. */
+export type Storage = Float32Array | DeviceArray;
 /** Any array a kernel takes, on some device. */
-export type Buf = HostArray | CudaArray;
+export type Buf = HostArray | DeviceArray;
 
 type OnAnyDevice<P> = { [I in keyof P]: P[I] extends ArrayBufferView ? Buf : P[I] extends ArrayBufferView | null ? Buf | null
   : P[I] extends ArrayBufferView | null | undefined ? Buf | null | undefined : P[I] };
@@ -45,11 +51,11 @@ export interface Device {
   /** The values of a buffer of this device, on the host (on cpu: the buffer itself). */
   toHost(b: Storage): Float32Array;
   /** Index data (or any host array) as this device's kernels take it: uploaded once per array. */
-  index<T extends HostArray>(a: T): T | CudaArray;
+  index<T extends HostArray>(a: T): T | DeviceArray;
   /** A new zeroed array of another element type (argmax rows, float64 sums). */
-  array(kind: 'i32' | 'f64', n: number): Int32Array | Float64Array | CudaArray;
+  array(kind: 'i32' | 'f64', n: number): Int32Array | Float64Array | DeviceArray;
   /** `a`'s values as a host array (on cpu: `a` itself). */
-  read<T extends HostArray>(a: T | CudaArray): T;
+  read<T extends HostArray>(a: T | DeviceArray): T;
 }
 
 /** The process-wide pool of host float buffers (tensor.ts), injected to avoid an import cycle. */
@@ -67,7 +73,7 @@ const cpu: Device = {
   toHost: (b) => b as Float32Array,
   index: (a) => a,
   array: (kind, n) => (kind === 'i32' ? new Int32Array(n) : new Float64Array(n)),
-  read: <T extends HostArray>(a: T | CudaArray) => a as T,
+  read: <T extends HostArray>(a: T | DeviceArray) => a as T,
 };
 
 let cudaDevice: Device | null = null;
@@ -86,11 +92,28 @@ function cuda(): Device {
   return cudaDevice;
 }
 
-/** The device called `name` ('cuda' is initialised on first use). */
+let wasmDevice: Device | null = null;
+let makeWasm: (() => Device) | null = null;
+
+/** Registers how the wasm device is made (device_wasm.ts), replacing any made before; it is made on first use. */
+export function registerWasmDevice(make: () => Device): void {
+  makeWasm = make;
+  wasmDevice = null;
+}
+
+function wasm(): Device {
+  if (wasmDevice !== null) return wasmDevice;
+  if (makeWasm === null) throw new Error('device: wasm needs the WebAssembly kernels loaded first (useWasmKernels() in the browser)');
+  wasmDevice = makeWasm();
+  return wasmDevice;
+}
+
+/** The device called `name` ('cuda' and 'wasm' are initialised on first use). */
 export function getDevice(name: DeviceName): Device {
   if (name === 'cpu') return cpu;
   if (name === 'cuda') return cuda();
-  throw new Error(`device: unknown device '${String(name)}', expected cpu or cuda`);
+  if (name === 'wasm') return wasm();
+  throw new Error(`device: unknown device '${String(name)}', expected cpu, cuda or wasm`);
 }
 
 /** The device a storage lives on (a device buffer names its device). */
@@ -135,6 +158,7 @@ export function currentDevice(): DeviceName {
 
 /** Parses a device name from an option or GRADFORMER_DEVICE, naming where it came from on error. */
 export function parseDevice(v: string, where: string): DeviceName {
-  if ((DEVICE_NAMES as readonly string[]).includes(v)) return v as DeviceName;
+  // Not wasm: the CLI's trainer never yields, where the wasm device frees what it drops (docs/WEB.md).
+  if (v === 'cpu' || v === 'cuda') return v;
   throw new Error(`${where}: unknown device '${v}', expected cpu or cuda (or unset it for cpu)`);
 }

@@ -4,7 +4,7 @@
  * this module loads (backend.ts imports it, so every Node entry has them).
  */
 import { CudaArray, type HostArray, loadCuda } from './kernels_cuda.js';
-import { type Device, type DeviceKernels, parseDevice, registerCudaDevice, setDefaultDevice } from './device.js';
+import { type Device, type DeviceArray, type DeviceKernels, parseDevice, registerCudaDevice, setDefaultDevice } from './device.js';
 
 /** Uploads of host index arrays, kept as long as the host array lives (a batch). */
 const uploads = new WeakMap<HostArray, CudaArray>();
@@ -19,14 +19,14 @@ function makeCudaDevice(): Device {
     take: (n) => new CudaArray('f32', n),
     give: (b) => { if (b instanceof CudaArray) b.free(); },
     fromHost: (a) => CudaArray.from(a),
-    toHost: (b) => (b instanceof CudaArray ? b.toHost() as Float32Array : b),
+    toHost: (b) => (b instanceof CudaArray ? b.toHost() as Float32Array : b as Float32Array),
     index: (a) => {
       let d = uploads.get(a);
       if (d === undefined) { d = CudaArray.from(a); uploads.set(a, d); }
       return d;
     },
     array: (kind, n) => new CudaArray(kind, n),
-    read: <T extends HostArray>(a: T | CudaArray) => (a instanceof CudaArray ? a.toHost() as T : a),
+    read: <T extends HostArray>(a: T | DeviceArray) => (a instanceof CudaArray ? a.toHost() as T : a as T),
   };
 }
 

@@ -12,11 +12,14 @@
  * twice, e.g. `out === a`, is copied once, so in-place calls stay in place; 'out'
  * arrays are not copied in, as C writes all of them), the C function named by the
  * table runs with its arguments in the table's C order, and what it wrote
- * ('out', 'inout') is copied back. Single-threaded: setThreads only records the number.
+ * ('out', 'inout') is copied back. Arrays that already live in this module's heap
+ * (`WasmArray`, the wasm device's storage: device_wasm.ts) are passed by address
+ * and neither copied in nor out. Single-threaded: setThreads only records the number.
  */
 import type { Kernels } from './kernels.js';
-import { kernelCheck, validate } from './kernel_checks.js';
-import { cName, isArray, kernelDecl, KERNEL_NAMES, type ArrayArg, type KernelName, type ScalarArg } from './kernel_table.js';
+import { HOST_ARRAYS, kernelCheck, validate, type ArrayAdapter } from './kernel_checks.js';
+import { ARRAY_KINDS, cName, isArray, kernelDecl, KERNEL_NAMES, type ArrayArg, type KernelName, type ScalarArg } from './kernel_table.js';
+import { WasmArray, WasmHeap } from './wasm_heap.js';
 
 type Arr = Float32Array | Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
 
@@ -48,20 +51,37 @@ export function wasmImports(module: WebAssembly.Module): WebAssembly.Imports {
   return imports;
 }
 
+/** The wasm kernels, with the heap of their instance (where the wasm device keeps its arrays). */
+export type WasmKernels = Kernels & { readonly heap: WasmHeap };
+
+/**
+ * What the kernels take: host typed arrays (copied) or arrays in this heap (by
+ * address). Host arrays get the TypeScript twin's messages word for word.
+ */
+function heapArrays(heap: WasmHeap): ArrayAdapter {
+  const inHeap = (v: unknown): v is WasmArray => v instanceof WasmArray && v.heap === heap && v.ptr !== 0;
+  return {
+    test: (kind) => { const host = HOST_ARRAYS.test(kind); return (v) => host(v) || (inHeap(v) && v.kind === kind); },
+    expected: HOST_ARRAYS.expected,
+    describe: (v) => (v instanceof WasmArray ? `a ${v.ptr === 0 ? 'freed ' : v.heap === heap ? '' : "other module's "}wasm ${ARRAY_KINDS[v.kind]}` : HOST_ARRAYS.describe(v)),
+    host: (v) => (v instanceof WasmArray ? v.view() : v as ArrayLike<number>),
+  };
+}
+
 /** Kernels over an instantiated gradformer.wasm (see `instantiateWasmKernels` for bytes). */
-export function wasmKernels(instance: WebAssembly.Instance): Kernels {
+export function wasmKernels(instance: WebAssembly.Instance): WasmKernels {
   const X = instance.exports as unknown as WasmExports;
   if (!(X.memory instanceof WebAssembly.Memory) || typeof X.malloc !== 'function' || typeof X.free !== 'function') {
     throw new Error('kernels_wasm: the module exports no memory, malloc and free, so it is not gradformer.wasm; rebuild it with npm run build:wasm');
   }
   if (typeof X._initialize === 'function') X._initialize(); // reactor: runs the C constructors once
-  let heap = new Uint8Array(X.memory.buffer);
+  const heap = new WasmHeap(X);
+  const arrays = heapArrays(heap);
   let arena = 0, arenaBytes = 0;
   let threads = 1;
   // Scratch per call, reused: the distinct arrays, their offsets, whether C reads and writes them.
   const seen: Arr[] = [], offs: number[] = [], reads: boolean[] = [], writes: boolean[] = [];
 
-  const view = (): Uint8Array => (heap.buffer === X.memory.buffer ? heap : (heap = new Uint8Array(X.memory.buffer)));
   const bytesOf = (a: Arr): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
   function reserve(bytes: number, kernel: string): void {
@@ -69,10 +89,10 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
     if (arena !== 0) X.free(arena);
     // Grow by half again (fewer re-allocations as batches vary), within wasm32's 4 GiB.
     const want = Math.min(Math.max(bytes, Math.ceil(arenaBytes * 1.5), 1 << 16), 2 ** 32 - (1 << 16));
-    // Pointers are unsigned: one past 2 GiB comes back from an i32 result as negative.
-    arena = bytes > want ? 0 : X.malloc(want) >>> 0;
-    arenaBytes = arena === 0 ? 0 : want;
-    if (arena === 0) throw new Error(`${kernel}: the WebAssembly heap cannot give ${bytes} bytes for the call's arrays (one block, at most 2 GiB in wasm32, 4 GiB in all); use smaller batches`);
+    arena = 0; arenaBytes = 0; // freed: should the allocation fail, no arena is left
+    // More than wasm32 can address (bytes > want) is asked as such, for alloc to refuse with the message.
+    arena = heap.alloc(bytes > want ? bytes : want, `${kernel}: the WebAssembly heap cannot give ${bytes} bytes for the call's arrays`);
+    arenaBytes = want;
   }
 
   function bind(name: KernelName): (...args: unknown[]) => unknown {
@@ -88,26 +108,26 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
       return { size: decl.args.length + derived.indexOf(c) };
     });
     // The array arguments, with what C does to them.
-    const arrays = decl.args.map((a, i) => ({ i, a })).filter(({ a }) => isArray(a)) as { i: number; a: ArrayArg }[];
+    const arrayArgs = decl.args.map((a, i) => ({ i, a })).filter(({ a }) => isArray(a)) as { i: number; a: ArrayArg }[];
     // Checks the call and appends the derived sizes to the arguments (slots after them).
-    const check = kernelCheck(name);
+    const check = kernelCheck(name, arrays);
     const cargs: unknown[] = new Array(plan.length);
 
     return (...args: unknown[]) => {
       check(args);
-      // Lay out every distinct array once, 16-byte aligned (SIMD loads, float64 data).
+      // Lay out every distinct host array once, 16-byte aligned (SIMD loads, float64 data).
       seen.length = 0; offs.length = 0; reads.length = 0; writes.length = 0;
       let total = 0;
-      for (const { i, a: { io } } of arrays) {
-        const a = args[i] as Arr | null | undefined;
-        if (a == null) continue;
+      for (const { i, a: { io } } of arrayArgs) {
+        const a = args[i] as Arr | WasmArray | null | undefined;
+        if (a == null || a instanceof WasmArray) continue; // in the heap already
         const j = seen.indexOf(a);
         if (j >= 0) { reads[j] ||= io !== 'out'; writes[j] ||= io !== 'in'; continue; }
         seen.push(a); offs.push(total); reads.push(io !== 'out'); writes.push(io !== 'in');
         total += Math.ceil(a.byteLength / ALIGN) * ALIGN;
       }
-      reserve(total, name);
-      let h = view();
+      if (seen.length > 0) reserve(total, name);
+      let h = heap.u8();
       for (let j = 0; j < seen.length; j++) if (reads[j]) h.set(bytesOf(seen[j]), arena + offs[j]);
       for (let c = 0; c < plan.length; c++) {
         const p = plan[c];
@@ -118,11 +138,11 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
           case 'bool': cargs[c] = v ? 1 : 0; break;
           case 'enum': cargs[c] = ((p.decl as ScalarArg).values as readonly unknown[]).indexOf(v); break;
           case 'number': case 'axis': cargs[c] = v; break;
-          default: cargs[c] = v == null ? 0 : arena + offs[seen.indexOf(v as Arr)]; // an array
+          default: cargs[c] = v == null ? 0 : v instanceof WasmArray ? v.ptr : arena + offs[seen.indexOf(v as Arr)]; // an array
         }
       }
       const r = fn(...cargs);
-      h = view(); // a kernel's own malloc may have grown (and so replaced) the memory
+      h = heap.u8(); // a kernel's own malloc may have grown (and so replaced) the memory
       for (let j = 0; j < seen.length; j++) {
         if (writes[j]) bytesOf(seen[j]).set(h.subarray(arena + offs[j], arena + offs[j] + seen[j].byteLength));
       }
@@ -137,11 +157,12 @@ export function wasmKernels(instance: WebAssembly.Instance): Kernels {
     getThreads(): number { return threads; },
   };
   for (const name of KERNEL_NAMES) K[name] = bind(name);
-  return K as unknown as Kernels;
+  K.heap = heap;
+  return K as unknown as WasmKernels;
 }
 
 /** Compiles and instantiates gradformer.wasm from its bytes (async: browsers refuse large synchronous compiles). */
-export async function instantiateWasmKernels(bytes: BufferSource): Promise<Kernels> {
+export async function instantiateWasmKernels(bytes: BufferSource): Promise<WasmKernels> {
   const module = await WebAssembly.compile(bytes);
   return wasmKernels(await WebAssembly.instantiate(module, wasmImports(module)));
 }

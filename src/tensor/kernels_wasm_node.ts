@@ -2,13 +2,15 @@
  * Loads the WebAssembly kernels in Node (the Node-only half of kernels_wasm.ts):
  * dist/wasm/gradformer.wasm, built by `npm run build:wasm`, found next to the
  * sources or the compiled package, or GRADFORMER_WASM_PATH. Synchronous, so the
- * backend can be chosen when the first kernel runs.
+ * backend can be chosen when the first kernel runs. Registers the wasm device
+ * (device_wasm.ts) over the same instance, loaded when first used.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Kernels } from './kernels.js';
-import { wasmImports, wasmKernels } from './kernels_wasm.js';
+import { wasmImports, wasmKernels, type WasmKernels } from './kernels_wasm.js';
+import { makeWasmDevice } from './device_wasm.js';
+import { registerWasmDevice } from './device.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // src/tensor -> repo root (also dist/src/tensor -> dist/.. when compiled).
@@ -25,10 +27,10 @@ export function wasmPath(): string | null {
   return null;
 }
 
-let cached: Kernels | undefined;
+let cached: WasmKernels | undefined;
 
 /** The wasm `Kernels` (one instance per process); throws, saying how to build it, when the module is missing. */
-export function loadWasmKernels(): Kernels {
+export function loadWasmKernels(): WasmKernels {
   if (cached) return cached;
   const p = wasmPath();
   if (p === null || !existsSync(p)) {
@@ -39,3 +41,7 @@ export function loadWasmKernels(): Kernels {
   cached = wasmKernels(new WebAssembly.Instance(module, wasmImports(module)));
   return cached;
 }
+
+// setDevice('wasm') loads the module on first use.
+registerWasmDevice(() => makeWasmDevice(loadWasmKernels()));
+

@@ -39,9 +39,11 @@ export function numel(shape: readonly number[]): number {
  * What `data` is for a tensor on a device: reading it is a mistake (the values
  * live in device memory), so every use throws, naming the way out.
  */
-const ON_DEVICE = new Proxy(new Float32Array(0), {
-  get() { throw new Error('Tensor: its data lives on the cuda device; read it with toHost() or item()'); },
+const onDevice = (s: Exclude<Storage, Float32Array>): Float32Array => ON_DEVICE[s.device];
+const deviceData = (device: string) => new Proxy(new Float32Array(0), {
+  get() { throw new Error(`Tensor: its data lives on the ${device} device; read it with toHost() or item()`); },
 }) as Float32Array;
+const ON_DEVICE = { cuda: deviceData('cuda'), wasm: deviceData('wasm') };
 
 export class Tensor {
   // Assigned only here and in moveTo() (parameters and buffers changing device).
@@ -72,7 +74,7 @@ export class Tensor {
       throw new Error(`Tensor: data has ${data.length} elements but shape [${shape.join(', ')}] needs ${numel(shape)}`);
     }
     this.storage = data;
-    this.data = data instanceof Float32Array ? data : ON_DEVICE;
+    this.data = data instanceof Float32Array ? data : onDevice(data);
     this.device = deviceOfStorage(data);
     this.shape = shape;
     this.requiresGrad = requiresGrad;
@@ -126,7 +128,7 @@ export class Tensor {
    */
   get grad(): Float32Array | null {
     const g = this.g;
-    return g === null ? null : g instanceof Float32Array ? g : ON_DEVICE;
+    return g === null ? null : g instanceof Float32Array ? g : onDevice(g);
   }
   set grad(v: Storage | null) {
     this.g = v;
@@ -163,7 +165,7 @@ export class Tensor {
     const host = this.toHost();
     this.clearGrad();
     this.storage = device === 'cpu' ? host : getDevice(device).fromHost(host);
-    this.data = this.storage instanceof Float32Array ? this.storage : ON_DEVICE;
+    this.data = this.storage instanceof Float32Array ? this.storage : onDevice(this.storage);
     this.device = getDevice(device);
   }
 

@@ -7,19 +7,24 @@
  *
  * Kernels: the TypeScript ones run until `useWasmKernels()` installs the
  * WebAssembly build of the C kernels (gradformer.wasm, next to this bundle in
- * dist/web/). Molecules: pass an RDKit MinimalLib instance you loaded
+ * dist/web/), and registers the `wasm` device over them: after `setDevice('wasm')`
+ * new models and tensors live in the WebAssembly heap, so the kernels work on
+ * them in place (the fast way to train). Molecules: pass an RDKit MinimalLib instance you loaded
  * (`@rdkit/rdkit`) to `ogbFeaturiser` / `zincFeaturiser`; none is loaded here.
  */
-import type { Kernels } from '../tensor/kernels.js';
 import { useKernels } from '../tensor/active.js';
-import { instantiateWasmKernels } from '../tensor/kernels_wasm.js';
+import { instantiateWasmKernels, type WasmKernels } from '../tensor/kernels_wasm.js';
+import { useWasmDevice } from '../tensor/device_wasm.js';
 
 export { Tensor, noGrad } from '../tensor/tensor.js';
 export * as ops from '../tensor/ops.js';
 export { kernels, useKernels } from '../tensor/active.js';
 export type { Kernels } from '../tensor/kernels.js';
 export { tsKernels } from '../tensor/kernels_ts.js';
-export { wasmKernels, wasmImports, instantiateWasmKernels } from '../tensor/kernels_wasm.js';
+export { wasmKernels, wasmImports, instantiateWasmKernels, type WasmKernels } from '../tensor/kernels_wasm.js';
+export { WasmArray, WasmHeap } from '../tensor/wasm_heap.js';
+export { makeWasmDevice, useWasmDevice } from '../tensor/device_wasm.js';
+export { setDevice, currentDevice, getDevice, type Device, type DeviceName } from '../tensor/device.js';
 export { Module } from '../nn/module.js';
 export { Gradformer, type ForwardResult } from '../models/gradformer.js';
 export { DEFAULT_CONFIG, resolveConfig, type GradformerConfig } from '../models/config.js';
@@ -53,7 +58,7 @@ export { inspectBatch, decayPanel, headGammas, type GraphInspection, type DecayP
  * message naming the URL when it cannot be fetched or is not the kernels' module;
  * the kernels in use stay active then.
  */
-export async function useWasmKernels(source: string | URL | BufferSource = new URL('./gradformer.wasm', import.meta.url)): Promise<Kernels> {
+export async function useWasmKernels(source: string | URL | BufferSource = new URL('./gradformer.wasm', import.meta.url)): Promise<WasmKernels> {
   let bytes: BufferSource;
   if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
     bytes = source;
@@ -62,7 +67,7 @@ export async function useWasmKernels(source: string | URL | BufferSource = new U
     if (!res.ok) throw new Error(`gradformer/web: cannot load the WebAssembly kernels from ${String(source)} (HTTP ${res.status}); serve gradformer.wasm next to the bundle or pass its URL`);
     bytes = await res.arrayBuffer();
   }
-  let k: Kernels;
+  let k: WasmKernels;
   try {
     k = await instantiateWasmKernels(bytes);
   } catch (e) {
@@ -72,5 +77,6 @@ export async function useWasmKernels(source: string | URL | BufferSource = new U
     throw new Error(`gradformer/web: ${from} is not a usable gradformer.wasm (${why})${why.includes('npm run build:wasm') ? '' : '; rebuild it with npm run build:wasm'}`);
   }
   useKernels(k);
+  useWasmDevice(k); // setDevice('wasm') keeps tensors in this module's heap
   return k;
 }

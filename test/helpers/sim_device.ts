@@ -6,7 +6,7 @@
  * immediate, as on CUDA. `uploads` counts host-to-device copies.
  */
 import { kernels } from '../../src/tensor/backend.js';
-import type { Device, DeviceKernels, Storage } from '../../src/tensor/device.js';
+import type { Device, DeviceArray, DeviceKernels, Storage } from '../../src/tensor/device.js';
 import type { CudaArray, HostArray } from '../../src/tensor/kernels_cuda.js';
 import { KERNEL_NAMES, isArray, kernelDecl } from '../../src/tensor/kernel_table.js';
 
@@ -51,7 +51,7 @@ export function simDevice(): Device {
       return asStorage(d);
     },
     array: (kind, n) => asStorage(new SimArray(kind === 'i32' ? new Int32Array(n) : new Float64Array(n))),
-    read: <T extends HostArray>(a: T | CudaArray) => (ArrayBuffer.isView(a) ? a : sim(a).values.slice()) as T,
+    read: <T extends HostArray>(a: T | DeviceArray) => (ArrayBuffer.isView(a) ? a : sim(a).values.slice()) as T,
   };
 }
 
