@@ -4,7 +4,7 @@
  * every step of the way (protocol.ts). The page's thread never computes, so it
  * stays responsive; stopping a run is terminating this worker.
  */
-import { useWasmKernels } from '../../index.js';
+import { setDevice, useWasmKernels } from '../../index.js';
 import type { TrainRequest, WorkerMessage } from './protocol.js';
 import { runConfigFor, trainRun } from './run.js';
 import { tuFromUrl, tuFromZip } from './tu_zip.js';
@@ -24,6 +24,9 @@ async function start(req: TrainRequest): Promise<void> {
   } else {
     try {
       await useWasmKernels(WASM_URL);
+      // Tensors in the wasm heap: the kernels work in place, no copy in and out per call
+      // (a third of a step otherwise); the same bits as copying (test/device_wasm.test.ts).
+      setDevice('wasm');
       post({ type: 'kernels', name: 'wasm' });
     } catch (e) {
       post({ type: 'kernels', name: 'ts', note: (e as Error).message });
