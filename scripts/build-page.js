@@ -6,7 +6,7 @@
 // RDKit's MinimalLib (rdkit/, fetched by the Predict tab when first needed).
 // Every URL inside is relative, so the folder works from any static host or subpath.
 // Called by scripts/build-web.js into dist/web/page/ (built and replaced with dist/web/).
-import { build } from 'esbuild';
+import { bundleForBrowser } from './bundle-browser.js';
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,23 +17,7 @@ export const PAGE_ENTRIES = ['main.ts', 'train/worker.ts'];
 export async function buildPage(root, out, wasm) {
   const src = join(root, 'src', 'web', 'page');
   mkdirSync(out, { recursive: true });
-  const result = await build({
-    entryPoints: PAGE_ENTRIES.map((e) => join(src, e)),
-    outbase: src,
-    outdir: out,
-    bundle: true,
-    format: 'esm',
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    sourcemap: true,
-    metafile: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
-  writeFileSync(join(out, 'meta.json'), JSON.stringify(result.metafile));
+  await bundleForBrowser({ entryPoints: PAGE_ENTRIES.map((e) => join(src, e)), outbase: src, outdir: out, chunkNames: 'chunks/[name]-[hash]' });
   for (const f of ['index.html', 'style.css']) copyFileSync(join(src, f), join(out, f));
   // The charts are uPlot's (as the report's); its stylesheet beside the page's.
   copyFileSync(join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), join(out, 'uPlot.min.css'));

@@ -5,11 +5,11 @@
 // input and import, read by test/web_bundle.test.ts) and gradformer.wasm, copied
 // from dist/wasm/ (`npm run build:wasm` first); and, in page/, the page that
 // `gradformer web` serves (scripts/build-page.js). The folder is replaced whole, atomically.
-import { build } from 'esbuild';
-import { copyFileSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPage } from './build-page.js';
+import { bundleForBrowser } from './bundle-browser.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(root, process.argv[2] || 'dist/web');
@@ -21,24 +21,13 @@ if (!existsSync(wasm)) {
 
 const tmp = `${out}.tmp-${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
-const result = await build({
+await bundleForBrowser({
   entryPoints: [join(root, 'src', 'web', 'index.ts')],
   outdir: tmp,
-  bundle: true,
-  format: 'esm',
   // What is imported on demand (LapPE and its eigen-solver, ml-matrix) goes in its
   // own chunk, fetched only when used: the page loads less to predict.
-  splitting: true,
   chunkNames: '[name]-[hash]',
-  platform: 'browser',
-  target: 'es2022',
-  minify: true,
-  sourcemap: true,
-  metafile: true,
-  legalComments: 'none',
-  logLevel: 'warning',
 });
-writeFileSync(join(tmp, 'meta.json'), JSON.stringify(result.metafile));
 copyFileSync(wasm, join(tmp, 'gradformer.wasm'));
 await buildPage(root, join(tmp, 'page'), wasm);
 const old = `${out}.old-${process.pid}`;
