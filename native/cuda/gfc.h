@@ -51,6 +51,15 @@ int gfc_sync(void);
 size_t gfc_bytes_in_use(void);
 size_t gfc_peak_bytes(void);
 void gfc_reset_peak(void);
+/* Host <-> device traffic since the last gfc_reset_transfers(), counted by the runtime (not the kernels):
+   uploads = host-to-device copies; reads = device-to-host copies, each of which waits for the device
+   (gfc_download and every `double *result` kernel); syncs = gfc_sync calls. Read by the tests that bound
+   the host synchronisations of a training step (test/cuda_syncs.test.ts) and printed by bench:gpu. */
+typedef struct {
+  uint64_t uploads, upload_bytes, reads, read_bytes, syncs;
+} GfcTransfers;
+void gfc_transfers(GfcTransfers *out);
+void gfc_reset_transfers(void);
 /* The last error's sentence ("" when none). */
 const char *gfc_last_error(void);
 /* TF32 tensor-core GEMMs: off by default (fp32 accuracy, as the fixtures demand). This version has no
