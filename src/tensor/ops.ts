@@ -321,6 +321,7 @@ function softmaxImpl(x: Tensor, isLog: boolean): Tensor {
 function lossWithGrad(x: Tensor, value: number, grad: Storage): Tensor {
   const D = x.device;
   const out = new Tensor(D.name === 'cpu' ? Float32Array.of(value) : D.fromHost(Float32Array.of(value)), []);
+  out.hostScalar = Math.fround(value); // item() (the trainer's log) then reads the device no second time
   return record(out, [x], () => {
     const gx = x.gradBuffer();
     if (gx instanceof Float32Array && grad instanceof Float32Array) {
