@@ -46,6 +46,12 @@ export interface Device {
   toHost(b: Storage): Float32Array;
   /** Index data (or any host array) as this device's kernels take it: uploaded once per array. */
   index<T extends HostArray>(a: T): T | CudaArray;
+  /**
+   * Puts the arrays of a batch on this device in ONE transfer, so that `index` of each
+   * (or of a subarray of one) then uploads nothing. A no-op on cpu and for arrays
+   * already there.
+   */
+  stage(arrays: readonly HostArray[]): void;
   /** A new zeroed array of another element type (argmax rows, float64 sums). */
   array(kind: 'i32' | 'f64', n: number): Int32Array | Float64Array | CudaArray;
   /** `a`'s values as a host array (on cpu: `a` itself). */
@@ -66,6 +72,7 @@ const cpu: Device = {
   fromHost: (a) => a,
   toHost: (b) => b as Float32Array,
   index: (a) => a,
+  stage: () => {},
   array: (kind, n) => (kind === 'i32' ? new Int32Array(n) : new Float64Array(n)),
   read: <T extends HostArray>(a: T | CudaArray) => a as T,
 };

@@ -29,7 +29,7 @@ import {
   loadCheckpointWeights, loadOptimizerState, readCheckpointState, saveCheckpoint, type CheckpointState,
 } from './checkpoint.js';
 import { clipGradNorm } from './clip.js';
-import { computeLoss } from './losses.js';
+import { computeLoss, lossArrays } from './losses.js';
 import { computeMetric, higherIsBetter, type MetricName } from './metrics.js';
 import { Optimizer } from './optim.js';
 import type { RunConfig } from './runconfig.js';
@@ -243,6 +243,7 @@ export function train(opts: TrainOptions): TrainResult {
     for (const batch of trainLoader) {
       s++;
       opt.zeroGrad();
+      model.stage(batch, lossArrays(T.loss, batch, nodeLevel)); // the batch and its targets in one upload
       const { out } = model.forward(batch);
       const loss = computeLoss(T.loss, out, batch, nodeLevel);
       const v = loss.item();

@@ -50,6 +50,11 @@ export function simDevice(): Device {
       if (!d) { counters.uploads++; d = new SimArray(a.slice()); cache.set(a, d); }
       return asStorage(d);
     },
+    stage: (arrays) => { // one copy for every array not there yet, as the cuda device
+      const todo = arrays.filter((a) => a.length > 0 && !cache.has(a));
+      if (todo.length > 0) counters.uploads++;
+      for (const a of todo) cache.set(a, new SimArray(a.slice()));
+    },
     array: (kind, n) => asStorage(new SimArray(kind === 'i32' ? new Int32Array(n) : new Float64Array(n))),
     read: <T extends HostArray>(a: T | CudaArray) => (ArrayBuffer.isView(a) ? a : sim(a).values.slice()) as T,
   };
