@@ -157,6 +157,11 @@ int gfc_decay_mask(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_
                    float *out);
 int gfc_decay_mask_backward(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_t H, const float *g,
                             int64_t D, double *sums);
+/* decay.cu: the decay table [H, D] on the device, and the hop / log gamma gradients from the bucket sums. */
+int gfc_decay_table(const float *hop, const float *logGamma, int64_t H, int64_t D, double gamma, double slope,
+                    float *table);
+int gfc_decay_table_backward(const double *sums, const float *hop, const float *logGamma, int64_t H, int64_t D,
+                             double gamma, double slope, float *gHop, float *gLog);
 
 #ifdef __cplusplus
 }

@@ -212,10 +212,11 @@ export function powBase(base: number | Tensor, x: Tensor): Tensor {
  *
  * The values are exactly those of the unfused chain (float32 sub, leaky_relu,
  * then pow / mul+exp rounded to float32): they depend only on (h, psi), so a
- * [H, D] table is computed here and the kernel only lays it out. The backward
- * buckets the upstream gradient by (h, psi) in double and forms dL/dhop_h =
- * -sum_psi S * dM/de * leaky'(psi - hop_h) with leaky'(0) = slope (as PyTorch) and
- * dL/dlogGamma_h = sum_psi S * M * e.
+ * [H, D] table is computed first (decayTable, on hop's device: nothing is read
+ * back on a GPU) and the mask kernel only lays it out. The backward buckets the
+ * upstream gradient by (h, psi) in double and forms, on the device again
+ * (decayTableBackward), dL/dhop_h = -sum_psi S * dM/de * leaky'(psi - hop_h)
+ * with leaky'(0) = slope (as PyTorch) and dL/dlogGamma_h = sum_psi S * M * e.
  */
 export function decayMask(spd: Uint16Array, spdPtr: Int32Array, D: number, hop: Tensor, gamma: number,
   slope: number, logGamma: Tensor | null = null): Tensor {
@@ -223,47 +224,17 @@ export function decayMask(spd: Uint16Array, spdPtr: Int32Array, D: number, hop: 
   want(logGamma === null || logGamma.size === H, 'decayMask', () => `logGamma ${fmt(logGamma!)} needs ${H} values (one per head)`);
   want(logGamma !== null || gamma > 0, 'decayMask', () => `gamma must be > 0, got ${gamma}`);
   const dev = on('decayMask', hop, logGamma), K = dev.kernels();
-  // The [H, D] table is computed on the host from the H hop (and log gamma) values.
-  const hopV = hop.toHost(), lgV = logGamma === null ? null : logGamma.toHost();
-  const table = new Float32Array(H * D);
-  const pre = new Float32Array(H * D); // psi - hop_h
-  const ev = new Float32Array(H * D);  // leaky_relu(psi - hop_h)
-  for (let h = 0; h < H; h++) {
-    const hv = hopV[h], lg = lgV === null ? 0 : lgV[h];
-    for (let d = 0; d < D; d++) {
-      const i = h * D + d;
-      // Each step stored to float32, as the unfused kernels did.
-      pre[i] = d - hv;
-      const x = pre[i];
-      ev[i] = x > 0 ? x : slope * x;
-      const e = ev[i];
-      table[i] = logGamma === null ? Math.pow(gamma, e) : Math.exp(Math.fround(e * lg));
-    }
-  }
+  const lg = logGamma === null ? null : logGamma.storage;
+  const table = dev.take(H * D, false);
+  K.decayTable(hop.storage, lg, H, D, gamma, slope, table);
   const out = Tensor.output([H * spd.length, 1], true, dev);
-  K.decayMask(dev.index(spd), dev.index(spdPtr), H, upload(dev, table), D, out.storage);
+  K.decayMask(dev.index(spd), dev.index(spdPtr), H, table, D, out.storage);
+  dev.give(table); // the backward recomputes its entries from hop, unchanged until the optimiser step
   const inputs = logGamma === null ? [hop] : [hop, logGamma];
   return record(out, inputs, () => {
-    const sumsDev = dev.array('f64', H * D);
-    K.decayMaskBackward(dev.index(spd), dev.index(spdPtr), H, out.gradStorage!, D, sumsDev);
-    const sums = dev.read(sumsDev as Float64Array);
-    const lnGamma = logGamma === null ? Math.log(gamma) : 0;
-    const gHop = new Float32Array(H), gLog = new Float32Array(H);
-    for (let h = 0; h < H; h++) {
-      let gh = 0, gl = 0;
-      const lg = lgV === null ? lnGamma : lgV[h];
-      for (let d = 0; d < D; d++) {
-        const i = h * D + d, S = sums[i];
-        if (S === 0) continue;
-        const dz = S * table[i]; // dL/d(e * log gamma)
-        gh -= dz * lg * (pre[i] > 0 ? 1 : slope);
-        gl += dz * ev[i];
-      }
-      gHop[h] = gh;
-      gLog[h] = gl;
-    }
-    if (hop.requiresGrad) addHost(dev, hop.gradBuffer(), gHop);
-    if (logGamma !== null && logGamma.requiresGrad) addHost(dev, logGamma.gradBuffer(), gLog);
+    const sums = dev.array('f64', H * D);
+    K.decayMaskBackward(dev.index(spd), dev.index(spdPtr), H, out.gradStorage!, D, sums);
+    K.decayTableBackward(sums, hop.storage, lg, H, D, gamma, slope, gradOf(hop), logGamma === null ? null : gradOf(logGamma));
   });
 }
 
