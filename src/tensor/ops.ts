@@ -17,6 +17,42 @@ export interface UniformSource {
   /** Optional (Rng has them): lets masks be drawn by the uniformMask kernel from the same stream. */
   getState?(): { s: [number, number, number, number]; spare: number | null };
   setState?(st: { s: [number, number, number, number]; spare: number | null }): void;
+  /** Optional (Rng has them): a device keeps the state words between masks (Rng.lend). */
+  lend?(fetch: () => [number, number, number, number]): void;
+  lentTo?(): (() => [number, number, number, number]) | null;
+}
+
+/** Per generator, its state words on a device, and the fetch they were lent to it with. */
+const deviceStates = new WeakMap<UniformSource, { device: Device; words: Storage | Uint32Array; fetch: () => [number, number, number, number] }>();
+
+/**
+ * A mask of n values as uniformMaskFrom draws it, in a buffer of device D. On a
+ * device other than cpu, with a generator that lends its state (Rng), the uniformMask
+ * kernel draws it there from the state words kept on the device since the last mask:
+ * the same values and generator state as on the host, without an upload per mask
+ * (the host fetches the words back when it next draws or reads the state, e.g. for a
+ * checkpoint). Otherwise drawn on the host and uploaded.
+ */
+function maskOn(D: Device, rng: UniformSource, n: number, threshold: number, keep: number, below: boolean): Storage {
+  if (D.name === 'cpu' || !rng.getState || !rng.lend || !rng.lentTo) {
+    const m = new Float32Array(n);
+    uniformMaskFrom(rng, m, threshold, keep, below);
+    return upload(D, m);
+  }
+  let st = deviceStates.get(rng);
+  if (st === undefined || st.device !== D || rng.lentTo() !== st.fetch) {
+    const words = D.index(Uint32Array.from(rng.getState().s)); // the one upload, until the host takes the state back
+    const fetch = (): [number, number, number, number] => {
+      const w = D.read(words as Uint32Array);
+      return [w[0], w[1], w[2], w[3]];
+    };
+    st = { device: D, words, fetch };
+    deviceStates.set(rng, st);
+    rng.lend(fetch);
+  }
+  const out = D.take(n, false);
+  D.kernels().uniformMask(st.words, out, threshold, keep, below);
+  return out;
 }
 
 /**
@@ -469,10 +505,8 @@ export function segmentReduce(x: Tensor, ptr: Int32Array, op: SegmentOp): Tensor
 export function dropout(x: Tensor, p: number, training: boolean, rng: UniformSource): Tensor {
   if (!training || p === 0) return x;
   want(p >= 0 && p < 1, 'dropout', () => `p must be in [0, 1), got ${p}`);
-  // Drawn on the host by the seeded generator (the same numbers on every device), then moved.
-  const m = new Float32Array(x.size);
-  uniformMaskFrom(rng, m, p, 1 / (1 - p), false);
-  return mul(x, new Tensor(upload(x.device, m), x.shape));
+  // The seeded generator's values, the same mask on every device (maskOn: drawn where x lives).
+  return mul(x, new Tensor(maskOn(x.device, rng, x.size, p, 1 / (1 - p), false), x.shape));
 }
 
 /**
@@ -483,9 +517,7 @@ export function dropout(x: Tensor, p: number, training: boolean, rng: UniformSou
 export function dropPath(x: Tensor, p: number, rng: UniformSource): Tensor {
   if (p === 0) return x;
   want(p >= 0 && p < 1, 'dropPath', () => `p must be in [0, 1), got ${p}`);
-  const m = new Float32Array(x.rows);
-  uniformMaskFrom(rng, m, 1 - p, 1 / (1 - p), true);
-  return mul(x, new Tensor(upload(x.device, m), [x.rows, 1]));
+  return mul(x, new Tensor(maskOn(x.device, rng, x.rows, 1 - p, 1 / (1 - p), true), [x.rows, 1]));
 }
 
 // -------------------------------------------------------------- batch norm
@@ -552,10 +584,14 @@ export function raggedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, g
   const p = opts.dropout ?? 0;
   if (opts.training && p > 0) {
     want(opts.rng !== undefined, 'raggedAttention', () => 'attention dropout needs an rng');
-    // Drawn on the host by the seeded generator (the same mask on every device), then moved.
-    const m = D.name === 'cpu' && pooled ? scratchBuffer(mask.size, D) as Float32Array : new Float32Array(mask.size);
-    uniformMaskFrom(opts.rng!, m, p, 1 / (1 - p), false);
-    drop = upload(D, m);
+    // The seeded generator's values, the same mask on every device (on a GPU drawn there: maskOn).
+    if (D.name === 'cpu') {
+      const m = pooled ? scratchBuffer(mask.size, D) as Float32Array : new Float32Array(mask.size);
+      uniformMaskFrom(opts.rng!, m, p, 1 / (1 - p), false);
+      drop = m;
+    } else {
+      drop = maskOn(D, opts.rng!, mask.size, p, 1 / (1 - p), false);
+    }
   }
   const sc = 1 / Math.sqrt(dk);
   K.attentionForward(q.storage, k.storage, v.storage, mask.storage, dp, heads, dk, sc, drop, out.storage, probs);
