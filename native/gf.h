@@ -129,5 +129,9 @@ void gf_decay_table(const float *hop, const float *logGamma, int64_t H, int64_t 
                     float *table);
 void gf_decay_table_backward(const double *sums, const float *hop, const float *logGamma, int64_t H, int64_t D,
                              double gamma, double slope, float *gHop, float *gLog);
+/* reduce.c: gradient clipping with the total norm where the gradients are: acc[0] += gf_sum_squares(x, n);
+   then x *= maxNorm / (sqrt(acc[0]) + 1e-6) when that is < 1 (as unary scale), norm[0] = sqrt(acc[0]) if given. */
+void gf_sum_squares_add(const float *x, int64_t n, double *acc);
+void gf_clip_scale(const double *acc, double maxNorm, float *x, int64_t n, float *norm);
 
 #endif

@@ -18,7 +18,8 @@
 //     steps (Rng.lend): uploaded again only after the host took them back (each epoch's
 //     checkpoint), so the first step of an epoch has a third upload; a steady step is
 //     counted here (the second of the epoch: Adam's state is made in the first).
-//   syncs: none.
+//   syncs: none. Clip-grad-norm (on in the ZINC case) adds nothing: its total norm stays
+//     on the device (sumSquaresAdd, clipScale).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -55,10 +56,10 @@ async function twoBatches(name: string, batch: number): Promise<GraphDataset> {
   return { ...ds, graphs: ds.graphs.slice(0, Math.round(2 * batch / 0.8)) };
 }
 
-/** One epoch of the preset on `device`; the traffic of its second step. */
-async function run(name: string, batch: number, device: 'cpu' | 'cuda') {
+/** One epoch of the preset on `device` (clip-grad-norm on when `clip`); the traffic of its second step. */
+async function run(name: string, batch: number, device: 'cpu' | 'cuda', clip: boolean) {
   const ds = await twoBatches(name, batch);
-  const cfg = buildRunConfig(ds, name, { train: { epochs: 1 } }, 0);
+  const cfg = buildRunConfig(ds, name, { train: { epochs: 1, ...(clip ? { clip_grad_norm: 0.5, clip_effective: true } : {}) } }, 0);
   const pre = await computePre(ds.graphs, cfg.train.pe, false, ds.name, 1);
   let step: Transfers | null = null, steps = 0;
   setDevice(device);
@@ -86,9 +87,10 @@ function sameCurve(name: string, c: EpochRecord[], d: EpochRecord[]): void {
 }
 
 describe('host synchronisation of a cuda training step', () => {
-  for (const [name, batch] of [['NCI1', 128], ['ZINC', 32]] as const) {
-    gpuIt(`${name} preset: a step reads the device once (the logged loss), uploads twice, never syncs; the run follows cpu`, async () => {
-      const d = await run(name, batch, 'cuda');
+  // ZINC also clips its gradients (clip-grad-norm is on the device: no read per parameter).
+  for (const [name, batch, clip] of [['NCI1', 128, false], ['ZINC', 32, true]] as const) {
+    gpuIt(`${name} preset${clip ? ' with clip-grad-norm' : ''}: a step reads the device once (the logged loss), uploads twice, never syncs; the run follows cpu`, async () => {
+      const d = await run(name, batch, 'cuda', clip);
       assert.equal(d.steps, 2, 'the cut dataset is two training batches');
       assert.ok(d.attnDropout > 0, `${name}'s preset draws attention dropout (masks drawn on the device, no upload)`);
       const t = d.step!;
@@ -97,7 +99,7 @@ describe('host synchronisation of a cuda training step', () => {
       assert.ok(t.readBytes <= 16, `${name}: the one read is the loss, ${t.readBytes} bytes`);
       assert.ok(t.uploads <= 2, `${name}: ${t.uploads} uploads in a step, at most 2 (${JSON.stringify(t)})`);
       assert.equal(t.syncs, 0, `${name}: explicit syncs in a step`);
-      sameCurve(name, (await run(name, batch, 'cpu')).epochs, d.epochs);
+      sameCurve(name, (await run(name, batch, 'cpu', clip)).epochs, d.epochs);
     });
   }
 });

@@ -162,6 +162,9 @@ int gfc_decay_table(const float *hop, const float *logGamma, int64_t H, int64_t 
                     float *table);
 int gfc_decay_table_backward(const double *sums, const float *hop, const float *logGamma, int64_t H, int64_t D,
                              double gamma, double slope, float *gHop, float *gLog);
+/* reduce.cu: clip-grad-norm without reading the norm back (acc is a device double). */
+int gfc_sum_squares_add(const float *x, int64_t n, double *acc);
+int gfc_clip_scale(const double *acc, double maxNorm, float *x, int64_t n, float *norm);
 
 #ifdef __cplusplus
 }

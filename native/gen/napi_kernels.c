@@ -2017,6 +2017,76 @@ static napi_value K_decayTableBackward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value K_sumSquaresAdd(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("sumSquaresAdd", 2, 0);
+  size_t l_x;
+  int h_x;
+  float *p_x = (float *)arg_array(&C, 0, "x", napi_float32_array, 0, 0, &l_x, &h_x);
+  (void)h_x;
+  CK;
+  size_t l_acc;
+  int h_acc;
+  double *p_acc = (double *)arg_array(&C, 1, "acc", napi_float64_array, 0, 0, &l_acc, &h_acc);
+  (void)h_acc;
+  CK;
+  int64_t v_n = (int64_t)l_x;
+  (void)v_n;
+  if (h_acc) {
+    u128 want = (u128)1;
+    if ((u128)l_acc != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "n=%lld", (long long)v_n);
+      expect_len(&C, "acc", l_acc, want, "1", dims);
+    }
+  }
+  CK;
+  gf_sum_squares_add(p_x, v_n, p_acc);
+  return NULL;
+}
+
+static napi_value K_clipScale(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("clipScale", 4, 0);
+  double d_maxNorm = arg_num(&C, 1, "maxNorm");
+  CK;
+  size_t l_acc;
+  int h_acc;
+  double *p_acc = (double *)arg_array(&C, 0, "acc", napi_float64_array, 0, 0, &l_acc, &h_acc);
+  (void)h_acc;
+  CK;
+  size_t l_x;
+  int h_x;
+  float *p_x = (float *)arg_array(&C, 2, "x", napi_float32_array, 0, 0, &l_x, &h_x);
+  (void)h_x;
+  CK;
+  size_t l_norm;
+  int h_norm;
+  float *p_norm = (float *)arg_array(&C, 3, "norm", napi_float32_array, 1, 0, &l_norm, &h_norm);
+  (void)h_norm;
+  CK;
+  int64_t v_n = (int64_t)l_x;
+  (void)v_n;
+  if (h_acc) {
+    u128 want = (u128)1;
+    if ((u128)l_acc != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "n=%lld", (long long)v_n);
+      expect_len(&C, "acc", l_acc, want, "1", dims);
+    }
+  }
+  CK;
+  if (h_norm) {
+    u128 want = (u128)1;
+    if ((u128)l_norm != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "n=%lld", (long long)v_n);
+      expect_len(&C, "norm", l_norm, want, "1", dims);
+    }
+  }
+  CK;
+  gf_clip_scale(p_acc, d_maxNorm, p_x, v_n, p_norm);
+  return NULL;
+}
+
 static napi_value K_gineMessage(napi_env env, napi_callback_info info) {
   BEGIN_OPT("gineMessage", 8, 0);
   int64_t s_xRows = arg_size(&C, 5, "xRows");
@@ -2628,6 +2698,8 @@ napi_status gf_define_kernels(napi_env env, napi_value exports) {
       {"decayMaskBackward", NULL, K_decayMaskBackward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"decayTable", NULL, K_decayTable, NULL, NULL, NULL, napi_enumerable, NULL},
       {"decayTableBackward", NULL, K_decayTableBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sumSquaresAdd", NULL, K_sumSquaresAdd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"clipScale", NULL, K_clipScale, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gineMessage", NULL, K_gineMessage, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gineMessageBackward", NULL, K_gineMessageBackward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gatedGcnMessage", NULL, K_gatedGcnMessage, NULL, NULL, NULL, napi_enumerable, NULL},

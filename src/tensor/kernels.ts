@@ -236,6 +236,14 @@ export interface Kernels {
    */
   decayTableBackward(sums: Float64Array, hop: F32, logGamma: F32 | null, H: number, D: number, gamma: number, slope: number,
     gHop: F32 | null, gLog: F32 | null): void;
+  /** acc[0] += the sum of x^2 in double, as sumSquares adds it (gradient clipping, the total kept where the gradients live). */
+  sumSquaresAdd(x: F32, acc: Float64Array): void;
+  /**
+   * Gradient clipping by a total norm kept on the device: with total = sqrt(acc[0])
+   * and coef = maxNorm / (total + 1e-6), x[i] = float32(coef * x[i]) when coef < 1
+   * (as unary 'scale'); norm[0] = float32(total) when norm is given.
+   */
+  clipScale(acc: Float64Array, maxNorm: number, x: F32, norm: F32 | null): void;
 
   // ------------------------------------------------------- GINE message
   /**

@@ -627,6 +627,22 @@ function decayTableBackward(sums: Float64Array, hop: F32, logGamma: F32 | null, 
   }
 }
 
+/** acc[0] += sum of x^2 (see Kernels.sumSquaresAdd). */
+function sumSquaresAdd(x: F32, acc: Float64Array): void {
+  validate.sumSquaresAdd(x, acc);
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  acc[0] += s;
+}
+
+/** Scales x by maxNorm / (sqrt(acc[0]) + 1e-6) when that is below 1 (see Kernels.clipScale). */
+function clipScale(acc: Float64Array, maxNorm: number, x: F32, norm: F32 | null): void {
+  validate.clipScale(acc, maxNorm, x, norm);
+  const total = Math.sqrt(acc[0]), coef = maxNorm / (total + 1e-6);
+  if (coef < 1) for (let i = 0; i < x.length; i++) x[i] = coef * x[i];
+  if (norm !== null) norm[0] = total;
+}
+
 /** GINE message + aggregation (see Kernels.gineMessage): edges in order, x + e rounded to float32. */
 function gineMessage(x: F32, e: F32, src: I32, dst: I32, out: F32, xRows: number, outRows: number, cols: number): void {
   validate.gineMessage(x, e, src, dst, out, xRows, outRows, cols);
@@ -727,6 +743,6 @@ export const tsKernels: Kernels = {
   gatherRows, scatterAddRows, copyCols, addSliceCols,
   segmentReduce, segmentReduceBackward, batchNorm, batchNormBackward,
   attentionForward, attentionBackward, adamStep, sgdStep, uniformMask,
-  decayMask, decayMaskBackward, decayTable, decayTableBackward, gineMessage, gineMessageBackward,
+  decayMask, decayMaskBackward, decayTable, decayTableBackward, sumSquaresAdd, clipScale, gineMessage, gineMessageBackward,
   gatedGcnMessage, gatedGcnMessageBackward,
 };

@@ -526,6 +526,24 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
         assert.ok(gN[0].some((v) => v !== 0.25), 'gradients were added');
       }
     });
+    it('clip-grad-norm on the device: the same squares, scale and norm as sumSquares and unary scale', () => {
+      const rng = new Rng(8);
+      const xs = [rng.f32(70000), rng.f32(3), new Float32Array(0)];
+      for (const maxNorm of [1e9, 2]) {
+        const aT = new Float64Array(1), aN = new Float64Array(1);
+        for (const x of xs) { T.sumSquaresAdd(x, aT); K.sumSquaresAdd(x, aN); }
+        close('sumSquaresAdd', aN, aT, 1e-12);
+        closeNum('sumSquaresAdd vs sumSquares', aN[0], xs.reduce((s, x) => s + K.sumSquares(x), 0), 0);
+        const yT = xs[1].slice(), yN = xs[1].slice(), want = xs[1].slice(), nT = new Float32Array(1), nN = new Float32Array(1);
+        T.clipScale(aT, maxNorm, yT, nT);
+        K.clipScale(aN, maxNorm, yN, nN);
+        const coef = maxNorm / (Math.sqrt(aN[0]) + 1e-6);
+        if (coef < 1) K.unary('scale', want, want, coef);
+        assert.deepEqual(yN, want, `clipScale = unary scale by ${coef} (maxNorm ${maxNorm})`);
+        close('clipScale ts', yT, yN, 1e-12);
+        assert.equal(nN[0], Math.fround(Math.sqrt(aN[0])));
+      }
+    });
     it('decay table: bad input names the argument', () => {
       const f = (n: number) => new Float32Array(n);
       for (const k of rejecters) {

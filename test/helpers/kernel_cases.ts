@@ -391,6 +391,27 @@ export const KERNEL_CASES: KernelCase[] = [
     },
   },
   {
+    // The same fixed-order double sums as sumSquares on each side (the GPU's order differs from
+    // the CPU's: within double rounding), then the scale of unary 'scale'.
+    name: 'sumSquaresAdd and clipScale (clip-grad-norm on the device)',
+    run: (dev, ref) => {
+      const rng = new Rng(13);
+      const xs = [rng.f32(0), rng.f32(1), rng.f32(5000), rng.f32(300001)];
+      for (const maxNorm of [1e9, 3]) {
+        const ad = new Float64Array(1), ar = new Float64Array(1);
+        for (const x of xs) { dev.sumSquaresAdd(x, ad); ref.sumSquaresAdd(x, ar); }
+        close('sumSquaresAdd', ad, ar, 1e-12);
+        for (const x of xs) {
+          const yd = x.slice(), yr = x.slice(), nd = new Float32Array(1), nr = new Float32Array(1);
+          dev.clipScale(ar, maxNorm, yd, nd);
+          ref.clipScale(ar, maxNorm, yr, nr);
+          sameBits(`clipScale n=${x.length} maxNorm=${maxNorm}`, yd, yr);
+          sameBits(`clipScale norm n=${x.length}`, nd, nr);
+        }
+      }
+    },
+  },
+  {
     name: 'GINE message and backward, GatedGCN message and backward (with and without a gate)',
     run: (dev, ref) => {
       const rng = new Rng(12);

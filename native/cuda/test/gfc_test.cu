@@ -276,6 +276,21 @@ static void t_reduce_softmax_losses() {
              [=](void **p, double *r) { return gfc_sum_squares(P(0), n, r); },
              [=](void **p) { return gf_sum_squares(P(0), n); }, 0, true, 1e-12);
   }
+  /* clip-grad-norm on the device: squares added into a double, then the scale (and the norm) from it */
+  for (int64_t n : {0, 5, 200000})
+    for (double maxNorm : {1e9, 3.0}) {
+      Arr X = F(rnd(n)), Acc = Dd(std::vector<double>{0.25}), Nrm = F(rnd(1));
+      char name[96];
+      snprintf(name, sizeof name, "sumSquaresAdd n%lld", (long long)n);
+      if (maxNorm > 1e8)
+        run_case(name, {&X, &Acc}, {1}, [=](void **p, double *) { return gfc_sum_squares_add(P(0), n, (double *)p[1]); },
+                 [=](void **p) { gf_sum_squares_add(P(0), n, (double *)p[1]); return 0.0; }, 1e-12);
+      snprintf(name, sizeof name, "clipScale n%lld maxNorm %g", (long long)n, maxNorm);
+      Arr Acc2 = Dd(std::vector<double>{(double)n / 3 + 1});
+      run_case(name, {&Acc2, &X, &Nrm}, {1, 2},
+               [=](void **p, double *) { return gfc_clip_scale((double *)p[0], maxNorm, P(1), n, P(2)); },
+               [=](void **p) { gf_clip_scale((double *)p[0], maxNorm, P(1), n, P(2)); return 0.0; }, TOL_EXACT);
+    }
   int64_t sm[][2] = {{50, 10}, {3, 300}, {0, 4}, {1, 1}};
   for (auto &s : sm)
     for (int lg = 0; lg < 2; lg++) {
