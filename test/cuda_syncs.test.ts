@@ -1,6 +1,7 @@
 // How often a training step on cuda waits for the device or copies to it, counted by
 // the CUDA runtime (native/cuda/runtime.cu, Cuda.transfers()), on the official NCI1
-// and ZINC presets; and that the numbers of those runs still follow cpu.
+// and ZINC presets (and of an evaluation: one read per split); and that the numbers of
+// those runs still follow cpu.
 //
 // Needs the CUDA addon and a GPU, or the CPU emulation of CUDA (npm test runs this file
 // on it: GRADFORMER_CUDA_PATH=build/cuda-emu/gradformer_cuda_emu.node). Elsewhere every
@@ -31,7 +32,8 @@ import type { GraphDataset } from '../src/data/dataset.js';
 import { loadDatasetByName } from '../src/train/data.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { computePre } from '../src/data/preprocess.js';
-import { train, type EpochRecord } from '../src/train/trainer.js';
+import { buildModel, predict, train, type EpochRecord } from '../src/train/trainer.js';
+import { GraphLoader } from '../src/data/loader.js';
 
 const why = cudaUnavailable();
 const home = mkdtempSync(join(tmpdir(), 'gf-cuda-syncs-'));
@@ -86,7 +88,7 @@ function sameCurve(name: string, c: EpochRecord[], d: EpochRecord[]): void {
   });
 }
 
-describe('host synchronisation of a cuda training step', () => {
+describe('host synchronisation on cuda: a training step, an evaluation', () => {
   // ZINC also clips its gradients (clip-grad-norm is on the device: no read per parameter).
   for (const [name, batch, clip] of [['NCI1', 128, false], ['ZINC', 32, true]] as const) {
     gpuIt(`${name} preset${clip ? ' with clip-grad-norm' : ''}: a step reads the device once (the logged loss), uploads twice, never syncs; the run follows cpu`, async () => {
@@ -102,4 +104,33 @@ describe('host synchronisation of a cuda training step', () => {
       sameCurve(name, (await run(name, batch, 'cpu', clip)).epochs, d.epochs);
     });
   }
+
+  // Evaluation copies each batch's output into a buffer of its own on the device and reads
+  // them all at the end in one transfer (Device.readAll): one read per split, not per batch.
+  gpuIt('evaluation over 3 batches reads the device once, uploads once per batch, and predicts what cpu predicts', async () => {
+    const ds = await twoBatches('NCI1', 128);
+    const cfg = buildRunConfig(ds, 'NCI1', {}, 0);
+    const pre = await computePre(ds.graphs, cfg.train.pe, false, ds.name, 1);
+    const idx = Int32Array.from({ length: 200 }, (_, i) => i);
+    const batches = [...new GraphLoader(ds.graphs, pre, idx, { batchSize: 70 })];
+    const outputs = (device: 'cpu' | 'cuda') => {
+      setDevice(device);
+      try {
+        const model = buildModel(cfg);
+        // A first forward reads each GIN layer's eps once (a new model's buffers): not counted.
+        predict(model, batches.slice(0, 1), false);
+        if (device === 'cuda') loadCuda().resetTransfers();
+        const r = predict(model, batches, false);
+        return { out: r.out, t: device === 'cuda' ? loadCuda().transfers() : null };
+      } finally { setDevice('cpu'); }
+    };
+    const d = outputs('cuda'), c = outputs('cpu');
+    assert.equal(batches.length, 3);
+    assert.equal(d.t!.reads, 1, `reads in an evaluation of 3 batches (${JSON.stringify(d.t)})`);
+    assert.ok(d.t!.uploads <= 3, `uploads: one staged batch each (${JSON.stringify(d.t)})`);
+    assert.equal(d.out.length, c.out.length);
+    let mx = 0;
+    for (const v of c.out) mx = Math.max(mx, Math.abs(v));
+    c.out.forEach((v, i) => assert.ok(Math.abs(d.out[i] - v) <= 1e-4 * mx + 1e-6, `output ${i}: cuda ${d.out[i]} vs cpu ${v}`));
+  });
 });

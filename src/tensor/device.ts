@@ -44,6 +44,11 @@ export interface Device {
   fromHost(a: Float32Array): Storage;
   /** The values of a buffer of this device, on the host (on cpu: the buffer itself). */
   toHost(b: Storage): Float32Array;
+  /**
+   * The values of many buffers, on the host, in ONE transfer (on cpu: the buffers
+   * themselves): evaluation reads a split's outputs once, not once per batch.
+   */
+  readAll(bs: readonly Storage[]): Float32Array[];
   /** Index data (or any host array) as this device's kernels take it: uploaded once per array. */
   index<T extends HostArray>(a: T): T | CudaArray;
   /**
@@ -71,6 +76,7 @@ const cpu: Device = {
   give: (b) => (hostPool as HostPool).give(b as Float32Array),
   fromHost: (a) => a,
   toHost: (b) => b as Float32Array,
+  readAll: (bs) => bs as Float32Array[],
   index: (a) => a,
   stage: () => {},
   array: (kind, n) => (kind === 'i32' ? new Int32Array(n) : new Float64Array(n)),

@@ -50,6 +50,23 @@ function stage(arrays: readonly HostArray[]): void {
   });
 }
 
+/** Copies the buffers back to back into one (device copies: unary scale by 1 into views), then one download. */
+function readAll(K: DeviceKernels, bs: readonly (Float32Array | CudaArray)[]): Float32Array[] {
+  const n = bs.reduce((s, b) => s + b.length, 0);
+  if (n === 0) return bs.map(() => new Float32Array(0));
+  const all = new CudaArray('f32', n);
+  const host = new Float32Array(n);
+  let o = 0;
+  for (const b of bs) {
+    if (b.length > 0) K.unary('scale', b, CudaArray.view(all, 4 * o, host.subarray(o, o + b.length)), 1); // 1 * x: x's bits
+    o += b.length;
+  }
+  all.download(host);
+  all.free();
+  o = 0;
+  return bs.map((b) => host.subarray(o, (o += b.length)));
+}
+
 /** The CUDA device over the addon (throws one clear sentence without a GPU). */
 function makeCudaDevice(): Device {
   const c = loadCuda();
@@ -61,6 +78,7 @@ function makeCudaDevice(): Device {
     give: (b) => { if (b instanceof CudaArray) b.free(); },
     fromHost: (a) => CudaArray.from(a),
     toHost: (b) => (b instanceof CudaArray ? b.toHost() as Float32Array : b),
+    readAll: (bs) => readAll(c.kernels as unknown as DeviceKernels, bs),
     index: (a) => {
       let d = uploads.get(a);
       if (d === undefined) { d = stagedView(a) ?? CudaArray.from(a); uploads.set(a, d); }

@@ -45,6 +45,7 @@ export function simDevice(): Device {
     give: (b) => { sim(b).freed = true; },
     fromHost: (a) => { counters.uploads++; return asStorage(new SimArray(a.slice())); },
     toHost: (b) => sim(b).values.slice() as Float32Array,
+    readAll: (bs) => bs.map((b) => sim(b).values.slice() as Float32Array),
     index: (a) => {
       let d = cache.get(a);
       if (!d) { counters.uploads++; d = new SimArray(a.slice()); cache.set(a, d); }
