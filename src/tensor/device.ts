@@ -7,7 +7,8 @@
  * ops never touch raw memory: they ask the device of their inputs for buffers and
  * kernels, so they run unchanged on either. Index data (edges, ptr arrays,
  * targets, distances) is handed to ops as host typed arrays; a device copies each
- * array once (`index`, cached per array) and reuses it for every layer of a batch.
+ * array once (`index`, cached per array) and reuses it for every layer of a batch;
+ * `stage` puts all of a batch's arrays there in one copy.
  *
  * Nothing here imports Node: the cpu device runs the active kernels (active.ts),
  * and the cuda device, which needs the CUDA addon, is registered by the Node side
