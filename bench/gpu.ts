@@ -7,7 +7,8 @@
  *
  *   npm run bench:gpu -- [--data-root DIR] [--reference DIR] [--epochs 3] [--only NCI1,ZINC]
  *
- * Prints one row per case and, with --json, one JSON line per case. The targets of
+ * Prints one row per case (with our host <-> device traffic per training step: reads
+ * that wait for the device, uploads and their megabytes) and, with --json, one JSON line per case. The targets of
  * issue #14: NCI1 <= 1/4 of PyTorch's epoch, NCI1 16 layers <= 1/4, ZINC <= 1/10,
  * molhiv <= 1/4, peak device memory <= PyTorch's. Needs a GPU: without one it stops
  * with the one-line reason.
@@ -73,8 +74,13 @@ function reference(c: Case): Record<string, unknown> | null {
   return { ...JSON.parse(lines[lines.length - 2]), ...JSON.parse(lines[lines.length - 1]) };
 }
 
+/** bench/train.ts's host <-> device traffic per training step (reads wait for the device). */
+const traffic = (t: unknown) => {
+  const s = t as { reads: number; uploads: number; upload_bytes: number } | null;
+  return s ? `${s.reads} / ${s.uploads} (${(s.upload_bytes / 2 ** 20).toFixed(2)})` : 'n/a';
+};
 const f = (v: unknown, d = 3) => (typeof v === 'number' ? v.toFixed(d) : 'n/a');
-if (!json) console.log('case                     ours epoch s  torch epoch s  ratio (target)   ours peak MB  torch peak MB');
+if (!json) console.log('case                     ours epoch s  torch epoch s  ratio (target)   ours peak MB  torch peak MB   ours per step: reads / uploads (MB)');
 for (const c of CASES) {
   if (only && !only.includes(c.dataset)) continue;
   const ours = runJson(process.execPath, ['--import', 'tsx', 'bench/train.ts', '--dataset', c.dataset, '--device', 'cuda', '--json',
@@ -85,6 +91,6 @@ for (const c of CASES) {
     console.log(JSON.stringify({ case: c.name, ours, reference: ref, ratio, target: c.target }));
   } else {
     console.log(`${c.name.padEnd(24)} ${f(ours.epoch_s).padStart(12)}  ${f(ref?.epoch_s).padStart(13)}  ${ratio === null ? 'n/a'.padStart(6) : f(ratio, 3).padStart(6)} (${f(c.target, 2)})` +
-      `   ${f(ours.peak_device_mb, 1).padStart(12)}  ${f(ref?.peak_device_mb, 1).padStart(13)}`);
+      `   ${f(ours.peak_device_mb, 1).padStart(12)}  ${f(ref?.peak_device_mb, 1).padStart(13)}   ${traffic(ours.per_step)}`);
   }
 }

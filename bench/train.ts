@@ -29,7 +29,7 @@ import { kernels, setThreads } from '../src/tensor/backend.js';
 import { scratch } from '../src/tensor/tensor.js';
 import { startKernelProfile, type KernelProfile } from '../src/tensor/profile.js';
 import { parseDevice, setDevice } from '../src/tensor/device.js';
-import { loadCuda } from '../src/tensor/kernels_cuda.js';
+import { loadCuda, type Transfers } from '../src/tensor/kernels_cuda.js';
 
 const args = process.argv.slice(2);
 const has = (n: string) => args.includes(n);
@@ -86,7 +86,12 @@ let profMs = 0, profT0 = 0;
 // Pool arrays allocated after the warm-up epoch (a leak shows as a steady count: fresh
 // zeroed memory and GC work every batch).
 let allocAfterWarmup = 0, allocTimedEnd = 0;
+// Host <-> device traffic of the training steps of the last timed epoch (cuda): the
+// counters of the CUDA runtime, reset at its start and read at its last batch.
+let traffic: (Transfers & { steps: number }) | null = null;
 const onEvent = (e: TrainEvent) => {
+  if (device === 'cuda' && e.type === 'epoch_start' && e.epoch === epochs) loadCuda().resetTransfers();
+  if (device === 'cuda' && e.type === 'batch' && e.epoch === epochs && e.step === e.batches) traffic = { ...loadCuda().transfers(), steps: e.batches };
   if (e.type === 'epoch_end' && e.record.epoch === 1) allocAfterWarmup = scratch.allocations;
   if (e.type === 'epoch_end' && e.record.epoch === epochs) allocTimedEnd = scratch.allocations;
   if (!profileOn) return;
@@ -112,6 +117,12 @@ const evalValS = median(counted.map((r) => r.eval_seconds)) * nVal / Math.max(1,
 const p = prof as { profile: KernelProfile } | null;
 const kernelRows = p ? p.profile.rows() : [];
 const kernelMs = p ? p.profile.total() : 0;
+/** Traffic per training step (device -> host reads wait for the device: the host syncs). */
+function perStep(t: Transfers & { steps: number }) {
+  const r = (v: number) => Number((v / t.steps).toFixed(2));
+  return { steps: t.steps, uploads: r(t.uploads), upload_bytes: r(t.uploadBytes), reads: r(t.reads), read_bytes: r(t.readBytes), syncs: r(t.syncs) };
+}
+const tr = traffic as (Transfers & { steps: number }) | null;
 const result = {
   bench: 'gradformer-train', backend: kernels().name, threads, dataset: ds.name, preset: run.preset,
   layers: run.model.num_layers, channels: run.model.channels, heads: run.model.nhead, mpnn: run.model.mpnn,
@@ -123,6 +134,7 @@ const result = {
   peak_rss_mb: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
   device, peak_device_mb: device === 'cuda' ? Number((loadCuda().peakBytes() / 2 ** 20).toFixed(1)) : null,
   pool_allocations_after_warmup: epochs > 1 ? allocTimedEnd - allocAfterWarmup : null,
+  per_step: tr === null ? null : perStep(tr),
   last_loss: Number(timed[timed.length - 1].train_loss.toFixed(4)),
   profile: p ? {
     epoch_ms: Number(profMs.toFixed(1)), kernel_ms: Number(kernelMs.toFixed(1)),
@@ -137,6 +149,10 @@ if (json) {
   log(`  train graphs ${nTrain}; epochs ${result.epochs_s.join(' / ')} s -> median ${result.epoch_s} s (first is warm-up), ${result.graphs_per_s} graphs/s`);
   log(`  eval (val split, ${nVal} graphs, no grad): ${result.eval_val_s} s, ${result.eval_graphs_per_s} graphs/s`);
   log(`  load ${result.load_s} s, preprocessing (cold, distances + ${run.train.pe.kind}${run.train.pe.dim}) ${result.preprocess_s} s; peak RSS ${result.peak_rss_mb} MB`);
+  if (result.per_step) {
+    const t = result.per_step;
+    log(`  host <-> device per training step (${t.steps} steps): ${t.uploads} uploads (${t.upload_bytes} B), ${t.reads} reads that wait for the device (${t.read_bytes} B), ${t.syncs} syncs`);
+  }
   if (result.pool_allocations_after_warmup !== null) log(`  scratch-pool arrays allocated after the warm-up epoch: ${result.pool_allocations_after_warmup} (evaluation included)`);
   if (result.profile) {
     const pr = result.profile;

@@ -18,6 +18,7 @@ typedef struct {
   size_t len;      /* elements */
   int kind;        /* napi_typedarray_type of the elements */
   void *host;      /* host mirror of the data, or NULL (not kept, or stale) */
+  int view;        /* 1: p lies inside another buffer's block (a staged batch), which owns and frees it */
 } GfcBuf;
 
 /* Tag of the objects this addon wrapped (napi_type_tag_object). */

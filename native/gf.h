@@ -123,5 +123,15 @@ void gf_decay_mask(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_
                    float *out);
 void gf_decay_mask_backward(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_t H, const float *g,
                             int64_t D, double *sums);
+/* decay.c: the table [H, D] itself from hop [H] (and logGamma [H] or NULL), and the gradients of hop and
+   logGamma (added into gHop / gLog when not NULL) from the bucket sums (src/tensor/kernels.ts decayTable). */
+void gf_decay_table(const float *hop, const float *logGamma, int64_t H, int64_t D, double gamma, double slope,
+                    float *table);
+void gf_decay_table_backward(const double *sums, const float *hop, const float *logGamma, int64_t H, int64_t D,
+                             double gamma, double slope, float *gHop, float *gLog);
+/* reduce.c: gradient clipping with the total norm where the gradients are: acc[0] += gf_sum_squares(x, n);
+   then x *= maxNorm / (sqrt(acc[0]) + 1e-6) when that is < 1 (as unary scale), norm[0] = sqrt(acc[0]) if given. */
+void gf_sum_squares_add(const float *x, int64_t n, double *acc);
+void gf_clip_scale(const double *acc, double maxNorm, float *x, int64_t n, float *norm);
 
 #endif

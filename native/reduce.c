@@ -3,6 +3,7 @@
  * axis 1); sumSquares adds fixed 64K-element chunks in chunk order, so results
  * do not depend on the thread count.
  */
+#include <math.h>
 #include "gf.h"
 #include <stdlib.h>
 
@@ -60,4 +61,15 @@ double gf_sum_squares(const float *x, int64_t n) {
   for (int64_t ch = 0; ch < nchunks; ch++) s += part[ch];
   free(part);
   return s;
+}
+
+/* Clip-grad-norm where the gradients are (src/tensor/kernels.ts clipScale): the same double sums as
+   gf_sum_squares, and the scale of unary 'scale'. */
+void gf_sum_squares_add(const float *x, int64_t n, double *acc) { acc[0] += gf_sum_squares(x, n); }
+
+void gf_clip_scale(const double *acc, double maxNorm, float *x, int64_t n, float *norm) {
+  double total = sqrt(acc[0]), coef = maxNorm / (total + 1e-6);
+  if (coef < 1)
+    for (int64_t i = 0; i < n; i++) x[i] = (float)(coef * x[i]);
+  if (norm) norm[0] = (float)total;
 }

@@ -86,7 +86,9 @@ if (process.argv.includes('--emu')) buildEmu();
 function buildEmu() {
   const emuOut = join(ROOT, 'build', 'cuda-emu');
   const src = join(emuOut, 'src');
-  if (!existsSync(src)) run(process.execPath, ['scripts/build-cuda-emu.js']);
+  // Always: it rewrites the kernels' sources into build/cuda-emu/src when any input changed (and
+  // returns at once when none did); run only when src was missing, an edited .cu went unseen.
+  run(process.execPath, ['scripts/build-cuda-emu.js']);
   const inc = nodeInclude();
   if (!inc) skip('node_api.h not found (install the Node.js headers)');
   const objDir = join(emuOut, 'addon-obj');

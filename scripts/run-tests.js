@@ -41,12 +41,13 @@ if (!filter && process.env.GRADFORMER_SKIP_ASAN !== '1') {
 }
 // And the whole CUDA path (generated glue, device tensors, CUDA kernels) once more on the
 // CPU emulation of CUDA (native/cuda/test/emu; needs only a C++ compiler), so that
-// test/cuda.test.ts runs its GPU tests here and in CI, where no GPU is (~1.5 min).
+// test/cuda.test.ts and test/cuda_syncs.test.ts run their GPU tests here and in CI, where no GPU
+// is (~2.5 min).
 // GRADFORMER_SKIP_CUDA_EMU=1 skips that pass.
 if (!filter && process.env.GRADFORMER_SKIP_CUDA_EMU !== '1') {
   const b = spawnSync('node', ['scripts/build-cuda-addon.js', '--emu'], { stdio: 'inherit' });
   if (b.status !== 0) process.exit(b.status ?? 1);
-  const e = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', 'test/cuda.test.ts'],
+  const e = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', 'test/cuda.test.ts', 'test/cuda_syncs.test.ts'],
     { stdio: 'inherit', env: { ...process.env, GRADFORMER_CUDA_PATH: 'build/cuda-emu/gradformer_cuda_emu.node' } });
   process.exit(e.status ?? 1);
 }

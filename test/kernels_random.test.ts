@@ -52,3 +52,28 @@ describe('ops masks through uniformMask', () => {
     assert.equal(r1.nextU32(), r2.nextU32());
   });
 });
+
+// A device keeps a generator's state words between masks (ops' maskOn): the host
+// takes them back, through the fetch it lent them with, only when it draws or reads.
+describe('Rng.lend: state words kept elsewhere', () => {
+  it('the host fetches lent words once, before its next draw or getState; setState and seed take them back unread', () => {
+    const a = new Rng(5), b = new Rng(5);
+    for (let i = 0; i < 7; i++) b.nextU32(); // where the borrower left the stream
+    let fetches = 0;
+    const fetch = (): [number, number, number, number] => { fetches++; return b.getState().s; };
+    a.lend(fetch);
+    assert.equal(a.lentTo(), fetch);
+    assert.equal(fetches, 0, 'lending reads nothing');
+    assert.deepEqual(a.getState(), b.getState());
+    assert.equal(fetches, 1);
+    assert.equal(a.lentTo(), null, 'the words are home');
+    assert.equal(a.nextFloat(), b.nextFloat());
+    assert.equal(fetches, 1, 'fetched once');
+    a.lend(fetch);
+    a.setState(new Rng(9).getState());
+    a.lend(fetch);
+    a.seed(9);
+    assert.equal(fetches, 1, 'setState and seed replace lent words without fetching them');
+    assert.equal(a.nextU32(), new Rng(9).nextU32());
+  });
+});

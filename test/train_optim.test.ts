@@ -94,8 +94,8 @@ test('schedule quirk: sized in steps, stepped per epoch; corrected: per batch', 
 test('clipGradNorm scales by max/(norm + 1e-6) only above the limit', () => {
   const a = Tensor.from([0, 0], [2], true), b = Tensor.from([0], [1], true);
   a.grad = Float32Array.of(3, 0); b.grad = Float32Array.of(4);
-  assert.equal(clipGradNorm([a, b], 10), 5);
+  assert.equal(clipGradNorm([a, b], 10).item(), 5);
   assert.deepEqual(Array.from(b.grad), [4]);
-  assert.equal(clipGradNorm([a, b], 1), 5);
+  assert.equal(clipGradNorm([a, b], 1).item(), 5);
   close(a.grad, [3 / (5 + 1e-6), 0], 1e-7, 'a'); close(b.grad, [4 / (5 + 1e-6)], 1e-7, 'b');
 });

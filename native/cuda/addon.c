@@ -29,7 +29,7 @@ static void finalize_buf(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   GfcBuf *b = (GfcBuf *)data;
-  if (b->p != NULL) gfc_free(b->p);
+  if (b->p != NULL && !b->view) gfc_free(b->p);
   free(b->host);
   free(b);
 }
@@ -81,9 +81,56 @@ static napi_value Free(napi_env env, napi_callback_info info) {
   BEGIN_OPT("free", 1, 0);
   GfcBuf *b = unwrap_dev(env, argv[0]);
   if (b == NULL) { fail(&C, "buf must be a cuda buffer, got %s", type_name(env, argv[0])); return NULL; }
-  if (b->p != NULL) gfc_free(b->p);
+  if (b->p != NULL && !b->view) gfc_free(b->p);
   b->p = NULL;
   dev_touch(b);
+  return NULL;
+}
+
+/*
+ * view(obj, parent, byteOffset, host): obj becomes a device buffer of host's kind and length
+ * at byteOffset inside parent (a staged batch: many arrays uploaded in one copy), whose
+ * contents are host's; index data keeps host as its mirror. The memory stays parent's: the
+ * caller keeps parent alive as long as the view (kernels_cuda.ts does), and freeing the view
+ * frees nothing.
+ */
+static napi_value View(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("view", 4, 0);
+  GfcBuf *parent = unwrap_dev(env, argv[1]);
+  if (parent == NULL || parent->p == NULL) { fail(&C, "parent must be a live cuda buffer"); return NULL; }
+  int64_t off = arg_size(&C, 2, "byteOffset");
+  CK;
+  napi_typedarray_type t;
+  size_t len = 0;
+  void *data = NULL;
+  bool is_ta = false;
+  if (napi_is_typedarray(env, argv[3], &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, argv[3], &t, &len, &data, NULL, NULL) != napi_ok) {
+    fail(&C, "host must be a typed array, got %s", type_name(env, argv[3]));
+    return NULL;
+  }
+  size_t bytes = len * kind_bytes(t), have = parent->len * kind_bytes(parent->kind);
+  if ((size_t)off % kind_bytes(t) != 0 || (size_t)off > have || bytes > have - (size_t)off) {
+    fail(&C, "a view of %zu bytes at byte %lld does not fit the parent's %zu bytes", bytes, (long long)off, have);
+    return NULL;
+  }
+  GfcBuf *b = (GfcBuf *)calloc(1, sizeof *b);
+  if (b == NULL) { fail(&C, "out of host memory"); return NULL; }
+  b->p = (char *)parent->p + off;
+  b->len = len;
+  b->kind = t;
+  b->view = 1;
+  if (t != napi_float32_array && t != napi_float64_array) {
+    b->host = malloc(bytes ? bytes : 1);
+    if (b->host && bytes) memcpy(b->host, data, bytes);
+  }
+  if (napi_wrap(env, argv[0], b, finalize_buf, NULL, NULL) != napi_ok ||
+      napi_type_tag_object(env, argv[0], &GFC_TAG) != napi_ok) {
+    free(b->host);
+    free(b);
+    fail(&C, "cannot attach a device buffer to this object (already one?)");
+    return NULL;
+  }
   return NULL;
 }
 
@@ -178,6 +225,26 @@ static napi_value ResetPeak(napi_env env, napi_callback_info info) {
   gfc_reset_peak();
   return NULL;
 }
+/* transfers() -> {uploads, uploadBytes, reads, readBytes, syncs} since the last resetTransfers(). */
+static napi_value Transfers(napi_env env, napi_callback_info info) {
+  (void)info;
+  GfcTransfers t;
+  gfc_transfers(&t);
+  napi_value o;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "uploads", num(env, (double)t.uploads));
+  napi_set_named_property(env, o, "uploadBytes", num(env, (double)t.upload_bytes));
+  napi_set_named_property(env, o, "reads", num(env, (double)t.reads));
+  napi_set_named_property(env, o, "readBytes", num(env, (double)t.read_bytes));
+  napi_set_named_property(env, o, "syncs", num(env, (double)t.syncs));
+  return o;
+}
+static napi_value ResetTransfers(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  gfc_reset_transfers();
+  return NULL;
+}
 static napi_value SetTf32(napi_env env, napi_callback_info info) {
   BEGIN_OPT("setTf32", 1, 0);
   int on = arg_bool(&C, 0, "on");
@@ -194,6 +261,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       FN("upload", Upload),     FN("download", Download),     FN("copy", Copy),
       FN("zero", Zero),         FN("sync", Sync),             FN("bytesInUse", BytesInUse),
       FN("peakBytes", PeakBytes), FN("resetPeak", ResetPeak), FN("setTf32", SetTf32),
+      FN("view", View),         FN("transfers", Transfers), FN("resetTransfers", ResetTransfers),
 #undef FN
   };
   if (napi_define_properties(env, exports, sizeof d / sizeof *d, d) != napi_ok) return NULL;

@@ -96,3 +96,59 @@ int gfc_decay_mask_backward(const uint16_t *spd, const int32_t *spdPtr, int64_t 
   gfc_free(part);
   return gfc_check_launch("decayMaskBackward");
 }
+
+/* ------------------------------------------------------------------ the table itself (native/decay.c) */
+/* Computed where hop lives, so a training step reads nothing back for it; each step rounded to float as
+   the C twin. One thread per (h, d); the backward one thread per head, adding over d in order (as the C
+   twin: deterministic, no atomics). */
+__device__ static void decay_entry(float hv, int64_t d, double slope, float *pre, float *e) {
+  *pre = (float)((double)d - (double)hv);
+  *e = *pre > 0 ? *pre : (float)(slope * (double)*pre);
+}
+
+__global__ void decay_table_kernel(const float *hop, const float *logGamma, int64_t H, int64_t D, double gamma,
+                                   double slope, float *table) {
+  GFC_GRID_STRIDE(i, H * D) {
+    int64_t h = i / D, d = i % D;
+    float pre, e;
+    decay_entry(hop[h], d, slope, &pre, &e);
+    table[i] = logGamma == nullptr ? (float)pow(gamma, (double)e)
+                                   : (float)exp((double)(float)((double)e * (double)logGamma[h]));
+  }
+}
+
+int gfc_decay_table(const float *hop, const float *logGamma, int64_t H, int64_t D, double gamma, double slope,
+                    float *table) {
+  GFC_REQUIRE_INIT();
+  if (H == 0 || D == 0) return 0;
+  decay_table_kernel<<<gfc_blocks(H * D, 256), 256, 0, gfc_stream()>>>(hop, logGamma, H, D, gamma, slope, table);
+  return gfc_check_launch("decayTable");
+}
+
+__global__ void decay_table_bw_kernel(const double *sums, const float *hop, const float *logGamma, int64_t H,
+                                      int64_t D, double gamma, double slope, float *gHop, float *gLog) {
+  GFC_GRID_STRIDE(h, H) {
+    double lg = logGamma == nullptr ? log(gamma) : (double)logGamma[h], gh = 0, gl = 0;
+    for (int64_t d = 0; d < D; d++) {
+      double S = sums[h * D + d];
+      if (S == 0) continue;
+      float pre, e;
+      decay_entry(hop[h], d, slope, &pre, &e);
+      float t = logGamma == nullptr ? (float)pow(gamma, (double)e) : (float)exp((double)(float)((double)e * lg));
+      double dz = S * (double)t; /* dL/d(e * log gamma) */
+      gh -= dz * lg * (pre > 0 ? 1.0 : slope);
+      gl += dz * (double)e;
+    }
+    if (gHop) gHop[h] += (float)gh;
+    if (gLog) gLog[h] += (float)gl;
+  }
+}
+
+int gfc_decay_table_backward(const double *sums, const float *hop, const float *logGamma, int64_t H, int64_t D,
+                             double gamma, double slope, float *gHop, float *gLog) {
+  GFC_REQUIRE_INIT();
+  if (H == 0 || D == 0 || (gHop == nullptr && gLog == nullptr)) return 0;
+  decay_table_bw_kernel<<<gfc_blocks(H, 32), 32, 0, gfc_stream()>>>(sums, hop, logGamma, H, D, gamma, slope, gHop,
+                                                                    gLog);
+  return gfc_check_launch("decayTableBackward");
+}

@@ -51,6 +51,15 @@ int gfc_sync(void);
 size_t gfc_bytes_in_use(void);
 size_t gfc_peak_bytes(void);
 void gfc_reset_peak(void);
+/* Host <-> device traffic since the last gfc_reset_transfers(), counted by the runtime (not the kernels):
+   uploads = host-to-device copies; reads = device-to-host copies, each of which waits for the device
+   (gfc_download and every `double *result` kernel); syncs = gfc_sync calls. Read by the tests that bound
+   the host synchronisations of a training step (test/cuda_syncs.test.ts) and printed by bench:gpu. */
+typedef struct {
+  uint64_t uploads, upload_bytes, reads, read_bytes, syncs;
+} GfcTransfers;
+void gfc_transfers(GfcTransfers *out);
+void gfc_reset_transfers(void);
 /* The last error's sentence ("" when none). */
 const char *gfc_last_error(void);
 /* TF32 tensor-core GEMMs: off by default (fp32 accuracy, as the fixtures demand). This version has no
@@ -148,6 +157,14 @@ int gfc_decay_mask(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_
                    float *out);
 int gfc_decay_mask_backward(const uint16_t *spd, const int32_t *spdPtr, int64_t B, int64_t H, const float *g,
                             int64_t D, double *sums);
+/* decay.cu: the decay table [H, D] on the device, and the hop / log gamma gradients from the bucket sums. */
+int gfc_decay_table(const float *hop, const float *logGamma, int64_t H, int64_t D, double gamma, double slope,
+                    float *table);
+int gfc_decay_table_backward(const double *sums, const float *hop, const float *logGamma, int64_t H, int64_t D,
+                             double gamma, double slope, float *gHop, float *gLog);
+/* reduce.cu: clip-grad-norm without reading the norm back (acc is a device double). */
+int gfc_sum_squares_add(const float *x, int64_t n, double *acc);
+int gfc_clip_scale(const double *acc, double maxNorm, float *x, int64_t n, float *norm);
 
 #ifdef __cplusplus
 }

@@ -51,3 +51,24 @@ int gfc_sum_squares(const float *x, int64_t n, double *result) {
   if (!rc && result) *result = s;
   return rc;
 }
+
+/* Clip-grad-norm with its total on the device (native/reduce.c): the squares added into acc with the
+   fixed-order sum of gfc_sum_squares, then every gradient scaled by a factor computed from acc on the
+   device (no read-back). */
+int gfc_sum_squares_add(const float *x, int64_t n, double *acc) {
+  GFC_REQUIRE_INIT();
+  return gfc_sum(SquareTerm{x}, n, acc, 1, "sumSquaresAdd");
+}
+
+__global__ void clip_scale_kernel(const double *acc, double maxNorm, float *x, int64_t n, float *norm) {
+  double total = sqrt(acc[0]), coef = maxNorm / (total + 1e-6);
+  if (norm && blockIdx.x == 0 && threadIdx.x == 0) norm[0] = (float)total;
+  if (coef >= 1) return;
+  GFC_GRID_STRIDE(i, n) x[i] = (float)(coef * x[i]);
+}
+
+int gfc_clip_scale(const double *acc, double maxNorm, float *x, int64_t n, float *norm) {
+  GFC_REQUIRE_INIT();
+  clip_scale_kernel<<<gfc_blocks(n > 0 ? n : 1, 256), 256, 0, gfc_stream()>>>(acc, maxNorm, x, n, norm);
+  return gfc_check_launch("clipScale");
+}

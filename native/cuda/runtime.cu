@@ -159,9 +159,15 @@ void *gfc_scratch(size_t bytes, const char *what) {
 }
 
 /* ------------------------------------------------------------------ copies */
+static GfcTransfers g_tx = {0, 0, 0, 0, 0};
+void gfc_transfers(GfcTransfers *out) { *out = g_tx; }
+void gfc_reset_transfers(void) { memset(&g_tx, 0, sizeof g_tx); }
+
 static int copy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind, const char *what) {
   GFC_REQUIRE_INIT();
   if (bytes == 0) return 0;
+  if (kind == cudaMemcpyHostToDevice) g_tx.uploads++, g_tx.upload_bytes += bytes;
+  if (kind == cudaMemcpyDeviceToHost) g_tx.reads++, g_tx.read_bytes += bytes;
   cudaError_t e = cudaMemcpyAsync(dst, src, bytes, kind, g_stream);
   if (e == cudaSuccess && kind == cudaMemcpyDeviceToHost) e = cudaStreamSynchronize(g_stream);
   if (e != cudaSuccess) {
@@ -194,6 +200,7 @@ int gfc_zero(void *p, size_t bytes) {
 
 int gfc_sync(void) {
   GFC_REQUIRE_INIT();
+  g_tx.syncs++;
   cudaError_t e = cudaStreamSynchronize(g_stream);
   if (e != cudaSuccess) return gfc_fail(GFC_ELAUNCH, "the GPU stream failed: %s", cudaGetErrorString(e));
   return 0;
@@ -201,6 +208,7 @@ int gfc_sync(void) {
 
 int gfc_result(const double *dev, double *host, const char *kernel) {
   double v = 0;
+  g_tx.reads++, g_tx.read_bytes += sizeof v;
   cudaError_t e = cudaMemcpyAsync(&v, dev, sizeof v, cudaMemcpyDeviceToHost, g_stream);
   if (e == cudaSuccess) e = cudaStreamSynchronize(g_stream);
   if (e != cudaSuccess) return gfc_fail(GFC_ELAUNCH, "CUDA kernel %s failed: %s", kernel, cudaGetErrorString(e));

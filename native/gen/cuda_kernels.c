@@ -2079,6 +2079,241 @@ static napi_value K_decayMaskBackward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value K_decayTable(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("decayTable", 7, 0);
+  int64_t s_H = arg_size(&C, 2, "H");
+  CK;
+  int64_t s_D = arg_size(&C, 3, "D");
+  CK;
+  double d_gamma = arg_num(&C, 4, "gamma");
+  CK;
+  double d_slope = arg_num(&C, 5, "slope");
+  CK;
+  size_t l_hop;
+  int h_hop;
+  GfcBuf *d_hop = arg_dev(&C, 0, "hop", napi_float32_array, 0, 0, &l_hop, &h_hop);
+  float *p_hop = d_hop ? (float *)d_hop->p : NULL;
+  (void)h_hop;
+  CK;
+  size_t l_logGamma;
+  int h_logGamma;
+  GfcBuf *d_logGamma = arg_dev(&C, 1, "logGamma", napi_float32_array, 1, 0, &l_logGamma, &h_logGamma);
+  float *p_logGamma = d_logGamma ? (float *)d_logGamma->p : NULL;
+  (void)h_logGamma;
+  CK;
+  size_t l_table;
+  int h_table;
+  GfcBuf *d_table = arg_dev(&C, 6, "table", napi_float32_array, 0, 0, &l_table, &h_table);
+  float *p_table = d_table ? (float *)d_table->p : NULL;
+  (void)h_table;
+  CK;
+  if ((s_D < INT64_C(1))) { fail(&C, "D must be >= 1 (max distance + 1), got %lld", (long long)s_D); return NULL; }
+  if (h_hop) {
+    u128 want = (u128)s_H;
+    if ((u128)l_hop != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "H=%lld, D=%lld", (long long)s_H, (long long)s_D);
+      expect_len(&C, "hop", l_hop, want, "H", dims);
+    }
+  }
+  CK;
+  if (h_logGamma) {
+    u128 want = (u128)s_H;
+    if ((u128)l_logGamma != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "H=%lld, D=%lld", (long long)s_H, (long long)s_D);
+      expect_len(&C, "logGamma", l_logGamma, want, "H", dims);
+    }
+  }
+  CK;
+  if (h_table) {
+    u128 want = ((u128)s_H * (u128)s_D);
+    if ((u128)l_table != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "H=%lld, D=%lld", (long long)s_H, (long long)s_D);
+      expect_len(&C, "table", l_table, want, "H*D", dims);
+    }
+  }
+  CK;
+  int rc = gfc_decay_table(p_hop, p_logGamma, s_H, s_D, d_gamma, d_slope, p_table);
+  dev_touch(d_table);
+  if (rc != 0) return dev_fail(&C);
+  return NULL;
+}
+
+static napi_value K_decayTableBackward(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("decayTableBackward", 9, 0);
+  int64_t s_H = arg_size(&C, 3, "H");
+  CK;
+  int64_t s_D = arg_size(&C, 4, "D");
+  CK;
+  double d_gamma = arg_num(&C, 5, "gamma");
+  CK;
+  double d_slope = arg_num(&C, 6, "slope");
+  CK;
+  size_t l_sums;
+  int h_sums;
+  GfcBuf *d_sums = arg_dev(&C, 0, "sums", napi_float64_array, 0, 0, &l_sums, &h_sums);
+  double *p_sums = d_sums ? (double *)d_sums->p : NULL;
+  (void)h_sums;
+  CK;
+  size_t l_hop;
+  int h_hop;
+  GfcBuf *d_hop = arg_dev(&C, 1, "hop", napi_float32_array, 0, 0, &l_hop, &h_hop);
+  float *p_hop = d_hop ? (float *)d_hop->p : NULL;
+  (void)h_hop;
+  CK;
+  size_t l_logGamma;
+  int h_logGamma;
+  GfcBuf *d_logGamma = arg_dev(&C, 2, "logGamma", napi_float32_array, 1, 0, &l_logGamma, &h_logGamma);
+  float *p_logGamma = d_logGamma ? (float *)d_logGamma->p : NULL;
+  (void)h_logGamma;
+  CK;
+  size_t l_gHop;
+  int h_gHop;
+  GfcBuf *d_gHop = arg_dev(&C, 7, "gHop", napi_float32_array, 1, 0, &l_gHop, &h_gHop);
+  float *p_gHop = d_gHop ? (float *)d_gHop->p : NULL;
+  (void)h_gHop;
+  CK;
+  size_t l_gLog;
+  int h_gLog;
+  GfcBuf *d_gLog = arg_dev(&C, 8, "gLog", napi_float32_array, 1, 0, &l_gLog, &h_gLog);
+  float *p_gLog = d_gLog ? (float *)d_gLog->p : NULL;
+  (void)h_gLog;
+  CK;
+  if ((s_D < INT64_C(1))) { fail(&C, "D must be >= 1 (max distance + 1), got %lld", (long long)s_D); return NULL; }
+  if (h_sums) {
+    u128 want = ((u128)s_H * (u128)s_D);
+    if ((u128)l_sums != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "H=%lld, D=%lld", (long long)s_H, (long long)s_D);
+      expect_len(&C, "sums", l_sums, want, "H*D", dims);
+    }
+  }
+  CK;
+  if (h_hop) {
+    u128 want = (u128)s_H;
+    if ((u128)l_hop != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "H=%lld, D=%lld", (long long)s_H, (long long)s_D);
+      expect_len(&C, "hop", l_hop, want, "H", dims);
+    }
+  }
+  CK;
+  if (h_logGamma) {
+    u128 want = (u128)s_H;
+    if ((u128)l_logGamma != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "H=%lld, D=%lld", (long long)s_H, (long long)s_D);
+      expect_len(&C, "logGamma", l_logGamma, want, "H", dims);
+    }
+  }
+  CK;
+  if (h_gHop) {
+    u128 want = (u128)s_H;
+    if ((u128)l_gHop != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "H=%lld, D=%lld", (long long)s_H, (long long)s_D);
+      expect_len(&C, "gHop", l_gHop, want, "H", dims);
+    }
+  }
+  CK;
+  if (h_gLog) {
+    u128 want = (u128)s_H;
+    if ((u128)l_gLog != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "H=%lld, D=%lld", (long long)s_H, (long long)s_D);
+      expect_len(&C, "gLog", l_gLog, want, "H", dims);
+    }
+  }
+  CK;
+  int rc = gfc_decay_table_backward(p_sums, p_hop, p_logGamma, s_H, s_D, d_gamma, d_slope, p_gHop, p_gLog);
+  dev_touch(d_gHop);
+  dev_touch(d_gLog);
+  if (rc != 0) return dev_fail(&C);
+  return NULL;
+}
+
+static napi_value K_sumSquaresAdd(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("sumSquaresAdd", 2, 0);
+  size_t l_x;
+  int h_x;
+  GfcBuf *d_x = arg_dev(&C, 0, "x", napi_float32_array, 0, 0, &l_x, &h_x);
+  float *p_x = d_x ? (float *)d_x->p : NULL;
+  (void)h_x;
+  CK;
+  size_t l_acc;
+  int h_acc;
+  GfcBuf *d_acc = arg_dev(&C, 1, "acc", napi_float64_array, 0, 0, &l_acc, &h_acc);
+  double *p_acc = d_acc ? (double *)d_acc->p : NULL;
+  (void)h_acc;
+  CK;
+  int64_t v_n = (int64_t)l_x;
+  (void)v_n;
+  if (h_acc) {
+    u128 want = (u128)1;
+    if ((u128)l_acc != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "n=%lld", (long long)v_n);
+      expect_len(&C, "acc", l_acc, want, "1", dims);
+    }
+  }
+  CK;
+  int rc = gfc_sum_squares_add(p_x, v_n, p_acc);
+  dev_touch(d_acc);
+  if (rc != 0) return dev_fail(&C);
+  return NULL;
+}
+
+static napi_value K_clipScale(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("clipScale", 4, 0);
+  double d_maxNorm = arg_num(&C, 1, "maxNorm");
+  CK;
+  size_t l_acc;
+  int h_acc;
+  GfcBuf *d_acc = arg_dev(&C, 0, "acc", napi_float64_array, 0, 0, &l_acc, &h_acc);
+  double *p_acc = d_acc ? (double *)d_acc->p : NULL;
+  (void)h_acc;
+  CK;
+  size_t l_x;
+  int h_x;
+  GfcBuf *d_x = arg_dev(&C, 2, "x", napi_float32_array, 0, 0, &l_x, &h_x);
+  float *p_x = d_x ? (float *)d_x->p : NULL;
+  (void)h_x;
+  CK;
+  size_t l_norm;
+  int h_norm;
+  GfcBuf *d_norm = arg_dev(&C, 3, "norm", napi_float32_array, 1, 0, &l_norm, &h_norm);
+  float *p_norm = d_norm ? (float *)d_norm->p : NULL;
+  (void)h_norm;
+  CK;
+  int64_t v_n = (int64_t)l_x;
+  (void)v_n;
+  if (h_acc) {
+    u128 want = (u128)1;
+    if ((u128)l_acc != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "n=%lld", (long long)v_n);
+      expect_len(&C, "acc", l_acc, want, "1", dims);
+    }
+  }
+  CK;
+  if (h_norm) {
+    u128 want = (u128)1;
+    if ((u128)l_norm != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "n=%lld", (long long)v_n);
+      expect_len(&C, "norm", l_norm, want, "1", dims);
+    }
+  }
+  CK;
+  int rc = gfc_clip_scale(p_acc, d_maxNorm, p_x, v_n, p_norm);
+  dev_touch(d_x);
+  dev_touch(d_norm);
+  if (rc != 0) return dev_fail(&C);
+  return NULL;
+}
+
 static napi_value K_gineMessage(napi_env env, napi_callback_info info) {
   BEGIN_OPT("gineMessage", 8, 0);
   int64_t s_xRows = arg_size(&C, 5, "xRows");
@@ -2752,6 +2987,10 @@ napi_status gfc_define_kernels(napi_env env, napi_value exports) {
       {"uniformMask", NULL, K_uniformMask, NULL, NULL, NULL, napi_enumerable, NULL},
       {"decayMask", NULL, K_decayMask, NULL, NULL, NULL, napi_enumerable, NULL},
       {"decayMaskBackward", NULL, K_decayMaskBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"decayTable", NULL, K_decayTable, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"decayTableBackward", NULL, K_decayTableBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sumSquaresAdd", NULL, K_sumSquaresAdd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"clipScale", NULL, K_clipScale, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gineMessage", NULL, K_gineMessage, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gineMessageBackward", NULL, K_gineMessageBackward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gatedGcnMessage", NULL, K_gatedGcnMessage, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -10,6 +10,7 @@ import { Module, ModuleList } from '../nn/module.js';
 import * as ops from '../tensor/ops.js';
 import type { UniformSource } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { HostArray } from '../tensor/kernels_cuda.js';
 import { decayMask, maskLayout } from './attention.js';
 import { resolveConfig, type GradformerConfig } from './config.js';
 import { GPSLayer } from './gps.js';
@@ -110,16 +111,16 @@ export class Gradformer extends Module {
     if (batch.peDim !== c.pe_origin_dim) {
       throw new Error(`Gradformer: batch has positional encodings of width ${batch.peDim}, the model expects pe_origin_dim = ${c.pe_origin_dim}`);
     }
-    // Batch inputs go to the model's device (a no-op on cpu).
-    const dev = this.hop.device.name;
-    let pe = new Tensor(batch.pe, [N, batch.peDim]).to(dev);
+    // Batch inputs are on the model's device (staged by forward; the host arrays themselves on cpu).
+    const D = this.hop.device;
+    let pe = new Tensor(D.index(batch.pe), [N, batch.peDim]);
     if (c.pe_norm) pe = this.peNorm.forward(pe);
     const floatX = () => {
       if (!batch.nodeFeat || batch.nodeFeatDim !== c.node_dim) {
         throw new Error(`Gradformer: node_method ${c.node_method} needs float node features of width node_dim = ${c.node_dim}` +
           ` (batch has ${batch.nodeFeat ? batch.nodeFeatDim : 'none'})`);
       }
-      return new Tensor(batch.nodeFeat, [N, c.node_dim]).to(dev);
+      return new Tensor(D.index(batch.nodeFeat), [N, c.node_dim]);
     };
     const catX = (name: string) => {
       if (!batch.nodeCat) throw new Error(`Gradformer: node_method ${name} needs categorical node features (batch has none)`);
@@ -160,11 +161,23 @@ export class Gradformer extends Module {
   }
 
   /**
+   * Puts a batch's arrays (and `extra` ones, e.g. the loss targets) on the model's
+   * device in one transfer (a no-op on cpu and for a batch already there): forward
+   * calls it; a trainer calls it first with its targets, so a step uploads once.
+   */
+  stage(batch: GraphBatch, extra: readonly HostArray[] = []): void {
+    const arrays: (HostArray | null)[] = [batch.pe, batch.nodeFeat, batch.nodeCat, batch.edgeCat, batch.edgeIndex,
+      batch.graphPtr, batch.spd, batch.spdPtr, ...extra];
+    this.hop.device.stage(arrays.filter((a): a is HostArray => a !== null));
+  }
+
+  /**
    * Runs the model on a packed batch. In train mode BatchNorm uses batch statistics
    * and updates its running statistics; wrap in `noGrad` for evaluation.
    */
   forward(batch: GraphBatch, opts: { keepProbs?: boolean } = {}): ForwardResult {
     const c = this.config;
+    this.stage(batch);
     const { x: x0, pe, edgeAttr } = this.encode(batch);
     const mask = c.decay === false ? this.onesMask(c.nhead * batch.spd.length)
       : decayMask(maskLayout(batch.spd, batch.spdPtr, c.nhead), this.hop, c.gamma, c.slope, this.gammaLogit);

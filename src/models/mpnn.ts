@@ -39,6 +39,13 @@ export class GINConv extends Module implements LocalMpnn {
     this.nn = this.child('nn', new MLP([channels, channels, channels], [0, 2], rng));
     this.eps = this.buffer('eps', Tensor.from([eps], [1]));
   }
+  private epsSeen = { version: -1, value: 0 };
+  /** eps on the host: read from the device only after a host write (load, move), not every step. */
+  private epsValue(): number {
+    if (this.eps.storage instanceof Float32Array) return this.eps.storage[0];
+    if (this.epsSeen.version !== this.eps.hostVersion) this.epsSeen = { version: this.eps.hostVersion, value: this.eps.item() };
+    return this.epsSeen.value;
+  }
   forward({ x, edges, edgeAttr }: MpnnInput): Tensor {
     let agg: Tensor;
     if (this.withEdges) {
@@ -47,7 +54,7 @@ export class GINConv extends Module implements LocalMpnn {
     } else {
       agg = ops.scatterAddRows(ops.gatherRows(x, edges.src), edges.dst, x.rows);
     }
-    const eps = this.eps.item();
+    const eps = this.epsValue();
     // (1 + eps) x, skipping the multiply when eps is 0 (as it always is officially)
     return this.nn.forward(ops.add(agg, eps === 0 ? x : ops.scale(x, 1 + eps)));
   }

@@ -9,7 +9,8 @@
  * ops never touch raw memory: they ask the device of their inputs for buffers and
  * kernels, so they run unchanged on either. Index data (edges, ptr arrays,
  * targets, distances) is handed to ops as host typed arrays; a device copies each
- * array once (`index`, cached per array) and reuses it for every layer of a batch.
+ * array once (`index`, cached per array) and reuses it for every layer of a batch;
+ * `stage` puts all of a batch's arrays there in one copy.
  *
  * Nothing here imports Node: the cpu device runs the active kernels (active.ts),
  * and the cuda device, which needs the CUDA addon, is registered by the Node side
@@ -50,8 +51,19 @@ export interface Device {
   fromHost(a: Float32Array): Storage;
   /** The values of a buffer of this device, on the host (on cpu: the buffer itself). */
   toHost(b: Storage): Float32Array;
+  /**
+   * The values of many buffers, on the host, in ONE transfer (on cpu: the buffers
+   * themselves): evaluation reads a split's outputs once, not once per batch.
+   */
+  readAll(bs: readonly Storage[]): Float32Array[];
   /** Index data (or any host array) as this device's kernels take it: uploaded once per array. */
   index<T extends HostArray>(a: T): T | DeviceArray;
+  /**
+   * Puts the arrays of a batch on this device in ONE transfer, so that `index` of each
+   * (or of a subarray of one) then uploads nothing. A no-op on cpu and for arrays
+   * already there.
+   */
+  stage(arrays: readonly HostArray[]): void;
   /** A new zeroed array of another element type (argmax rows, float64 sums). */
   array(kind: 'i32' | 'f64', n: number): Int32Array | Float64Array | DeviceArray;
   /** `a`'s values as a host array (on cpu: `a` itself). */
@@ -71,7 +83,9 @@ const cpu: Device = {
   give: (b) => (hostPool as HostPool).give(b as Float32Array),
   fromHost: (a) => a,
   toHost: (b) => b as Float32Array,
+  readAll: (bs) => bs as Float32Array[],
   index: (a) => a,
+  stage: () => {},
   array: (kind, n) => (kind === 'i32' ? new Int32Array(n) : new Float64Array(n)),
   read: <T extends HostArray>(a: T | DeviceArray) => a as T,
 };

@@ -9,6 +9,64 @@ import { type Device, type DeviceArray, type DeviceKernels, parseDevice, registe
 /** Uploads of host index arrays, kept as long as the host array lives (a batch). */
 const uploads = new WeakMap<HostArray, CudaArray>();
 
+/** Staged arrays by their host memory, so a subarray of one (a batch's edge rows) finds its place on the device. */
+const staged = new WeakMap<ArrayBufferLike, { a: HostArray; parent: CudaArray; offset: number }[]>();
+
+/** The device copy of `a` inside a staged array, or undefined. */
+function stagedView(a: HostArray): CudaArray | undefined {
+  for (const { a: s, parent, offset } of staged.get(a.buffer) ?? []) {
+    if (s.constructor !== a.constructor || a.byteOffset < s.byteOffset || a.byteOffset + a.byteLength > s.byteOffset + s.byteLength) continue;
+    return CudaArray.view(parent, offset + a.byteOffset - s.byteOffset, a);
+  }
+  return undefined;
+}
+
+// Each array starts at a multiple of 256 bytes in the staged block (aligned loads in every kernel).
+const ALIGN = 256;
+/** One host buffer the arrays of a batch are packed into before their one upload; it only grows. */
+let stagingBuf = new Uint8Array(0);
+
+/** Packs the arrays into the staging buffer, uploads it in one copy and records a view per array. */
+function stage(arrays: readonly HostArray[]): void {
+  const todo: HostArray[] = [];
+  for (const a of arrays) if (a.length > 0 && !uploads.has(a) && !todo.includes(a)) todo.push(a);
+  if (todo.length === 0) return;
+  const offs: number[] = [];
+  let total = 0;
+  for (const a of todo) {
+    offs.push(total);
+    total += Math.ceil(a.byteLength / ALIGN) * ALIGN;
+  }
+  if (stagingBuf.length < total) stagingBuf = new Uint8Array(2 ** Math.ceil(Math.log2(total)));
+  todo.forEach((a, i) => stagingBuf.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offs[i]));
+  // A pageable source: cudaMemcpyAsync has copied it out when the call returns, so the buffer is reusable at once.
+  const parent = new CudaArray('f32', total / 4);
+  parent.upload(new Float32Array(stagingBuf.buffer, 0, total / 4));
+  todo.forEach((a, i) => {
+    uploads.set(a, CudaArray.view(parent, offs[i], a));
+    const list = staged.get(a.buffer) ?? [];
+    list.push({ a, parent, offset: offs[i] });
+    staged.set(a.buffer, list);
+  });
+}
+
+/** Copies the buffers back to back into one (device copies: unary scale by 1 into views), then one download. */
+function readAll(K: DeviceKernels, bs: readonly (Float32Array | CudaArray)[]): Float32Array[] {
+  const n = bs.reduce((s, b) => s + b.length, 0);
+  if (n === 0) return bs.map(() => new Float32Array(0));
+  const all = new CudaArray('f32', n);
+  const host = new Float32Array(n);
+  let o = 0;
+  for (const b of bs) {
+    if (b.length > 0) K.unary('scale', b, CudaArray.view(all, 4 * o, host.subarray(o, o + b.length)), 1); // 1 * x: x's bits
+    o += b.length;
+  }
+  all.download(host);
+  all.free();
+  o = 0;
+  return bs.map((b) => host.subarray(o, (o += b.length)));
+}
+
 /** The CUDA device over the addon (throws one clear sentence without a GPU). */
 function makeCudaDevice(): Device {
   const c = loadCuda();
@@ -20,11 +78,13 @@ function makeCudaDevice(): Device {
     give: (b) => { if (b instanceof CudaArray) b.free(); },
     fromHost: (a) => CudaArray.from(a),
     toHost: (b) => (b instanceof CudaArray ? b.toHost() as Float32Array : b as Float32Array),
+    readAll: (bs) => readAll(c.kernels as unknown as DeviceKernels, bs as readonly (Float32Array | CudaArray)[]),
     index: (a) => {
       let d = uploads.get(a);
-      if (d === undefined) { d = CudaArray.from(a); uploads.set(a, d); }
+      if (d === undefined) { d = stagedView(a) ?? CudaArray.from(a); uploads.set(a, d); }
       return d;
     },
+    stage,
     array: (kind, n) => new CudaArray(kind, n),
     read: <T extends HostArray>(a: T | DeviceArray) => (a instanceof CudaArray ? a.toHost() as T : a as T),
   };

@@ -25,11 +25,15 @@ export function makeWasmDevice(k: WasmKernels): Device {
     give: (b) => { if (b instanceof WasmArray) b.free(); },
     fromHost: (a) => WasmArray.from(heap, a),
     toHost: (b) => (b instanceof WasmArray ? b.toHost() as Float32Array : b as Float32Array),
+    // Reading the heap is a copy, not a wait for a device: one array at a time is as cheap.
+    readAll: (bs) => bs.map((b) => (b instanceof WasmArray ? b.toHost() as Float32Array : b as Float32Array)),
     index: (a) => {
       let d = copies.get(a);
       if (d === undefined) { d = WasmArray.from(heap, a); copies.set(a, d); }
       return d;
     },
+    // Each index array is copied into the heap once anyway (`index`); nothing to batch.
+    stage: () => {},
     array: (kind, n) => new WasmArray(heap, kind, n),
     read: <T extends HostArray>(a: T | WasmArray | unknown) => (a instanceof WasmArray ? a.toHost() as T : a as T),
   };

@@ -326,6 +326,29 @@ export const KERNELS = {
     derive: [['B', 'len(spdPtr) - 1'], ['sumNb2', 'len(spd)']], rules: decayRules,
     c: ['spd', 'spdPtr', 'B', 'H', 'g', 'D', 'sums'], returns: 'void',
   },
+  // decayTable/decayTableBackward: the decay table on the device of hop (no host read per step).
+  decayTable: {
+    args: [f32('hop', len('H', ['H', 'D'])), opt(f32('logGamma', len('H', ['H', 'D']))), size('H'), size('D'), num('gamma'), num('slope'),
+      out32('table', len('H*D', ['H', 'D']))],
+    rules: [{ fail: 'D < 1', msg: 'D must be >= 1 (max distance + 1), got {D}', phase: 'pre' }],
+    c: ['hop', 'logGamma', 'H', 'D', 'gamma', 'slope', 'table'], returns: 'void',
+  },
+  decayTableBackward: {
+    args: [{ name: 'sums', kind: 'f64', io: 'in', len: len('H*D', ['H', 'D']) }, f32('hop', len('H', ['H', 'D'])),
+      opt(f32('logGamma', len('H', ['H', 'D']))), size('H'), size('D'), num('gamma'), num('slope'),
+      opt(acc32('gHop', len('H', ['H', 'D']))), opt(acc32('gLog', len('H', ['H', 'D'])))],
+    rules: [{ fail: 'D < 1', msg: 'D must be >= 1 (max distance + 1), got {D}', phase: 'pre' }],
+    c: ['sums', 'hop', 'logGamma', 'H', 'D', 'gamma', 'slope', 'gHop', 'gLog'], returns: 'void',
+  },
+  // sumSquaresAdd/clipScale: clip-grad-norm with its total norm on the device (no read per parameter).
+  sumSquaresAdd: {
+    args: [f32('x'), { name: 'acc', kind: 'f64', io: 'inout', len: len('1', ['n']) }],
+    derive: [['n', 'len(x)']], c: ['x', 'n', 'acc'], returns: 'void',
+  },
+  clipScale: {
+    args: [{ name: 'acc', kind: 'f64', io: 'in', len: len('1', ['n']) }, num('maxNorm'), acc32('x'), opt(out32('norm', len('1', ['n'])))],
+    derive: [['n', 'len(x)']], c: ['acc', 'maxNorm', 'x', 'n', 'norm'], returns: 'void',
+  },
   gineMessage: {
     args: [f32('x', XC), f32('e', len('E*cols', GINE)), ...edges('outRows', 'outRows', GINE), acc32('out', len('outRows*cols', GINE)),
       size('xRows'), size('outRows'), size('cols')],

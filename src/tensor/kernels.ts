@@ -220,6 +220,30 @@ export interface Kernels {
    * each bucket accumulated in entry order).
    */
   decayMaskBackward(spd: Uint16Array, spdPtr: I32, H: number, g: F32, D: number, sums: Float64Array): void;
+  /**
+   * The decay table [H, D] the mask is laid out from, computed where hop lives (on a
+   * GPU no value goes to the host): with pre = float32(d - hop[h]) and
+   * e = pre > 0 ? pre : float32(slope * pre), table[h * D + d] = float32(gamma ** e),
+   * or float32(exp(float32(e * logGamma[h]))) when logGamma [H] is given (learnable
+   * gamma; `gamma` is then unused). Each step rounded to float32 as the unfused chain.
+   */
+  decayTable(hop: F32, logGamma: F32 | null, H: number, D: number, gamma: number, slope: number, table: F32): void;
+  /**
+   * Backward of decayTable from the bucket sums S of decayMaskBackward: per head, in
+   * double over d = 0..D-1 (buckets with S = 0 skipped), dz = S * table,
+   * gh -= dz * lg * (pre > 0 ? 1 : slope), gl += dz * e, with lg = logGamma[h] or
+   * ln(gamma); then gHop[h] += float32(gh) and gLog[h] += float32(gl) (each when given).
+   */
+  decayTableBackward(sums: Float64Array, hop: F32, logGamma: F32 | null, H: number, D: number, gamma: number, slope: number,
+    gHop: F32 | null, gLog: F32 | null): void;
+  /** acc[0] += the sum of x^2 in double, as sumSquares adds it (gradient clipping, the total kept where the gradients live). */
+  sumSquaresAdd(x: F32, acc: Float64Array): void;
+  /**
+   * Gradient clipping by a total norm kept on the device: with total = sqrt(acc[0])
+   * and coef = maxNorm / (total + 1e-6), x[i] = float32(coef * x[i]) when coef < 1
+   * (as unary 'scale'); norm[0] = float32(total) when norm is given.
+   */
+  clipScale(acc: Float64Array, maxNorm: number, x: F32, norm: F32 | null): void;
 
   // ------------------------------------------------------- GINE message
   /**

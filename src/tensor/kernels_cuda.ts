@@ -26,6 +26,7 @@ export type HostArray = Float32Array | Float64Array | Int32Array | Uint8Array | 
 interface CudaAddon {
   init(device: number): string | null;
   alloc(buf: CudaArray, kind: ArrayKind, length: number): void;
+  view(buf: CudaArray, parent: CudaArray, byteOffset: number, host: HostArray): void;
   free(buf: CudaArray): void;
   upload(buf: CudaArray, host: HostArray): void;
   download(buf: CudaArray, host: HostArray): void;
@@ -36,7 +37,16 @@ interface CudaAddon {
   peakBytes(): number;
   resetPeak(): void;
   setTf32(on: boolean): void;
+  transfers(): Transfers;
+  resetTransfers(): void;
 }
+
+/**
+ * Host <-> device traffic counted by the runtime (native/cuda/runtime.cu): host-to-device
+ * copies, device-to-host reads (each waits for the device: a download or a kernel that
+ * returns a number, like a loss) and explicit syncs, with their bytes.
+ */
+export interface Transfers { uploads: number; uploadBytes: number; reads: number; readBytes: number; syncs: number }
 
 const CTOR: Record<ArrayKind, new (n: number) => HostArray> = {
   f32: Float32Array, f64: Float64Array, i32: Int32Array, u8: Uint8Array, u16: Uint16Array, u32: Uint32Array,
@@ -58,9 +68,25 @@ export class CudaArray {
   readonly device = 'cuda' as const;
   /** Host copy of the contents, when known without a download (index data after upload). */
   host: HostArray | null = null;
+  /** The buffer whose memory this one views (`CudaArray.view`), kept alive by this reference; null for an own block. */
+  readonly parent: CudaArray | null = null;
 
-  constructor(readonly kind: ArrayKind, readonly length: number) {
-    cuda().alloc(this, kind, length);
+  constructor(readonly kind: ArrayKind, readonly length: number, view?: { parent: CudaArray; byteOffset: number; host: HostArray }) {
+    if (view === undefined) {
+      cuda().alloc(this, kind, length);
+      return;
+    }
+    cuda().view(this, view.parent, view.byteOffset, view.host);
+    this.parent = view.parent;
+    this.host = kind === 'f32' || kind === 'f64' ? null : view.host.slice();
+  }
+
+  /**
+   * A buffer holding `host`'s values that lies at `byteOffset` inside `parent`, whose
+   * memory already holds them (a staged batch: many arrays uploaded in one copy).
+   */
+  static view(parent: CudaArray, byteOffset: number, host: HostArray): CudaArray {
+    return new CudaArray(kindOf(host), host.length, { parent, byteOffset, host });
   }
 
   /** A device copy of a host typed array. */
@@ -89,8 +115,9 @@ export class CudaArray {
     cuda().download(this, a);
   }
 
-  /** Releases the device memory now; the buffer must not be used afterwards. */
+  /** Releases the device memory now; the buffer must not be used afterwards. A view frees nothing (its parent owns the memory). */
   free(): void {
+    if (this.parent !== null) return;
     cuda().free(this);
     this.host = null;
   }
@@ -133,6 +160,9 @@ export interface Cuda {
   resetPeak(): void;
   /** TF32 tensor-core GEMMs (off by default: fp32, as the fixtures demand). */
   setTf32(on: boolean): void;
+  /** Host <-> device traffic since the last resetTransfers() (cheap counters; tests and bench:gpu read them). */
+  transfers(): Transfers;
+  resetTransfers(): void;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -178,6 +208,8 @@ export function loadCuda(device = 0): Cuda {
     peakBytes: () => a.peakBytes(),
     resetPeak: () => a.resetPeak(),
     setTf32: (on) => a.setTf32(on),
+    transfers: () => a.transfers(),
+    resetTransfers: () => a.resetTransfers(),
   };
   return loaded;
 }

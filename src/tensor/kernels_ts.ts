@@ -589,6 +589,60 @@ function decayMaskBackward(spd: Uint16Array, spdPtr: I32, H: number, g: F32, D: 
   }
 }
 
+/** The decay table (see Kernels.decayTable); pre and e of one (h, d), rounded as the unfused chain. */
+function decayEntry(hv: number, d: number, slope: number): { pre: number; e: number } {
+  const pre = Math.fround(d - hv);
+  return { pre, e: pre > 0 ? pre : Math.fround(slope * pre) };
+}
+
+function decayTable(hop: F32, logGamma: F32 | null, H: number, D: number, gamma: number, slope: number, table: F32): void {
+  validate.decayTable(hop, logGamma, H, D, gamma, slope, table);
+  for (let h = 0; h < H; h++) {
+    for (let d = 0; d < D; d++) {
+      const { e } = decayEntry(hop[h], d, slope);
+      table[h * D + d] = logGamma === null ? Math.pow(gamma, e) : Math.exp(Math.fround(e * logGamma[h]));
+    }
+  }
+}
+
+/** Gradients of hop and log gamma from the bucket sums (see Kernels.decayTableBackward). */
+function decayTableBackward(sums: Float64Array, hop: F32, logGamma: F32 | null, H: number, D: number, gamma: number, slope: number,
+  gHop: F32 | null, gLog: F32 | null): void {
+  validate.decayTableBackward(sums, hop, logGamma, H, D, gamma, slope, gHop, gLog);
+  const lnGamma = Math.log(gamma);
+  for (let h = 0; h < H; h++) {
+    const lg = logGamma === null ? lnGamma : logGamma[h];
+    let gh = 0, gl = 0;
+    for (let d = 0; d < D; d++) {
+      const S = sums[h * D + d];
+      if (S === 0) continue;
+      const { pre, e } = decayEntry(hop[h], d, slope);
+      const t = Math.fround(logGamma === null ? Math.pow(gamma, e) : Math.exp(Math.fround(e * lg)));
+      const dz = S * t; // dL/d(e * log gamma)
+      gh -= dz * lg * (pre > 0 ? 1 : slope);
+      gl += dz * e;
+    }
+    if (gHop !== null) gHop[h] += Math.fround(gh);
+    if (gLog !== null) gLog[h] += Math.fround(gl);
+  }
+}
+
+/** acc[0] += sum of x^2 (see Kernels.sumSquaresAdd). */
+function sumSquaresAdd(x: F32, acc: Float64Array): void {
+  validate.sumSquaresAdd(x, acc);
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  acc[0] += s;
+}
+
+/** Scales x by maxNorm / (sqrt(acc[0]) + 1e-6) when that is below 1 (see Kernels.clipScale). */
+function clipScale(acc: Float64Array, maxNorm: number, x: F32, norm: F32 | null): void {
+  validate.clipScale(acc, maxNorm, x, norm);
+  const total = Math.sqrt(acc[0]), coef = maxNorm / (total + 1e-6);
+  if (coef < 1) for (let i = 0; i < x.length; i++) x[i] = coef * x[i];
+  if (norm !== null) norm[0] = total;
+}
+
 /** GINE message + aggregation (see Kernels.gineMessage): edges in order, x + e rounded to float32. */
 function gineMessage(x: F32, e: F32, src: I32, dst: I32, out: F32, xRows: number, outRows: number, cols: number): void {
   validate.gineMessage(x, e, src, dst, out, xRows, outRows, cols);
@@ -689,6 +743,6 @@ export const tsKernels: Kernels = {
   gatherRows, scatterAddRows, copyCols, addSliceCols,
   segmentReduce, segmentReduceBackward, batchNorm, batchNormBackward,
   attentionForward, attentionBackward, adamStep, sgdStep, uniformMask,
-  decayMask, decayMaskBackward, gineMessage, gineMessageBackward,
+  decayMask, decayMaskBackward, decayTable, decayTableBackward, sumSquaresAdd, clipScale, gineMessage, gineMessageBackward,
   gatedGcnMessage, gatedGcnMessageBackward,
 };

@@ -17,6 +17,42 @@ export interface UniformSource {
   /** Optional (Rng has them): lets masks be drawn by the uniformMask kernel from the same stream. */
   getState?(): { s: [number, number, number, number]; spare: number | null };
   setState?(st: { s: [number, number, number, number]; spare: number | null }): void;
+  /** Optional (Rng has them): a device keeps the state words between masks (Rng.lend). */
+  lend?(fetch: () => [number, number, number, number]): void;
+  lentTo?(): (() => [number, number, number, number]) | null;
+}
+
+/** Per generator, its state words on a device, and the fetch they were lent to it with. */
+const deviceStates = new WeakMap<UniformSource, { device: Device; words: Storage | Uint32Array; fetch: () => [number, number, number, number] }>();
+
+/**
+ * A mask of n values as uniformMaskFrom draws it, in a buffer of device D. On a
+ * device other than cpu, with a generator that lends its state (Rng), the uniformMask
+ * kernel draws it there from the state words kept on the device since the last mask:
+ * the same values and generator state as on the host, without an upload per mask
+ * (the host fetches the words back when it next draws or reads the state, e.g. for a
+ * checkpoint). Otherwise drawn on the host and uploaded.
+ */
+function maskOn(D: Device, rng: UniformSource, n: number, threshold: number, keep: number, below: boolean): Storage {
+  if (D.name === 'cpu' || !rng.getState || !rng.lend || !rng.lentTo) {
+    const m = new Float32Array(n);
+    uniformMaskFrom(rng, m, threshold, keep, below);
+    return upload(D, m);
+  }
+  let st = deviceStates.get(rng);
+  if (st === undefined || st.device !== D || rng.lentTo() !== st.fetch) {
+    const words = D.index(Uint32Array.from(rng.getState().s)); // the one upload, until the host takes the state back
+    const fetch = (): [number, number, number, number] => {
+      const w = D.read(words as Uint32Array);
+      return [w[0], w[1], w[2], w[3]];
+    };
+    st = { device: D, words, fetch };
+    deviceStates.set(rng, st);
+    rng.lend(fetch);
+  }
+  const out = D.take(n, false);
+  D.kernels().uniformMask(st.words, out, threshold, keep, below);
+  return out;
 }
 
 /**
@@ -212,10 +248,11 @@ export function powBase(base: number | Tensor, x: Tensor): Tensor {
  *
  * The values are exactly those of the unfused chain (float32 sub, leaky_relu,
  * then pow / mul+exp rounded to float32): they depend only on (h, psi), so a
- * [H, D] table is computed here and the kernel only lays it out. The backward
- * buckets the upstream gradient by (h, psi) in double and forms dL/dhop_h =
- * -sum_psi S * dM/de * leaky'(psi - hop_h) with leaky'(0) = slope (as PyTorch) and
- * dL/dlogGamma_h = sum_psi S * M * e.
+ * [H, D] table is computed first (decayTable, on hop's device: nothing is read
+ * back on a GPU) and the mask kernel only lays it out. The backward buckets the
+ * upstream gradient by (h, psi) in double and forms, on the device again
+ * (decayTableBackward), dL/dhop_h = -sum_psi S * dM/de * leaky'(psi - hop_h)
+ * with leaky'(0) = slope (as PyTorch) and dL/dlogGamma_h = sum_psi S * M * e.
  */
 export function decayMask(spd: Uint16Array, spdPtr: Int32Array, D: number, hop: Tensor, gamma: number,
   slope: number, logGamma: Tensor | null = null): Tensor {
@@ -223,47 +260,17 @@ export function decayMask(spd: Uint16Array, spdPtr: Int32Array, D: number, hop: 
   want(logGamma === null || logGamma.size === H, 'decayMask', () => `logGamma ${fmt(logGamma!)} needs ${H} values (one per head)`);
   want(logGamma !== null || gamma > 0, 'decayMask', () => `gamma must be > 0, got ${gamma}`);
   const dev = on('decayMask', hop, logGamma), K = dev.kernels();
-  // The [H, D] table is computed on the host from the H hop (and log gamma) values.
-  const hopV = hop.toHost(), lgV = logGamma === null ? null : logGamma.toHost();
-  const table = new Float32Array(H * D);
-  const pre = new Float32Array(H * D); // psi - hop_h
-  const ev = new Float32Array(H * D);  // leaky_relu(psi - hop_h)
-  for (let h = 0; h < H; h++) {
-    const hv = hopV[h], lg = lgV === null ? 0 : lgV[h];
-    for (let d = 0; d < D; d++) {
-      const i = h * D + d;
-      // Each step stored to float32, as the unfused kernels did.
-      pre[i] = d - hv;
-      const x = pre[i];
-      ev[i] = x > 0 ? x : slope * x;
-      const e = ev[i];
-      table[i] = logGamma === null ? Math.pow(gamma, e) : Math.exp(Math.fround(e * lg));
-    }
-  }
+  const lg = logGamma === null ? null : logGamma.storage;
+  const table = dev.take(H * D, false);
+  K.decayTable(hop.storage, lg, H, D, gamma, slope, table);
   const out = Tensor.output([H * spd.length, 1], true, dev);
-  K.decayMask(dev.index(spd), dev.index(spdPtr), H, upload(dev, table), D, out.storage);
+  K.decayMask(dev.index(spd), dev.index(spdPtr), H, table, D, out.storage);
+  dev.give(table); // the backward recomputes its entries from hop, unchanged until the optimiser step
   const inputs = logGamma === null ? [hop] : [hop, logGamma];
   return record(out, inputs, () => {
-    const sumsDev = dev.array('f64', H * D);
-    K.decayMaskBackward(dev.index(spd), dev.index(spdPtr), H, out.gradStorage!, D, sumsDev);
-    const sums = dev.read(sumsDev as Float64Array);
-    const lnGamma = logGamma === null ? Math.log(gamma) : 0;
-    const gHop = new Float32Array(H), gLog = new Float32Array(H);
-    for (let h = 0; h < H; h++) {
-      let gh = 0, gl = 0;
-      const lg = lgV === null ? lnGamma : lgV[h];
-      for (let d = 0; d < D; d++) {
-        const i = h * D + d, S = sums[i];
-        if (S === 0) continue;
-        const dz = S * table[i]; // dL/d(e * log gamma)
-        gh -= dz * lg * (pre[i] > 0 ? 1 : slope);
-        gl += dz * ev[i];
-      }
-      gHop[h] = gh;
-      gLog[h] = gl;
-    }
-    if (hop.requiresGrad) addHost(dev, hop.gradBuffer(), gHop);
-    if (logGamma !== null && logGamma.requiresGrad) addHost(dev, logGamma.gradBuffer(), gLog);
+    const sums = dev.array('f64', H * D);
+    K.decayMaskBackward(dev.index(spd), dev.index(spdPtr), H, out.gradStorage!, D, sums);
+    K.decayTableBackward(sums, hop.storage, lg, H, D, gamma, slope, gradOf(hop), logGamma === null ? null : gradOf(logGamma));
   });
 }
 
@@ -321,6 +328,7 @@ function softmaxImpl(x: Tensor, isLog: boolean): Tensor {
 function lossWithGrad(x: Tensor, value: number, grad: Storage): Tensor {
   const D = x.device;
   const out = new Tensor(D.name === 'cpu' ? Float32Array.of(value) : D.fromHost(Float32Array.of(value)), []);
+  out.hostScalar = Math.fround(value); // item() (the trainer's log) then reads the device no second time
   return record(out, [x], () => {
     const gx = x.gradBuffer();
     if (gx instanceof Float32Array && grad instanceof Float32Array) {
@@ -497,10 +505,8 @@ export function segmentReduce(x: Tensor, ptr: Int32Array, op: SegmentOp): Tensor
 export function dropout(x: Tensor, p: number, training: boolean, rng: UniformSource): Tensor {
   if (!training || p === 0) return x;
   want(p >= 0 && p < 1, 'dropout', () => `p must be in [0, 1), got ${p}`);
-  // Drawn on the host by the seeded generator (the same numbers on every device), then moved.
-  const m = new Float32Array(x.size);
-  uniformMaskFrom(rng, m, p, 1 / (1 - p), false);
-  return mul(x, new Tensor(upload(x.device, m), x.shape));
+  // The seeded generator's values, the same mask on every device (maskOn: drawn where x lives).
+  return mul(x, new Tensor(maskOn(x.device, rng, x.size, p, 1 / (1 - p), false), x.shape));
 }
 
 /**
@@ -511,9 +517,7 @@ export function dropout(x: Tensor, p: number, training: boolean, rng: UniformSou
 export function dropPath(x: Tensor, p: number, rng: UniformSource): Tensor {
   if (p === 0) return x;
   want(p >= 0 && p < 1, 'dropPath', () => `p must be in [0, 1), got ${p}`);
-  const m = new Float32Array(x.rows);
-  uniformMaskFrom(rng, m, 1 - p, 1 / (1 - p), true);
-  return mul(x, new Tensor(upload(x.device, m), [x.rows, 1]));
+  return mul(x, new Tensor(maskOn(x.device, rng, x.rows, 1 - p, 1 / (1 - p), true), [x.rows, 1]));
 }
 
 // -------------------------------------------------------------- batch norm
@@ -580,10 +584,14 @@ export function raggedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, g
   const p = opts.dropout ?? 0;
   if (opts.training && p > 0) {
     want(opts.rng !== undefined, 'raggedAttention', () => 'attention dropout needs an rng');
-    // Drawn on the host by the seeded generator (the same mask on every device), then moved.
-    const m = D.name === 'cpu' && pooled ? scratchBuffer(mask.size, D) as Float32Array : new Float32Array(mask.size);
-    uniformMaskFrom(opts.rng!, m, p, 1 / (1 - p), false);
-    drop = upload(D, m);
+    // The seeded generator's values, the same mask on every device (on a GPU drawn there: maskOn).
+    if (D.name === 'cpu') {
+      const m = pooled ? scratchBuffer(mask.size, D) as Float32Array : new Float32Array(mask.size);
+      uniformMaskFrom(opts.rng!, m, p, 1 / (1 - p), false);
+      drop = m;
+    } else {
+      drop = maskOn(D, opts.rng!, mask.size, p, 1 / (1 - p), false);
+    }
   }
   const sc = 1 / Math.sqrt(dk);
   K.attentionForward(q.storage, k.storage, v.storage, mask.storage, dp, heads, dk, sc, drop, out.storage, probs);

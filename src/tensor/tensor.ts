@@ -68,6 +68,14 @@ export class Tensor {
    * or when the no-grad `scoped()` region that made it is released.
    */
   pooled = false;
+  /**
+   * Counts the writes made from the host (setValues, moveTo). Kernels never write a
+   * buffer, so a module may keep a fixed buffer's host value while this is unchanged
+   * (GIN's eps) instead of reading it back from the device every step.
+   */
+  hostVersion = 0;
+  /** The value of a 1-element tensor that the host already knows (a loss its kernel returned): item() reads no device. */
+  hostScalar: number | null = null;
 
   constructor(data: Storage, shape: readonly number[], requiresGrad = false) {
     if (numel(shape) !== data.length) {
@@ -147,6 +155,7 @@ export class Tensor {
   /** The single value, read on the host (waits for the device). */
   item(): number {
     if (this.size !== 1) throw new Error(`item: tensor has ${this.size} elements, expected 1`);
+    if (this.hostScalar !== null) return this.hostScalar;
     return this.storage instanceof Float32Array ? this.storage[0] : this.device.toHost(this.storage)[0];
   }
 
@@ -164,6 +173,7 @@ export class Tensor {
     if (this.backwardFn !== null) throw new Error('moveTo: the tensor is on a tape; move the leaves before the forward');
     const host = this.toHost();
     this.clearGrad();
+    this.hostVersion++;
     this.storage = device === 'cpu' ? host : getDevice(device).fromHost(host);
     this.data = this.storage instanceof Float32Array ? this.storage : onDevice(this.storage);
     this.device = getDevice(device);
@@ -172,6 +182,7 @@ export class Tensor {
   /** Overwrites the values (same count) from the host, whatever the device (loading weights). */
   setValues(values: ArrayLike<number>): void {
     if (values.length !== this.size) throw new Error(`setValues: ${values.length} values for a tensor of ${this.size}`);
+    this.hostVersion++;
     if (this.storage instanceof Float32Array) this.storage.set(values);
     else this.storage.upload(Float32Array.from(values));
   }

@@ -22,7 +22,7 @@ import { currentDevice } from '../tensor/device.js';
 import { Rng } from '../util/rng.js';
 import type { CheckpointState } from './checkpoint.js';
 import { clipGradNorm } from './clip.js';
-import { computeLoss } from './losses.js';
+import { computeLoss, lossArrays } from './losses.js';
 import { computeMetric, higherIsBetter, type MetricName } from './metrics.js';
 import { Optimizer, type OptimizerState } from './optim.js';
 import { predict } from './predict.js';
@@ -176,6 +176,7 @@ export class TrainingLoop {
     for (const batch of this.trainLoader) {
       s++;
       opt.zeroGrad();
+      model.stage(batch, lossArrays(T.loss, batch, nodeLevel)); // the batch and its targets in one upload
       const { out } = model.forward(batch);
       const loss = computeLoss(T.loss, out, batch, nodeLevel);
       const v = loss.item();

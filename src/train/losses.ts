@@ -15,13 +15,41 @@ import type { Tensor } from '../tensor/tensor.js';
 export type LossName = 'cross_entropy' | 'weighted_cross_entropy' | 'bce' | 'l1';
 export const LOSSES: readonly LossName[] = ['cross_entropy', 'weighted_cross_entropy', 'bce', 'l1'];
 
+// The target arrays derived from a batch, made once per batch: the same array object
+// each time, so a device uploads it once (with the batch: lossArrays, Gradformer.stage).
+const graphClasses = new WeakMap<GraphBatch, Int32Array>();
+const bceTargets = new WeakMap<GraphBatch, { target: Float32Array; mask: Uint8Array }>();
+
 /** Class ids [rows] of a batch: node labels for node tasks, else the graph targets. */
 export function classTargets(batch: GraphBatch, nodeLevel: boolean): Int32Array {
   if (nodeLevel) {
     if (!batch.nodeY) throw new Error('loss: node-level task but the batch has no node labels');
     return batch.nodeY;
   }
-  return Int32Array.from(batch.y);
+  let t = graphClasses.get(batch);
+  if (t === undefined) { t = Int32Array.from(batch.y); graphClasses.set(batch, t); }
+  return t;
+}
+
+/** BCE targets of a batch with missing labels (NaN) as 0, and the mask of the labelled ones. */
+function bceOf(batch: GraphBatch): { target: Float32Array; mask: Uint8Array } {
+  let t = bceTargets.get(batch);
+  if (t === undefined) {
+    const y = batch.y;
+    t = { target: Float32Array.from(y, (v) => (Number.isNaN(v) ? 0 : v)), mask: Uint8Array.from(y, (v) => (Number.isNaN(v) ? 0 : 1)) };
+    bceTargets.set(batch, t);
+  }
+  return t;
+}
+
+/** The host arrays `computeLoss` hands the device for this batch (to stage them with the batch). */
+export function lossArrays(loss: LossName, batch: GraphBatch, nodeLevel: boolean): (Int32Array | Float32Array | Uint8Array)[] {
+  switch (loss) {
+    case 'cross_entropy': case 'weighted_cross_entropy': return [classTargets(batch, nodeLevel)];
+    case 'bce': { const { target, mask } = bceOf(batch); return [target, mask]; }
+    case 'l1': return [batch.y];
+    default: return [];
+  }
 }
 
 /** Benchmarking-GNNs class weights [classes]: (V - count_c) / V, 0 for classes absent from `target`. */
@@ -45,8 +73,7 @@ export function computeLoss(loss: LossName, out: Tensor, batch: GraphBatch, node
     case 'bce': {
       const y = batch.y;
       if (y.length !== out.size) throw new Error(`loss bce: ${y.length} targets for an output of ${out.size} values`);
-      const mask = Uint8Array.from(y, (v) => (Number.isNaN(v) ? 0 : 1));
-      const target = Float32Array.from(y, (v) => (Number.isNaN(v) ? 0 : v));
+      const { target, mask } = bceOf(batch);
       return ops.bceWithLogits(out, target, mask);
     }
     case 'l1': {

@@ -5,6 +5,7 @@
  */
 import type { GraphBatch } from '../graph/types.js';
 import type { Gradformer } from '../models/gradformer.js';
+import type { Storage } from '../tensor/device.js';
 import { noGrad, scoped } from '../tensor/tensor.js';
 
 /** Model outputs [rows, cols] and targets over batches (a list or a GraphLoader), in eval mode without gradients. */
@@ -12,19 +13,31 @@ export function predict(model: Gradformer, batches: Iterable<GraphBatch>, nodeLe
   const wasTraining = model.training;
   model.eval();
   try {
-    const outs: Float32Array[] = [], ys: Float32Array[] = [];
+    let outs: Float32Array[] = [];
+    const ys: Float32Array[] = [], D = model.hop.device, kept: Storage[] = [];
     let cols = 0;
     noGrad(() => {
       for (const b of batches) {
         // Op outputs of one batch go back to the pool for the next one: copy the
-        // model output before releasing them.
+        // model output before releasing them (on a device, into a buffer of its own,
+        // all read back at the end in one transfer: no wait for the device per batch).
         const s = scoped(() => model.forward(b).out);
         cols = s.value.cols;
-        outs.push(s.value.toHost().slice());
+        if (D.name === 'cpu') {
+          outs.push(s.value.toHost().slice());
+        } else {
+          const keep = D.take(s.value.size, false);
+          D.kernels().unary('scale', s.value.storage, keep, 1); // a copy: 1 * x is x
+          kept.push(keep);
+        }
         s.release();
         ys.push(nodeLevel ? Float32Array.from(b.nodeY!) : b.y);
       }
     });
+    if (kept.length > 0) {
+      outs = D.readAll(kept);
+      for (const k of kept) D.give(k);
+    }
     const cat = (a: Float32Array[]) => {
       const r = new Float32Array(a.reduce((s, x) => s + x.length, 0));
       let o = 0;

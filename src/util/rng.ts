@@ -38,9 +38,36 @@ export function uniform53(hiWord: number, loWord: number): number {
   return ((hiWord >>> 5) * 67108864 + (loWord >>> 6)) / 9007199254740992;
 }
 
+/** Returns a generator's current state words from where they were lent (see Rng.lend). */
+export type StateFetch = () => [number, number, number, number];
+
 export class Rng {
   private readonly s = new Uint32Array(4);
   private spare: number | null = null;
+  /** Set while the state words live elsewhere (a GPU drew from this generator): fetched before any host use. */
+  private away: StateFetch | null = null;
+
+  /**
+   * Lends the state words: someone else (a device drawing dropout masks) advances
+   * them from here on, and `fetch` returns them when the host next draws or reads
+   * the state. Lets a GPU draw every mask of a run without a transfer per mask.
+   */
+  lend(fetch: StateFetch): void {
+    this.away = fetch;
+  }
+
+  /** The fetch the state is lent to, or null when it is here. */
+  lentTo(): StateFetch | null {
+    return this.away;
+  }
+
+  /** Brings lent state words back before a host use. */
+  private home(): void {
+    if (this.away === null) return;
+    const f = this.away;
+    this.away = null;
+    this.s.set(f());
+  }
 
   constructor(seed = 0) {
     this.seed(seed);
@@ -60,15 +87,18 @@ export class Rng {
     for (let i = 0; i < 4; i++) this.s[i] = next();
     if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1; // all-zero state is a fixed point
     this.spare = null;
+    this.away = null;
   }
 
   /** Next uniform uint32 in [0, 2^32). */
   nextU32(): number {
+    this.home();
     return xoshiro128ssNext(this.s);
   }
 
   /** Uniform float in [0, 1) with 53 random bits. */
   nextFloat(): number {
+    this.home();
     const hi = xoshiro128ssNext(this.s);
     return uniform53(hi, xoshiro128ssNext(this.s));
   }
@@ -120,6 +150,7 @@ export class Rng {
 
   /** A copy of the full generator state (JSON-serialisable, for checkpoints). */
   getState(): RngState {
+    this.home();
     return { s: [this.s[0], this.s[1], this.s[2], this.s[3]], spare: this.spare };
   }
 
@@ -130,5 +161,6 @@ export class Rng {
     }
     for (let i = 0; i < 4; i++) this.s[i] = st.s[i] >>> 0;
     this.spare = st.spare ?? null;
+    this.away = null;
   }
 }

@@ -502,6 +502,57 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
       const bucketTotal = sN.reduce((a, b) => a + b, 0) - 0.5 * H * I.D;
       assert.ok(Math.abs(bucketTotal - total) < 1e-9, `buckets hold every gradient entry (${bucketTotal} vs ${total})`);
     });
+    // The table from hop (fixed gamma, and learnable log gamma) and its gradients.
+    // pow/exp come from two libms (V8's and the C library's): equal up to one float32 step.
+    it('decay table and its hop / log gamma gradients agree, and hold the formula', () => {
+      const H = 4, D = 511, gamma = 0.6, slope = 0.01;
+      const hop = Float32Array.of(1.5, 0.3, -0.4, 2), logGamma = Float32Array.of(-0.5, -0.1, -2, -0.7);
+      for (const lg of [null, logGamma]) {
+        const tT = new Float32Array(H * D), tN = new Float32Array(H * D).fill(7);
+        T.decayTable(hop, lg, H, D, gamma, slope, tT);
+        K.decayTable(hop, lg, H, D, gamma, slope, tN);
+        close(`decayTable (${lg ? 'learnable' : 'fixed'} gamma)`, tN, tT, 2 ** -23);
+        // By hand: head 0 (hop 1.5) at distance 3 has e = 1.5; at distance 0, e = 0.01 * -1.5.
+        const want = (e: number) => Math.fround(lg ? Math.exp(Math.fround(e * lg[0])) : gamma ** e);
+        close('decayTable, head 0 by hand', [tN[3], tN[0]], [want(1.5), want(Math.fround(slope * -1.5))], 2 ** -23);
+        const rng = new Rng(5);
+        const sums = Float64Array.from({ length: H * D }, () => (rng.next() < 0.5 ? 0 : rng.next() - 0.5));
+        const gT = [new Float32Array(H).fill(0.25), new Float32Array(H).fill(-1)], gN = gT.map((a) => a.slice());
+        T.decayTableBackward(sums, hop, lg, H, D, gamma, slope, gT[0], lg ? gT[1] : null);
+        K.decayTableBackward(sums, hop, lg, H, D, gamma, slope, gN[0], lg ? gN[1] : null);
+        close('decayTableBackward gHop', gN[0], gT[0], 1e-6);
+        close('decayTableBackward gLog', gN[1], gT[1], 1e-6);
+        if (!lg) assert.deepEqual(gN[1], new Float32Array(H).fill(-1), 'gLog null: nothing written');
+        assert.ok(gN[0].some((v) => v !== 0.25), 'gradients were added');
+      }
+    });
+    it('clip-grad-norm on the device: the same squares, scale and norm as sumSquares and unary scale', () => {
+      const rng = new Rng(8);
+      const xs = [rng.f32(70000), rng.f32(3), new Float32Array(0)];
+      for (const maxNorm of [1e9, 2]) {
+        const aT = new Float64Array(1), aN = new Float64Array(1);
+        for (const x of xs) { T.sumSquaresAdd(x, aT); K.sumSquaresAdd(x, aN); }
+        close('sumSquaresAdd', aN, aT, 1e-12);
+        closeNum('sumSquaresAdd vs sumSquares', aN[0], xs.reduce((s, x) => s + K.sumSquares(x), 0), 0);
+        const yT = xs[1].slice(), yN = xs[1].slice(), want = xs[1].slice(), nT = new Float32Array(1), nN = new Float32Array(1);
+        T.clipScale(aT, maxNorm, yT, nT);
+        K.clipScale(aN, maxNorm, yN, nN);
+        const coef = maxNorm / (Math.sqrt(aN[0]) + 1e-6);
+        if (coef < 1) K.unary('scale', want, want, coef);
+        assert.deepEqual(yN, want, `clipScale = unary scale by ${coef} (maxNorm ${maxNorm})`);
+        close('clipScale ts', yT, yN, 1e-12);
+        assert.equal(nN[0], Math.fround(Math.sqrt(aN[0])));
+      }
+    });
+    it('decay table: bad input names the argument', () => {
+      const f = (n: number) => new Float32Array(n);
+      for (const k of rejecters) {
+        assert.throws(() => k.decayTable(f(2), null, 2, 3, 0.5, 0.01, f(5)), /decayTable: table has 5 elements, expected H\*D = 6 \(H=2, D=3\)/);
+        assert.throws(() => k.decayTable(f(3), null, 2, 3, 0.5, 0.01, f(6)), /decayTable: hop has 3 elements, expected H = 2/);
+        assert.throws(() => k.decayTable(f(2), null, 2, 0, 0.5, 0.01, f(0)), /decayTable: D must be >= 1 \(max distance \+ 1\), got 0/);
+        assert.throws(() => k.decayTableBackward(new Float64Array(6), f(2), null, 2, 3, 0.5, 0.01, f(1), null), /decayTableBackward: gHop has 1 elements, expected H = 2/);
+      }
+    });
     it('bad input: distance beyond D, uncovered spd, wrong table and sums', () => {
       const f = (n: number) => new Float32Array(n);
       const spd = Uint16Array.of(0, 1, 1, 0, 0), ptr = Int32Array.of(0, 4, 5);

@@ -366,6 +366,52 @@ export const KERNEL_CASES: KernelCase[] = [
     },
   },
   {
+    // pow/exp of the GPU's libm against the C library's: equal up to one float32 step;
+    // the gradients add O(D) double terms in the same order on both.
+    name: 'decayTable and its backward (fixed and learnable gamma)',
+    run: (dev, ref) => {
+      const rng = new Rng(12);
+      for (const H of [1, 4, 8]) {
+        for (const D of [1, 12, 511]) {
+          const hop = rng.f32(H, -1, 3), logGamma = rng.f32(H, -2, -0.05);
+          for (const lg of [null, logGamma]) {
+            const td = new Float32Array(H * D), tr = new Float32Array(H * D);
+            dev.decayTable(hop, lg, H, D, 0.6, 0.01, td);
+            ref.decayTable(hop, lg, H, D, 0.6, 0.01, tr);
+            close(`decayTable H=${H} D=${D}${lg ? ' learnable' : ''}`, td, tr, 2 ** -23);
+            const sums = Float64Array.from({ length: H * D }, () => (rng.next() < 0.3 ? 0 : rng.next() - 0.5));
+            const gd = [new Float32Array(H).fill(0.5), new Float32Array(H).fill(-0.5)], gr = gd.map((a) => a.slice());
+            dev.decayTableBackward(sums, hop, lg, H, D, 0.6, 0.01, gd[0], lg ? gd[1] : null);
+            ref.decayTableBackward(sums, hop, lg, H, D, 0.6, 0.01, gr[0], lg ? gr[1] : null);
+            close(`decayTableBackward gHop H=${H} D=${D}${lg ? ' learnable' : ''}`, gd[0], gr[0], 1e-6);
+            close(`decayTableBackward gLog H=${H} D=${D}${lg ? ' learnable' : ''}`, gd[1], gr[1], 1e-6);
+          }
+        }
+      }
+    },
+  },
+  {
+    // The same fixed-order double sums as sumSquares on each side (the GPU's order differs from
+    // the CPU's: within double rounding), then the scale of unary 'scale'.
+    name: 'sumSquaresAdd and clipScale (clip-grad-norm on the device)',
+    run: (dev, ref) => {
+      const rng = new Rng(13);
+      const xs = [rng.f32(0), rng.f32(1), rng.f32(5000), rng.f32(300001)];
+      for (const maxNorm of [1e9, 3]) {
+        const ad = new Float64Array(1), ar = new Float64Array(1);
+        for (const x of xs) { dev.sumSquaresAdd(x, ad); ref.sumSquaresAdd(x, ar); }
+        close('sumSquaresAdd', ad, ar, 1e-12);
+        for (const x of xs) {
+          const yd = x.slice(), yr = x.slice(), nd = new Float32Array(1), nr = new Float32Array(1);
+          dev.clipScale(ar, maxNorm, yd, nd);
+          ref.clipScale(ar, maxNorm, yr, nr);
+          sameBits(`clipScale n=${x.length} maxNorm=${maxNorm}`, yd, yr);
+          sameBits(`clipScale norm n=${x.length}`, nd, nr);
+        }
+      }
+    },
+  },
+  {
     name: 'GINE message and backward, GatedGCN message and backward (with and without a gate)',
     run: (dev, ref) => {
       const rng = new Rng(12);

@@ -45,10 +45,16 @@ export function simDevice(): Device {
     give: (b) => { sim(b).freed = true; },
     fromHost: (a) => { counters.uploads++; return asStorage(new SimArray(a.slice())); },
     toHost: (b) => sim(b).values.slice() as Float32Array,
+    readAll: (bs) => bs.map((b) => sim(b).values.slice() as Float32Array),
     index: (a) => {
       let d = cache.get(a);
       if (!d) { counters.uploads++; d = new SimArray(a.slice()); cache.set(a, d); }
       return asStorage(d);
+    },
+    stage: (arrays) => { // one copy for every array not there yet, as the cuda device
+      const todo = arrays.filter((a) => a.length > 0 && !cache.has(a));
+      if (todo.length > 0) counters.uploads++;
+      for (const a of todo) cache.set(a, new SimArray(a.slice()));
     },
     array: (kind, n) => asStorage(new SimArray(kind === 'i32' ? new Int32Array(n) : new Float64Array(n))),
     read: <T extends HostArray>(a: T | DeviceArray) => (ArrayBuffer.isView(a) ? a : sim(a).values.slice()) as T,

@@ -276,6 +276,21 @@ static void t_reduce_softmax_losses() {
              [=](void **p, double *r) { return gfc_sum_squares(P(0), n, r); },
              [=](void **p) { return gf_sum_squares(P(0), n); }, 0, true, 1e-12);
   }
+  /* clip-grad-norm on the device: squares added into a double, then the scale (and the norm) from it */
+  for (int64_t n : {0, 5, 200000})
+    for (double maxNorm : {1e9, 3.0}) {
+      Arr X = F(rnd(n)), Acc = Dd(std::vector<double>{0.25}), Nrm = F(rnd(1));
+      char name[96];
+      snprintf(name, sizeof name, "sumSquaresAdd n%lld", (long long)n);
+      if (maxNorm > 1e8)
+        run_case(name, {&X, &Acc}, {1}, [=](void **p, double *) { return gfc_sum_squares_add(P(0), n, (double *)p[1]); },
+                 [=](void **p) { gf_sum_squares_add(P(0), n, (double *)p[1]); return 0.0; }, 1e-12);
+      snprintf(name, sizeof name, "clipScale n%lld maxNorm %g", (long long)n, maxNorm);
+      Arr Acc2 = Dd(std::vector<double>{(double)n / 3 + 1});
+      run_case(name, {&Acc2, &X, &Nrm}, {1, 2},
+               [=](void **p, double *) { return gfc_clip_scale((double *)p[0], maxNorm, P(1), n, P(2)); },
+               [=](void **p) { gf_clip_scale((double *)p[0], maxNorm, P(1), n, P(2)); return 0.0; }, TOL_EXACT);
+    }
   int64_t sm[][2] = {{50, 10}, {3, 300}, {0, 4}, {1, 1}};
   for (auto &s : sm)
     for (int lg = 0; lg < 2; lg++) {
@@ -494,6 +509,35 @@ static void t_segment_bn() {
       }
 }
 
+/* ------------------------------------------------------------------ decay table (fixed / learnable gamma) */
+/* pow/exp of the GPU's libm against the C library's: within the final float rounding (TOL_EXACT); the
+   gradients add D double terms in the same order on both sides. */
+static void t_decay_table() {
+  for (int64_t H : {1, 4, 8})
+    for (int64_t D : {1, 12, 511})
+      for (int learn = 0; learn < 2; learn++) {
+        Arr Hop = F(rnd(H, -1, 3)), Lg = F(rnd(H, -2, -0.05)), T = F(rnd(H * D)), GH = F(acc0(H)), GL = F(acc0(H));
+        std::vector<double> sums(H * D);
+        for (auto &x : sums) x = urand() < 0.3 ? 0 : urand() - 0.5;
+        Arr Sums = Dd(sums);
+        Arr *lg = learn ? &Lg : nullptr, *gl = learn ? &GL : nullptr;
+        char name[96];
+        snprintf(name, sizeof name, "decayTable H%lld D%lld%s", (long long)H, (long long)D, learn ? " learnable" : "");
+        run_case(name, {&Hop, lg, &T}, {2},
+                 [=](void **p, double *) { return gfc_decay_table(P(0), P(1), H, D, 0.6, 0.01, P(2)); },
+                 [=](void **p) { gf_decay_table(P(0), P(1), H, D, 0.6, 0.01, P(2)); return 0.0; }, TOL_EXACT);
+        snprintf(name, sizeof name, "decayTableBackward H%lld D%lld%s", (long long)H, (long long)D,
+                 learn ? " learnable" : "");
+        std::vector<int> outs = learn ? std::vector<int>{3, 4} : std::vector<int>{3};
+        run_case(name, {&Sums, &Hop, lg, &GH, gl}, outs,
+                 [=](void **p, double *) {
+                   return gfc_decay_table_backward((double *)p[0], P(1), P(2), H, D, 0.6, 0.01, P(3), P(4));
+                 },
+                 [=](void **p) { gf_decay_table_backward((double *)p[0], P(1), P(2), H, D, 0.6, 0.01, P(3), P(4)); return 0.0; },
+                 TOL_EXACT);
+      }
+}
+
 /* ------------------------------------------------------------------ decay mask and attention */
 static void t_decay_attention() {
   for (auto &ptr : graph_sets())
@@ -640,6 +684,7 @@ int main(int argc, char **argv) {
   t_reduce_softmax_losses();
   t_gather_messages();
   t_segment_bn();
+  t_decay_table();
   t_decay_attention();
   t_optim_random();
   printf("gfc_test: %d cases, %d failed, %d skipped (--small); peak GPU memory %.1f MB\n", g_cases, g_fail, g_skipped,
