@@ -159,20 +159,32 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     const g = out.gradStorage!;
     if (op === 'add' && bc === 'full' && a !== b) {
       // Residual adds: an input without a gradient yet takes g itself (Tensor.passGrad)
-      // after the other input has read it.
+      // after the other input has read it; when both are fresh, the other gets a copy.
       if (a.requiresGrad && a.gradStorage === null) {
-        if (b.requiresGrad) K.binaryBackward(op, a.storage, b.storage, g, null, b.gradBuffer(), a.rows, a.cols, bc);
+        if (b.requiresGrad) addGradTo(b, g, () => K.binaryBackward(op, a.storage, b.storage, g, null, b.gradBuffer(), a.rows, a.cols, bc));
         out.passGrad(a);
         return;
       }
       if (b.requiresGrad && b.gradStorage === null) {
-        if (a.requiresGrad) K.binaryBackward(op, a.storage, b.storage, g, a.gradBuffer(), null, a.rows, a.cols, bc);
+        if (a.requiresGrad) addGradTo(a, g, () => K.binaryBackward(op, a.storage, b.storage, g, a.gradBuffer(), null, a.rows, a.cols, bc));
         out.passGrad(b);
         return;
       }
     }
     K.binaryBackward(op, a.storage, b.storage, g, gradOf(a), gradOf(b), a.rows, a.cols, bc);
   });
+}
+
+/**
+ * t.grad += g for a full-size g: a host tensor's first contribution is a copy of g
+ * into an unzeroed buffer (0 + g is g), anything else runs `accumulate`.
+ */
+function addGradTo(t: Tensor, g: Storage, accumulate: () => void): void {
+  if (t.gradStorage === null && g instanceof Float32Array) {
+    (t.gradTarget().buf as Float32Array).set(g);
+    return;
+  }
+  accumulate();
 }
 
 /** a + b; b is a's shape, a row [cols], a column [rows, 1] or a scalar. */
