@@ -7,7 +7,8 @@
  *       [--threads N] [--limit N] [--eval-limit N] [--batch-size N] [--no-profile] [--json] [--device cpu|cuda]
  *
  * Prints the median training-epoch time (the first epoch is a warm-up and is not
- * counted, as in the peer), graphs/s, evaluation time (no-grad forward over the
+ * counted, as in the peer) and its process CPU time (steadier than wall time on a
+ * loaded machine), graphs/s, evaluation time (no-grad forward over the
  * validation split), preprocessing (load + distances + RWSE, cold: no cache), peak
  * RSS, and the per-kernel time breakdown of one extra, profiled epoch (not part of
  * the median: the timing wrapper adds ~0.1 us per kernel call).
@@ -89,9 +90,19 @@ let allocAfterWarmup = 0, allocTimedEnd = 0;
 // Host <-> device traffic of the training steps of the last timed epoch (cuda): the
 // counters of the CUDA runtime, reset at its start and read at its last batch.
 let traffic: (Transfers & { steps: number }) | null = null;
+// Process CPU seconds of each epoch's training batches (the trainer's epoch_seconds is
+// wall time): on a loaded machine CPU time moves far less between runs than wall time.
+const cpuEpochs: number[] = [];
+let cpu0: NodeJS.CpuUsage | null = null;
 const onEvent = (e: TrainEvent) => {
   if (device === 'cuda' && e.type === 'epoch_start' && e.epoch === epochs) loadCuda().resetTransfers();
   if (device === 'cuda' && e.type === 'batch' && e.epoch === epochs && e.step === e.batches) traffic = { ...loadCuda().transfers(), steps: e.batches };
+  if (e.type === 'epoch_start') cpu0 = process.cpuUsage();
+  if (e.type === 'batch' && e.step === e.batches && cpu0 !== null) {
+    const d = process.cpuUsage(cpu0);
+    cpuEpochs.push((d.user + d.system) / 1e6);
+    cpu0 = null;
+  }
   if (e.type === 'epoch_end' && e.record.epoch === 1) allocAfterWarmup = scratch.allocations;
   if (e.type === 'epoch_end' && e.record.epoch === epochs) allocTimedEnd = scratch.allocations;
   if (!profileOn) return;
@@ -108,6 +119,8 @@ const timed = res.epochs.slice(0, epochs);
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const counted = timed.length > 1 ? timed.slice(1) : timed;
 const epochS = median(counted.map((r) => r.epoch_seconds));
+const cpuTimed = cpuEpochs.slice(0, epochs);
+const cpuS = median(cpuTimed.length > 1 ? cpuTimed.slice(1) : cpuTimed);
 // The trainer's eval_seconds covers val + test: scale to the validation split alone.
 const split = ds.officialSplit ?? null;
 const nTrain = Math.round(counted[0].graphs_per_second * counted[0].epoch_seconds);
@@ -129,6 +142,7 @@ const result = {
   batch: run.train.batch_size, train_graphs: nTrain, val_graphs: nVal, load_avg_1min: Number(load0.toFixed(2)),
   load_s: Number(loadS.toFixed(3)), preprocess_s: Number(preS.toFixed(3)),
   epoch_s: Number(epochS.toFixed(3)), epochs_s: timed.map((r) => Number(r.epoch_seconds.toFixed(3))),
+  epoch_cpu_s: Number(cpuS.toFixed(3)), epochs_cpu_s: cpuTimed.map((x) => Number(x.toFixed(3))),
   graphs_per_s: Number((nTrain / epochS).toFixed(1)), eval_val_s: Number(evalValS.toFixed(3)),
   eval_graphs_per_s: Number((nVal / evalValS).toFixed(1)),
   peak_rss_mb: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
@@ -147,6 +161,7 @@ if (json) {
 } else {
   log(`${result.dataset} (${result.preset}, ${result.mpnn}, ${result.layers} layers, batch ${result.batch}), ${result.backend} backend, ${threads} thread(s), load avg ${result.load_avg_1min}`);
   log(`  train graphs ${nTrain}; epochs ${result.epochs_s.join(' / ')} s -> median ${result.epoch_s} s (first is warm-up), ${result.graphs_per_s} graphs/s`);
+  log(`  process CPU per epoch ${result.epochs_cpu_s.join(' / ')} s -> median ${result.epoch_cpu_s} s`);
   log(`  eval (val split, ${nVal} graphs, no grad): ${result.eval_val_s} s, ${result.eval_graphs_per_s} graphs/s`);
   log(`  load ${result.load_s} s, preprocessing (cold, distances + ${run.train.pe.kind}${run.train.pe.dim}) ${result.preprocess_s} s; peak RSS ${result.peak_rss_mb} MB`);
   if (result.per_step) {

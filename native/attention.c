@@ -78,6 +78,15 @@ static void gather_head(const float *src, int64_t s0, int64_t n, int64_t HD, int
   }
 }
 
+/* Head h's rows of src as the B operand of a GEMM: when dk is a whole number of 16-wide
+   vectors the GEMM reads them in place (row stride H*dk; it reads exactly dk floats a
+   row), otherwise they are copied, zero-padded to DKP columns, into r. */
+static const float *rows_of(const float *src, int64_t s0, int64_t n, int64_t HD, int64_t off, int64_t dk, float *r) {
+  if (dk % 16 == 0) return src + s0 * HD + off;
+  gather_head(src, s0, n, HD, off, dk, NULL, 0, r, (dk + 15) & ~(int64_t)15);
+  return r;
+}
+
 /* tmp holds npad (a multiple of 16, >= n) floats. */
 static GF_CLONES void softmax_row(const float *sr, const float *mr, float scale, int64_t n, int64_t npad, float *pr,
                                   float *tmp) {
@@ -116,7 +125,7 @@ static void fwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
   if (n == 0) return;
   int64_t npad = (n + 15) & ~(int64_t)15, DKP = (dk + 15) & ~(int64_t)15;
   gather_head(A->k, s0, n, HD, off, dk, w->Kt, npad, NULL, 0);
-  gather_head(A->v, s0, n, HD, off, dk, NULL, 0, w->Vp, DKP);
+  const float *Vr = rows_of(A->v, s0, n, HD, off, dk, w->Vp);
   /* npad columns: Kt is zero beyond n and S has npad columns, so the GEMM takes
      whole 16-wide vectors (no ragged-edge scratch tile per call); S[:, n:] = 0 is unused. */
   gf_gemm_serial(n, npad, dk, A->q + s0 * HD + off, HD, 1, w->Kt, npad, w->S, npad, 0);
@@ -128,8 +137,9 @@ static void fwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
     if (A->drop) for (int64_t j = 0; j < n; j++) sr[j] = pr[j] * A->drop[ro + j];
   }
   /* out_h = (P o D) V */
-  if (A->drop) gf_gemm_serial(n, dk, n, w->S, npad, 1, w->Vp, DKP, A->out + s0 * HD + off, HD, 0);
-  else gf_gemm_serial(n, dk, n, A->probsOut + base, n, 1, w->Vp, DKP, A->out + s0 * HD + off, HD, 0);
+  int64_t ldv = Vr == w->Vp ? DKP : HD;
+  if (A->drop) gf_gemm_serial(n, dk, n, w->S, npad, 1, Vr, ldv, A->out + s0 * HD + off, HD, 0);
+  else gf_gemm_serial(n, dk, n, A->probsOut + base, n, 1, Vr, ldv, A->out + s0 * HD + off, HD, 0);
 }
 
 static GF_CLONES void bwd_rows(const Att *A, int64_t n, int64_t npad, int64_t base, const Scratch *w, int wantQKM) {
@@ -166,21 +176,23 @@ static void bwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
   int wantQKM = A->gq || A->gk || A->gMask;
   int64_t base = A->moff[b] + h * n * n, ro0 = s0 * HD + off;
   gather_head(A->v, s0, n, HD, off, dk, w->Vt, npad, NULL, 0);
-  if (A->gv) gather_head(A->gOut, s0, n, HD, off, dk, NULL, 0, w->Gp, DKP);
+  const float *Gr = A->gv ? rows_of(A->gOut, s0, n, HD, off, dk, w->Gp) : NULL, *Kr = NULL, *Qr = NULL;
   if (wantQKM) {
-    gather_head(A->k, s0, n, HD, off, dk, w->Kt, npad, w->Kp, DKP);
-    gather_head(A->q, s0, n, HD, off, dk, NULL, 0, w->Qp, DKP);
+    gather_head(A->k, s0, n, HD, off, dk, w->Kt, npad, NULL, 0);
+    Kr = rows_of(A->k, s0, n, HD, off, dk, w->Kp);
+    Qr = rows_of(A->q, s0, n, HD, off, dk, w->Qp);
     gf_gemm_serial(n, npad, dk, A->q + ro0, HD, 1, w->Kt, npad, w->R, npad, 0);  /* raw = Q K^T (npad: see fwd_item) */
   }
+  int64_t ldr = dk % 16 == 0 ? HD : DKP;  /* row stride of Gr, Kr, Qr (see rows_of) */
   gf_gemm_serial(n, npad, dk, A->gOut + ro0, HD, 1, w->Vt, npad, w->S, npad, 0);  /* gOut V^T */
   bwd_rows(A, n, npad, base, w, wantQKM);
   /* gv += (P o D)^T gOut */
   if (A->gv) {
-    if (A->drop) gf_gemm_serial(n, dk, n, w->W, 1, npad, w->Gp, DKP, A->gv + ro0, HD, 1);
-    else gf_gemm_serial(n, dk, n, A->probs + base, 1, n, w->Gp, DKP, A->gv + ro0, HD, 1);
+    if (A->drop) gf_gemm_serial(n, dk, n, w->W, 1, npad, Gr, ldr, A->gv + ro0, HD, 1);
+    else gf_gemm_serial(n, dk, n, A->probs + base, 1, n, Gr, ldr, A->gv + ro0, HD, 1);
   }
-  if (A->gq) gf_gemm_serial(n, dk, n, w->S, npad, 1, w->Kp, DKP, A->gq + ro0, HD, 1);  /* dRaw K */
-  if (A->gk) gf_gemm_serial(n, dk, n, w->S, 1, npad, w->Qp, DKP, A->gk + ro0, HD, 1);  /* dRaw^T Q */
+  if (A->gq) gf_gemm_serial(n, dk, n, w->S, npad, 1, Kr, ldr, A->gq + ro0, HD, 1);  /* dRaw K */
+  if (A->gk) gf_gemm_serial(n, dk, n, w->S, 1, npad, Qr, ldr, A->gk + ro0, HD, 1);  /* dRaw^T Q */
 }
 
 typedef struct { int64_t cost, b; } Ord;

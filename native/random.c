@@ -6,6 +6,7 @@
  * the generator in the same state (resumed runs stay bit-for-bit).
  */
 #include "gf.h"
+#include <math.h>
 
 static inline uint32_t rotl(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
 
@@ -22,20 +23,38 @@ static inline uint32_t next_u32(uint32_t *s) {
 }
 
 /* The kept/dropped outcome is a coin flip, so it must not be a branch (a mispredict
-   per element made this ~12 ns/element): the value comes from a 2-entry table. */
-static void mask_loop(uint32_t *s, float *out, int64_t n, double threshold, float keep, int below) {
+   per element made this ~12 ns/element): the value comes from a 2-entry table.
+   u = x / 2^53 with the integer x = (hi << 26) + lo < 2^53, and for a double t:
+   u < t  <=>  x < t * 2^53 (exact: a power-of-two scale)  <=>  x < ceil(t * 2^53), so
+   the test is one integer compare against a cut computed once (no int->double
+   conversions and multiplies per element); `below` picks the side. */
+static void mask_loop(uint32_t *s, float *out, int64_t n, uint64_t cut, float keep, int below) {
   const float vals[2] = {0.0f, keep};
   for (int64_t i = 0; i < n; i++) {
-    uint32_t hi = next_u32(s) >> 5, lo = next_u32(s) >> 6;
-    double u = ((double)hi * 67108864.0 + (double)lo) * 0x1p-53;  /* exact: same as / 2^53 */
-    int kept = below ? (u < threshold) : (u >= threshold);
+    uint64_t hi = next_u32(s) >> 5, lo = next_u32(s) >> 6;
+    uint64_t x = (hi << 26) + lo;
+    int kept = below ? (x < cut) : (x >= cut);
     out[i] = vals[kept];
   }
 }
 
+/* ceil(t * 2^53) clamped to [0, 2^53] (every x is below 2^53; NaN: see gf_uniform_mask). */
+static uint64_t cut_of(double t) {
+  double c = ceil(t * 0x1p53);
+  if (!(c > 0)) return 0;
+  if (c >= 0x1p53) return (uint64_t)1 << 53;
+  return (uint64_t)c;
+}
+
 void gf_uniform_mask(uint32_t *state, float *out, int64_t n, double threshold, float keep, int below) {
   uint32_t s[4] = {state[0], state[1], state[2], state[3]};
-  if (below) mask_loop(s, out, n, threshold, keep, 1);
-  else mask_loop(s, out, n, threshold, keep, 0);
+  if (threshold != threshold) {
+    /* NaN: u < NaN and u >= NaN are both false, so nothing is kept (the stream still advances) */
+    for (int64_t i = 0; i < n; i++) { next_u32(s); next_u32(s); out[i] = 0.0f; }
+  } else if (below) {
+    mask_loop(s, out, n, cut_of(threshold), keep, 1);
+  } else {
+    mask_loop(s, out, n, cut_of(threshold), keep, 0);
+  }
   for (int j = 0; j < 4; j++) state[j] = s[j];
 }

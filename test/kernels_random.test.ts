@@ -35,6 +35,21 @@ for (const K of backends) {
         assert.deepEqual(Array.from(st), b.getState().s);
       });
     }
+    // The native kernel compares the 53-bit integer behind u with ceil(t * 2^53): thresholds
+    // off the 2^-53 grid, outside [0, 1], NaN, and one equal to a drawn u (the edge itself).
+    const edge = new Rng(7).nextFloat();
+    for (const thr of [1 / 3, 0.1 + 2 ** -60, -0.5, 1.5, -Infinity, Infinity, NaN, 2 ** -53, 1 - 2 ** -53, edge]) {
+      for (const below of [false, true]) {
+        it(`threshold ${thr}, below ${below}: the keep test matches Rng.nextFloat at and around the edge`, () => {
+          const a = new Rng(7), b = new Rng(7);
+          const st = Uint32Array.from(a.getState().s);
+          const got = new Float32Array(2000);
+          K.uniformMask(st, got, thr, 2, below);
+          assert.deepEqual(got, jsMask(b, 2000, thr, 2, below));
+          assert.deepEqual(Array.from(st), b.getState().s);
+        });
+      }
+    }
     it('rejects a bad state', () => {
       assert.throws(() => K.uniformMask(new Uint32Array(3), new Float32Array(2), 0.5, 2, false), /uniformMask: state has 3 elements, expected 4/);
       assert.throws(() => K.uniformMask([1, 2, 3, 4] as unknown as Uint32Array, new Float32Array(2), 0.5, 2, false), /uniformMask: state must be a Uint32Array/);

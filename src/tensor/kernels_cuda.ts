@@ -3,9 +3,10 @@
  * (scripts/build-cuda-addon.js; glue generated from the kernel table), device
  * buffers (`CudaArray`), and every kernel of the table on them.
  *
- * Each kernel call is checked twice from the same table, as on the CPU: here by
- * the table's interpreter (kernel_checks.ts, with the device-buffer adapter) and
- * in C by the generated glue, before the gfc_* kernel of native/cuda/gfc.h runs.
+ * Each kernel call is checked twice from the same table: here by the table's
+ * interpreter (kernel_checks.ts, with the device-buffer adapter) and in C by the
+ * generated glue, before the gfc_* kernel of native/cuda/gfc.h runs. (The CPU
+ * addon keeps only its C checks: kernels_native.ts.)
  * Index data (ptr arrays, edges, targets, distances) is checked on the host
  * through a mirror kept at upload, so a check never waits for the device.
  *

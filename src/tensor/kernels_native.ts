@@ -2,11 +2,12 @@
  * The native backend: the C kernels of `native/` behind Node-API
  * (build/Release/gradformer.node, built by `npm install` / `npm run install`).
  *
- * Every call is validated twice, both from the kernel table (kernel_table.ts):
- * here by its TypeScript interpreter (kernel_checks.ts, the TS twin's messages),
- * and again inside C by the generated glue (native/gen/napi_kernels.c) before any
- * pointer is dereferenced (defence in depth; the raw addon is exercised directly
- * by test/kernels_native.test.ts under ASan).
+ * Every call is validated once, inside C, by the glue generated from the kernel
+ * table (native/gen/napi_kernels.c) before any pointer is dereferenced, with the
+ * messages of the TypeScript validator (kernel_checks.ts); test/kernels_native.test.ts
+ * checks that both give the same errors, and exercises the raw addon under ASan. (A
+ * second, TypeScript pass before each call was dropped for speed: round 10 of
+ * docs/PERFORMANCE.md.)
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -73,13 +74,16 @@ export function loadNativeAddon(): NativeAddon | null {
 export function loadNativeKernels(): Kernels | null {
   const A = loadNativeAddon();
   if (A === null) return null;
-  // Every kernel the same way: the shared validator (the TS twin's messages), then C.
+  // Every kernel is the addon's function itself: its C glue (native/gen/napi_kernels.c,
+  // generated from the kernel table) makes the same checks with the same messages as
+  // the TS validator (test/kernels_native.test.ts calls both), so checking in JS first
+  // only added ~0.7 us a call plus a second scan of every index array (~700 calls a
+  // ZINC step).
   const K: Record<string, unknown> = { name: 'native' };
   for (const name of Object.keys(validate) as (keyof NativeAddon)[]) {
-    const check = validate[name] as (...args: unknown[]) => unknown;
     const call = A[name] as (...args: unknown[]) => unknown;
     if (typeof call !== 'function') throw new Error(`kernels_native: the addon at ${nativeAddonPath()} has no '${name}'; rebuild it with npm run install`);
-    K[name] = (...args: unknown[]) => { check(...args); return call(...args); };
+    K[name] = call;
   }
   return K as unknown as Kernels;
 }

@@ -136,15 +136,18 @@ function matmulDims(op: string, a: Tensor, b: Tensor, transA: boolean, transB: b
 /** Accumulates the gradients of op(a) @ op(b) [m, n] with upstream g into a and b (those that need one). */
 function matmulBackward(a: Tensor, b: Tensor, g: Storage, m: number, ka: number, n: number, transA: boolean, transB: boolean): void {
   const K = a.device.kernels();
+  // A first gradient contribution overwrites an unzeroed buffer (see Tensor.gradTarget).
   if (a.requiresGrad) {
     // dA = g op(b)^T  (or its transpose when a was transposed)
-    if (!transA) K.matmul(g, b.storage, a.gradBuffer(), m, n, ka, false, !transB, true);
-    else K.matmul(b.storage, g, a.gradBuffer(), ka, n, m, transB, true, true);
+    const { buf, accumulate } = a.gradTarget();
+    if (!transA) K.matmul(g, b.storage, buf, m, n, ka, false, !transB, accumulate);
+    else K.matmul(b.storage, g, buf, ka, n, m, transB, true, accumulate);
   }
   if (b.requiresGrad) {
     // dB = op(a)^T g  (or its transpose when b was transposed)
-    if (!transB) K.matmul(a.storage, g, b.gradBuffer(), ka, m, n, !transA, false, true);
-    else K.matmul(g, a.storage, b.gradBuffer(), n, m, ka, true, transA, true);
+    const { buf, accumulate } = b.gradTarget();
+    if (!transB) K.matmul(a.storage, g, buf, ka, m, n, !transA, false, accumulate);
+    else K.matmul(g, a.storage, buf, n, m, ka, true, transA, accumulate);
   }
 }
 
@@ -189,8 +192,35 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const out = Tensor.output(a.shape, false, D);
   K.binary(op, a.storage, b.storage, out.storage, a.rows, a.cols, bc);
   return record(out, [a, b], () => {
-    K.binaryBackward(op, a.storage, b.storage, out.gradStorage!, gradOf(a), gradOf(b), a.rows, a.cols, bc);
+    const g = out.gradStorage!;
+    if (op === 'add' && bc === 'full' && a !== b) {
+      // Residual adds: an input without a gradient yet takes g itself (Tensor.passGrad)
+      // after the other input has read it; when both are fresh, the other gets a copy.
+      if (a.requiresGrad && a.gradStorage === null) {
+        if (b.requiresGrad) addGradTo(b, g, () => K.binaryBackward(op, a.storage, b.storage, g, null, b.gradBuffer(), a.rows, a.cols, bc));
+        out.passGrad(a);
+        return;
+      }
+      if (b.requiresGrad && b.gradStorage === null) {
+        if (a.requiresGrad) addGradTo(a, g, () => K.binaryBackward(op, a.storage, b.storage, g, a.gradBuffer(), null, a.rows, a.cols, bc));
+        out.passGrad(b);
+        return;
+      }
+    }
+    K.binaryBackward(op, a.storage, b.storage, g, gradOf(a), gradOf(b), a.rows, a.cols, bc);
   });
+}
+
+/**
+ * t.grad += g for a full-size g: a host tensor's first contribution is a copy of g
+ * into an unzeroed buffer (0 + g is g), anything else runs `accumulate`.
+ */
+function addGradTo(t: Tensor, g: Storage, accumulate: () => void): void {
+  if (t.gradStorage === null && g instanceof Float32Array) {
+    (t.gradTarget().buf as Float32Array).set(g);
+    return;
+  }
+  accumulate();
 }
 
 /** a + b; b is a's shape, a row [cols], a column [rows, 1] or a scalar. */
@@ -543,7 +573,7 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
     throw new Error(`batchNorm: expected more than 1 value per channel when training, got input ${fmt(x)}`);
   }
   const D = on('batchNorm', x, weight, bias), K = D.kernels();
-  const out = Tensor.output(x.shape, true, D);
+  const out = Tensor.output(x.shape, false, D); // every element written: no zero-fill
   const saveMean = D.name === 'cpu' ? new Float32Array(C) : D.take(C);
   const saveInvStd = D.name === 'cpu' ? new Float32Array(C) : D.take(C);
   K.batchNorm(x.storage, out.storage, x.rows, C, weight?.storage ?? null, bias?.storage ?? null,
@@ -576,7 +606,7 @@ export function raggedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, g
     () => `graphPtr ends at ${graphPtr[graphPtr.length - 1]}, expected N=${N}`);
   const dk = q.cols / heads;
   const D = on('raggedAttention', q, k, v, mask), K = D.kernels(), dp = D.index(graphPtr);
-  const out = Tensor.output(q.shape, true, D);
+  const out = Tensor.output(q.shape, false, D); // every row belongs to a graph and is written
   const pooled = opts.keepProbs === false;
   // The kernel writes every probability and the mask draw every entry: no zero-fill needed.
   const probs = pooled ? scratchBuffer(mask.size, D) : D.name === 'cpu' ? new Float32Array(mask.size) : D.take(mask.size, false);

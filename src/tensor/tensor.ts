@@ -152,6 +152,35 @@ export class Tensor {
     return this.g;
   }
 
+  /**
+   * For a kernel that can either overwrite or accumulate (matmul): the gradient
+   * buffer and whether to accumulate into it. A first contribution gets an
+   * uninitialised buffer to overwrite (`accumulate` false), which skips zero-filling
+   * a buffer only to add into it: overwriting gives the values accumulating into
+   * zeros would (up to the sign of a zero).
+   */
+  gradTarget(): { buf: Storage; accumulate: boolean } {
+    if (this.g !== null) return { buf: this.g, accumulate: true };
+    const n = this.storage.length;
+    this.g = this.device.name === 'cpu' ? scratch.takeRaw(n) : this.device.take(n, false);
+    return { buf: this.g, accumulate: false };
+  }
+
+  /**
+   * Gives this tensor's gradient buffer to `input` as its gradient, when `input` has
+   * none yet: its first contribution would be `0 + g`, which is g (up to the sign of a
+   * zero), so the zero-filled buffer and the add pass are skipped. Only for a backward
+   * closure of this tensor (the tape drops this gradient once the closure returns)
+   * that would otherwise add g unchanged into `input`. Returns whether it did.
+   */
+  passGrad(input: Tensor): boolean {
+    const g = this.g;
+    if (g === null || !input.requiresGrad || input.g !== null || input.device !== this.device || input.storage.length !== g.length) return false;
+    input.g = g;
+    this.g = null;
+    return true;
+  }
+
   /** The single value, read on the host (waits for the device). */
   item(): number {
     if (this.size !== 1) throw new Error(`item: tensor has ${this.size} elements, expected 1`);
@@ -254,8 +283,9 @@ export class Tensor {
         t.backwardFn();
         // Every consumer of t ran before it (reverse topological order) and its own
         // closure has now pushed t.grad into its parents: the buffer is dead, and the
-        // next op's gradBuffer() of the same size reuses it (no allocation, no GC).
-        giveBack(t.g);
+        // next op's gradBuffer() of the same size reuses it (no allocation, no GC),
+        // unless the closure handed it to a parent (passGrad).
+        if (t.g !== null) giveBack(t.g);
         t.g = null;
       }
     }
