@@ -11,12 +11,13 @@ import { writePreCache } from '../src/data/cache.js';
 import { cacheVersions } from '../src/data/pre_versions.js';
 import { datasetTotals } from '../src/data/dataset.js';
 import { shortestPathDistances } from '../src/graph/spd.js';
+import { benchArgs } from './args.js';
 
-const arg = (k: string, d: string) => { const i = process.argv.indexOf(k); return i > 0 ? process.argv[i + 1] : d; };
-const root = arg('--root', fileURLToPath(new URL('../../shared/datasets/', import.meta.url)));
-const dim = Number(arg('--pe', '20'));
-const names = arg('--datasets', 'NCI1,ZINC,ogbg-molhiv').split(',');
-const workers = arg('--workers', '1');
+const A = benchArgs('bench:data', { strings: ['root', 'pe', 'datasets', 'workers'] });
+const root = A.str('root', fileURLToPath(new URL('../../shared/datasets/', import.meta.url)))!;
+const dim = A.num('pe', 20, true)!;
+const names = A.str('datasets', 'NCI1,ZINC,ogbg-molhiv')!.split(',');
+const workers = A.str('workers', '1')!;
 const W = workers === 'auto' ? 'auto' as const : Number(workers);
 const cacheDir = mkdtempSync(join(tmpdir(), 'gf-bench-'));
 const sec = (t: number) => ((performance.now() - t) / 1000).toFixed(2);

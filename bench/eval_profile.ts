@@ -13,13 +13,13 @@ import { buildModel, predict, runSplit } from '../src/train/trainer.js';
 import { computeLoss } from '../src/train/losses.js';
 import { setThreads } from '../src/tensor/backend.js';
 import { startKernelProfile } from '../src/tensor/profile.js';
+import { benchArgs } from './args.js';
 
-const args = process.argv.slice(2);
-const opt = (n: string, d: string) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
-const N = Number(opt('--n', '320'));
+const A = benchArgs('bench/eval_profile', { strings: ['n', 'dataset', 'data-root'] });
+const N = A.num('n', 320, true)!;
 setThreads(1);
-const full = await loadDatasetByName(opt('--dataset', 'ogbg-molhiv'), opt('--data-root', '../shared/datasets'));
-const run = buildRunConfig(full, opt('--dataset', 'ogbg-molhiv'), {}, 0);
+const full = await loadDatasetByName(A.str('dataset', 'ogbg-molhiv')!, A.str('data-root', '../shared/datasets'));
+const run = buildRunConfig(full, A.str('dataset', 'ogbg-molhiv')!, {}, 0);
 const split = runSplit(run, full);
 const trainIdx = split.train.slice(0, N), valIdx = split.val.slice(0, N);
 const used = [...trainIdx, ...valIdx];

@@ -19,15 +19,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findDatasetDir } from '../src/data/registry.js';
 import { cudaUnavailable } from '../src/tensor/kernels_cuda.js';
+import { benchArgs } from './args.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name: string, dflt?: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
-const json = args.includes('--json');
-const epochs = opt('--epochs', '3')!;
-const dataRoot = opt('--data-root');
-const refDir = resolve(opt('--reference', join(ROOT, '..', 'shared', 'reference'))!);
-const only = opt('--only')?.split(',');
+const A = benchArgs('bench:gpu', { strings: ['epochs', 'data-root', 'reference', 'only'], flags: ['json'] });
+const json = A.flag('json');
+const epochs = String(A.num('epochs', 3, true));
+const dataRoot = A.str('data-root');
+const refDir = resolve(A.str('reference', join(ROOT, '..', 'shared', 'reference'))!);
+const only = A.str('only')?.split(',');
 
 interface Case { name: string; dataset: string; layers?: number; ref: string[] | null; target: number }
 const CASES: Case[] = [

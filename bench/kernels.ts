@@ -15,20 +15,16 @@
 import { availableParallelism } from 'node:os';
 import { loadNativeKernels } from '../src/tensor/kernels_native.js';
 import type { Kernels } from '../src/tensor/kernels.js';
+import { benchArgs } from './args.js';
 
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const ti = args.indexOf('--threads');
+const A = benchArgs('bench/kernels', { strings: ['threads'], flags: ['json'] });
+const json = A.flag('json');
 const K: Kernels | null = loadNativeKernels();
 if (!K) {
   console.error('bench/kernels: native addon not built (build/Release/gradformer.node). Run `npx node-gyp rebuild`.');
   process.exit(1);
 }
-const allThreads = ti >= 0 ? Number(args[ti + 1]) : availableParallelism(); // the native default is 1
-if (!Number.isInteger(allThreads) || allThreads < 1) {
-  console.error(`bench/kernels: --threads needs a positive integer, got ${args[ti + 1]}`);
-  process.exit(1);
-}
+const allThreads = A.num('threads', availableParallelism(), true)!; // the native default is 1
 
 /** Deterministic uniforms in [-1, 1) (mulberry32). */
 function rng(seed: number): () => number {

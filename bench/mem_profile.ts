@@ -16,9 +16,9 @@ import { buildRunConfig } from '../src/train/runconfig.js';
 import { train } from '../src/train/trainer.js';
 import { scratch } from '../src/tensor/tensor.js';
 import { setThreads } from '../src/tensor/backend.js';
+import { benchArgs } from './args.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt?: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const A = benchArgs('bench/mem_profile', { strings: ['dataset', 'data-root', 'limit', 'eval-limit', 'epochs'] });
 const gc = (globalThis as { gc?: () => void }).gc;
 const mb = (b: number) => (b / 1048576).toFixed(1).padStart(7);
 function report(label: string): void {
@@ -30,14 +30,14 @@ function report(label: string): void {
 
 setThreads(1);
 report('start');
-let ds: GraphDataset = await loadDatasetByName(opt('--dataset', 'ZINC')!, opt('--data-root'));
-const limit = opt('--limit'), evalLimit = opt('--eval-limit');
+let ds: GraphDataset = await loadDatasetByName(A.str('dataset', 'ZINC')!, A.str('data-root'));
+const limit = A.str('limit'), evalLimit = A.str('eval-limit');
 if (limit && ds.officialSplit) {
   const sp = ds.officialSplit, ev = (x: Int32Array) => (evalLimit ? x.slice(0, Number(evalLimit)) : x);
   ds = { ...ds, officialSplit: { train: sp.train.slice(0, Number(limit)), val: ev(sp.val), test: ev(sp.test) } };
 } else if (limit) ds = { ...ds, graphs: ds.graphs.slice(0, Number(limit)) };
 report(`loaded ${ds.graphs.length} graphs`);
-const run = buildRunConfig(ds, opt('--dataset', 'ZINC')!, { train: { epochs: Number(opt('--epochs', '2')) } }, 0);
+const run = buildRunConfig(ds, A.str('dataset', 'ZINC')!, { train: { epochs: Number(A.str('epochs', '2')) } }, 0);
 const pre = await computePre(ds.graphs, run.train.pe, false, ds.name, 1);
 report('preprocessed');
 const outDir = mkdtempSync(join(tmpdir(), 'gf-mem-'));

@@ -20,15 +20,12 @@ import type { GradformerConfig } from '../src/models/config.js';
 import { kernels, setThreads } from '../src/tensor/backend.js';
 import { noGrad } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
+import { benchArgs } from './args.js';
 
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const root = opt('--data-root', join(import.meta.dirname, '..', '..', 'shared', 'datasets'));
-const reps = Number(opt('--reps', '5'));
+const A = benchArgs('bench:model', { strings: ['data-root', 'reps'], flags: ['json'] });
+const json = A.flag('json');
+const root = A.str('data-root', join(import.meta.dirname, '..', '..', 'shared', 'datasets'))!;
+const reps = A.num('reps', 5, true)!;
 
 function prepare(graphs: Graph[], walk: number): GraphPre[] {
   return graphs.map((g) => ({ spd: shortestPathDistances(g.numNodes, g.edgeIndex), pe: randomWalkPE(g.numNodes, g.edgeIndex, walk) }));

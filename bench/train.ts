@@ -31,32 +31,24 @@ import { scratch } from '../src/tensor/tensor.js';
 import { startKernelProfile, type KernelProfile } from '../src/tensor/profile.js';
 import { parseDevice, setDevice } from '../src/tensor/device.js';
 import { loadCuda, type Transfers } from '../src/tensor/kernels_cuda.js';
+import { benchArgs } from './args.js';
 
-const args = process.argv.slice(2);
-const has = (n: string) => args.includes(n);
-const opt = (name: string, dflt?: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const num = (name: string, dflt?: number): number | undefined => {
-  const v = opt(name);
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 1) throw new Error(`bench:train: ${name} needs a positive number, got '${v}'`);
-  return n;
-};
-const json = has('--json');
-const datasetName = opt('--dataset', 'NCI1')!;
-const dataRoot = opt('--data-root');
-const epochs = num('--epochs', 3)!;
-const threads = num('--threads', 1)!;
-const limit = num('--limit');
-const evalLimit = num('--eval-limit');
-const profileOn = !has('--no-profile');
+const A = benchArgs('bench:train', {
+  strings: ['dataset', 'data-root', 'epochs', 'threads', 'limit', 'eval-limit', 'device', 'layers', 'batch-size'],
+  flags: ['json', 'no-profile'],
+});
+const json = A.flag('json');
+const datasetName = A.str('dataset', 'NCI1')!;
+const dataRoot = A.str('data-root');
+const epochs = A.num('epochs', 3)!;
+const threads = A.num('threads', 1)!;
+const limit = A.num('limit');
+const evalLimit = A.num('eval-limit');
+const profileOn = !A.flag('no-profile');
 const log = (s: string) => { if (!json) process.stdout.write(s + '\n'); };
 
 setThreads(threads);
-const device = setDevice(parseDevice(opt('--device', 'cpu')!, 'bench:train: --device')).name;
+const device = setDevice(parseDevice(A.str('device', 'cpu')!, 'bench:train: --device')).name;
 if (device === 'cuda') loadCuda().resetPeak();
 const load0 = loadavg()[0];
 const t0 = performance.now();
@@ -72,8 +64,8 @@ if (limit !== undefined) {
 }
 const loadS = (performance.now() - t0) / 1000;
 const over = {
-  model: { ...(opt('--layers') ? { num_layers: num('--layers') } : {}) },
-  train: { epochs: epochs + (profileOn ? 1 : 0), ...(opt('--batch-size') ? { batch_size: num('--batch-size') } : {}) },
+  model: { ...(A.str('layers') ? { num_layers: A.num('layers') } : {}) },
+  train: { epochs: epochs + (profileOn ? 1 : 0), ...(A.str('batch-size') ? { batch_size: A.num('batch-size') } : {}) },
 };
 const run = buildRunConfig(ds, datasetName, over, 0);
 // Preprocessing of the graphs used, cold (no cache), one thread as the peer.

@@ -25,16 +25,12 @@ import type { Kernels } from '../src/tensor/kernels.js';
 import { tsKernels } from '../src/tensor/kernels_ts.js';
 import { loadNativeKernels } from '../src/tensor/kernels_native.js';
 import { loadWasmKernels } from '../src/tensor/kernels_wasm_node.js';
+import { benchArgs } from './args.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const json = args.includes('--json');
-const reps = Number(opt('--reps') ?? '5');
-if (!Number.isInteger(reps) || reps < 1) throw new Error(`bench:wasm: --reps needs a positive integer, got '${opt('--reps')}'`);
-const dataRoot = opt('--data-root');
+const A = benchArgs('bench:wasm', { strings: ['reps', 'data-root'], flags: ['json'] });
+const json = A.flag('json');
+const reps = A.num('reps', 5, true)!;
+const dataRoot = A.str('data-root');
 
 const native = loadNativeKernels();
 if (native === null) throw new Error('bench:wasm: the native addon is not built (npm run install); it is the baseline here');

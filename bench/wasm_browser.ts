@@ -30,21 +30,17 @@ import { computeLoss } from '../src/train/losses.js';
 import { Optimizer } from '../src/train/optim.js';
 import { useKernels } from '../src/tensor/backend.js';
 import { loadNativeKernels } from '../src/tensor/kernels_native.js';
+import { benchArgs } from './args.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ORIGIN = 'http://gradformer.bench';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const web = join(root, 'dist', 'web');
 
-const args = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const json = args.includes('--json');
-const reps = Number(opt('--reps') ?? '5');
-if (!Number.isInteger(reps) || reps < 1) throw new Error(`bench:wasm:browser: --reps needs a positive integer, got '${opt('--reps')}'`);
-const dataRoot = opt('--data-root');
+const A = benchArgs('bench:wasm:browser', { strings: ['reps', 'data-root'], flags: ['json'] });
+const json = A.flag('json');
+const reps = A.num('reps', 5, true)!;
+const dataRoot = A.str('data-root');
 if (!existsSync(CHROMIUM)) throw new Error(`bench:wasm:browser: ${CHROMIUM} is missing; install Debian's chromium (apt-get install -y chromium)`);
 if (!existsSync(join(web, 'index.js'))) throw new Error(`bench:wasm:browser: ${web}/index.js is missing; build it with \`npm run build:wasm && npm run build:web\``);
 const native = loadNativeKernels();
