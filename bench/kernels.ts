@@ -146,7 +146,7 @@ function benchAttention(sizes: number[], layout: 'ragged' | 'padded', threads: n
   K!.setThreads(threads);
   const { ms, cpuMs, bestMs } = timeMs(() => {
     K!.attentionForward(q, k, v, mask, ptr, H, dk, scale, null, out, probs);
-    K!.attentionBackward(q, k, v, mask, ptr, H, dk, scale, null, probs, gOut, gq, gk, gv, gm, true);
+    K!.attentionBackward(q, k, v, mask, ptr, H, dk, scale, null, probs, gOut, gq, gk, gv, gm);
   }, 2, 7, 50);
   emit({ bench: 'attention', layout, graphs: real.length, heads: H, dk, nodes: N, sumN2: sq, threads, ms: +ms.toFixed(3),
     cpu_ms: +cpuMs.toFixed(3), best_ms: +bestMs.toFixed(3) },

@@ -58,8 +58,6 @@ typedef struct {
   const int64_t *moff;  /* start of graph b's mask block */
   int64_t H, dk;
   float scale;
-  int acc;  /* backward: add into gq/gk/gv (1) or write them as if zero-filled (0; each element is written once);
-               gMask always accumulates (one decay mask serves every layer) */
 } Att;
 
 /* Thread-local scratch, sized for the largest graph (npad = n rounded up to 16, DKP = dk rounded up). */
@@ -188,14 +186,13 @@ static void bwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
   int64_t ldr = dk % 16 == 0 ? HD : DKP;  /* row stride of Gr, Kr, Qr (see rows_of) */
   gf_gemm_serial(n, npad, dk, A->gOut + ro0, HD, 1, w->Vt, npad, w->S, npad, 0);  /* gOut V^T */
   bwd_rows(A, n, npad, base, w, wantQKM);
-  /* gv += (P o D)^T gOut. Not accumulating, the GEMM's chains start from 0 instead of from a zero-filled
-     C: the same bits. */
+  /* gv += (P o D)^T gOut */
   if (A->gv) {
-    if (A->drop) gf_gemm_serial(n, dk, n, w->W, 1, npad, Gr, ldr, A->gv + ro0, HD, A->acc);
-    else gf_gemm_serial(n, dk, n, A->probs + base, 1, n, Gr, ldr, A->gv + ro0, HD, A->acc);
+    if (A->drop) gf_gemm_serial(n, dk, n, w->W, 1, npad, Gr, ldr, A->gv + ro0, HD, 1);
+    else gf_gemm_serial(n, dk, n, A->probs + base, 1, n, Gr, ldr, A->gv + ro0, HD, 1);
   }
-  if (A->gq) gf_gemm_serial(n, dk, n, w->S, npad, 1, Kr, ldr, A->gq + ro0, HD, A->acc);  /* dRaw K */
-  if (A->gk) gf_gemm_serial(n, dk, n, w->S, 1, npad, Qr, ldr, A->gk + ro0, HD, A->acc);  /* dRaw^T Q */
+  if (A->gq) gf_gemm_serial(n, dk, n, w->S, npad, 1, Kr, ldr, A->gq + ro0, HD, 1);  /* dRaw K */
+  if (A->gk) gf_gemm_serial(n, dk, n, w->S, 1, npad, Qr, ldr, A->gk + ro0, HD, 1);  /* dRaw^T Q */
 }
 
 typedef struct { int64_t cost, b; } Ord;
@@ -265,9 +262,9 @@ int gf_attention_forward(const float *q, const float *k, const float *v, const f
 int gf_attention_backward(const float *q, const float *k, const float *v, const float *mask,
                           const int32_t *graphPtr, int64_t B, int64_t H, int64_t dk, double scale,
                           const float *drop, const float *probs, const float *gOut,
-                          float *gq, float *gk, float *gv, float *gMask, int accumulate) {
+                          float *gq, float *gk, float *gv, float *gMask) {
   Att A = {.q = q, .k = k, .v = v, .mask = mask, .drop = drop, .probs = probs, .gOut = gOut,
            .gq = gq, .gk = gk, .gv = gv, .gMask = gMask, .ptr = graphPtr, .H = H, .dk = dk,
-           .scale = (float)scale, .acc = accumulate != 0};
+           .scale = (float)scale};
   return run(&A, B, 1);
 }

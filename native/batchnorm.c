@@ -84,11 +84,10 @@ static GF_CLONES void bn_apply(const float *x, float *out, int64_t r0, int64_t r
   }
 }
 
-/* gx += dL/dx for rows [r0, r1) from the column sums sg, sgx (per-ISA clone); accumulate 0: gx as if
-   zero-filled (0 + value), not read. */
+/* gx += dL/dx for rows [r0, r1) from the column sums sg, sgx (per-ISA clone). */
 static GF_CLONES void bn_grad_x(const float *x, const float *g, float *gx, int64_t rows, int64_t r0, int64_t r1,
                                 int64_t cols, const float *weight, const float *saveMean, const float *saveInvStd,
-                                const double *sg, const double *sgx, int training, int accumulate) {
+                                const double *sg, const double *sgx, int training) {
   /* Per-column constants hoisted (same double arithmetic per element as the TS twin). */
   double wc[CHUNK], mc[CHUNK], ic[CHUNK], ac[CHUNK], bc[CHUNK];
   for (int64_t cb = 0; cb < cols; cb += CHUNK) {
@@ -101,21 +100,14 @@ static GF_CLONES void bn_grad_x(const float *x, const float *g, float *gx, int64
     for (int64_t r = r0; r < r1; r++) {
       const float *gr = g + r * cols + cb, *xr = x + r * cols + cb;
       float *o = gx + r * cols + cb;
-      if (training && accumulate) {
+      if (training) {
         /* dx = w*invstd * (g - sum(g)/N - xhat*sum(g*xhat)/N) */
         for (int64_t j = 0; j < w; j++) {
           double xh = ((double)xr[j] - mc[j]) * ic[j];
           o[j] = (float)((double)o[j] + wc[j] * ic[j] * ((double)gr[j] - ac[j] - xh * bc[j]));
         }
-      } else if (training) {
-        for (int64_t j = 0; j < w; j++) {
-          double xh = ((double)xr[j] - mc[j]) * ic[j];
-          o[j] = (float)(0.0 + wc[j] * ic[j] * ((double)gr[j] - ac[j] - xh * bc[j]));
-        }
-      } else if (accumulate) {
-        for (int64_t j = 0; j < w; j++) o[j] = (float)((double)o[j] + (double)gr[j] * wc[j] * ic[j]);
       } else {
-        for (int64_t j = 0; j < w; j++) o[j] = (float)(0.0 + (double)gr[j] * wc[j] * ic[j]);
+        for (int64_t j = 0; j < w; j++) o[j] = (float)((double)o[j] + (double)gr[j] * wc[j] * ic[j]);
       }
     }
   }
@@ -148,7 +140,7 @@ void gf_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const
 
 int gf_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_t cols, const float *weight,
                             const float *saveMean, const float *saveInvStd, int training,
-                            float *gx, float *gw, float *gb, int accumulate) {
+                            float *gx, float *gw, float *gb) {
   int T = gf_threads_for((double)rows * (double)cols * 3.0);
   /* sumG = sum_r g, sumGX = sum_r g * xhat per column, in double (stack for cols <= 512). */
   double sumG[CB * 64], sumGX[CB * 64];
@@ -175,7 +167,7 @@ int gf_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_t
     {
       int tid = omp_get_thread_num(), nt = omp_get_num_threads();
       bn_grad_x(x, g, gx, rows, rows * tid / nt, rows * (tid + 1) / nt, cols, weight, saveMean, saveInvStd,
-                sg, sgx, training, accumulate);
+                sg, sgx, training);
     }
   }
   free(heap);

@@ -235,36 +235,29 @@ void gf_unary(int op, const float *x, float *out, int64_t n, double p) {
   }
 }
 
-/* One loop per op (no switch inside the loop) so each vectorises; same double arithmetic as before.
-   OLD(i) is gx[i] when accumulating, else 0.0 (0 + d rounds as the zero-filled buffer did). */
-#define UNARY_BW_LOOPS(OLD)                                                                                          \
-  switch (op) {                                                                                                      \
-    case 0: for (int64_t i = i0; i < i1; i++) { float gv = g[i], gm = x[i] > 0 ? gv : 0.0f; gx[i] = (float)(OLD(i) + (double)gm); } break; \
-    case 1: for (int64_t i = i0; i < i1; i++) { double gi = g[i], gs = gi * p; gx[i] = (float)(OLD(i) + (x[i] > 0 ? gi : gs)); } break; \
-    case 2: for (int64_t i = i0; i < i1; i++) gx[i] = (float)(OLD(i) + (double)g[i] * y[i] * (1.0 - y[i])); break;  \
-    case 3: for (int64_t i = i0; i < i1; i++) gx[i] = (float)(OLD(i) + (double)g[i] * y[i]); break;                 \
-    case 4: for (int64_t i = i0; i < i1; i++) gx[i] = (float)(OLD(i) + (double)g[i] / x[i]); break;                 \
-    case 5: for (int64_t i = i0; i < i1; i++) gx[i] = (float)(OLD(i) + (double)g[i] * y[i] * lp); break;            \
-    case 6: for (int64_t i = i0; i < i1; i++) gx[i] = (float)(OLD(i) + (double)g[i] * p); break;                    \
-    default: for (int64_t i = i0; i < i1; i++) gx[i] = (float)(OLD(i) + (double)g[i]); break;                       \
-  }
-#define GX_OLD(i) ((double)gx[i])
-#define GX_ZERO(i) 0.0
+/* One loop per op (no switch inside the loop) so each vectorises; same double arithmetic as before. */
 static GF_CLONES void unary_bw_range(int op, const float *x, const float *y, const float *g, float *gx,
-                                     int64_t i0, int64_t i1, double p, int accumulate) {
+                                     int64_t i0, int64_t i1, double p) {
   double lp = op == 5 ? log(p) : 0;
-  if (accumulate) { UNARY_BW_LOOPS(GX_OLD) }
-  else { UNARY_BW_LOOPS(GX_ZERO) }
+  switch (op) {
+    case 0: for (int64_t i = i0; i < i1; i++) { float gv = g[i], gm = x[i] > 0 ? gv : 0.0f; gx[i] = (float)((double)gx[i] + (double)gm); } break;
+    case 1: for (int64_t i = i0; i < i1; i++) { double gi = g[i], gs = gi * p; gx[i] = (float)((double)gx[i] + (x[i] > 0 ? gi : gs)); } break;
+    case 2: for (int64_t i = i0; i < i1; i++) gx[i] = (float)((double)gx[i] + (double)g[i] * y[i] * (1.0 - y[i])); break;
+    case 3: for (int64_t i = i0; i < i1; i++) gx[i] = (float)((double)gx[i] + (double)g[i] * y[i]); break;
+    case 4: for (int64_t i = i0; i < i1; i++) gx[i] = (float)((double)gx[i] + (double)g[i] / x[i]); break;
+    case 5: for (int64_t i = i0; i < i1; i++) gx[i] = (float)((double)gx[i] + (double)g[i] * y[i] * lp); break;
+    case 6: for (int64_t i = i0; i < i1; i++) gx[i] = (float)((double)gx[i] + (double)g[i] * p); break;
+    default: for (int64_t i = i0; i < i1; i++) gx[i] = (float)((double)gx[i] + (double)g[i]); break;
+  }
 }
 
-double gf_unary_backward(int op, const float *x, const float *y, const float *g, float *gx, int64_t n, double p,
-                         int accumulate) {
+double gf_unary_backward(int op, const float *x, const float *y, const float *g, float *gx, int64_t n, double p) {
   if (gx) {
     int T = gf_threads_for((double)n);
 #pragma omp parallel num_threads(T) if (T > 1)
     {
       int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-      unary_bw_range(op, x, y, g, gx, n * tid / nt, n * (tid + 1) / nt, p, accumulate);
+      unary_bw_range(op, x, y, g, gx, n * tid / nt, n * (tid + 1) / nt, p);
     }
   }
   if (op != 5) return 0;

@@ -49,9 +49,7 @@ void gf_binary_backward(int op, const float *a, const float *b, const float *g, 
                         int64_t rows, int64_t cols, int bc);
 /* op 0..7 = relu leaky_relu sigmoid exp log pow_base scale add_scalar */
 void gf_unary(int op, const float *x, float *out, int64_t n, double p);
-/* accumulate 0: gx is written as if it held zeros (0 + value: the same bits), never read. */
-double gf_unary_backward(int op, const float *x, const float *y, const float *g, float *gx, int64_t n, double p,
-                         int accumulate);
+double gf_unary_backward(int op, const float *x, const float *y, const float *g, float *gx, int64_t n, double p);
 
 /* reduce.c */
 void gf_sum_axis(const float *x, float *out, int64_t rows, int64_t cols, int axis);
@@ -99,7 +97,7 @@ void gf_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const
                    float *saveMean, float *saveInvStd);
 int gf_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_t cols, const float *weight,
                             const float *saveMean, const float *saveInvStd, int training,
-                            float *gx, float *gw, float *gb, int accumulate /* gx only, as gf_unary_backward */);
+                            float *gx, float *gw, float *gb);
 
 /* attention.c: graphPtr [B+1] validated (ptr[0] = 0, non-decreasing). Returns 0, or -1 on out of memory. */
 int gf_attention_forward(const float *q, const float *k, const float *v, const float *mask,
@@ -108,7 +106,7 @@ int gf_attention_forward(const float *q, const float *k, const float *v, const f
 int gf_attention_backward(const float *q, const float *k, const float *v, const float *mask,
                           const int32_t *graphPtr, int64_t B, int64_t H, int64_t dk, double scale,
                           const float *drop, const float *probs, const float *gOut,
-                          float *gq, float *gk, float *gv, float *gMask, int accumulate /* gq, gk, gv */);
+                          float *gq, float *gk, float *gv, float *gMask);
 
 /* optim.c */
 void gf_adam_step(float *p, const float *g, float *m, float *v, int64_t n, double lr, double beta1, double beta2,

@@ -77,7 +77,7 @@ function registerTests(K: Kernels, raw: NativeAddon): void {
       rejects('batchNorm weight', (k) => k.batchNorm(f(6), f(6), 2, 3, f(2), null, null, null, true, 0.1, 1e-5, f(3), f(3)), /batchNorm: weight has 2 elements, expected cols = 3/);
       rejects('attention mask', (k) => k.attentionForward(f(20), f(20), f(20), f(25), i32(0, 2, 5), 2, 2, 1, null, f(20), f(26)),
         /attentionForward: mask has 25 elements, expected H\*sum\(n_b\^2\) = 26 \(H=2, sumNb2=13, B=2\)/);
-      rejects('attentionBackward gk', (k) => k.attentionBackward(f(20), f(20), f(20), f(26), i32(0, 2, 5), 2, 2, 1, null, f(26), f(20), null, f(19), null, null, true),
+      rejects('attentionBackward gk', (k) => k.attentionBackward(f(20), f(20), f(20), f(26), i32(0, 2, 5), 2, 2, 1, null, f(26), f(20), null, f(19), null, null),
         /attentionBackward: gk has 19 elements, expected N\*H\*dk = 20 \(N=5, H=2, dk=2\)/);
       rejects('adam v', (k) => k.adamStep(f(3), f(3), f(3), f(2), 1e-3, 0.9, 0.999, 1e-8, 0, 1, false), /adamStep: v has 2 elements, expected n = 3/);
       rejects('sgd buf', (k) => k.sgdStep(f(3), f(3), null, 0.1, 0.9, 0, 0, false, true), /sgdStep: momentum 0.9 needs a momentum buffer/);

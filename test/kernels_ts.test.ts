@@ -110,13 +110,13 @@ describe('binary and unary', () => {
   it("relu'(0) = 0 and leaky_relu'(0) = slope, as PyTorch; pow_base returns dL/dp", () => {
     const x = f32([0, -1, 2]), g = f32([1, 1, 1]), y = new Float32Array(3), gx = new Float32Array(3);
     K.unary('relu', x, y, 0);
-    assert.equal(K.unaryBackward('relu', x, y, g, gx, 0, true), 0);
+    assert.equal(K.unaryBackward('relu', x, y, g, gx, 0), 0);
     assert.deepEqual(Array.from(gx), [0, 0, 1]);
-    gx.fill(0); K.unary('leaky_relu', x, y, 0.2); K.unaryBackward('leaky_relu', x, y, g, gx, 0.2, true);
+    gx.fill(0); K.unary('leaky_relu', x, y, 0.2); K.unaryBackward('leaky_relu', x, y, g, gx, 0.2);
     close(gx, [0.2, 0.2, 1]);
     // y = 0.5^x at x = [0,-1,2] -> [1, 2, 0.25]; dL/dp = sum g x p^(x-1)
     gx.fill(0); K.unary('pow_base', x, y, 0.5);
-    const dp = K.unaryBackward('pow_base', x, y, g, gx, 0.5, true);
+    const dp = K.unaryBackward('pow_base', x, y, g, gx, 0.5);
     close(dp, 0 + -1 * 0.5 ** -2 + 2 * 0.5);
     close(gx, [1, 2, 0.25].map((v) => v * Math.log(0.5)));
   });
@@ -261,13 +261,13 @@ describe('batchNorm', () => {
     const g = f32([1, 0, 1, 0, 1, 0, 1, 0]);
     const sm = f32([3, 5]), si = f32([0.5, 1]);
     const gx = new Float32Array(8), gw = new Float32Array(2), gb = new Float32Array(2);
-    K.batchNormBackward(x, g, 4, 2, f32([3, 1]), sm, si, false, gx, gw, gb, true);
+    K.batchNormBackward(x, g, 4, 2, f32([3, 1]), sm, si, false, gx, gw, gb);
     assert.deepEqual(Array.from(gx), [1.5, 0, 1.5, 0, 1.5, 0, 1.5, 0]);
     assert.deepEqual(Array.from(gw), [(-2 - 1 + 0 + 3) * 0.5, 0]);
     assert.deepEqual(Array.from(gb), [4, 0]);
     // training with a constant upstream: the batch mean absorbs it, gx = 0.
     gx.fill(0);
-    K.batchNormBackward(x, g, 4, 2, f32([3, 1]), sm, si, true, gx, null, null, true);
+    K.batchNormBackward(x, g, 4, 2, f32([3, 1]), sm, si, true, gx, null, null);
     close(gx, new Array(8).fill(0));
   });
 });
@@ -436,7 +436,7 @@ describe('bad inputs throw before computing, naming the kernel and the shapes', 
     const q = z(8);
     assert.throws(() => K.attentionForward(q, q, q, z(8), i32([0, 3, 2]), 1, 2, 1, null, z(8), z(8)),
       { message: 'attentionForward: graphPtr is not non-decreasing: graphPtr[1] = 3 > graphPtr[2] = 2 (graphPtr has 3 elements)' });
-    assert.throws(() => K.attentionBackward(q, q, q, z(8), i32([0, 2, 3]), 1, 2, 1, null, z(5), q, null, null, null, null, true),
+    assert.throws(() => K.attentionBackward(q, q, q, z(8), i32([0, 2, 3]), 1, 2, 1, null, z(5), q, null, null, null, null),
       { message: 'attentionBackward: q has 8 elements, expected N*H*dk = 6 (N=3, H=1, dk=2, B=2)' });
   });
 });

@@ -35,12 +35,7 @@ struct Att {
   const int32_t *ptr;
   int64_t H, dk;
   float scale;
-  int acc; /* backward: add into gq/gk/gv (1), or write them as if they held zeros (0; each element once); gMask adds */
 };
-
-/* *p += v, or *p = 0 + v (the bits a zero-filled buffer gave) when not accumulating; a macro, so the
-   expression (and what the compiler may fuse in it) stays that of the += it replaced. */
-#define PUT(p, v, acc) (*(p) = ((acc) ? *(p) : 0.0f) + (v))
 
 /* H * sum_{b' < b} n_b'^2 + h n^2: the start of (b, h)'s mask block. Every thread must call it. */
 __device__ int64_t block_offset(const int32_t *ptr, int64_t b) {
@@ -163,9 +158,9 @@ __device__ void poison(const Att &A, int64_t s0, int64_t n, int64_t HD, int64_t 
   const float nan = __int_as_float(0x7fc00000);
   for (int64_t e = threadIdx.x; e < n * A.dk; e += blockDim.x) {
     int64_t r = (s0 + e / A.dk) * HD + off + e % A.dk;
-    if (A.gq) PUT(A.gq + r, nan, A.acc);
-    if (A.gk) PUT(A.gk + r, nan, A.acc);
-    if (A.gv) PUT(A.gv + r, nan, A.acc);
+    if (A.gq) A.gq[r] += nan;
+    if (A.gk) A.gk[r] += nan;
+    if (A.gv) A.gv[r] += nan;
   }
   if (A.gMask)
     for (int64_t e = threadIdx.x; e < n * n; e += blockDim.x) A.gMask[base + e] += nan;
@@ -246,7 +241,7 @@ __global__ void __launch_bounds__(ATT_THREADS) att_backward(Att A) {
 #pragma unroll
         for (int u = 0; u < ATT_MAX_DKL; u++) {
           int64_t d = lane + 32 * u;
-          if (d < dk) PUT(A.gq + (s0 + i) * HD + off + d, acc[u], A.acc);
+          if (d < dk) A.gq[(s0 + i) * HD + off + d] += acc[u];
         }
       __syncwarp();
     }
@@ -301,8 +296,8 @@ __global__ void __launch_bounds__(ATT_THREADS) att_backward(Att A) {
     for (int u = 0; u < ATT_MAX_DKL; u++) {
       int64_t d = lane + 32 * u;
       if (d < dk) {
-        if (A.gv) PUT(A.gv + (s0 + j) * HD + off + d, av[u], A.acc);
-        if (A.gk) PUT(A.gk + (s0 + j) * HD + off + d, ak[u], A.acc);
+        if (A.gv) A.gv[(s0 + j) * HD + off + d] += av[u];
+        if (A.gk) A.gk[(s0 + j) * HD + off + d] += ak[u];
       }
     }
     __syncwarp();
@@ -326,14 +321,13 @@ static int launch(const Att &A, int64_t B, int backward) {
 int gfc_attention_forward(const float *q, const float *k, const float *v, const float *mask, const int32_t *graphPtr,
                           int64_t B, int64_t H, int64_t dk, double scale, const float *drop, float *out, float *probs) {
   Att A = {q, k, v, mask, drop, nullptr, nullptr, out, probs, nullptr, nullptr, nullptr, nullptr, graphPtr, H, dk,
-           (float)scale, 1};
+           (float)scale};
   return launch(A, B, 0);
 }
 
 int gfc_attention_backward(const float *q, const float *k, const float *v, const float *mask, const int32_t *graphPtr,
                            int64_t B, int64_t H, int64_t dk, double scale, const float *drop, const float *probs,
-                           const float *gOut, float *gq, float *gk, float *gv, float *gMask, int accumulate) {
-  Att A = {q, k, v, mask, drop, probs, gOut, nullptr, nullptr, gq, gk, gv, gMask, graphPtr, H, dk, (float)scale,
-           accumulate != 0};
+                           const float *gOut, float *gq, float *gk, float *gv, float *gMask) {
+  Att A = {q, k, v, mask, drop, probs, gOut, nullptr, nullptr, gq, gk, gv, gMask, graphPtr, H, dk, (float)scale};
   return launch(A, B, 1);
 }

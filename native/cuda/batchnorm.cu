@@ -107,22 +107,22 @@ struct StoreGradSums {
 
 __global__ void bn_grad_x(const float *x, const float *g, float *gx, int64_t rows, int64_t cols, const float *weight,
                           const float *saveMean, const float *saveInvStd, const double *sg, const double *sgx,
-                          int training, int accumulate) {
+                          int training) {
   GFC_GRID_STRIDE(i, rows * cols) {
     int64_t c = i % cols;
-    double w = weight ? weight[c] : 1.0, ic = saveInvStd[c], o = accumulate ? (double)gx[i] : 0.0;
+    double w = weight ? weight[c] : 1.0, ic = saveInvStd[c];
     if (training) {  /* dx = w*invstd * (g - sum(g)/N - xhat*sum(g*xhat)/N) */
       double xh = ((double)x[i] - saveMean[c]) * ic;
-      gx[i] = (float)(o + w * ic * ((double)g[i] - sg[c] / (double)rows - xh * (sgx[c] / (double)rows)));
+      gx[i] = (float)((double)gx[i] + w * ic * ((double)g[i] - sg[c] / (double)rows - xh * (sgx[c] / (double)rows)));
     } else {
-      gx[i] = (float)(o + (double)g[i] * w * ic);
+      gx[i] = (float)((double)gx[i] + (double)g[i] * w * ic);
     }
   }
 }
 
 int gfc_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_t cols, const float *weight,
                             const float *saveMean, const float *saveInvStd, int training, float *gx, float *gw,
-                            float *gb, int accumulate) {
+                            float *gb) {
   GFC_REQUIRE_INIT();
   if (cols == 0) return 0;
   double *sums = (double *)gfc_scratch((size_t)cols * 2 * sizeof(double), "batchNormBackward");
@@ -131,8 +131,7 @@ int gfc_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_
                         cols, "batchNormBackward");
   if (!rc && gx && rows > 0) {
     bn_grad_x<<<gfc_blocks(rows * cols, 256), 256, 0, gfc_stream()>>>(x, g, gx, rows, cols, weight, saveMean,
-                                                                       saveInvStd, sums, sums + cols, training,
-                                                                       accumulate);
+                                                                       saveInvStd, sums, sums + cols, training);
     rc = gfc_check_launch("batchNormBackward");
   }
   gfc_free(sums);

@@ -149,9 +149,9 @@ int gfc_unary(int op, const float *x, float *out, int64_t n, double p) {
 }
 
 __global__ void unary_bw_kernel(int op, const float *x, const float *y, const float *g, float *gx, int64_t n,
-                                double p, double lp, int accumulate) {
+                                double p, double lp) {
   GFC_GRID_STRIDE(i, n) {
-    double gi = g[i], o = accumulate ? (double)gx[i] : 0.0, d;
+    double gi = g[i], o = gx[i], d;
     switch (op) {
       case 0: d = x[i] > 0 ? gi : 0.0; break;
       case 1: d = x[i] > 0 ? gi : gi * p; break;
@@ -172,11 +172,10 @@ struct PowBaseTerm {  /* d(p^x)/dp numerator: g x y */
 };
 
 int gfc_unary_backward(int op, const float *x, const float *y, const float *g, float *gx, int64_t n, double p,
-                       int accumulate, double *result) {
+                       double *result) {
   GFC_REQUIRE_INIT();
   if (gx && n > 0) {
-    unary_bw_kernel<<<gfc_blocks(n, 256), 256, 0, gfc_stream()>>>(op, x, y, g, gx, n, p, op == 5 ? log(p) : 0.0,
-                                                                        accumulate);
+    unary_bw_kernel<<<gfc_blocks(n, 256), 256, 0, gfc_stream()>>>(op, x, y, g, gx, n, p, op == 5 ? log(p) : 0.0);
     int rc = gfc_check_launch("unaryBackward");
     if (rc) return rc;
   }

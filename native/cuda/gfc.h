@@ -76,10 +76,8 @@ int gfc_binary(int op, const float *a, const float *b, float *out, int64_t rows,
 int gfc_binary_backward(int op, const float *a, const float *b, const float *g, float *ga, float *gb,
                         int64_t rows, int64_t cols, int bc);
 int gfc_unary(int op, const float *x, float *out, int64_t n, double p);
-/* accumulate 0 (here and in the two backward kernels below): the gradient outputs are written as if they
-   held zeros (0 + value), never read; batch norm's gw, gb and attention's gMask always accumulate. */
 int gfc_unary_backward(int op, const float *x, const float *y, const float *g, float *gx, int64_t n, double p,
-                       int accumulate, double *result);
+                       double *result);
 
 /* reduce.cu */
 int gfc_sum_axis(const float *x, float *out, int64_t rows, int64_t cols, int axis);
@@ -127,7 +125,7 @@ int gfc_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const
                    float *saveMean, float *saveInvStd);
 int gfc_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_t cols, const float *weight,
                             const float *saveMean, const float *saveInvStd, int training,
-                            float *gx, float *gw, float *gb, int accumulate);
+                            float *gx, float *gw, float *gb);
 
 /* attention.cu: one launch per call covering every (graph, head), on the packed layout, no padding.
    Limits: dk <= GFC_ATT_MAX_DK (else GFC_EARG). The backward needs, when gq, gk or gMask is wanted,
@@ -141,7 +139,7 @@ int gfc_attention_forward(const float *q, const float *k, const float *v, const 
 int gfc_attention_backward(const float *q, const float *k, const float *v, const float *mask,
                            const int32_t *graphPtr, int64_t B, int64_t H, int64_t dk, double scale,
                            const float *drop, const float *probs, const float *gOut,
-                           float *gq, float *gk, float *gv, float *gMask, int accumulate);
+                           float *gq, float *gk, float *gv, float *gMask);
 
 /* optim.cu */
 int gfc_adam_step(float *p, const float *g, float *m, float *v, int64_t n, double lr, double beta1, double beta2,

@@ -352,12 +352,10 @@ static napi_value K_unary(napi_env env, napi_callback_info info) {
 }
 
 static napi_value K_unaryBackward(napi_env env, napi_callback_info info) {
-  BEGIN_OPT("unaryBackward", 7, 0);
+  BEGIN_OPT("unaryBackward", 6, 0);
   int e_op = arg_enum(&C, 0, "op", ENUM_UnaryOp, 8);
   CK;
   double d_p = arg_num(&C, 5, "p");
-  CK;
-  int b_accumulate = arg_bool(&C, 6, "accumulate");
   CK;
   size_t l_x;
   int h_x;
@@ -409,7 +407,7 @@ static napi_value K_unaryBackward(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  return num(env, gf_unary_backward(e_op, p_x, p_y, p_g, p_gx, v_n, d_p, b_accumulate));
+  return num(env, gf_unary_backward(e_op, p_x, p_y, p_g, p_gx, v_n, d_p));
 }
 
 static napi_value K_sumAxis(napi_env env, napi_callback_info info) {
@@ -1178,14 +1176,12 @@ static napi_value K_batchNorm(napi_env env, napi_callback_info info) {
 }
 
 static napi_value K_batchNormBackward(napi_env env, napi_callback_info info) {
-  BEGIN_OPT("batchNormBackward", 12, 0);
+  BEGIN_OPT("batchNormBackward", 11, 0);
   int64_t s_rows = arg_size(&C, 2, "rows");
   CK;
   int64_t s_cols = arg_size(&C, 3, "cols");
   CK;
   int b_training = arg_bool(&C, 7, "training");
-  CK;
-  int b_accumulate = arg_bool(&C, 11, "accumulate");
   CK;
   size_t l_x;
   int h_x;
@@ -1299,7 +1295,7 @@ static napi_value K_batchNormBackward(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  if (gf_batch_norm_backward(p_x, p_g, s_rows, s_cols, p_weight, p_saveMean, p_saveInvStd, b_training, p_gx, p_gw, p_gb, b_accumulate) != 0) return oom(&C);
+  if (gf_batch_norm_backward(p_x, p_g, s_rows, s_cols, p_weight, p_saveMean, p_saveInvStd, b_training, p_gx, p_gw, p_gb) != 0) return oom(&C);
   return NULL;
 }
 
@@ -1428,14 +1424,12 @@ static napi_value K_attentionForward(napi_env env, napi_callback_info info) {
 }
 
 static napi_value K_attentionBackward(napi_env env, napi_callback_info info) {
-  BEGIN_OPT("attentionBackward", 16, 0);
+  BEGIN_OPT("attentionBackward", 15, 0);
   int64_t s_H = arg_size(&C, 5, "H");
   CK;
   int64_t s_dk = arg_size(&C, 6, "dk");
   CK;
   double d_scale = arg_num(&C, 7, "scale");
-  CK;
-  int b_accumulate = arg_bool(&C, 15, "accumulate");
   CK;
   size_t l_q;
   int h_q;
@@ -1605,7 +1599,7 @@ static napi_value K_attentionBackward(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  if (gf_attention_backward(p_q, p_k, p_v, p_mask, p_graphPtr, v_B, s_H, s_dk, d_scale, p_drop, p_probs, p_gOut, p_gq, p_gk, p_gv, p_gMask, b_accumulate) != 0) return oom(&C);
+  if (gf_attention_backward(p_q, p_k, p_v, p_mask, p_graphPtr, v_B, s_H, s_dk, d_scale, p_drop, p_probs, p_gOut, p_gq, p_gk, p_gv, p_gMask) != 0) return oom(&C);
   return NULL;
 }
 

@@ -191,9 +191,9 @@ export const KERNELS = {
   },
   unaryBackward: {
     args: [enumArg('op', ENUMS.UnaryOp), f32('x'), f32('y', len('n', N1, 'x.length')), f32('g', len('n', N1, 'x.length')),
-      opt(acc32('gx', len('n', N1, 'x.length'))), num('p'), bool('accumulate')],
+      opt(acc32('gx', len('n', N1, 'x.length'))), num('p')],
     derive: [['n', 'len(x)']], rules: [powBase],
-    c: ['op', 'x', 'y', 'g', 'gx', 'n', 'p', 'accumulate'], returns: 'double',
+    c: ['op', 'x', 'y', 'g', 'gx', 'n', 'p'], returns: 'double',
   },
   sumAxis: {
     args: [f32('x', len('rows*cols', ['rows', 'cols', 'axis'])),
@@ -281,9 +281,8 @@ export const KERNELS = {
   },
   batchNormBackward: {
     args: [rc('x'), rc('g'), size('rows'), size('cols'), opt(f32('weight', len('cols', RC))), f32('saveMean', len('cols', RC)),
-      f32('saveInvStd', len('cols', RC)), bool('training'), opt(rc('gx', 'inout')), opt(acc32('gw', len('cols', RC))), opt(acc32('gb', len('cols', RC))),
-      bool('accumulate')],
-    c: ['x', 'g', 'rows', 'cols', 'weight', 'saveMean', 'saveInvStd', 'training', 'gx', 'gw', 'gb', 'accumulate'], returns: 'status',
+      f32('saveInvStd', len('cols', RC)), bool('training'), opt(rc('gx', 'inout')), opt(acc32('gw', len('cols', RC))), opt(acc32('gb', len('cols', RC)))],
+    c: ['x', 'g', 'rows', 'cols', 'weight', 'saveMean', 'saveInvStd', 'training', 'gx', 'gw', 'gb'], returns: 'status',
   },
   attentionForward: {
     args: [...attArgs, out32('out', len('N*H*dk', ATT3)), out32('probs', len('H*sumNb2', MSK2, 'H*sum(n_b^2)'))],
@@ -293,9 +292,9 @@ export const KERNELS = {
   attentionBackward: {
     args: [...attArgs, f32('probs', len('H*sumNb2', MSK2, 'H*sum(n_b^2)')), f32('gOut', len('N*H*dk', ATT3)),
       opt(acc32('gq', len('N*H*dk', ATT3))), opt(acc32('gk', len('N*H*dk', ATT3))), opt(acc32('gv', len('N*H*dk', ATT3))),
-      opt(acc32('gMask', len('H*sumNb2', MSK2, 'H*sum(n_b^2)'))), bool('accumulate')],
+      opt(acc32('gMask', len('H*sumNb2', MSK2, 'H*sum(n_b^2)')))],
     derive: attDerive,
-    c: ['q', 'k', 'v', 'mask', 'graphPtr', 'B', 'H', 'dk', 'scale', 'drop', 'probs', 'gOut', 'gq', 'gk', 'gv', 'gMask', 'accumulate'], returns: 'status',
+    c: ['q', 'k', 'v', 'mask', 'graphPtr', 'B', 'H', 'dk', 'scale', 'drop', 'probs', 'gOut', 'gq', 'gk', 'gv', 'gMask'], returns: 'status',
   },
   adamStep: {
     args: [acc32('p'), f32('g', len('n', N1)), acc32('m', len('n', N1)), acc32('v', len('n', N1)), num('lr'), num('beta1'), num('beta2'),

@@ -76,10 +76,8 @@ export interface Kernels {
   /**
    * gx[i] += g[i] * f'(x[i]) using x and/or the forward output y (both given).
    * For 'pow_base' also returns sum_i g[i] * x[i] * y[i] / p = dL/dp (0 for other ops).
-   * accumulate false: gx's old contents are ignored, it gets exactly what adding into
-   * zeros would give (0 + value), so a first gradient needs no zero-filled buffer.
    */
-  unaryBackward(op: UnaryOp, x: F32, y: F32, g: F32, gx: F32 | null, p: number, accumulate: boolean): number;
+  unaryBackward(op: UnaryOp, x: F32, y: F32, g: F32, gx: F32 | null, p: number): number;
 
   // ------------------------------------------------------------ reductions
   /** axis 0: out[cols] = sum over rows; axis 1: out[rows] = sum over cols. */
@@ -150,12 +148,11 @@ export interface Kernels {
   /**
    * Backward of batchNorm given x, upstream g and the saved mean/invstd:
    * gx += dL/dx (training: through the batch statistics; eval: g*w*invstd),
-   * gw += sum g * xhat, gb += sum g. accumulate false: gx as if it held zeros
-   * (as unaryBackward; gw and gb always accumulate).
+   * gw += sum g * xhat, gb += sum g.
    */
   batchNormBackward(x: F32, g: F32, rows: number, cols: number,
     weight: F32 | null, saveMean: F32, saveInvStd: F32, training: boolean,
-    gx: F32 | null, gw: F32 | null, gb: F32 | null, accumulate: boolean): void;
+    gx: F32 | null, gw: F32 | null, gb: F32 | null): void;
 
   // ------------------------------------------------------ ragged attention
   /**
@@ -175,13 +172,10 @@ export interface Kernels {
   /**
    * Backward of attentionForward from upstream gOut [N, H, dk] and the saved probs:
    * gq, gk, gv ([N, H, dk]) and gMask (mask layout) are accumulated (+=); any may be null.
-   * accumulate false: gq, gk and gv as if they held zeros (every element is written;
-   * they must then be distinct arrays); gMask always accumulates (the model's decay
-   * mask serves every layer).
    */
   attentionBackward(q: F32, k: F32, v: F32, mask: F32, graphPtr: I32,
     H: number, dk: number, scale: number, drop: F32 | null, probs: F32, gOut: F32,
-    gq: F32 | null, gk: F32 | null, gv: F32 | null, gMask: F32 | null, accumulate: boolean): void;
+    gq: F32 | null, gk: F32 | null, gv: F32 | null, gMask: F32 | null): void;
 
   // ------------------------------------------------------------ optimisers
   /**

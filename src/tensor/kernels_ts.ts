@@ -98,11 +98,10 @@ function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
-function unaryBackward(op: UnaryOp, x: F32, y: F32, g: F32, gx: F32 | null, p: number, accumulate: boolean): number {
-  validate.unaryBackward(op, x, y, g, gx, p, accumulate);
+function unaryBackward(op: UnaryOp, x: F32, y: F32, g: F32, gx: F32 | null, p: number): number {
+  validate.unaryBackward(op, x, y, g, gx, p);
   const n = x.length;
   if (gx) {
-    if (!accumulate) gx.fill(0);
     switch (op) {
       case 'relu': for (let i = 0; i < n; i++) gx[i] += x[i] > 0 ? g[i] : 0; break;
       case 'leaky_relu': for (let i = 0; i < n; i++) gx[i] += x[i] > 0 ? g[i] : g[i] * p; break;
@@ -397,10 +396,8 @@ function batchNorm(x: F32, out: F32, rows: number, cols: number, weight: F32 | n
 }
 
 function batchNormBackward(x: F32, g: F32, rows: number, cols: number, weight: F32 | null,
-  saveMean: F32, saveInvStd: F32, training: boolean, gx: F32 | null, gw: F32 | null, gb: F32 | null,
-  accumulate: boolean): void {
-  validate.batchNormBackward(x, g, rows, cols, weight, saveMean, saveInvStd, training, gx, gw, gb, accumulate);
-  if (gx && !accumulate) gx.fill(0);
+  saveMean: F32, saveInvStd: F32, training: boolean, gx: F32 | null, gw: F32 | null, gb: F32 | null): void {
+  validate.batchNormBackward(x, g, rows, cols, weight, saveMean, saveInvStd, training, gx, gw, gb);
   // sumG[c] = sum_r g, sumGX[c] = sum_r g * xhat (double)
   const sumG = new Float64Array(cols), sumGX = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
@@ -470,9 +467,8 @@ function attentionForward(q: F32, k: F32, v: F32, mask: F32, graphPtr: I32, H: n
 
 function attentionBackward(q: F32, k: F32, v: F32, mask: F32, graphPtr: I32, H: number, dk: number,
   scale: number, drop: F32 | null, probs: F32, gOut: F32,
-  gq: F32 | null, gk: F32 | null, gv: F32 | null, gMask: F32 | null, accumulate: boolean): void {
-  validate.attentionBackward(q, k, v, mask, graphPtr, H, dk, scale, drop, probs, gOut, gq, gk, gv, gMask, accumulate);
-  if (!accumulate) for (const a of [gq, gk, gv]) a?.fill(0);
+  gq: F32 | null, gk: F32 | null, gv: F32 | null, gMask: F32 | null): void {
+  validate.attentionBackward(q, k, v, mask, graphPtr, H, dk, scale, drop, probs, gOut, gq, gk, gv, gMask);
   const HD = H * dk;
   let maxN = 0;
   for (let b = 0; b + 1 < graphPtr.length; b++) maxN = Math.max(maxN, graphPtr[b + 1] - graphPtr[b]);

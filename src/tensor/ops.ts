@@ -99,22 +99,6 @@ function on(op: string, ...ts: (Tensor | null | undefined)[]): Device {
 /** The gradient buffer of t when it needs one, else null. */
 const gradOf = (t: Tensor | null | undefined): Storage | null => (t && t.requiresGrad ? t.gradBuffer() : null);
 
-/**
- * Gradient buffers for a kernel with an `accumulate` flag that covers all of them
- * (null for an absent tensor or one without requiresGrad). When every one is a first
- * contribution (no gradient yet) and no tensor appears twice, they are unzeroed
- * buffers to overwrite (`accumulate` false: the kernel writes 0 + value, the bits a
- * zero-filled buffer gave); otherwise the usual buffers to add into. Zero-filling the
- * first gradients of attention, BatchNorm and relu inputs cost ZINC ~17 MB of memset
- * a step.
- */
-function gradTargets(ts: readonly (Tensor | null | undefined)[]): { bufs: (Storage | null)[]; accumulate: boolean } {
-  const live = ts.filter((t): t is Tensor => !!t && t.requiresGrad);
-  const fresh = live.every((t) => t.gradStorage === null) && new Set(live).size === live.length;
-  if (!fresh) return { bufs: ts.map(gradOf), accumulate: true };
-  return { bufs: ts.map((t) => (t && t.requiresGrad ? t.gradTarget().buf : null)), accumulate: false };
-}
-
 /** A host array of small per-op values (a decay table, a dropout mask) on device d. */
 const upload = (d: Device, a: Float32Array): Storage => d.fromHost(a);
 
@@ -253,8 +237,7 @@ function unary(op: UnaryOp, x: Tensor, p = 0): Tensor {
   const out = Tensor.output(x.shape, false, D);
   K.unary(op, x.storage, out.storage, p);
   return record(out, [x], () => {
-    const { buf, accumulate } = x.gradTarget();
-    K.unaryBackward(op, x.storage, out.storage, out.gradStorage!, buf, p, accumulate);
+    K.unaryBackward(op, x.storage, out.storage, out.gradStorage!, x.gradBuffer(), p);
   });
 }
 
@@ -278,8 +261,7 @@ export function powBase(base: number | Tensor, x: Tensor): Tensor {
   K.unary('pow_base', x.storage, out.storage, p);
   const inputs = typeof base === 'number' ? [x] : [x, base];
   return record(out, inputs, () => {
-    const { bufs: [gx], accumulate } = gradTargets([x]);
-    const gp = K.unaryBackward('pow_base', x.storage, out.storage, out.gradStorage!, gx, p, accumulate);
+    const gp = K.unaryBackward('pow_base', x.storage, out.storage, out.gradStorage!, gradOf(x), p);
     if (typeof base !== 'number' && base.requiresGrad) addHost(D, base.gradBuffer(), Float32Array.of(gp));
   });
 }
@@ -598,9 +580,8 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
     state.runningMean, state.runningVar, training, state.momentum, state.eps, saveMean, saveInvStd);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return record(out, inputs, () => {
-    const { bufs: [gx], accumulate } = gradTargets([x]); // the flag covers gx only
     K.batchNormBackward(x.storage, out.gradStorage!, x.rows, C, weight?.storage ?? null, saveMean, saveInvStd, training,
-      gx, gradOf(weight), gradOf(bias), accumulate);
+      gradOf(x), gradOf(weight), gradOf(bias));
   });
 }
 
@@ -645,10 +626,8 @@ export function raggedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, g
   const sc = 1 / Math.sqrt(dk);
   K.attentionForward(q.storage, k.storage, v.storage, mask.storage, dp, heads, dk, sc, drop, out.storage, probs);
   const res = record(out, [q, k, v, mask], () => {
-    // The flag covers q, k and v only: the decay mask is shared by every layer.
-    const { bufs: [gq, gk, gv], accumulate } = gradTargets([q, k, v]);
     K.attentionBackward(q.storage, k.storage, v.storage, mask.storage, dp, heads, dk, sc, drop, probs, out.gradStorage!,
-      gq, gk, gv, gradOf(mask), accumulate);
+      gradOf(q), gradOf(k), gradOf(v), gradOf(mask));
     if (pooled) {
       // The tape runs this closure once and drops it: nothing reads them again.
       D.give(probs);

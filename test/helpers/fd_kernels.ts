@@ -130,7 +130,7 @@ function unaryCases(K: Kernels, rng: Rng): GradCase[] {
       backward: (R) => {
         K.unary(op, x, y, pArr[0]);
         const gx = gradBuf(n);
-        const dp = K.unaryBackward(op, x, y, R, gx, pArr[0], true);
+        const dp = K.unaryBackward(op, x, y, R, gx, pArr[0]);
         if (op !== 'pow_base') assert.equal(dp, 0, `unaryBackward ${op} must return 0 for dL/dp`);
         return { x: unfill(gx), p: dp };
       },
@@ -283,7 +283,7 @@ function batchNormCases(K: Kernels, rng: Rng): GradCase[] {
       backward: (R) => {
         fwd();
         const gx = gradBuf(x.length), gw = gradBuf(cols), gb = gradBuf(cols);
-        K.batchNormBackward(x, R, rows, cols, weight, sm, si, training, gx, gw, gb, true);
+        K.batchNormBackward(x, R, rows, cols, weight, sm, si, training, gx, gw, gb);
         return { x: unfill(gx), weight: unfill(gw), bias: unfill(gb) };
       },
     };
@@ -309,7 +309,7 @@ function attentionCases(K: Kernels, rng: Rng): GradCase[] {
       backward: (R) => {
         fwd();
         const gq = gradBuf(q.length), gk = gradBuf(k.length), gv = gradBuf(v.length), gm = gradBuf(mask.length);
-        K.attentionBackward(q, k, v, mask, graphPtr, H, dk, scale, drop, probs, R, gq, gk, gv, gm, true);
+        K.attentionBackward(q, k, v, mask, graphPtr, H, dk, scale, drop, probs, R, gq, gk, gv, gm);
         return { q: unfill(gq), k: unfill(gk), v: unfill(gv), mask: unfill(gm) };
       },
     };

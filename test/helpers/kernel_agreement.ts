@@ -218,14 +218,14 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
           T.unary(op, x, yt, p);
           close(`unary ${op} n=${n}`, yn, yt);
           const g = rng.f32(n), gxn = rng.f32(n), gxt = copy(gxn);
-          const rn = K.unaryBackward(op, x, yt, g, gxn, p, true), rt = T.unaryBackward(op, x, yt, g, gxt, p, true);
+          const rn = K.unaryBackward(op, x, yt, g, gxn, p), rt = T.unaryBackward(op, x, yt, g, gxt, p);
           close(`unaryBackward ${op} n=${n}`, gxn, gxt);
           if (op === 'pow_base' && n > 2) {
             closeNum('unaryBackward dp', rn, rt, 1e-12);
           } else {
             assert.ok(Object.is(rn, rt) || (Number.isNaN(rn) && Number.isNaN(rt)), `unaryBackward ${op} return ${rn} vs ${rt}`);
           }
-          K.unaryBackward(op, x, yt, g, null, p, true);
+          K.unaryBackward(op, x, yt, g, null, p);
         }
       }
     });
@@ -376,8 +376,8 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
             const g = rng.f32(rows * cols);
             const gxN = rng.f32(rows * cols), gwN = rng.f32(cols), gbN = rng.f32(cols);
             const gxT = copy(gxN), gwT = copy(gwN), gbT = copy(gbN);
-            K.batchNormBackward(x, g, rows, cols, w, smT, siT, training, gxN, gwN, gbN, true);
-            T.batchNormBackward(x, g, rows, cols, w, smT, siT, training, gxT, gwT, gbT, true);
+            K.batchNormBackward(x, g, rows, cols, w, smT, siT, training, gxN, gwN, gbN);
+            T.batchNormBackward(x, g, rows, cols, w, smT, siT, training, gxT, gwT, gbT);
             close(`${tag} gx`, gxN, gxT, REL_EXACT, 1e-6);
             close(`${tag} gw`, gwN, gwT, REL_EXACT, 1e-6);
             close(`${tag} gb`, gbN, gbT, REL_EXACT, 1e-6);
@@ -391,7 +391,7 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
       const [a, b] = withThreads(K, () => {
         const o = new Float32Array(x.length), sm = new Float32Array(64), si = new Float32Array(64), gx = new Float32Array(x.length);
         K.batchNorm(x, o, 5000, 64, null, null, null, null, true, 0.1, 1e-5, sm, si);
-        K.batchNormBackward(x, o, 5000, 64, null, sm, si, true, gx, null, null, true);
+        K.batchNormBackward(x, o, 5000, 64, null, sm, si, true, gx, null, null);
         return Float32Array.from([...o, ...sm, ...si, ...gx]);
       });
       sameBits('batchNorm threads', a, b);
@@ -425,8 +425,8 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
       close(`${tag} probs`, n.probs, t.probs, REL_ATT, 1e-2);
       close(`${tag} out`, n.out, t.out, REL_ATT, 1e-1);
       const I = t.I;
-      K.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, t.probs, I.gOut, n.gq, n.gk, n.gv, n.gm, true);
-      T.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, t.probs, I.gOut, t.gq, t.gk, t.gv, t.gm, true);
+      K.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, t.probs, I.gOut, n.gq, n.gk, n.gv, n.gm);
+      T.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, t.probs, I.gOut, t.gq, t.gk, t.gv, t.gm);
       close(`${tag} gq`, n.gq, t.gq, REL_ATT, 1e-1);
       close(`${tag} gk`, n.gk, t.gk, REL_ATT, 1e-1);
       close(`${tag} gv`, n.gv, t.gv, REL_ATT, 1e-1);
@@ -449,12 +449,12 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
     it('null gradients accepted; 1 and 2 threads give identical bits', () => {
       const c: AttCase = { sizes: Array.from({ length: 64 }, (_, i) => 1 + ((i * 37) % 111)), H: 4, dk: 16, drop: true, seed: 77 };
       const I = attInputs(c);
-      K.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, new Float32Array(I.nm), I.gOut, null, null, null, null, true);
+      K.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, new Float32Array(I.nm), I.gOut, null, null, null, null);
       const [a, b] = withThreads(K, () => {
         const out = new Float32Array(I.nd), probs = new Float32Array(I.nm);
         K.attentionForward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, out, probs);
         const gq = new Float32Array(I.nd), gk = new Float32Array(I.nd), gv = new Float32Array(I.nd), gm = new Float32Array(I.nm);
-        K.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, probs, I.gOut, gq, gk, gv, gm, true);
+        K.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, c.H, c.dk, I.scale, I.drop, probs, I.gOut, gq, gk, gv, gm);
         return Float32Array.from([...out, ...probs, ...gq, ...gk, ...gv, ...gm]);
       });
       sameBits('attention threads', a, b);

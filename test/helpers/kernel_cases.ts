@@ -131,7 +131,7 @@ export const KERNEL_CASES: KernelCase[] = [
         close(`unary ${op}`, yd, yr);
         const g = rng.f32(x.length), gx0 = rng.f32(x.length);
         const gd = copy(gx0), gr = copy(gx0);
-        const rd = dev.unaryBackward(op, x, yr, g, gd, p, true), rr = ref.unaryBackward(op, x, yr, g, gr, p, true);
+        const rd = dev.unaryBackward(op, x, yr, g, gd, p), rr = ref.unaryBackward(op, x, yr, g, gr, p);
         close(`unaryBackward ${op}`, gd, gr);
         close(`unaryBackward ${op} result`, [rd], [rr], REL_SUM, REL_SUM);
       }
@@ -264,8 +264,8 @@ export const KERNEL_CASES: KernelCase[] = [
             const [gxd, gxr] = [copy(gx0), copy(gx0)];
             const gwd = affine ? new Float32Array(cols) : null, gwr = affine ? new Float32Array(cols) : null;
             const gbd = affine ? new Float32Array(cols) : null, gbr = affine ? new Float32Array(cols) : null;
-            dev.batchNormBackward(x, g, rows, cols, w, smr, sir, training, gxd, gwd, gbd, true);
-            ref.batchNormBackward(x, g, rows, cols, w, smr, sir, training, gxr, gwr, gbr, true);
+            dev.batchNormBackward(x, g, rows, cols, w, smr, sir, training, gxd, gwd, gbd);
+            ref.batchNormBackward(x, g, rows, cols, w, smr, sir, training, gxr, gwr, gbr);
             close(`${what} gx`, gxd, gxr, REL_SUM, REL_SUM);
             if (gwd && gwr && gbd && gbr) { close(`${what} gw`, gwd, gwr, REL_SUM, REL_SUM); close(`${what} gb`, gbd, gbr, REL_SUM, REL_SUM); }
           }
@@ -293,70 +293,12 @@ export const KERNEL_CASES: KernelCase[] = [
             const gOut = rng.f32(nd);
             const gs = () => [new Float32Array(nd), new Float32Array(nd), new Float32Array(nd), new Float32Array(nm)] as const;
             const [gqd, gkd, gvd, gmd] = gs(), [gqr, gkr, gvr, gmr] = gs();
-            dev.attentionBackward(q, k, v, mask, ptr, H, dk, scale, drop, pr, gOut, gqd, gkd, gvd, gmd, true);
-            ref.attentionBackward(q, k, v, mask, ptr, H, dk, scale, drop, pr, gOut, gqr, gkr, gvr, gmr, true);
+            dev.attentionBackward(q, k, v, mask, ptr, H, dk, scale, drop, pr, gOut, gqd, gkd, gvd, gmd);
+            ref.attentionBackward(q, k, v, mask, ptr, H, dk, scale, drop, pr, gOut, gqr, gkr, gvr, gmr);
             for (const [n, a, b] of [['gq', gqd, gqr], ['gk', gkd, gkr], ['gv', gvd, gvr], ['gMask', gmd, gmr]] as const) {
               close(`${what} ${n}`, a, b, REL_SUM, REL_SUM);
             }
           }
-        }
-      }
-    },
-  },
-  {
-    // ops.ts hands a tensor's first gradient to these kernels unzeroed (accumulate false):
-    // it must get exactly the bits that adding into zeros gives, signed zeros included,
-    // whatever the buffer held before (NaN here).
-    name: 'unaryBackward, batchNormBackward, attentionBackward with accumulate false: the bits of accumulating into zeros',
-    run: (dev, ref) => {
-      const rng = new Rng(14);
-      const junk = (n: number) => new Float32Array(n).fill(NaN);
-      /** Random values with a tenth of them -0 (relu passes g's -0 through; 0 + -0 is +0). */
-      const withNegZeros = (n: number) => rng.f32(n).map((v, i) => (i % 10 === 3 ? -0 : v));
-      const pairs = (what: string, over: Float32Array[], into: Float32Array[], refInto: Float32Array[], tol: number) => {
-        over.forEach((a, i) => sameBits(`${what} [${i}] overwrite vs into zeros`, a, into[i]));
-        refInto.forEach((r, i) => close(`${what} [${i}] vs reference`, into[i], r, tol, tol));
-      };
-      for (const op of ENUMS.UnaryOp) {
-        const x = op === 'log' ? rng.f32(3000, 0.01, 10) : rng.f32(3000, -2, 2).map((v, i) => (i % 7 === 0 ? 0 : v));
-        const p = op === 'pow_base' ? 0.6 : op === 'leaky_relu' ? 0.1 : 1.7;
-        const y = new Float32Array(x.length);
-        ref.unary(op, x, y, p);
-        const g = withNegZeros(x.length), over = junk(x.length), into = new Float32Array(x.length), refInto = new Float32Array(x.length);
-        const r1 = dev.unaryBackward(op, x, y, g, over, p, false), r2 = dev.unaryBackward(op, x, y, g, into, p, true);
-        ref.unaryBackward(op, x, y, g, refInto, p, true);
-        pairs(`unaryBackward ${op}`, [over], [into], [refInto], REL_ELEM);
-        sameBits(`unaryBackward ${op} result`, [r1], [r2]);
-      }
-      for (const training of [true, false]) {
-        const rows = 301, cols = 64, x = rng.f32(rows * cols, -3, 5), w = rng.f32(cols, 0.5, 2);
-        const sm = rng.f32(cols), si = rng.f32(cols, 0.5, 2), g = withNegZeros(rows * cols);
-        const over = junk(rows * cols), into = new Float32Array(rows * cols), refInto = new Float32Array(rows * cols);
-        const gw = [new Float32Array(cols), new Float32Array(cols)], gb = [new Float32Array(cols), new Float32Array(cols)];
-        dev.batchNormBackward(x, g, rows, cols, w, sm, si, training, over, gw[0], gb[0], false);
-        dev.batchNormBackward(x, g, rows, cols, w, sm, si, training, into, gw[1], gb[1], true);
-        ref.batchNormBackward(x, g, rows, cols, w, sm, si, training, refInto, null, null, true);
-        pairs(`batchNormBackward training=${training}`, [over, gw[0], gb[0]], [into, gw[1], gb[1]], [refInto], REL_SUM);
-      }
-      for (const sizes of [[], [1], [0, 3, 0], [30, 11, 29, 23], [40]]) {
-        for (const [H, dk] of [[4, 16], [2, 3]] as const) {
-          const ptr = ptrOf(sizes), N = ptr[sizes.length], nm = H * sizes.reduce((s, n) => s + n * n, 0), nd = N * H * dk;
-          const q = rng.f32(nd), k = rng.f32(nd), v = rng.f32(nd), mask = rng.f32(nm, 0.05, 1);
-          const drop = Float32Array.from({ length: nm }, () => (rng.next() < 0.2 ? 0 : 1.25));
-          const probs = new Float32Array(nm), out = new Float32Array(nd), gOut = withNegZeros(nd);
-          ref.attentionForward(q, k, v, mask, ptr, H, dk, 0.25, drop, out, probs);
-          const over = [junk(nd), junk(nd), junk(nd), new Float32Array(nm)]; // gMask accumulates in both modes
-          const into = [new Float32Array(nd), new Float32Array(nd), new Float32Array(nd), new Float32Array(nm)];
-          const refInto = into.map((a) => new Float32Array(a.length));
-          dev.attentionBackward(q, k, v, mask, ptr, H, dk, 0.25, drop, probs, gOut, over[0], over[1], over[2], over[3], false);
-          dev.attentionBackward(q, k, v, mask, ptr, H, dk, 0.25, drop, probs, gOut, into[0], into[1], into[2], into[3], true);
-          ref.attentionBackward(q, k, v, mask, ptr, H, dk, 0.25, drop, probs, gOut, refInto[0], refInto[1], refInto[2], refInto[3], true);
-          pairs(`attentionBackward [${sizes}] H=${H} dk=${dk}`, over, into, refInto, REL_SUM);
-          // Only gv wanted: the other three stay null.
-          const gv = junk(nd), gvInto = new Float32Array(nd);
-          dev.attentionBackward(q, k, v, mask, ptr, H, dk, 0.25, drop, probs, gOut, null, null, gv, null, false);
-          dev.attentionBackward(q, k, v, mask, ptr, H, dk, 0.25, drop, probs, gOut, null, null, gvInto, null, true);
-          sameBits(`attentionBackward [${sizes}] gv alone`, gv, gvInto);
         }
       }
     },

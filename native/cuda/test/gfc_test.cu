@@ -251,13 +251,10 @@ static void t_elementwise() {
       std::vector<float> y(n);
       gf_unary(op, (const float *)X.h.data(), y.data(), n, pr);
       Arr Y = F(y), G = F(rnd(n)), GX = F(acc0(n));
-      for (int acc = 0; acc < 2; acc++) {  /* acc 0: GX's nonzero contents must be ignored */
-        snprintf(name, sizeof name, "unaryBackward op%d n%lld acc%d", op, (long long)n, acc);
-        run_case(name, {&X, &Y, &G, &GX}, {3},
-                 [=](void **p, double *r) { return gfc_unary_backward(op, P(0), P(1), P(2), P(3), n, pr, acc, r); },
-                 [=](void **p) { return gf_unary_backward(op, P(0), P(1), P(2), P(3), n, pr, acc); }, TOL_EXACT, true,
-                 1e-9);
-      }
+      snprintf(name, sizeof name, "unaryBackward op%d n%lld", op, (long long)n);
+      run_case(name, {&X, &Y, &G, &GX}, {3},
+               [=](void **p, double *r) { return gfc_unary_backward(op, P(0), P(1), P(2), P(3), n, pr, r); },
+               [=](void **p) { return gf_unary_backward(op, P(0), P(1), P(2), P(3), n, pr); }, TOL_EXACT, true, 1e-9);
     }
 }
 
@@ -496,18 +493,16 @@ static void t_segment_bn() {
                       0.1, 1e-5, sm.data(), si.data());
         Arr SMv = F(sm), SIv = F(si), G = F(rnd(rows * cols)), GX = F(acc0(rows * cols)), GW = F(acc0(cols)),
             GB = F(acc0(cols));
-        const int acc = (int)((rows + affine) % 2); /* both modes over the cases; acc 0 ignores GX's contents */
-        snprintf(name, sizeof name, "batchNormBackward %lldx%lld training%d affine%d acc%d", (long long)rows,
-                 (long long)cols, training, affine, acc);
+        snprintf(name, sizeof name, "batchNormBackward %lldx%lld training%d affine%d", (long long)rows,
+                 (long long)cols, training, affine);
         /* gx subtracts the column means of g and g*xhat: cancellation, so a summation-order bound */
         run_case(name, {&X, &G, affine ? &W : nullptr, &SMv, &SIv, &GX, affine ? &GW : nullptr, affine ? &GB : nullptr},
                  affine ? std::vector<int>{5, 6, 7} : std::vector<int>{5},
                  [=](void **p, double *) {
-                   return gfc_batch_norm_backward(P(0), P(1), rows, cols, P(2), P(3), P(4), training, P(5), P(6), P(7),
-                                                  acc);
+                   return gfc_batch_norm_backward(P(0), P(1), rows, cols, P(2), P(3), P(4), training, P(5), P(6), P(7));
                  },
                  [=](void **p) {
-                   gf_batch_norm_backward(P(0), P(1), rows, cols, P(2), P(3), P(4), training, P(5), P(6), P(7), acc);
+                   gf_batch_norm_backward(P(0), P(1), rows, cols, P(2), P(3), P(4), training, P(5), P(6), P(7));
                    return 0.0;
                  },
                  TOL_SUM(8));
@@ -604,22 +599,20 @@ static void t_decay_attention() {
                                ptr.data(), B, H, dk, scale, drop ? dr.data() : nullptr, out.data(), probs.data());
           Arr Pv = F(probs), GO = F(rnd(N * HD)), GQ = F(acc0(N * HD)), GK = F(acc0(N * HD)), GV = F(acc0(N * HD)),
               GM = F(acc0(msz));
-          for (int which = 0; which < 4; which++) {  /* all four gradients; gv only; gq and gMask; all, gq/gk/gv overwritten */
-            const int acc = which != 3;
+          for (int which = 0; which < 3; which++) {  /* all four gradients; gv only; gq and gMask */
             snprintf(name, sizeof name, "attentionBackward B%lld maxn%lld H%lld dk%lld drop%d %s", (long long)B,
-                     (long long)maxn, (long long)H, (long long)dk, drop,
-                     which == 0 ? "all" : which == 1 ? "gv" : which == 2 ? "gq,gM" : "all acc0");
+                     (long long)maxn, (long long)H, (long long)dk, drop, which == 0 ? "all" : which == 1 ? "gv" : "gq,gM");
             run_case(name,
                      {&Q, &K, &V, &M, &Pt, drop ? &Dr : nullptr, &Pv, &GO, which != 1 ? &GQ : nullptr,
-                      which % 3 == 0 ? &GK : nullptr, which != 2 ? &GV : nullptr, which != 1 ? &GM : nullptr},
-                     which % 3 == 0 ? std::vector<int>{8, 9, 10, 11} : which == 1 ? std::vector<int>{10} : std::vector<int>{8, 11},
+                      which == 0 ? &GK : nullptr, which != 2 ? &GV : nullptr, which != 1 ? &GM : nullptr},
+                     which == 0 ? std::vector<int>{8, 9, 10, 11} : which == 1 ? std::vector<int>{10} : std::vector<int>{8, 11},
                      [=](void **p, double *) {
                        return gfc_attention_backward(P(0), P(1), P(2), P(3), PI(4), B, H, dk, scale, P(5), P(6), P(7),
-                                                     P(8), P(9), P(10), P(11), acc);
+                                                     P(8), P(9), P(10), P(11));
                      },
                      [=](void **p) {
                        gf_attention_backward(P(0), P(1), P(2), P(3), PI(4), B, H, dk, scale, P(5), P(6), P(7), P(8),
-                                             P(9), P(10), P(11), acc);
+                                             P(9), P(10), P(11));
                        return 0.0;
                      },
                      tol);
