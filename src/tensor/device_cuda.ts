@@ -26,11 +26,32 @@ const ALIGN = 256;
 /** One host buffer the arrays of a batch are packed into before their one upload; it only grows. */
 let stagingBuf = new Uint8Array(0);
 
+/**
+ * The block staged last and the host arrays whose device views lie in it. It is
+ * freed when the next batch is staged: left to the garbage collector, it would live
+ * on, since Node runs Node-API finalizers only when the event loop turns, which a
+ * synchronous trainer never lets happen (device memory grew by a batch's arrays
+ * every step: +0.7 MB an epoch of MUTAG, ~37 MB an epoch of ZINC).
+ */
+let current: { parent: CudaArray; arrays: HostArray[] } | null = null;
+
+/** Frees the block staged last; its arrays are uploaded again if used again (an evaluation batch, next epoch). */
+function releaseStaged(): void {
+  if (current === null) return;
+  for (const a of current.arrays) { uploads.delete(a); staged.delete(a.buffer); }
+  current.parent.free();
+  current = null;
+}
+
 /** Packs the arrays into the staging buffer, uploads it in one copy and records a view per array. */
 function stage(arrays: readonly HostArray[]): void {
   const todo: HostArray[] = [];
   for (const a of arrays) if (a.length > 0 && !uploads.has(a) && !todo.includes(a)) todo.push(a);
   if (todo.length === 0) return;
+  // A new batch: the previous one's arrays are done with (a step stages once; forward's own call finds them there).
+  releaseStaged();
+  todo.length = 0;
+  for (const a of arrays) if (a.length > 0 && !uploads.has(a) && !todo.includes(a)) todo.push(a);
   const offs: number[] = [];
   let total = 0;
   for (const a of todo) {
@@ -42,6 +63,7 @@ function stage(arrays: readonly HostArray[]): void {
   // A pageable source: cudaMemcpyAsync has copied it out when the call returns, so the buffer is reusable at once.
   const parent = new CudaArray('f32', total / 4);
   parent.upload(new Float32Array(stagingBuf.buffer, 0, total / 4));
+  current = { parent, arrays: [...todo] };
   todo.forEach((a, i) => {
     uploads.set(a, CudaArray.view(parent, offs[i], a));
     const list = staged.get(a.buffer) ?? [];
@@ -81,7 +103,12 @@ function makeCudaDevice(): Device {
     readAll: (bs) => readAll(c.kernels as unknown as DeviceKernels, bs as readonly (Float32Array | CudaArray)[]),
     index: (a) => {
       let d = uploads.get(a);
-      if (d === undefined) { d = stagedView(a) ?? CudaArray.from(a); uploads.set(a, d); }
+      if (d === undefined) {
+        const v = stagedView(a);
+        if (v !== undefined) current?.arrays.push(a); // freed with its block
+        d = v ?? CudaArray.from(a);
+        uploads.set(a, d);
+      }
       return d;
     },
     stage,
