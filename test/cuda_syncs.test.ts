@@ -137,8 +137,7 @@ describe('host synchronisation on cuda: a training step, an evaluation', () => {
   // A staged batch's block is handed back when the next batch is staged, not left to the
   // garbage collector: Node runs Node-API finalizers only when the event loop turns, which
   // the synchronous trainer never lets happen, so device memory grew by every batch's
-  // arrays (MUTAG: 0.71 MB an epoch before, 0.22 MB after; the rest is op temporaries,
-  // docs/CUDA.md).
+  // arrays (docs/CUDA.md, Lifetimes).
   gpuIt('a staged batch is freed when the next one is staged: new batches do not pile up on the device', async () => {
     const ds = await twoBatches('NCI1', 128);
     const cfg = buildRunConfig(ds, 'NCI1', {}, 0);

@@ -579,10 +579,17 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   K.batchNorm(x.storage, out.storage, x.rows, C, weight?.storage ?? null, bias?.storage ?? null,
     state.runningMean, state.runningVar, training, state.momentum, state.eps, saveMean, saveInvStd);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  return record(out, inputs, () => {
+  // The saved statistics go back to the device as soon as nothing will read them (after
+  // the backward, which runs once; at once without one): dropped, they would wait for the
+  // garbage collector's finalizers, which a synchronous trainer never lets run (docs/CUDA.md).
+  const giveSaved = () => { if (D.name !== 'cpu') { D.give(saveMean); D.give(saveInvStd); } };
+  record(out, inputs, () => {
     K.batchNormBackward(x.storage, out.gradStorage!, x.rows, C, weight?.storage ?? null, saveMean, saveInvStd, training,
       gradOf(x), gradOf(weight), gradOf(bias));
+    giveSaved();
   });
+  if (out.backwardFn === null) giveSaved();
+  return out;
 }
 
 // --------------------------------------------------------------- attention
