@@ -2,12 +2,13 @@
 // esbuild: main.js (+ the training worker train/worker.js and shared chunks, ESM,
 // minified, with source maps), index.html, style.css, uPlot's stylesheet,
 // gradformer.wasm, the bundled MUTAG's TU text files with their list
-// (data/MUTAG/, fetched by the Train tab from the page's own origin), and
+// (data/MUTAG/, fetched by the Train tab from the page's own origin), the shipped
+// models with their list (models/, for the Predict tab), and
 // RDKit's MinimalLib (rdkit/, fetched by the Predict tab when first needed).
 // Every URL inside is relative, so the folder works from any static host or subpath.
 // Called by scripts/build-web.js into dist/web/page/ (built and replaced with dist/web/).
 import { bundleForBrowser } from './bundle-browser.js';
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The page's entry points (relative to src/web/page/): the page script and the Web Worker that trains. */
@@ -28,6 +29,18 @@ export async function buildPage(root, out, wasm) {
   for (const f of files) copyFileSync(join(mutag, f), join(out, 'data', 'MUTAG', f));
   // The list the page fetches (a static host cannot list a folder).
   writeFileSync(join(out, 'data', 'MUTAG', 'index.json'), JSON.stringify(files));
+  // The shipped models (models/<NAME>/: config.json, model.safetensors, about.json)
+  // for the Predict tab, with the list it fetches.
+  const models = join(root, 'models');
+  const about = [];
+  for (const name of existsSync(models) ? readdirSync(models).sort() : []) {
+    if (!existsSync(join(models, name, 'about.json'))) continue;
+    mkdirSync(join(out, 'models', name), { recursive: true });
+    for (const f of ['config.json', 'model.safetensors', 'about.json']) copyFileSync(join(models, name, f), join(out, 'models', name, f));
+    about.push(JSON.parse(readFileSync(join(models, name, 'about.json'), 'utf8')));
+  }
+  mkdirSync(join(out, 'models'), { recursive: true });
+  writeFileSync(join(out, 'models', 'index.json'), JSON.stringify(about));
   // RDKit's MinimalLib for the Predict tab, served from the page's own origin and fetched only when a prediction is asked for.
   const rdkit = join(root, 'node_modules', '@rdkit', 'rdkit', 'dist');
   mkdirSync(join(out, 'rdkit'), { recursive: true });

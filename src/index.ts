@@ -49,6 +49,7 @@ export {
   saveCheckpoint, readCheckpointState, resolveCheckpointDir, loadCheckpointWeights, loadOptimizerState, type CheckpointState,
 } from './train/checkpoint.js';
 export { loadTrainedModel } from './train/load.js';
+export { shippedModel, shippedModels, type ShippedModel, type ShippedModelAbout } from './train/shipped.js';
 export { runExperiment, type ExperimentResult } from './train/experiment.js';
 export { parseGrid, type GridAxis } from './train/grid.js';
 export { meanStd } from './util/stats.js';

@@ -111,7 +111,12 @@ describe('browser bundle (gradformer/web)', () => {
     const ready = ['index.html', ...linked, ...main[1].imports.filter((i) => i.kind === 'import-statement').map((i) => i.path.slice(i.path.lastIndexOf('/page/') + 6)), 'gradformer.wasm'];
     const gz = ready.reduce((a, f) => a + gzipSync(readFileSync(join(page, f)), { level: 9 }).length, 0);
     const rdkit = ['RDKit_minimal.js', 'RDKit_minimal.wasm'].reduce((a, f) => a + gzipSync(readFileSync(join(page, 'rdkit', f)), { level: 9 }).length, 0);
-    const pageLine = `page ready to predict (without RDKit) ${size(ready.map((f) => join('page', f)))} [${ready.join(', ')}]; RDKit on the first prediction gzip ${kb(rdkit)}`;
+    // A shipped model (models/<NAME>/) is fetched when its button is clicked.
+    const shipped = (JSON.parse(readFileSync(join(page, 'models', 'index.json'), 'utf8')) as { name: string }[]).map((m) => m.name);
+    assert.deepEqual(shipped, ['ZINC', 'ogbg-molhiv'], 'the page lists the shipped models');
+    const models = shipped.map((m) => `${m} ${size(['config.json', 'model.safetensors'].map((f) => join('page', 'models', m, f)))}`).join(', ');
+    const pageLine = `page ready to predict (without RDKit) ${size(ready.map((f) => join('page', f)))} [${ready.join(', ')}]; RDKit on the first prediction gzip ${kb(rdkit)}; ` +
+      `a shipped model when chosen: ${models}`;
     t.diagnostic(pageLine);
     console.log(`web bundle: ${pageLine}`);
     // The issue's limit for the page ready to predict: under 1 MB compressed.

@@ -5,7 +5,8 @@
  * from its run folder's URL, its predictions for ten SMILES equal `gradformer
  * predict --smiles`'s within 1e-6, a selected molecule shows its decay curves
  * and attention graph; bad SMILES, a wrong file, a non-molecule model and a URL
- * on another site each show a message; RDKit is not fetched before a prediction
+ * on another site each show a message; the shipped ZINC and ogbg-molhiv models
+ * load with one click and predict as `gradformer predict --model`; RDKit is not fetched before a prediction
  * is asked for; no console error and no request beyond the page's origin.
  * Screenshot: test-artifacts/web-predict.png. This test FAILS (does not skip)
  * without chromium: CI installs it.
@@ -196,6 +197,21 @@ describe('the Predict tab', { skip: !haveZinc && 'no shared datasets (../shared/
     assertClose(await rows(page), want);
     // The 404s above are the test's own; nothing else may fail.
     noErrorsOrForeignRequests(errors.filter((e) => !/nothing-here|404/.test(e)), requests);
+    await page.close();
+  });
+
+  it('predicts with the shipped ZINC and ogbg-molhiv models with one click, as gradformer predict --model does', async () => {
+    const { page, errors, requests } = await open();
+    for (const name of ['ZINC', 'ogbg-molhiv']) {
+      const res = await cliRunner(join(base, 'home'))('predict', '--model', name, '--smiles', ...SMILES);
+      assert.equal(res.code, 0, res.stderr);
+      await page.click(`#predict-shipped button[data-model="${name}"]`);
+      assert.equal(await settled(page, ['model', 'error']), 'model', await message(page));
+      assert.match((await page.textContent('#predict-model-status'))!, new RegExp(`^Loaded the shipped ${name} model \\(epoch \\d+ of \\d+.*test (mae|rocauc) \\d\\.\\d{4}, from results/`));
+      assert.equal(await predict(page, SMILES), 'predicted', await message(page));
+      assertClose(await rows(page), JSON.parse(res.stdout).predictions);
+    }
+    noErrorsOrForeignRequests(errors, requests);
     await page.close();
   });
 

@@ -13,11 +13,20 @@ import { computeMetric } from '../train/metrics.js';
 import { loadTrainedModel } from '../train/load.js';
 import type { RunConfig } from '../train/runconfig.js';
 import { predictionRows, predictionsCsv } from '../train/predict_rows.js';
+import { shippedModel } from '../train/shipped.js';
 import { isNodeTask, predict, runSplit } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 const SPLIT_NAMES = ['train', 'val', 'test', 'all'] as const;
 type SplitName = typeof SPLIT_NAMES[number];
+
+/** The folder `--checkpoint DIR` or `--model NAME` (a shipped model) names: exactly one of them. */
+function modelFolder(o: { checkpoint?: string; model?: string }): string {
+  if (o.checkpoint && o.model) throw new UsageError('give either --checkpoint DIR or --model NAME, not both');
+  if (o.model) return shippedModel(o.model).dir;
+  if (!o.checkpoint) throw new UsageError('give --checkpoint DIR (a run folder) or --model NAME (a shipped model: `gradformer models` lists them)');
+  return o.checkpoint;
+}
 
 function indicesOf(run: RunConfig, ds: GraphDataset, which: SplitName): Int32Array {
   if (which === 'all') return Int32Array.from(ds.graphs.keys());
@@ -27,13 +36,14 @@ function indicesOf(run: RunConfig, ds: GraphDataset, which: SplitName): Int32Arr
 export function evalCommand(): Command {
   return new Command('eval')
     .description('evaluate a checkpoint on a split of its dataset (the split is rebuilt from the run\'s seed and protocol)')
-    .requiredOption('--checkpoint <dir>', 'a run folder (uses best/) or a checkpoint folder (best/ or last/)')
+    .option('--checkpoint <dir>', 'a run folder (uses best/) or a checkpoint folder (best/ or last/)')
+    .option('--model <name>', 'a model shipped in the package instead (ZINC, ogbg-molhiv; `gradformer models`)')
     .addOption(new Option('--split <name>', 'which split').choices(SPLIT_NAMES).default('test'))
     .option('--data-root <dir>', 'where the dataset is (default: the run\'s, then the usual search)')
     .option('--json', 'print one JSON object')
-    .addHelpText('after', '\nExample:\n  gradformer eval --checkpoint runs/MUTAG-20240101-120000 --split test')
-    .action(async (o: { checkpoint: string; split: SplitName; dataRoot?: string; json?: boolean }) => {
-      const { dir, state: st, model } = loadTrainedModel(o.checkpoint);
+    .addHelpText('after', '\nExamples:\n  gradformer eval --checkpoint runs/MUTAG-20240101-120000 --split test\n  gradformer eval --model ZINC --data-root ../shared/datasets')
+    .action(async (o: { checkpoint?: string; model?: string; split: SplitName; dataRoot?: string; json?: boolean }) => {
+      const { dir, state: st, model } = loadTrainedModel(modelFolder(o));
       const run = st.run;
       const ds = await loadDatasetByName(run.dataset, o.dataRoot ?? run.data_root ?? undefined);
       const pre = await preprocessDataset(ds, { pe: run.train.pe });
@@ -65,16 +75,17 @@ async function graphsFromSmiles(smiles: string[], dataset: string): Promise<Grap
 export function predictCommand(): Command {
   return new Command('predict')
     .description('predict with a checkpoint on a dataset (a known name or a TU-format folder) or on SMILES strings (molecule models)')
-    .requiredOption('--checkpoint <dir>', 'a run folder (uses best/) or a checkpoint folder')
+    .option('--checkpoint <dir>', 'a run folder (uses best/) or a checkpoint folder')
+    .option('--model <name>', 'a model shipped in the package instead (ZINC, ogbg-molhiv; `gradformer models`)')
     .option('--input <name|dir>', 'a dataset name or a folder of TU text files (NAME_A.txt, ...); default: the run\'s dataset')
     .addOption(new Option('--split <name>', 'which graphs of a known dataset').choices(SPLIT_NAMES).default('test'))
     .option('--smiles <s...>', 'SMILES strings (several after one --smiles, or --smiles repeated)')
     .option('--data-root <dir>', 'where a named dataset is')
     .addOption(new Option('--format <f>', 'output format').choices(['json', 'csv']).default('json'))
     .option('--output <file>', 'write here instead of stdout')
-    .addHelpText('after', '\nExamples:\n  gradformer predict --checkpoint runs/zinc --smiles CCO c1ccccc1\n  gradformer predict --checkpoint runs/mutag --input MUTAG --split all --format csv --output preds.csv')
-    .action(async (o: { checkpoint: string; input?: string; split: SplitName; smiles?: string[]; dataRoot?: string; format: 'json' | 'csv'; output?: string }) => {
-      const { state: st, model } = loadTrainedModel(o.checkpoint);
+    .addHelpText('after', '\nExamples:\n  gradformer predict --model ZINC --smiles CCO c1ccccc1\n  gradformer predict --checkpoint runs/zinc --smiles CCO c1ccccc1\n  gradformer predict --checkpoint runs/mutag --input MUTAG --split all --format csv --output preds.csv')
+    .action(async (o: { checkpoint?: string; model?: string; input?: string; split: SplitName; smiles?: string[]; dataRoot?: string; format: 'json' | 'csv'; output?: string }) => {
+      const { state: st, model } = loadTrainedModel(modelFolder(o));
       const run = st.run;
       if (isNodeTask(run)) throw new UsageError('predict supports graph-level models; this checkpoint is a node-level model');
       let graphs: Graph[], ids: (string | number)[], idx: Int32Array;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `gradformer` command: train, eval, predict, datasets, experiment,
+ * The `gradformer` command: train, eval, predict, models, datasets, experiment,
  * verify-reference, reproduce, cache, worker, web. Global options --threads, --backend and --device apply to every command.
  */
 import { Command, Option } from 'commander';
@@ -11,6 +11,7 @@ import { DivergedError } from '../train/trainer.js';
 import { intArg } from './args.js';
 import { datasetsCommand } from './datasets_cmd.js';
 import { evalCommand, predictCommand } from './eval_cmd.js';
+import { modelsCommand } from './models_cmd.js';
 import { experimentCommand } from './experiment_cmd.js';
 import { trainCommand } from './train_cmd.js';
 import { verifyCommand } from './verify_cmd.js';
@@ -36,7 +37,7 @@ export function buildProgram(): Command {
       setDevice(g.device ?? currentDevice());
     });
   program.enablePositionalOptions(false);
-  const commands = [trainCommand(), evalCommand(), predictCommand(), datasetsCommand(), experimentCommand(), verifyCommand(), reproduceCommand(), cacheCommand(), workerCommand(), webCommand()];
+  const commands = [trainCommand(), evalCommand(), predictCommand(), modelsCommand(), datasetsCommand(), experimentCommand(), verifyCommand(), reproduceCommand(), cacheCommand(), workerCommand(), webCommand()];
   for (const c of commands) program.addCommand(c);
   commands.push(registerReport(program));
   // commander's own errors ("error: unknown option ...") get the prefix of ours.

@@ -19,6 +19,7 @@ import { loadStateTensors } from '../models/state.js';
 import { decayPanel, headGammas, inspectBatch, type DecayPanel, type GraphInspection } from '../report/views.js';
 import { predict } from '../train/predict.js';
 import { predictionRows, type PredictionRow } from '../train/predict_rows.js';
+import type { ShippedModelAbout } from '../train/shipped_about.js';
 import { Rng } from '../util/rng.js';
 
 /** The parts of a run's config.json that prediction reads. */
@@ -105,24 +106,42 @@ export function loadModel(files: ModelFiles): LoadedModel {
 }
 
 /**
- * Fetches `config.json` and `best/model.safetensors` under `base` (a run
- * folder's URL, with or without a trailing slash) and loads them.
+ * Fetches `config.json` and the weights under `base` (a folder's URL, with or
+ * without a trailing slash) and loads them: from a run folder (`layout` 'run',
+ * the weights of its best/ checkpoint) or from a weights folder ('weights':
+ * config.json and model.safetensors side by side, as the page downloads them and
+ * the package ships its models).
  */
-export async function loadModelFromUrl(base: string | URL, fetchFn: typeof fetch = fetch): Promise<LoadedModel> {
+export async function loadModelFromUrl(base: string | URL, fetchFn: typeof fetch = fetch, layout: 'run' | 'weights' = 'run'): Promise<LoadedModel> {
   const root = new URL(String(base).endsWith('/') ? String(base) : `${String(base)}/`, globalThis.location?.href);
-  const get = async (rel: string): Promise<Uint8Array> => {
-    const url = new URL(rel, root).href;
-    let res: Response;
-    try {
-      res = await fetchFn(url);
-    } catch (e) {
-      throw new Error(`cannot load ${url} (${(e as Error).message}); check the run folder's URL`);
-    }
-    if (!res.ok) throw new Error(`cannot load ${url} (HTTP ${res.status}); the run folder must hold config.json and best/model.safetensors`);
-    return new Uint8Array(await res.arrayBuffer());
-  };
-  const [config, weights] = await Promise.all([get('config.json'), get('best/model.safetensors')]);
-  return loadModel({ config, weights, configName: new URL('config.json', root).href, weightsName: new URL('best/model.safetensors', root).href });
+  const weightsPath = layout === 'run' ? 'best/model.safetensors' : 'model.safetensors';
+  const [config, weights] = await Promise.all([fetchBytes(new URL('config.json', root), fetchFn, layout), fetchBytes(new URL(weightsPath, root), fetchFn, layout)]);
+  return loadModel({ config, weights, configName: new URL('config.json', root).href, weightsName: new URL(weightsPath, root).href });
+}
+
+async function fetchBytes(url: URL, fetchFn: typeof fetch, layout: 'run' | 'weights' | 'list'): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetchFn(url.href);
+  } catch (e) {
+    throw new Error(`cannot load ${url.href} (${(e as Error).message}); check the ${layout === 'list' ? 'page\'s folder' : 'folder\'s URL'}`);
+  }
+  if (!res.ok) {
+    throw new Error(`cannot load ${url.href} (HTTP ${res.status}); ` + (layout === 'run' ? 'the run folder must hold config.json and best/model.safetensors'
+      : layout === 'weights' ? 'the model folder must hold config.json and model.safetensors' : 'the page was built without its shipped models'));
+  }
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/**
+ * The models shipped with the page (`models/index.json` under `base`, the
+ * page's folder): what each is (about.json) and the folder to load it from with
+ * `loadModelFromUrl(url, fetch, 'weights')`.
+ */
+export async function shippedModelList(base: string | URL, fetchFn: typeof fetch = fetch): Promise<{ about: ShippedModelAbout; url: URL }[]> {
+  const root = new URL(String(base).endsWith('/') ? String(base) : `${String(base)}/`, globalThis.location?.href);
+  const list = JSON.parse(new TextDecoder().decode(await fetchBytes(new URL('models/index.json', root), fetchFn, 'list'))) as ShippedModelAbout[];
+  return list.map((about) => ({ about, url: new URL(`models/${encodeURIComponent(about.name)}/`, root) }));
 }
 
 /** Options of `predictSmiles`. */

@@ -1,5 +1,6 @@
 /**
- * The Predict tab: load a trained run (drop or pick its config.json and
+ * The Predict tab: load a model shipped with the page (ZINC, ogbg-molhiv: one
+ * click, nothing to train) or a trained run (drop or pick its config.json and
  * model.safetensors, or name a run folder on this site), predict for SMILES typed
  * one per line or read from a CSV's smiles column, and, for a selected molecule,
  * show the decay curve of every head and the attention over the molecule per
@@ -13,7 +14,8 @@ import { readSmilesCsv } from '../../../data/smiles.js';
 import { GRAPH_DRAWING_CSS, graphDrawing, type GraphDrawing } from '../../../report/graph_draw.js';
 import { predictionsCsv, type PredictionRow } from '../../../train/predict_rows.js';
 import { useWasmKernels } from '../../index.js';
-import { loadModel, loadModelFromUrl, predictSmiles, type LoadedModel, type SmilesPrediction } from '../../predict.js';
+import { loadModel, loadModelFromUrl, predictSmiles, shippedModelList, type LoadedModel, type SmilesPrediction } from '../../predict.js';
+import type { ShippedModelAbout } from '../../../train/shipped_about.js';
 import { el, type PageTab } from '../tabs.js';
 import { atomNames } from './atoms.js';
 import { decayChart } from './decay_chart.js';
@@ -47,6 +49,11 @@ function kernelsReady(): Promise<string> {
     () => 'WebAssembly kernels',
     (e: unknown) => `TypeScript kernels (the WebAssembly ones did not load: ${msg(e)})`);
   return kernelsNote;
+}
+
+/** One line on a shipped model: its run, epoch and test metric. */
+function shippedSummary(a: ShippedModelAbout): string {
+  return `epoch ${a.epoch} of ${a.epochs}${a.finished ? '' : ', run still training'}, test ${a.metric} ${a.test.toFixed(4)}, from ${a.source.split(',')[0]}`;
 }
 
 /** The text of a row's prediction for the table (the exact numbers are in data-values). */
@@ -88,7 +95,9 @@ export const predictTab: PageTab = {
     loadUrl.type = 'button'; loadUrl.id = 'predict-load-url';
     const status = el('p', 'muted', 'No model loaded.');
     status.id = 'predict-model-status';
-    modelBox.append(drop, el('label', undefined, 'or a run folder\'s URL: '), url, loadUrl, status);
+    const shipped = el('div');
+    shipped.id = 'predict-shipped';
+    modelBox.append(shipped, drop, el('label', undefined, 'or a run folder\'s URL: '), url, loadUrl, status);
 
     const molBox = el('fieldset');
     molBox.append(el('legend', undefined, 'Molecules'));
@@ -151,6 +160,20 @@ export const predictTab: PageTab = {
       await useModel(m, `${config.name} + ${weights.name}`);
     };
     files.addEventListener('change', () => void loadFiles());
+
+    // The models shipped with the page: one button each, loaded from this origin when clicked.
+    void shippedModelList(document.baseURI).then((list) => {
+      if (!list.length) return;
+      shipped.append(el('span', undefined, 'Shipped models, ready to predict: '));
+      for (const { about, url: at } of list) {
+        const b = el('button', undefined, about.name);
+        b.type = 'button'; b.dataset.model = about.name; b.title = shippedSummary(about);
+        b.addEventListener('click', guard('Cannot load the model', async () => {
+          await useModel(await loadModelFromUrl(at, fetch, 'weights'), `the shipped ${about.name} model (${shippedSummary(about)})`);
+        }));
+        shipped.append(b, ' ');
+      }
+    }, (e: unknown) => { shipped.append(el('span', 'muted', `No shipped models: ${msg(e)}`)); });
     drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
     drop.addEventListener('dragleave', () => drop.classList.remove('over'));
     drop.addEventListener('drop', (e) => {
