@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # The paper's depth and scarce-data claims on NCI1 (issue 18), Gradformer against
 # GraphGPS (--no-decay: the same model without the decay mask), official preset on
-# the official scripts' split (torch permutation, seed 12344), written straight
-# into results/<cell>. Cells run one after another; a finished cell (results.csv
+# the official scripts' split (torch permutation, seed 12344; lanes a and b) and on
+# random splits (one per seed; lane r), written straight into results/<cell>. Cells run one after another; a finished cell (results.csv
 # present) is skipped, an interrupted one continues bit for bit (--resume from its
 # runs' last/ checkpoints, which are committed for unfinished runs at the end of a
 # session). Run it again in a new session to go on where it stopped.
-#   scripts/experiment-claims.sh [a|b]    (two lanes to run side by side on 2 cores; default: both in turn)
+#   scripts/experiment-claims.sh [a|b|r]  (a, b: two lanes to run side by side on 2 cores; r: the
+#                                          same grid on random splits; default: a, b, r in turn)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 D=${GRADFORMER_DATA_ROOT:-../shared/datasets}
-G=(node dist/src/cli/main.js --threads 1 experiment --preset NCI1 --split torch_random_80_10_10 --split-seed 12344 --data-root "$D" --quiet)
+G=(node dist/src/cli/main.js --threads 1 experiment --preset NCI1 --data-root "$D" --quiet)
+SPLIT=(--split torch_random_80_10_10 --split-seed 12344)  # the official split; lane r sets its own
 cell() {
   local out=$1; shift
   [ -f "results/$out/results.csv" ] && return 0
   local r=(); [ -d "results/$out" ] && r=(--resume)
   echo "$(date -u +%FT%TZ) start $out" >&2
-  "${G[@]}" --out "results/$out" "${r[@]}" "$@"
+  "${G[@]}" "${SPLIT[@]}" --out "results/$out" "${r[@]}" "$@"
   echo "$(date -u +%FT%TZ) done $out rc=$?" >&2
 }
 lane_a() {  # depth, Gradformer side first (the lane that started in session 6)
@@ -33,8 +35,22 @@ lane_b() {  # scarce data (5 %, 10 %, and 100 % = the 4-layer depth cells)
   cell nci1-depth4-gps --runs 10 --no-decay
   cell nci1-depth4-gf --runs 10
 }
+lane_r() {  # the whole grid again on random splits (one random 80/10/10 split per seed), cheapest cells first
+  SPLIT=(--split random_80_10_10)
+  cell nci1-rand-frac05-gf --runs 10 --train-fraction 0.05
+  cell nci1-rand-frac05-gps --runs 10 --train-fraction 0.05 --no-decay
+  cell nci1-rand-frac10-gf --runs 10 --train-fraction 0.1
+  cell nci1-rand-frac10-gps --runs 10 --train-fraction 0.1 --no-decay
+  cell nci1-rand-depth4-gf --runs 10
+  cell nci1-rand-depth4-gps --runs 10 --no-decay
+  cell nci1-rand-depth12-gf --runs 5 --layers 12
+  cell nci1-rand-depth12-gps --runs 5 --layers 12 --no-decay
+  cell nci1-rand-depth24-gf --runs 5 --layers 24
+  cell nci1-rand-depth24-gps --runs 5 --layers 24 --no-decay
+}
 case "${1:-}" in
   a) lane_a ;;
   b) lane_b ;;
-  *) lane_a; lane_b ;;
+  r) lane_r ;;
+  *) lane_a; lane_b; lane_r ;;
 esac
