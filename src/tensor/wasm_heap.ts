@@ -106,6 +106,7 @@ export class WasmArray {
   /** The views into this array's block, made unusable when it is freed. */
   private views: WasmArray[] | null = null;
 
+  /** A new block of `length` elements; `view` is WasmArray.view's (which checks that it fits). */
   constructor(readonly heap: WasmHeap, readonly kind: ArrayKind, readonly length: number, zero = true,
     view?: { parent: WasmArray; byteOffset: number }) {
     if (view !== undefined) {
