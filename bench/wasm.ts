@@ -12,11 +12,7 @@
  * ts/native ratios, and each backend's first-step loss (they agree to float32
  * rounding: the kernels are checked against each other in the tests).
  */
-import { loadDatasetByName } from '../src/train/data.js';
-import { buildRunConfig } from '../src/train/runconfig.js';
 import { buildModel } from '../src/train/trainer.js';
-import { computePre } from '../src/data/preprocess.js';
-import { collate } from '../src/graph/batch.js';
 import { computeLoss } from '../src/train/losses.js';
 import { Optimizer } from '../src/train/optim.js';
 import { setBackend, useKernels } from '../src/tensor/backend.js';
@@ -26,6 +22,7 @@ import { tsKernels } from '../src/tensor/kernels_ts.js';
 import { loadNativeKernels } from '../src/tensor/kernels_native.js';
 import { loadWasmKernels } from '../src/tensor/kernels_wasm_node.js';
 import { benchArgs } from './args.js';
+import { benchBatch } from './batch.js';
 
 const A = benchArgs('bench:wasm', { strings: ['reps', 'data-root'], flags: ['json'] });
 const json = A.flag('json');
@@ -45,12 +42,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 if (!json) console.log(`training step, median of ${reps} after ${WARMUP} warm-up steps, one thread each`);
 for (const name of ['MUTAG', 'NCI1']) {
-  const ds = await loadDatasetByName(name, dataRoot);
-  const run = buildRunConfig(ds, name, {}, 0);
-  const idx = Array.from({ length: Math.min(run.train.batch_size, ds.graphs.length) }, (_, i) => i);
-  const graphs = idx.map((i) => ds.graphs[i]);
-  const pre = await computePre(graphs, run.train.pe, false, name, 1);
-  const batch = collate(graphs, pre, idx.map((_, i) => i));
+  const { run, batch } = await benchBatch(name, dataRoot);
   const ms: Record<string, number> = {}, loss: Record<string, number> = {};
   for (const [label, K, device] of backends) {
     useKernels(K);

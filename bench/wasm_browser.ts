@@ -20,17 +20,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { loadDatasetByName } from '../src/train/data.js';
-import { buildRunConfig, type RunConfig } from '../src/train/runconfig.js';
+import type { RunConfig } from '../src/train/runconfig.js';
 import { buildModel, streamSeeds } from '../src/train/trainer.js';
-import { computePre } from '../src/data/preprocess.js';
-import { collate } from '../src/graph/batch.js';
 import type { GraphBatch } from '../src/graph/types.js';
 import { computeLoss } from '../src/train/losses.js';
 import { Optimizer } from '../src/train/optim.js';
 import { useKernels } from '../src/tensor/backend.js';
 import { loadNativeKernels } from '../src/tensor/kernels_native.js';
 import { benchArgs } from './args.js';
+import { benchBatch } from './batch.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ORIGIN = 'http://gradformer.bench';
@@ -125,12 +123,7 @@ try {
   if (!json) console.log(`training step, median of ${reps} after ${WARMUP} warm-up steps, one thread each; browser: Chromium ${version}, native: Node ${process.versions.node}`);
   const rows: string[][] = [];
   for (const name of ['MUTAG', 'NCI1']) {
-    const ds = await loadDatasetByName(name, dataRoot);
-    const run = buildRunConfig(ds, name, {}, 0);
-    const idx = Array.from({ length: Math.min(run.train.batch_size, ds.graphs.length) }, (_, i) => i);
-    const graphs = idx.map((i) => ds.graphs[i]);
-    const pre = await computePre(graphs, run.train.pe, false, name, 1);
-    const batch = collate(graphs, pre, idx.map((_, i) => i));
+    const { run, batch } = await benchBatch(name, dataRoot);
 
     // Native, in Node: the same model, batch and step as in the page.
     useKernels(native);

@@ -31,7 +31,7 @@ describe('CUDA runtime without a device', () => {
       assert.equal(r.stderr, `gradformer: error: ${why}\n`);
     }
     const bad = await cliRunner(home, { GRADFORMER_DEVICE: 'gpu' })('eval', '--checkpoint', 'nowhere');
-    assert.equal(bad.stderr, "gradformer: error: device: GRADFORMER_DEVICE: unknown device 'gpu', expected cpu or cuda (or unset it for cpu)\n");
+    assert.equal(bad.stderr, "gradformer: error: device: GRADFORMER_DEVICE: unknown device 'gpu', expected cpu, cuda or wasm (or unset it for cpu)\n");
   });
 
 });

@@ -26,7 +26,7 @@ export function buildProgram(): Command {
     .description('Gradformer (graph transformer with exponential decay, IJCAI 2024): train, evaluate, predict, reproduce')
     .addOption(new Option('--threads <n>', 'compute threads of the native kernels (default: $GRADFORMER_THREADS or 1; more help only large batches, docs/PERFORMANCE.md)').argParser(intArg(1)))
     .addOption(new Option('--backend <name>', 'kernel backend (native falls back to ts when not built; wasm: npm run build:wasm)').choices(['native', 'wasm', 'ts']))
-    .addOption(new Option('--device <name>', 'where tensors live and ops run (default: $GRADFORMER_DEVICE or cpu; cuda needs an NVIDIA GPU and the CUDA addon)').choices(['cpu', 'cuda']))
+    .addOption(new Option('--device <name>', 'where tensors live and ops run (default: $GRADFORMER_DEVICE or cpu; cuda needs an NVIDIA GPU and the CUDA addon; wasm: the WebAssembly kernels on tensors in their heap, as the web page trains, npm run build:wasm)').choices(['cpu', 'cuda', 'wasm']))
     .showHelpAfterError('(add --help for the accepted options and values)')
     .hook('preAction', (cmd) => {
       const g = cmd.opts() as { threads?: number; backend?: BackendName; device?: DeviceName };

@@ -20,6 +20,33 @@ import { GatedGCNLayer, GINConv, type EdgeLists, type LocalMpnn } from './mpnn.j
 export const ATOM_FEATURE_DIMS = [119, 5, 12, 12, 10, 6, 6, 2, 2];
 export const BOND_FEATURE_DIMS = [5, 6, 2];
 
+/** Column-major copies of categorical feature matrices, by the matrix they copy. */
+const columnMajor = new WeakMap<Int32Array, Int32Array>();
+
+/**
+ * ids [rows, cols] as [cols, rows] (column c at c * rows; ids itself for one column),
+ * made once per array: the per-column lookups of an encoder then read subarrays of
+ * one array, which a device stages with the batch. A fresh column per forward was a
+ * copy to the device each time, freed only by the garbage collector (docs/WEB.md).
+ */
+function columnsOf(ids: Int32Array, rows: number): Int32Array {
+  const cols = rows === 0 ? 0 : ids.length / rows;
+  if (cols <= 1) return ids;
+  let t = columnMajor.get(ids);
+  if (t === undefined) {
+    t = new Int32Array(ids.length);
+    for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) t[c * rows + r] = ids[r * cols + c];
+    columnMajor.set(ids, t);
+  }
+  return t;
+}
+
+/** Column 0 of ids [rows, cols] (ids itself for one column), an array that is the same for the same ids. */
+function firstColumn(ids: Int32Array, rows: number): Int32Array {
+  const t = columnsOf(ids, rows);
+  return t.length === rows ? t : t.subarray(0, rows);
+}
+
 /** OGB AtomEncoder/BondEncoder: the sum of one embedding per categorical column. */
 export class CategoricalSumEncoder extends Module {
   readonly tables: ModuleList<Embedding>;
@@ -35,10 +62,9 @@ export class CategoricalSumEncoder extends Module {
       throw new Error(`CategoricalSumEncoder: ${ids.length} ids for ${rows} rows do not make at most ${this.tables.items.length} columns`);
     }
     let out: Tensor | null = null;
+    const byColumn = columnsOf(ids, rows);
     for (let c = 0; c < cols; c++) {
-      const col = new Int32Array(rows);
-      for (let r = 0; r < rows; r++) col[r] = ids[r * cols + c];
-      const e = this.tables.items[c].forward(col);
+      const e = this.tables.items[c].forward(byColumn.subarray(c * rows, (c + 1) * rows));
       out = out === null ? e : ops.add(out, e);
     }
     return out ?? Tensor.zeros([rows, this.tables.items[0].dim], false, this.tables.items[0].weight.device.name);
@@ -132,8 +158,7 @@ export class Gradformer extends Module {
       case 'linear': x = ops.concatCols([this.nodeLin.forward(floatX()), this.peLin.forward(pe)]); break;
       case 'embedding': {
         const ids = catX('embedding');
-        const col = batch.nodeCatDim === 1 ? ids : Int32Array.from({ length: N }, (_, i) => ids[i * batch.nodeCatDim]);
-        x = ops.concatCols([this.nodeEmb.forward(col), this.peLin.forward(pe)]);
+        x = ops.concatCols([this.nodeEmb.forward(firstColumn(ids, N)), this.peLin.forward(pe)]);
         break;
       }
       case 'ogb': x = ops.concatCols([this.atomEnc.forward(catX('ogb'), N), this.peLin.forward(pe)]); break;
@@ -144,8 +169,7 @@ export class Gradformer extends Module {
       const E = batch.numEdges;
       if (!batch.edgeCat) throw new Error(`Gradformer: edge_method ${c.edge_method} needs categorical edge features (batch has none)`);
       if (c.edge_method === 'embedding') {
-        const ids = batch.edgeCatDim === 1 ? batch.edgeCat : Int32Array.from({ length: E }, (_, i) => batch.edgeCat![i * batch.edgeCatDim]);
-        edgeAttr = this.edgeEmb.forward(ids);
+        edgeAttr = this.edgeEmb.forward(firstColumn(batch.edgeCat, E));
       } else {
         edgeAttr = this.bondEnc.forward(batch.edgeCat, E);
       }
@@ -154,10 +178,21 @@ export class Gradformer extends Module {
   }
 
   private ones = new Float32Array(0);
-  /** GraphGPS (decay false): an all-ones mask [size, 1], a view of one buffer that only grows. */
-  private onesMask(size: number): Tensor {
-    if (this.ones.length < size) this.ones = new Float32Array(size).fill(1);
-    return new Tensor(this.ones.subarray(0, size), [size, 1]).to(this.hop.device.name);
+  private readonly onesOf = new WeakMap<GraphBatch, Float32Array>();
+  /**
+   * GraphGPS (decay false): the all-ones mask of a batch [nhead * spd, 1], a view of
+   * one buffer that only grows; the same array for the same batch, so a device stages
+   * it with the batch's arrays (one upload, freed with them) instead of a copy per forward.
+   */
+  private onesFor(batch: GraphBatch): Float32Array {
+    let m = this.onesOf.get(batch);
+    if (m === undefined) {
+      const size = this.config.nhead * batch.spd.length;
+      if (this.ones.length < size) this.ones = new Float32Array(size).fill(1);
+      m = this.ones.subarray(0, size);
+      this.onesOf.set(batch, m);
+    }
+    return m;
   }
 
   /**
@@ -166,8 +201,12 @@ export class Gradformer extends Module {
    * calls it; a trainer calls it first with its targets, so a step uploads once.
    */
   stage(batch: GraphBatch, extra: readonly HostArray[] = []): void {
+    const c = this.config;
+    // What the encoders and GraphGPS's mask read besides the batch's own arrays (the same arrays every forward).
+    const nodeCols = batch.nodeCat !== null && (c.node_method === 'ogb' || c.node_method === 'embedding') ? columnsOf(batch.nodeCat, batch.numNodes) : null;
+    const edgeCols = batch.edgeCat !== null && c.edge_method !== 'None' ? columnsOf(batch.edgeCat, batch.numEdges) : null;
     const arrays: (HostArray | null)[] = [batch.pe, batch.nodeFeat, batch.nodeCat, batch.edgeCat, batch.edgeIndex,
-      batch.graphPtr, batch.spd, batch.spdPtr, ...extra];
+      batch.graphPtr, batch.spd, batch.spdPtr, nodeCols, edgeCols, c.decay === false ? this.onesFor(batch) : null, ...extra];
     this.hop.device.stage(arrays.filter((a): a is HostArray => a !== null));
   }
 
@@ -179,7 +218,8 @@ export class Gradformer extends Module {
     const c = this.config;
     this.stage(batch);
     const { x: x0, pe, edgeAttr } = this.encode(batch);
-    const mask = c.decay === false ? this.onesMask(c.nhead * batch.spd.length)
+    const ones = c.decay === false ? this.onesFor(batch) : null;
+    const mask = ones !== null ? new Tensor(this.hop.device.index(ones), [ones.length, 1])
       : decayMask(maskLayout(batch.spd, batch.spdPtr, c.nhead), this.hop, c.gamma, c.slope, this.gammaLogit);
     const E = batch.numEdges;
     const edges: EdgeLists = { src: batch.edgeIndex.subarray(0, E), dst: batch.edgeIndex.subarray(E, 2 * E) };

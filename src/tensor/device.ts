@@ -172,7 +172,6 @@ export function currentDevice(): DeviceName {
 
 /** Parses a device name from an option or GRADFORMER_DEVICE, naming where it came from on error. */
 export function parseDevice(v: string, where: string): DeviceName {
-  // Not wasm: the CLI's trainer never yields, where the wasm device frees what it drops (docs/WEB.md).
-  if (v === 'cpu' || v === 'cuda') return v;
-  throw new Error(`${where}: unknown device '${v}', expected cpu or cuda (or unset it for cpu)`);
+  if ((DEVICE_NAMES as readonly string[]).includes(v)) return v as DeviceName;
+  throw new Error(`${where}: unknown device '${v}', expected cpu, cuda or wasm (or unset it for cpu)`);
 }

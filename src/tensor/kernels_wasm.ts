@@ -86,7 +86,7 @@ export function wasmKernels(instance: WebAssembly.Instance): WasmKernels {
 
   function reserve(bytes: number, kernel: string): void {
     if (bytes <= arenaBytes) return;
-    if (arena !== 0) X.free(arena);
+    if (arena !== 0) heap.release(arena);
     // Grow by half again (fewer re-allocations as batches vary), within wasm32's 4 GiB.
     const want = Math.min(Math.max(bytes, Math.ceil(arenaBytes * 1.5), 1 << 16), 2 ** 32 - (1 << 16));
     arena = 0; arenaBytes = 0; // freed: should the allocation fail, no arena is left

@@ -42,6 +42,13 @@ export function loadWasmKernels(): WasmKernels {
   return cached;
 }
 
-// setDevice('wasm') loads the module on first use.
-registerWasmDevice(() => makeWasmDevice(loadWasmKernels()));
+// setDevice('wasm') (--device wasm, GRADFORMER_DEVICE=wasm) loads the module on first use;
+// a missing one is a `device:` error, which the CLI prints as its one line.
+registerWasmDevice(() => {
+  try {
+    return makeWasmDevice(loadWasmKernels());
+  } catch (e) {
+    throw new Error(`device: wasm: ${(e as Error).message}`);
+  }
+});
 

@@ -7,7 +7,7 @@
  * Shapes: 2-D ops read a tensor as [rows, cols] = [shape[0], product(rest)].
  */
 import { kernels } from './active.js';
-import type { Device, Storage } from './device.js';
+import type { Device, DeviceArray, Storage } from './device.js';
 import type { Broadcast, BinaryOp, SegmentOp, UnaryOp } from './kernels.js';
 import { Tensor, addInto, numel, record } from './tensor.js';
 
@@ -41,6 +41,8 @@ function maskOn(D: Device, rng: UniformSource, n: number, threshold: number, kee
   }
   let st = deviceStates.get(rng);
   if (st === undefined || st.device !== D || rng.lentTo() !== st.fetch) {
+    // The words lent before are stale (the host took the state back): given back, not left to a finalizer.
+    if (st !== undefined) st.device.give(st.words as DeviceArray);
     const words = D.index(Uint32Array.from(rng.getState().s)); // the one upload, until the host takes the state back
     const fetch = (): [number, number, number, number] => {
       const w = D.read(words as Uint32Array);
@@ -98,6 +100,22 @@ function on(op: string, ...ts: (Tensor | null | undefined)[]): Device {
 
 /** The gradient buffer of t when it needs one, else null. */
 const gradOf = (t: Tensor | null | undefined): Storage | null => (t && t.requiresGrad ? t.gradBuffer() : null);
+
+/**
+ * Gives device buffers that only `out`'s backward reads (saved statistics, a loss
+ * gradient, a dropout mask) back to device d after that backward, which the tape runs
+ * once, or at once when `out` has none (no tape). Dropped instead, they would wait for
+ * finalizers, which run only when the event loop turns: never in a synchronous trainer
+ * (docs/CUDA.md, Lifetimes). On cpu they are plain arrays, left to the collector.
+ */
+function giveAfterBackward(out: Tensor, d: Device, bufs: readonly Storage[]): Tensor {
+  if (d.name === 'cpu') return out;
+  const give = () => { for (const b of bufs) d.give(b); };
+  const fn = out.backwardFn;
+  if (fn === null) give();
+  else out.backwardFn = () => { fn(); give(); };
+  return out;
+}
 
 /** A host array of small per-op values (a decay table, a dropout mask) on device d. */
 const upload = (d: Device, a: Float32Array): Storage => d.fromHost(a);
@@ -301,6 +319,8 @@ export function decayMask(spd: Uint16Array, spdPtr: Int32Array, D: number, hop: 
     const sums = dev.array('f64', H * D);
     K.decayMaskBackward(dev.index(spd), dev.index(spdPtr), H, out.gradStorage!, D, sums);
     K.decayTableBackward(sums, hop.storage, lg, H, D, gamma, slope, gradOf(hop), logGamma === null ? null : gradOf(logGamma));
+    // Given back, not left to a finalizer that a synchronous trainer never runs (docs/CUDA.md, Lifetimes).
+    if (dev.name !== 'cpu') dev.give(sums as DeviceArray);
   });
 }
 
@@ -358,8 +378,12 @@ function softmaxImpl(x: Tensor, isLog: boolean): Tensor {
 function lossWithGrad(x: Tensor, value: number, grad: Storage): Tensor {
   const D = x.device;
   const out = new Tensor(D.name === 'cpu' ? Float32Array.of(value) : D.fromHost(Float32Array.of(value)), []);
+  // On a device, pooled as an op output, so that backward gives its buffer back: dropped,
+  // it waits for a finalizer that a synchronous trainer never runs (docs/CUDA.md,
+  // Lifetimes). `grad` goes back after the backward that reads it.
+  if (D.name !== 'cpu') out.pooled = true;
   out.hostScalar = Math.fround(value); // item() (the trainer's log) then reads the device no second time
-  return record(out, [x], () => {
+  record(out, [x], () => {
     const gx = x.gradBuffer();
     if (gx instanceof Float32Array && grad instanceof Float32Array) {
       const g = (out.gradStorage as Float32Array)[0];
@@ -369,6 +393,7 @@ function lossWithGrad(x: Tensor, value: number, grad: Storage): Tensor {
       D.kernels().binaryBackward('mul', grad, out.gradStorage!, grad, gx, null, 1, grad.length, 'scalar');
     }
   });
+  return giveAfterBackward(out, D, [grad]);
 }
 
 /**
@@ -536,7 +561,8 @@ export function dropout(x: Tensor, p: number, training: boolean, rng: UniformSou
   if (!training || p === 0) return x;
   want(p >= 0 && p < 1, 'dropout', () => `p must be in [0, 1), got ${p}`);
   // The seeded generator's values, the same mask on every device (maskOn: drawn where x lives).
-  return mul(x, new Tensor(maskOn(x.device, rng, x.size, p, 1 / (1 - p), false), x.shape));
+  const m = maskOn(x.device, rng, x.size, p, 1 / (1 - p), false);
+  return giveAfterBackward(mul(x, new Tensor(m, x.shape)), x.device, [m]);
 }
 
 /**
@@ -547,7 +573,8 @@ export function dropout(x: Tensor, p: number, training: boolean, rng: UniformSou
 export function dropPath(x: Tensor, p: number, rng: UniformSource): Tensor {
   if (p === 0) return x;
   want(p >= 0 && p < 1, 'dropPath', () => `p must be in [0, 1), got ${p}`);
-  return mul(x, new Tensor(maskOn(x.device, rng, x.rows, 1 - p, 1 / (1 - p), true), [x.rows, 1]));
+  const m = maskOn(x.device, rng, x.rows, 1 - p, 1 / (1 - p), true);
+  return giveAfterBackward(mul(x, new Tensor(m, [x.rows, 1])), x.device, [m]);
 }
 
 // -------------------------------------------------------------- batch norm
@@ -579,17 +606,12 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   K.batchNorm(x.storage, out.storage, x.rows, C, weight?.storage ?? null, bias?.storage ?? null,
     state.runningMean, state.runningVar, training, state.momentum, state.eps, saveMean, saveInvStd);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  // The saved statistics go back to the device as soon as nothing will read them (after
-  // the backward, which runs once; at once without one): dropped, they would wait for the
-  // garbage collector's finalizers, which a synchronous trainer never lets run (docs/CUDA.md).
-  const giveSaved = () => { if (D.name !== 'cpu') { D.give(saveMean); D.give(saveInvStd); } };
   record(out, inputs, () => {
     K.batchNormBackward(x.storage, out.gradStorage!, x.rows, C, weight?.storage ?? null, saveMean, saveInvStd, training,
       gradOf(x), gradOf(weight), gradOf(bias));
-    giveSaved();
   });
-  if (out.backwardFn === null) giveSaved();
-  return out;
+  // The saved statistics go back to the device as soon as nothing will read them.
+  return giveAfterBackward(out, D, [saveMean, saveInvStd]);
 }
 
 // --------------------------------------------------------------- attention

@@ -9,7 +9,10 @@
  * current buffer (cached until the heap grows). Blocks come from the module's own
  * malloc (wasi-libc's dlmalloc: free lists by size, so the buffers a training step
  * takes and gives back are reused); `free()` hands one back at once, and one that
- * is only dropped is freed when garbage-collected. Nothing here imports Node.
+ * is only dropped is freed when garbage-collected, which happens only when the event
+ * loop turns (a FinalizationRegistry's callbacks are tasks): a synchronous loop must
+ * free what it makes (staging.ts). `bytesInUse()` counts what is out, for the tests
+ * that hold a training loop to that. Nothing here imports Node.
  */
 import { ARRAY_KINDS, type ArrayKind } from './kernel_table.js';
 
@@ -38,8 +41,11 @@ export function hostKind(a: HostArray): ArrayKind {
 /** The heap of one instance of gradformer.wasm: allocation, and the byte view kept current. */
 export class WasmHeap {
   private bytes: Uint8Array;
+  /** The size of every block `alloc` gave and `release` has not taken back, by address. */
+  private readonly sizes = new Map<number, number>();
+  private inUse = 0;
   /** Frees the block of an array that was dropped without free(). */
-  private readonly finalizer = new FinalizationRegistry<number>((p) => this.x.free(p));
+  private readonly finalizer = new FinalizationRegistry<number>((p) => this.release(p));
 
   constructor(readonly x: HeapExports) {
     this.bytes = new Uint8Array(x.memory.buffer);
@@ -59,8 +65,26 @@ export class WasmHeap {
     // Pointers are unsigned: one past 2 GiB comes back from an i32 result as negative.
     const p = bytes >= 2 ** 32 ? 0 : this.x.malloc(Math.max(bytes, 1)) >>> 0;
     if (p === 0) throw new Error(`${why} (one block, at most 2 GiB in wasm32, 4 GiB in all); use smaller batches`);
+    this.sizes.set(p, bytes);
+    this.inUse += bytes;
     return p;
   }
+
+  /** Hands back a block from `alloc`. */
+  release(p: number): void {
+    this.inUse -= this.sizes.get(p) ?? 0;
+    this.sizes.delete(p);
+    this.x.free(p);
+  }
+
+  /**
+   * Bytes in blocks from `alloc` not yet released: the wasm device's arrays and the
+   * kernels' argument arena (what a kernel mallocs for itself it frees before returning).
+   */
+  bytesInUse(): number { return this.inUse; }
+
+  /** How many blocks from `alloc` are not yet released. */
+  blocksInUse(): number { return this.sizes.size; }
 
   /** @internal WasmArray's bookkeeping of dropped arrays. */
   track(a: WasmArray, p: number): void { this.finalizer.register(a, p, a); }
@@ -68,18 +92,47 @@ export class WasmHeap {
   untrack(a: WasmArray): void { this.finalizer.unregister(a); }
 }
 
-/** `length` elements of one kind in a wasm heap (zeroed unless asked not to). */
+/**
+ * `length` elements of one kind in a wasm heap (zeroed unless asked not to): a
+ * block of its own, or a view into another array's block (`WasmArray.view`).
+ */
 export class WasmArray {
   readonly device = 'wasm' as const;
-  /** The block's address; 0 once freed. */
+  /** The elements' address; 0 once freed (a view: once its parent is freed). */
   ptr: number;
   private cache: HostArray | null = null;
+  /** The array whose block this one views; null for a block of its own. */
+  readonly parent: WasmArray | null = null;
+  /** The views into this array's block, made unusable when it is freed. */
+  private views: WasmArray[] | null = null;
 
-  constructor(readonly heap: WasmHeap, readonly kind: ArrayKind, readonly length: number, zero = true) {
+  /** A new block of `length` elements; `view` is WasmArray.view's (which checks that it fits). */
+  constructor(readonly heap: WasmHeap, readonly kind: ArrayKind, readonly length: number, zero = true,
+    view?: { parent: WasmArray; byteOffset: number }) {
+    if (view !== undefined) {
+      this.parent = view.parent;
+      this.ptr = view.parent.ptr + view.byteOffset;
+      (view.parent.views ??= []).push(this);
+      return;
+    }
     const bytes = length * CTOR[kind].BYTES_PER_ELEMENT;
     this.ptr = heap.alloc(bytes, `wasm: the WebAssembly heap cannot give ${bytes} bytes for a ${ARRAY_KINDS[kind]}(${length})`);
     heap.track(this, this.ptr);
     if (zero) this.view().fill(0);
+  }
+
+  /**
+   * `length` elements of `kind` at `byteOffset` in `parent`'s block, without a block
+   * of their own: they go when the parent is freed (a staged batch's arrays, staging.ts).
+   */
+  static view(parent: WasmArray, byteOffset: number, kind: ArrayKind, length: number): WasmArray {
+    if (parent.ptr === 0) throw new Error(`wasm: a view into a freed ${ARRAY_KINDS[parent.kind]}`);
+    if (parent.parent !== null) throw new Error('wasm: a view into a view; view its parent');
+    const bytes = length * CTOR[kind].BYTES_PER_ELEMENT;
+    if (byteOffset < 0 || byteOffset % CTOR[kind].BYTES_PER_ELEMENT !== 0 || byteOffset + bytes > parent.length * CTOR[parent.kind].BYTES_PER_ELEMENT) {
+      throw new Error(`wasm: a ${ARRAY_KINDS[kind]}(${length}) at byte ${byteOffset} does not fit in a ${ARRAY_KINDS[parent.kind]}(${parent.length})`);
+    }
+    return new WasmArray(parent.heap, kind, length, false, { parent, byteOffset });
   }
 
   /** A heap copy of a host typed array. */
@@ -103,11 +156,17 @@ export class WasmArray {
   /** The elements as a new host typed array. */
   toHost(): HostArray { return this.view().slice(); }
 
-  /** Hands the block back now; the array must not be used afterwards. */
+  /**
+   * Hands the block back now, with every view into it; none of them may be used
+   * afterwards (they are refused by name). A view's own free() does nothing: its
+   * elements go with its parent.
+   */
   free(): void {
-    if (this.ptr === 0) return;
+    if (this.ptr === 0 || this.parent !== null) return;
+    for (const v of this.views ?? []) { v.ptr = 0; v.cache = null; }
+    this.views = null;
     this.heap.untrack(this);
-    this.heap.x.free(this.ptr);
+    this.heap.release(this.ptr);
     this.ptr = 0;
     this.cache = null;
   }

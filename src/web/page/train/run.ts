@@ -49,9 +49,8 @@ export async function trainRun(ds: GraphDataset, run: RunConfig, hooks: RunHooks
     hooks.epoch(record, improved);
     // The checkpoint's model.safetensors as the CLI writes it (format pt), with the epoch it holds.
     if (improved) hooks.best(record.epoch, serializeSafetensors(stateTensors(loop.model), { format: 'pt', epoch: String(record.epoch) }));
-    // Let the event loop turn: on the wasm device the batch inputs an epoch dropped are
-    // given back to the heap by a FinalizationRegistry, whose callbacks run only then.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    // No need to let the event loop turn between epochs: the wasm device frees what a
+    // step puts in its heap explicitly, not by finalizers (docs/WEB.md, Lifetimes).
   }
   const best = loop.best!;
   return { bestEpoch: best.epoch, val: best.val, test: best.test };
