@@ -21,6 +21,7 @@
 
 typedef float v16 __attribute__((vector_size(64)));
 typedef float v16u __attribute__((vector_size(64), aligned(4)));
+typedef int32_t v16i __attribute__((vector_size(64)));
 
 #ifdef __wasm_simd128__
 /* WebAssembly: engines map SIMD128 onto 16 xmm registers, so a 6 x 64 tile (96
@@ -38,14 +39,16 @@ typedef float v16u __attribute__((vector_size(64), aligned(4)));
 #define KC 128   /* rows of B per pass in the k-sliced order: 128 x 64 floats = 32 KB */
 
 typedef void (*mk_fn)(int64_t kc, const float *a, int64_t rsa, int64_t csa,
-                      const float *b, int64_t ldb, float *c, int64_t ldc, int init, const float *bias);
+                      const float *b, int64_t ldb, float *c, int64_t ldc, int init, const float *bias, int relu);
 
 /* C[0:R, 0:16*NV] = (init ? C : 0) + sum_p A(r,p) B[p, 0:16*NV], A(r,p) = a[r*rsa + p*csa],
-   then + bias[0:16*NV] on every row when bias is not NULL (one float add after the chain). */
+   then + bias[0:16*NV] on every row when bias is not NULL (one float add after the chain),
+   then relu when `relu`: v > 0 or NaN keeps v's bits, anything else stores +0, as the
+   unary relu kernel (v > 0 ? v : (v != v ? v : 0)), so Linear + ReLU skips a pass. */
 #define MK(R, NV)                                                                        \
   static GF_CLONES void mk_##R##x##NV(int64_t kc, const float *a, int64_t rsa, int64_t csa, \
                                       const float *b, int64_t ldb, float *c, int64_t ldc, int init, \
-                                      const float *bias) {                               \
+                                      const float *bias, int relu) {                     \
     v16 acc[R][NV];                                                                      \
     _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                                  \
       _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                               \
@@ -64,6 +67,12 @@ typedef void (*mk_fn)(int64_t kc, const float *a, int64_t rsa, int64_t csa,
         v16 bb = *(const v16u *)(bias + 16 * v);                                         \
         _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) acc[r][v] += bb;             \
       }                                                                                  \
+    if (relu)                                                                            \
+      _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                                \
+        _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) {                           \
+          v16i keep = (acc[r][v] > (v16){0}) | (acc[r][v] != acc[r][v]);                        \
+          acc[r][v] = (v16)((v16i)acc[r][v] & keep);                                     \
+        }                                                                                \
     _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                                  \
       _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                               \
         *(v16u *)(c + r * ldc + 16 * v) = acc[r][v];                                     \
@@ -81,7 +90,7 @@ static const mk_fn MK1[] = {0, mk_1x1, mk_2x1, mk_3x1, mk_4x1, mk_5x1, mk_6x1};
    same bits; A is read twice, from L1. */
 #define MKW(R)                                                                           \
   static void mkw_##R(int64_t kc, const float *a, int64_t rsa, int64_t csa, const float *b, \
-                      int64_t ldb, float *c, int64_t ldc, int init, const float *bias) { \
+                      int64_t ldb, float *c, int64_t ldc, int init, const float *bias, int relu) { \
     for (int h = 0; h < 16; h += 8) {                                                    \
       v128_t acc[R][2];                                                                  \
       _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) {                              \
@@ -103,6 +112,13 @@ static const mk_fn MK1[] = {0, mk_1x1, mk_2x1, mk_3x1, mk_4x1, mk_5x1, mk_6x1};
           acc[r][1] = wasm_f32x4_add(acc[r][1], c1);                                     \
         }                                                                                \
       }                                                                                  \
+      if (relu) /* as the generic kernel: keep v > 0 and NaN, else +0 */                 \
+        _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                              \
+          for (int u = 0; u < 2; u++) {                                                  \
+            v128_t x = acc[r][u];                                                        \
+            v128_t keep = wasm_v128_or(wasm_f32x4_gt(x, wasm_f32x4_splat(0.0f)), wasm_f32x4_ne(x, x)); \
+            acc[r][u] = wasm_v128_and(x, keep);                                          \
+          }                                                                              \
       _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) {                              \
         wasm_v128_store(c + r * ldc + h, acc[r][0]);                                     \
         wasm_v128_store(c + r * ldc + h + 4, acc[r][1]);                                 \
@@ -119,6 +135,7 @@ typedef struct {
   const float *b; int64_t ldb;   /* rows readable for whole vectors */
   float *c; int64_t ldc;
   const float *bias;             /* [n] added to every row after the last k slice, or NULL */
+  int relu;                      /* relu stored after the last k slice (and the bias) */
   int64_t nt4, ntiles;           /* 64-wide tiles, total tiles (then 16-wide ones) */
 } Gemm;
 
@@ -134,8 +151,9 @@ static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t 
   const float *bp = g->b + p0 * g->ldb + j0;
   float *cp = g->c + i0 * g->ldc + j0;
   const float *bias = g->bias && p1 == g->k ? g->bias + j0 : NULL;
+  int relu = g->relu && p1 == g->k;
   if (w == 16 * nv) {
-    fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, cp, g->ldc, init, bias);
+    fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, cp, g->ldc, init, bias, relu);
     return;
   }
   /* Ragged right edge: go through a full-width scratch tile (and a zero-padded bias). */
@@ -150,23 +168,25 @@ static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t 
     memset(bpad + w, 0, (size_t)(16 * nv - w) * sizeof(float));
     bias = bpad;
   }
-  fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, tmp, 64, init, bias);
+  fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, tmp, 64, init, bias, relu);
   for (int64_t r = 0; r < R; r++) memcpy(cp + r * g->ldc, tmp + r * 64, (size_t)w * sizeof(float));
 }
 
 int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
-              int transA, int transB, int accumulate, const float *bias) {
+              int transA, int transB, int accumulate, const float *bias, int relu) {
   if (m == 0 || n == 0) return 0;
   if (k == 0) {
     if (!accumulate) memset(c, 0, (size_t)(m * n) * sizeof(float));
     if (bias)
       for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < n; j++) c[i * n + j] += bias[j];
+    if (relu)
+      for (int64_t i = 0; i < m * n; i++) { float v = c[i]; c[i] = v > 0 ? v : (v != v ? v : 0.0f); }
     return 0;
   }
   int64_t npad = (n + 15) / 16 * 16;
   float *bp = NULL;
-  Gemm g = {.m = m, .n = n, .k = k, .a = a, .c = c, .ldc = n, .bias = bias};
+  Gemm g = {.m = m, .n = n, .k = k, .a = a, .c = c, .ldc = n, .bias = bias, .relu = relu};
   if (transA) { g.rsa = 1; g.csa = m; } else { g.rsa = k; g.csa = 1; }
   if (transB || npad != n) {
     bp = aligned_alloc(64, (size_t)(k * npad) * sizeof(float));

@@ -12,7 +12,7 @@ static const char *const ENUM_UnaryOp[] = {"relu", "leaky_relu", "sigmoid", "exp
 static const char *const ENUM_SegmentOp[] = {"sum", "mean", "max"};
 
 static napi_value K_matmul(napi_env env, napi_callback_info info) {
-  BEGIN_OPT("matmul", 10, 1);
+  BEGIN_OPT("matmul", 11, 2);
   int64_t s_m = arg_size(&C, 3, "m");
   CK;
   int64_t s_k = arg_size(&C, 4, "k");
@@ -24,6 +24,8 @@ static napi_value K_matmul(napi_env env, napi_callback_info info) {
   int b_transB = arg_bool(&C, 7, "transB");
   CK;
   int b_accumulate = arg_bool(&C, 8, "accumulate");
+  CK;
+  int b_relu = arg_bool_opt(&C, 10, "relu");
   CK;
   size_t l_a;
   int h_a;
@@ -97,7 +99,7 @@ static napi_value K_matmul(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  if (gf_matmul(p_a, p_b, p_c, s_m, s_k, s_n, b_transA, b_transB, b_accumulate, p_bias) != 0) return oom(&C);
+  if (gf_matmul(p_a, p_b, p_c, s_m, s_k, s_n, b_transA, b_transB, b_accumulate, p_bias, b_relu) != 0) return oom(&C);
   return NULL;
 }
 

@@ -50,7 +50,7 @@ export class GPSLayer extends Module {
     g = ops.dropPath(g, this.p.drop_prob, this.dropRng);
     const global = this.norm2.forward(ops.add(g, x));
     const h = ops.add(local, global);
-    let f = drop(ops.relu(this.mlp.l0.forward(h)));
+    let f = drop(this.mlp.l0.forward(h, true)); // Linear + ReLU in one op
     f = drop(this.mlp.l3.forward(f));
     return this.norm3.forward(ops.add(h, f));
   }

@@ -70,7 +70,7 @@ class PeGate extends Module {
     this.l2 = this.child('2', new Linear(channels, 1, rng));
   }
   forward(r: Tensor): Tensor {
-    return ops.sigmoid(this.l2.forward(ops.relu(this.l0.forward(r))));
+    return ops.sigmoid(this.l2.forward(this.l0.forward(r, true))); // Linear + ReLU in one op
   }
 }
 

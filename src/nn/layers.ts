@@ -36,11 +36,12 @@ export class Linear extends Module {
     this.weight = this.param('weight', uniform([outFeatures, inFeatures], bound, rng));
     this.bias = bias ? this.param('bias', uniform([outFeatures], bound, rng)) : null;
   }
-  forward(x: Tensor): Tensor {
+  /** With `relu`, relu(x W^T + b) in one op (ops.linear: the relu is taken in the product's store). */
+  forward(x: Tensor, relu = false): Tensor {
     if (x.cols !== this.inFeatures) {
       throw new Error(`Linear: input [${x.shape.join(', ')}] has ${x.cols} features, expected ${this.inFeatures}`);
     }
-    return ops.linear(x, this.weight, this.bias);
+    return ops.linear(x, this.weight, this.bias, relu);
   }
 }
 
@@ -121,11 +122,9 @@ export class MLP extends Module {
   forward(x: Tensor): Tensor {
     let h = x;
     this.layers.forEach((l, i) => {
-      h = l.forward(h);
-      if (i + 1 < this.layers.length) {
-        h = ops.relu(h);
-        if (this.dropoutP > 0) h = ops.dropout(h, this.dropoutP, this.training, this.rngRef!);
-      }
+      const hidden = i + 1 < this.layers.length;
+      h = l.forward(h, hidden); // Linear and its ReLU in one op
+      if (hidden && this.dropoutP > 0) h = ops.dropout(h, this.dropoutP, this.training, this.rngRef!);
     });
     return h;
   }

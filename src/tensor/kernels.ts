@@ -57,9 +57,11 @@ export interface Kernels {
    * `bias` [n] (optional) is added to every row of the result, after the product:
    * the same float32 sum as a separate `binary('add', ..., 'row')`, without the
    * second pass over C (linear layers).
+   * `relu` (optional, default false) stores relu(result) instead, after the bias: the
+   * values of a separate `unary('relu', ...)` over C, without its pass (Linear + ReLU).
    */
   matmul(a: F32, b: F32, c: F32, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean, bias?: F32 | null): void;
+    transA: boolean, transB: boolean, accumulate: boolean, bias?: F32 | null, relu?: boolean): void;
 
   // ---------------------------------------------------------- element-wise
   /** out = a (op) b with `b` broadcast as `bc`; a and out are [rows, cols]. out may alias a. */

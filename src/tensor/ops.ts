@@ -152,24 +152,34 @@ function matmulBackward(a: Tensor, b: Tensor, g: Storage, m: number, ka: number,
 }
 
 /**
- * x [rows, in] -> x W^T + b with W [out, in] (PyTorch layout), b [out] or null.
- * One tape node and one output: the bias is added in place after the product (the
- * same two float32 roundings as matmul then add, so values and gradients are
- * unchanged), which saves a [rows, out] buffer, its gradient and a node per Linear.
+ * x [rows, in] -> x W^T + b with W [out, in] (PyTorch layout), b [out] or null;
+ * with `relu`, relu(x W^T + b) (Linear then ReLU).
+ * One tape node and one output: the bias is added, and the relu taken, in the GEMM's
+ * store (the same float32 values as matmul, add and relu one after the other, so values
+ * and gradients are unchanged), which saves a [rows, out] buffer, its gradient, a pass
+ * and a node for each of them.
  */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
-  if (bias === null) return matmul(x, weight, false, true);
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null, relu = false): Tensor {
+  if (bias === null && !relu) return matmul(x, weight, false, true);
   const [m, k, n] = matmulDims('linear', x, weight, false, true);
-  want(bias.size === n && bias.shape.length === 1, 'linear', () => `bias ${fmt(bias)} must be [${n}] for weight ${fmt(weight)}`);
+  want(bias === null || (bias.size === n && bias.shape.length === 1), 'linear', () => `bias ${fmt(bias!)} must be [${n}] for weight ${fmt(weight)}`);
   const D = on('linear', x, weight, bias);
   const K = D.kernels();
   const out = Tensor.output([m, n], false, D);
-  // Bias added in the GEMM's store (the same float32 sum as a separate row add).
-  K.matmul(x.storage, weight.storage, out.storage, m, k, n, false, true, false, bias.storage);
-  return record(out, [x, weight, bias], () => {
-    const g = out.gradStorage!;
+  K.matmul(x.storage, weight.storage, out.storage, m, k, n, false, true, false, bias?.storage ?? null, relu);
+  return record(out, bias === null ? [x, weight] : [x, weight, bias], () => {
+    let g = out.gradStorage!;
+    let gz: Storage | null = null;
+    if (relu) {
+      // ReLU's backward as its own node ran it: 0 + (y > 0 ? g : 0) into zeros, where
+      // y > 0 exactly where the pre-activation is (relu keeps positives, sends the rest to 0).
+      gz = D.take(m * n);
+      K.unaryBackward('relu', out.storage, out.storage, g, gz, 0);
+      g = gz;
+    }
     matmulBackward(x, weight, g, m, k, n, false, true);
-    if (bias.requiresGrad) K.binaryBackward('add', out.storage, bias.storage, g, null, bias.gradBuffer(), m, n, 'row');
+    if (bias !== null && bias.requiresGrad) K.binaryBackward('add', out.storage, bias.storage, g, null, bias.gradBuffer(), m, n, 'row');
+    if (gz !== null) D.give(gz);
   });
 }
 
