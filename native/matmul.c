@@ -21,7 +21,6 @@
 
 typedef float v16 __attribute__((vector_size(64)));
 typedef float v16u __attribute__((vector_size(64), aligned(4)));
-typedef int32_t v16i __attribute__((vector_size(64)));
 
 #ifdef __wasm_simd128__
 /* WebAssembly: engines map SIMD128 onto 16 xmm registers, so a 6 x 64 tile (96
@@ -39,16 +38,14 @@ typedef int32_t v16i __attribute__((vector_size(64)));
 #define KC 128   /* rows of B per pass in the k-sliced order: 128 x 64 floats = 32 KB */
 
 typedef void (*mk_fn)(int64_t kc, const float *a, int64_t rsa, int64_t csa,
-                      const float *b, int64_t ldb, float *c, int64_t ldc, int init, const float *bias, int relu);
+                      const float *b, int64_t ldb, float *c, int64_t ldc, int init, const float *bias);
 
 /* C[0:R, 0:16*NV] = (init ? C : 0) + sum_p A(r,p) B[p, 0:16*NV], A(r,p) = a[r*rsa + p*csa],
-   then + bias[0:16*NV] on every row when bias is not NULL (one float add after the chain),
-   then relu when `relu`: v > 0 or NaN keeps v's bits, anything else stores +0, as the
-   unary relu kernel (v > 0 ? v : (v != v ? v : 0)), so Linear + ReLU skips a pass. */
+   then + bias[0:16*NV] on every row when bias is not NULL (one float add after the chain). */
 #define MK(R, NV)                                                                        \
   static GF_CLONES void mk_##R##x##NV(int64_t kc, const float *a, int64_t rsa, int64_t csa, \
                                       const float *b, int64_t ldb, float *c, int64_t ldc, int init, \
-                                      const float *bias, int relu) {                     \
+                                      const float *bias) {                               \
     v16 acc[R][NV];                                                                      \
     _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                                  \
       _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                               \
@@ -67,12 +64,6 @@ typedef void (*mk_fn)(int64_t kc, const float *a, int64_t rsa, int64_t csa,
         v16 bb = *(const v16u *)(bias + 16 * v);                                         \
         _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) acc[r][v] += bb;             \
       }                                                                                  \
-    if (relu)                                                                            \
-      _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                                \
-        _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) {                           \
-          v16i keep = (acc[r][v] > (v16){0}) | (acc[r][v] != acc[r][v]);                        \
-          acc[r][v] = (v16)((v16i)acc[r][v] & keep);                                     \
-        }                                                                                \
     _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                                  \
       _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                               \
         *(v16u *)(c + r * ldc + 16 * v) = acc[r][v];                                     \
@@ -90,7 +81,7 @@ static const mk_fn MK1[] = {0, mk_1x1, mk_2x1, mk_3x1, mk_4x1, mk_5x1, mk_6x1};
    same bits; A is read twice, from L1. */
 #define MKW(R)                                                                           \
   static void mkw_##R(int64_t kc, const float *a, int64_t rsa, int64_t csa, const float *b, \
-                      int64_t ldb, float *c, int64_t ldc, int init, const float *bias, int relu) { \
+                      int64_t ldb, float *c, int64_t ldc, int init, const float *bias) { \
     for (int h = 0; h < 16; h += 8) {                                                    \
       v128_t acc[R][2];                                                                  \
       _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) {                              \
@@ -112,13 +103,6 @@ static const mk_fn MK1[] = {0, mk_1x1, mk_2x1, mk_3x1, mk_4x1, mk_5x1, mk_6x1};
           acc[r][1] = wasm_f32x4_add(acc[r][1], c1);                                     \
         }                                                                                \
       }                                                                                  \
-      if (relu) /* as the generic kernel: keep v > 0 and NaN, else +0 */                 \
-        _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                              \
-          for (int u = 0; u < 2; u++) {                                                  \
-            v128_t x = acc[r][u];                                                        \
-            v128_t keep = wasm_v128_or(wasm_f32x4_gt(x, wasm_f32x4_splat(0.0f)), wasm_f32x4_ne(x, x)); \
-            acc[r][u] = wasm_v128_and(x, keep);                                          \
-          }                                                                              \
       _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) {                              \
         wasm_v128_store(c + r * ldc + h, acc[r][0]);                                     \
         wasm_v128_store(c + r * ldc + h + 4, acc[r][1]);                                 \
@@ -139,6 +123,19 @@ typedef struct {
   int64_t nt4, ntiles;           /* 64-wide tiles, total tiles (then 16-wide ones) */
 } Gemm;
 
+/* relu of rows [0, R) x columns [0, w) of a tile just stored (still in L1), with the unary
+   relu kernel's values (v > 0 ? v : (v != v ? v : 0)): v > 0 or NaN keeps v, anything else
+   (negatives, -0) stores +0. Written as one compare, `v <= 0` (false for NaN), so the
+   compiler vectorises it per clone; the unary kernel's two-test form stays scalar, and the
+   same test on the micro-kernel's accumulators as GCC vector compares was scalarised for
+   AVX-512F (products 4x slower). */
+static GF_CLONES void relu_tile(float *c, int64_t ldc, int64_t R, int64_t w) {
+  for (int64_t r = 0; r < R; r++) {
+    float *cr = c + r * ldc;
+    for (int64_t j = 0; j < w; j++) cr[j] = cr[j] <= 0.0f ? 0.0f : cr[j];
+  }
+}
+
 /* One tile (row block rb, column tile ct) over reduction rows [p0, p1). */
 static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t p1, int init) {
   int64_t i0 = rb * MR, R = g->m - i0 < MR ? g->m - i0 : MR;
@@ -153,7 +150,8 @@ static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t 
   const float *bias = g->bias && p1 == g->k ? g->bias + j0 : NULL;
   int relu = g->relu && p1 == g->k;
   if (w == 16 * nv) {
-    fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, cp, g->ldc, init, bias, relu);
+    fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, cp, g->ldc, init, bias);
+    if (relu) relu_tile(cp, g->ldc, R, w);
     return;
   }
   /* Ragged right edge: go through a full-width scratch tile (and a zero-padded bias). */
@@ -168,8 +166,9 @@ static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t 
     memset(bpad + w, 0, (size_t)(16 * nv - w) * sizeof(float));
     bias = bpad;
   }
-  fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, tmp, 64, init, bias, relu);
+  fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, tmp, 64, init, bias);
   for (int64_t r = 0; r < R; r++) memcpy(cp + r * g->ldc, tmp + r * 64, (size_t)w * sizeof(float));
+  if (relu) relu_tile(cp, g->ldc, R, w);
 }
 
 int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
@@ -180,8 +179,7 @@ int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, in
     if (bias)
       for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < n; j++) c[i * n + j] += bias[j];
-    if (relu)
-      for (int64_t i = 0; i < m * n; i++) { float v = c[i]; c[i] = v > 0 ? v : (v != v ? v : 0.0f); }
+    if (relu) relu_tile(c, n, m, n);
     return 0;
   }
   int64_t npad = (n + 15) / 16 * 16;
