@@ -37,7 +37,7 @@ int gf_threads_for(double work);
 /* matmul.c: returns 0, or -1 when a scratch buffer cannot be allocated */
 int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
                int transA, int transB, int accumulate, const float *bias /* [n] or NULL */,
-               int relu /* store relu(C) */);
+               int relu /* store relu(C) */, const float *residual /* [m, n] added before the relu, or NULL */);
 
 /* Single-threaded C[m,n] (+)= A B for callers that parallelise outside: A(i,p) = a[i*rsa + p*csa];
    B rows (ldb apart) must be readable up to n rounded up to 16 floats; C rows ldc apart, n written. */

@@ -67,6 +67,8 @@ function registerTests(K: Kernels, raw: NativeAddon): void {
       // relu is an optional trailing boolean: left out (undefined) is false, anything but a boolean is an error.
       rejects('matmul relu', (k) => k.matmul(f(12), f(20), f(15), 3, 4, 5, false, false, false, null, 1 as unknown as boolean),
         /^Error: matmul: relu must be a boolean, got number/);
+      rejects('matmul residual', (k) => k.matmul(f(12), f(20), f(15), 3, 4, 5, false, false, false, null, false, f(14)),
+        /^Error: matmul: residual has 14 elements, expected m\*n = 15 \(m=3, k=4, n=5\)/);
       rejects('matmul relu null', (k) => k.matmul(f(12), f(20), f(15), 3, 4, 5, false, false, false, null, null as unknown as boolean),
         /^Error: matmul: relu must be a boolean, got null/);
       rejects('binary b', (k) => k.binary('add', f(6), f(2), f(6), 2, 3, 'row'), /binary: b \(broadcast 'row'\) has 2 elements, expected cols = 3 \(rows=2, cols=3\)/);

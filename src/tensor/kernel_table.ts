@@ -175,8 +175,9 @@ export const KERNELS = {
       acc32('c', len('m*n', ['m', 'k', 'n'])), size('m'), size('k'), size('n'), bool('transA'), bool('transB'), bool('accumulate'),
       { ...f32('bias', len('n', ['m', 'k', 'n'])), nullable: true, optional: true },
       { name: 'relu', kind: 'bool', optional: true },
+      { ...f32('residual', len('m*n', ['m', 'k', 'n'])), nullable: true, optional: true },
     ],
-    c: ['a', 'b', 'c', 'm', 'k', 'n', 'transA', 'transB', 'accumulate', 'bias', 'relu'], returns: 'status',
+    c: ['a', 'b', 'c', 'm', 'k', 'n', 'transA', 'transB', 'accumulate', 'bias', 'relu', 'residual'], returns: 'status',
   },
   binary: {
     args: [enumArg('op', ENUMS.BinaryOp), rc('a'), bcast('b', 'in'), rc('out', 'out'), size('rows'), size('cols'), enumArg('bc', ENUMS.Broadcast, 'broadcast')],
