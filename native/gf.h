@@ -34,9 +34,10 @@ void gf_set_threads(int n);
 /* Threads to use for `work` units of ~1 flop: 1 below a size where forking costs more than it saves. */
 int gf_threads_for(double work);
 
-/* matmul.c: returns 0, or -1 when a scratch buffer cannot be allocated */
+/* matmul.c: returns 0, or -1 when a scratch buffer cannot be allocated. bias [n] or NULL;
+   residual [m, n] or NULL, added after the bias; relu: store relu of the result, last. */
 int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
-               int transA, int transB, int accumulate, const float *bias /* [n] or NULL */);
+               int transA, int transB, int accumulate, const float *bias, int relu, const float *residual);
 
 /* Single-threaded C[m,n] (+)= A B for callers that parallelise outside: A(i,p) = a[i*rsa + p*csa];
    B rows (ldb apart) must be readable up to n rounded up to 16 floats; C rows ldc apart, n written. */

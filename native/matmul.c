@@ -119,8 +119,30 @@ typedef struct {
   const float *b; int64_t ldb;   /* rows readable for whole vectors */
   float *c; int64_t ldc;
   const float *bias;             /* [n] added to every row after the last k slice, or NULL */
+  const float *res;              /* [m, n] (row stride n) added after the bias, or NULL */
+  int relu;                      /* relu stored after the last k slice (bias, residual) */
   int64_t nt4, ntiles;           /* 64-wide tiles, total tiles (then 16-wide ones) */
 } Gemm;
+
+/* c += r over rows [0, R) x columns [0, w) of a tile just stored (in L1): the residual, as
+   binary('add', 'full') would add it (one float add per element), without a pass over C. */
+static GF_CLONES void add_tile(float *c, int64_t ldc, const float *r, int64_t ldr, int64_t R, int64_t w) {
+  for (int64_t i = 0; i < R; i++)
+    for (int64_t j = 0; j < w; j++) c[i * ldc + j] += r[i * ldr + j];
+}
+
+/* relu of rows [0, R) x columns [0, w) of a tile just stored (still in L1), with the unary
+   relu kernel's values (v > 0 ? v : (v != v ? v : 0)): v > 0 or NaN keeps v, anything else
+   (negatives, -0) stores +0. Written as one compare, `v <= 0` (false for NaN), so the
+   compiler vectorises it per clone; the unary kernel's two-test form stays scalar, and the
+   same test on the micro-kernel's accumulators as GCC vector compares was scalarised for
+   AVX-512F (products 4x slower). */
+static GF_CLONES void relu_tile(float *c, int64_t ldc, int64_t R, int64_t w) {
+  for (int64_t r = 0; r < R; r++) {
+    float *cr = c + r * ldc;
+    for (int64_t j = 0; j < w; j++) cr[j] = cr[j] <= 0.0f ? 0.0f : cr[j];
+  }
+}
 
 /* One tile (row block rb, column tile ct) over reduction rows [p0, p1). */
 static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t p1, int init) {
@@ -134,8 +156,12 @@ static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t 
   const float *bp = g->b + p0 * g->ldb + j0;
   float *cp = g->c + i0 * g->ldc + j0;
   const float *bias = g->bias && p1 == g->k ? g->bias + j0 : NULL;
+  int last = p1 == g->k, relu = g->relu && last;
+  const float *res = g->res && last ? g->res + i0 * g->n + j0 : NULL;
   if (w == 16 * nv) {
     fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, cp, g->ldc, init, bias);
+    if (res) add_tile(cp, g->ldc, res, g->n, R, w);
+    if (relu) relu_tile(cp, g->ldc, R, w);
     return;
   }
   /* Ragged right edge: go through a full-width scratch tile (and a zero-padded bias). */
@@ -152,21 +178,25 @@ static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t 
   }
   fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, tmp, 64, init, bias);
   for (int64_t r = 0; r < R; r++) memcpy(cp + r * g->ldc, tmp + r * 64, (size_t)w * sizeof(float));
+  if (res) add_tile(cp, g->ldc, res, g->n, R, w);
+  if (relu) relu_tile(cp, g->ldc, R, w);
 }
 
 int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
-              int transA, int transB, int accumulate, const float *bias) {
+              int transA, int transB, int accumulate, const float *bias, int relu, const float *residual) {
   if (m == 0 || n == 0) return 0;
   if (k == 0) {
     if (!accumulate) memset(c, 0, (size_t)(m * n) * sizeof(float));
     if (bias)
       for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < n; j++) c[i * n + j] += bias[j];
+    if (residual) add_tile(c, n, residual, n, m, n);
+    if (relu) relu_tile(c, n, m, n);
     return 0;
   }
   int64_t npad = (n + 15) / 16 * 16;
   float *bp = NULL;
-  Gemm g = {.m = m, .n = n, .k = k, .a = a, .c = c, .ldc = n, .bias = bias};
+  Gemm g = {.m = m, .n = n, .k = k, .a = a, .c = c, .ldc = n, .bias = bias, .res = residual, .relu = relu};
   if (transA) { g.rsa = 1; g.csa = m; } else { g.rsa = k; g.csa = 1; }
   if (transB || npad != n) {
     bp = aligned_alloc(64, (size_t)(k * npad) * sizeof(float));

@@ -144,6 +144,14 @@ GFX_FN int arg_bool(Cx *c, int i, const char *name) {
   return b;
 }
 
+/* An optional trailing boolean: undefined (left out) is false. */
+GFX_FN int arg_bool_opt(Cx *c, int i, const char *name) {
+  if (c->err) return 0;
+  napi_valuetype t;
+  if (napi_typeof(c->env, c->argv[i], &t) == napi_ok && t == napi_undefined) return 0;
+  return arg_bool(c, i, name);
+}
+
 /* 0 or 1 (an axis). */
 GFX_FN int64_t arg_axis(Cx *c, int i, const char *name) {
   if (c->err) return 0;

@@ -191,7 +191,7 @@ class KernelEmitter {
 
   emit(): string {
     const d = this.d, L = this.lines;
-    const nopt = [...d.args].reverse().findIndex((a) => !(isArray(a) && a.optional));
+    const nopt = [...d.args].reverse().findIndex((a) => !a.optional);
     L.push(`static napi_value K_${this.name}(napi_env env, napi_callback_info info) {`);
     L.push(`  BEGIN_OPT(${q(this.name)}, ${d.args.length}, ${nopt < 0 ? d.args.length : nopt});`);
     // 1. scalars, in argument order
@@ -202,7 +202,7 @@ class KernelEmitter {
         case 'size': L.push(`  int64_t s_${a.name} = arg_size(&C, ${i}, ${nm});`); break;
         case 'axis': L.push(`  int64_t s_${a.name} = arg_axis(&C, ${i}, ${nm});`); break;
         case 'number': L.push(`  double d_${a.name} = arg_num(&C, ${i}, ${nm});`); break;
-        case 'bool': L.push(`  int b_${a.name} = arg_bool(&C, ${i}, ${nm});`); break;
+        case 'bool': L.push(`  int b_${a.name} = ${a.optional ? 'arg_bool_opt' : 'arg_bool'}(&C, ${i}, ${nm});`); break;
         case 'enum': L.push(`  int e_${a.name} = arg_enum(&C, ${i}, ${nm}, ${enumTable(a.values ?? [])}, ${(a.values ?? []).length});`); break;
       }
       L.push('  CK;');

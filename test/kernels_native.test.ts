@@ -64,6 +64,13 @@ function registerTests(K: Kernels, raw: NativeAddon): void {
       rejects('matmul b^T', (k) => k.matmul(f(12), f(19), f(15), 3, 4, 5, false, true, false), /matmul: b \(transposed\) has 19 elements, expected n\*k = 20/);
       rejects('matmul c', (k) => k.matmul(f(12), f(20), f(16), 3, 4, 5, false, false, false), /matmul: c has 16 elements, expected m\*n = 15/);
       rejects('matmul bias', (k) => k.matmul(f(12), f(20), f(15), 3, 4, 5, false, false, false, f(4)), /matmul: bias has 4 elements, expected n = 5 \(m=3, k=4, n=5\)/);
+      // relu is an optional trailing boolean: left out (undefined) is false, anything but a boolean is an error.
+      rejects('matmul relu', (k) => k.matmul(f(12), f(20), f(15), 3, 4, 5, false, false, false, null, 1 as unknown as boolean),
+        /^Error: matmul: relu must be a boolean, got number/);
+      rejects('matmul residual', (k) => k.matmul(f(12), f(20), f(15), 3, 4, 5, false, false, false, null, false, f(14)),
+        /^Error: matmul: residual has 14 elements, expected m\*n = 15 \(m=3, k=4, n=5\)/);
+      rejects('matmul relu null', (k) => k.matmul(f(12), f(20), f(15), 3, 4, 5, false, false, false, null, null as unknown as boolean),
+        /^Error: matmul: relu must be a boolean, got null/);
       rejects('binary b', (k) => k.binary('add', f(6), f(2), f(6), 2, 3, 'row'), /binary: b \(broadcast 'row'\) has 2 elements, expected cols = 3 \(rows=2, cols=3\)/);
       rejects('binaryBackward gb', (k) => k.binaryBackward('mul', f(6), f(2), f(6), null, f(3), 2, 3, 'col'), /binaryBackward: gb \(broadcast 'col'\) has 3 elements, expected rows = 2/);
       rejects('unary out', (k) => k.unary('relu', f(4), f(3), 0), /unary: out has 3 elements, expected x.length = 4/);

@@ -1,5 +1,6 @@
-// ops.linear is one tape node (product, then the bias added in place): values and
-// gradients must equal the two-node matmul + add it replaced, bit for bit, on both backends.
+// ops.linear is one tape node (product, then the bias, the residual and the relu taken in
+// its store): values and gradients must equal the chain of nodes it replaced (matmul, add,
+// add, relu), bit for bit, on both backends.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setBackend, type BackendName } from '../src/tensor/backend.js';
@@ -27,5 +28,42 @@ for (const be of backends) {
     fused.forEach((a, i) => assert.deepEqual(a, ref[i], ['value', 'dx', 'dW', 'db'][i]));
     assert.throws(() => ops.linear(new Tensor(new Float32Array(6), [2, 3]), new Tensor(new Float32Array(12), [4, 3]), new Tensor(new Float32Array(3), [3])),
       /linear: bias \[3\] must be \[4\]/);
+  });
+
+  it(`linear with relu and a residual equals matmul, add, add, relu bit for bit (${be})`, () => {
+    setBackend(be);
+    const rng = new Rng(10);
+    const rows = 57, C = 40;
+    const xv = rng.f32(rows * C), wv = rng.f32(C * C), bv = rng.f32(C), rv = rng.f32(rows * C);
+    const R = rng.f32(rows * C), R2 = rng.f32(rows * C);
+    type Fwd = (x: Tensor, w: Tensor, b: Tensor, r: Tensor, relu: boolean) => Tensor;
+    const fused: Fwd = (x, w, b, r, relu) => ops.linear(x, w, b, relu, r);
+    const chain: Fwd = (x, w, b, r, relu) => {
+      const y = ops.add(ops.add(ops.matmul(x, w, false, true), b), r);
+      return relu ? ops.relu(y) : y;
+    };
+    // which: the residual is a fresh tensor, x itself, also read by a later op (its
+    // gradient has another contribution), or a tensor without a gradient.
+    const go = (f: Fwd, relu: boolean, which: 'fresh' | 'x' | 'shared' | 'constant') => {
+      const x = new Tensor(xv.slice(), [rows, C], true), w = new Tensor(wv.slice(), [C, C], true), b = new Tensor(bv.slice(), [C], true);
+      const r0 = new Tensor(rv.slice(), [rows, C], which !== 'constant');
+      const r = which === 'x' ? x : which === 'shared' ? ops.scale(r0, 0.5) : r0;
+      const y = f(x, w, b, r, relu);
+      const val = Float32Array.from(y.data);
+      let loss = ops.sum(ops.mul(y, new Tensor(R, [rows, C])));
+      if (which === 'shared') loss = ops.add(loss, ops.sum(ops.mul(r, new Tensor(R2, [rows, C]))));
+      loss.backward();
+      const grads = [x.grad!, w.grad!, b.grad!, ...(which === 'constant' || which === 'x' ? [] : [r0.grad!])];
+      return [val, ...grads].map((a) => Float32Array.from(a));
+    };
+    for (const relu of [false, true]) {
+      for (const which of ['fresh', 'x', 'shared', 'constant'] as const) {
+        const a = go(fused, relu, which), e = go(chain, relu, which);
+        assert.equal(a.length, e.length);
+        a.forEach((v, i) => assert.deepEqual(v, e[i], `relu=${relu} residual ${which}: ${['value', 'dx', 'dW', 'db', 'dr'][i]}`));
+      }
+    }
+    assert.throws(() => ops.linear(new Tensor(new Float32Array(6), [2, 3]), new Tensor(new Float32Array(12), [4, 3]), null, false,
+      new Tensor(new Float32Array(6), [2, 3])), /linear: residual \[2, 3\] must be \[2, 4\]/);
   });
 }

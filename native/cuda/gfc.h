@@ -69,7 +69,7 @@ int gfc_set_tf32(int on);
 /* ------------------------------------------------------------------ kernels (see native/gf.h) */
 /* matmul.cu */
 int gfc_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
-               int transA, int transB, int accumulate, const float *bias);
+               int transA, int transB, int accumulate, const float *bias, int relu, const float *residual);
 
 /* elementwise.cu */
 int gfc_binary(int op, const float *a, const float *b, float *out, int64_t rows, int64_t cols, int bc);

@@ -9,6 +9,8 @@
  * thread. When C has few tiles and k is long (A^T B weight gradients over the nodes), k is split
  * into a number of slices that depends on the shape only; each slice writes its partial tile to
  * scratch and a second kernel adds the slices in order, then C (when accumulating) and the bias.
+ * A `residual` [m, n] is added after the bias; with `relu` the stored value is relu of that
+ * (NaN kept, anything not > 0 to +0), as the unary relu kernel, last.
  */
 #include "gfc_impl.cuh"
 
@@ -16,10 +18,14 @@
 #define BN 64
 #define BK 16
 
+/* The unary relu kernel's value: v > 0 ? v : (NaN ? v : +0). */
+__device__ __forceinline__ float relu_store(float v) { return v > 0.0f ? v : (v != v ? v : 0.0f); }
+
 template <int TA, int TB>
 __global__ void __launch_bounds__(256) sgemm_kernel(const float *__restrict__ a, const float *__restrict__ b,
                                                     float *__restrict__ c, int64_t m, int64_t k, int64_t n,
                                                     int64_t kslice, int accumulate, const float *__restrict__ bias,
+                                                    int relu, const float *__restrict__ residual,
                                                     float *__restrict__ part) {
   __shared__ float As[BK][BM + 1];  /* +1: the column-wise stores of the [m, k] layout hit distinct banks */
   __shared__ float Bs[BK][BN + 1];
@@ -82,7 +88,8 @@ __global__ void __launch_bounds__(256) sgemm_kernel(const float *__restrict__ a,
       } else {
         float v = accumulate ? c[gi * n + gj] + acc[i][j] : acc[i][j];
         if (bias) v += bias[gj];
-        c[gi * n + gj] = v;
+        if (residual) v += residual[gi * n + gj];
+        c[gi * n + gj] = relu ? relu_store(v) : v;
       }
     }
   }
@@ -90,32 +97,36 @@ __global__ void __launch_bounds__(256) sgemm_kernel(const float *__restrict__ a,
 
 /* C = (accumulate ? C : 0) + sum of the slices in order (+ bias). */
 __global__ void splitk_sum(const float *__restrict__ part, int64_t slices, float *__restrict__ c, int64_t m,
-                           int64_t n, int accumulate, const float *__restrict__ bias) {
+                           int64_t n, int accumulate, const float *__restrict__ bias, int relu,
+                           const float *__restrict__ residual) {
   GFC_GRID_STRIDE(e, m * n) {
     float s = part[e];
     for (int64_t z = 1; z < slices; z++) s += part[z * m * n + e];
     float v = accumulate ? c[e] + s : s;
     if (bias) v += bias[e % n];
-    c[e] = v;
+    if (residual) v += residual[e];
+    c[e] = relu ? relu_store(v) : v;
   }
 }
 
-/* k == 0: C = (accumulate ? C : 0) + bias. */
-__global__ void empty_k(float *c, int64_t m, int64_t n, int accumulate, const float *bias) {
+/* k == 0: C = (accumulate ? C : 0) + bias + residual (then relu). */
+__global__ void empty_k(float *c, int64_t m, int64_t n, int accumulate, const float *bias, int relu,
+                        const float *residual) {
   GFC_GRID_STRIDE(e, m * n) {
     float v = accumulate ? c[e] : 0.0f;
     if (bias) v += bias[e % n];
-    c[e] = v;
+    if (residual) v += residual[e];
+    c[e] = relu ? relu_store(v) : v;
   }
 }
 
 int gfc_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n, int transA, int transB,
-               int accumulate, const float *bias) {
+               int accumulate, const float *bias, int relu, const float *residual) {
   GFC_REQUIRE_INIT();
   if (m == 0 || n == 0) return 0;
   cudaStream_t s = gfc_stream();
   if (k == 0) {
-    empty_k<<<gfc_blocks(m * n, 256), 256, 0, s>>>(c, m, n, accumulate, bias);
+    empty_k<<<gfc_blocks(m * n, 256), 256, 0, s>>>(c, m, n, accumulate, bias, relu, residual);
     return gfc_check_launch("matmul");
   }
   int64_t tm = (m + BM - 1) / BM, tn = (n + BN - 1) / BN, tiles = tm * tn;
@@ -137,12 +148,12 @@ int gfc_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, i
     if (!part) return GFC_ENOMEM;
   }
   dim3 grid((unsigned)tm, (unsigned)tn, (unsigned)slices);
-  if (transA && transB) sgemm_kernel<1, 1><<<grid, 256, 0, s>>>(a, b, c, m, k, n, kslice, accumulate, bias, part);
-  else if (transA) sgemm_kernel<1, 0><<<grid, 256, 0, s>>>(a, b, c, m, k, n, kslice, accumulate, bias, part);
-  else if (transB) sgemm_kernel<0, 1><<<grid, 256, 0, s>>>(a, b, c, m, k, n, kslice, accumulate, bias, part);
-  else sgemm_kernel<0, 0><<<grid, 256, 0, s>>>(a, b, c, m, k, n, kslice, accumulate, bias, part);
+  if (transA && transB) sgemm_kernel<1, 1><<<grid, 256, 0, s>>>(a, b, c, m, k, n, kslice, accumulate, bias, relu, residual, part);
+  else if (transA) sgemm_kernel<1, 0><<<grid, 256, 0, s>>>(a, b, c, m, k, n, kslice, accumulate, bias, relu, residual, part);
+  else if (transB) sgemm_kernel<0, 1><<<grid, 256, 0, s>>>(a, b, c, m, k, n, kslice, accumulate, bias, relu, residual, part);
+  else sgemm_kernel<0, 0><<<grid, 256, 0, s>>>(a, b, c, m, k, n, kslice, accumulate, bias, relu, residual, part);
   if (part) {
-    splitk_sum<<<gfc_blocks(m * n, 256), 256, 0, s>>>(part, slices, c, m, n, accumulate, bias);
+    splitk_sum<<<gfc_blocks(m * n, 256), 256, 0, s>>>(part, slices, c, m, n, accumulate, bias, relu, residual);
     gfc_free(part);
   }
   return gfc_check_launch("matmul");

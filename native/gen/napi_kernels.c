@@ -12,7 +12,7 @@ static const char *const ENUM_UnaryOp[] = {"relu", "leaky_relu", "sigmoid", "exp
 static const char *const ENUM_SegmentOp[] = {"sum", "mean", "max"};
 
 static napi_value K_matmul(napi_env env, napi_callback_info info) {
-  BEGIN_OPT("matmul", 10, 1);
+  BEGIN_OPT("matmul", 12, 3);
   int64_t s_m = arg_size(&C, 3, "m");
   CK;
   int64_t s_k = arg_size(&C, 4, "k");
@@ -24,6 +24,8 @@ static napi_value K_matmul(napi_env env, napi_callback_info info) {
   int b_transB = arg_bool(&C, 7, "transB");
   CK;
   int b_accumulate = arg_bool(&C, 8, "accumulate");
+  CK;
+  int b_relu = arg_bool_opt(&C, 10, "relu");
   CK;
   size_t l_a;
   int h_a;
@@ -44,6 +46,11 @@ static napi_value K_matmul(napi_env env, napi_callback_info info) {
   int h_bias;
   float *p_bias = (float *)arg_array(&C, 9, "bias", napi_float32_array, 1, 1, &l_bias, &h_bias);
   (void)h_bias;
+  CK;
+  size_t l_residual;
+  int h_residual;
+  float *p_residual = (float *)arg_array(&C, 11, "residual", napi_float32_array, 1, 1, &l_residual, &h_residual);
+  (void)h_residual;
   CK;
   if (h_a && !b_transA) {
     u128 want = ((u128)s_m * (u128)s_k);
@@ -97,7 +104,16 @@ static napi_value K_matmul(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  if (gf_matmul(p_a, p_b, p_c, s_m, s_k, s_n, b_transA, b_transB, b_accumulate, p_bias) != 0) return oom(&C);
+  if (h_residual) {
+    u128 want = ((u128)s_m * (u128)s_n);
+    if ((u128)l_residual != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "m=%lld, k=%lld, n=%lld", (long long)s_m, (long long)s_k, (long long)s_n);
+      expect_len(&C, "residual", l_residual, want, "m*n", dims);
+    }
+  }
+  CK;
+  if (gf_matmul(p_a, p_b, p_c, s_m, s_k, s_n, b_transA, b_transB, b_accumulate, p_bias, b_relu, p_residual) != 0) return oom(&C);
   return NULL;
 }
 

@@ -67,11 +67,12 @@ export class DecayAttention extends Module {
       l.bias!.data.set(proto.bias!.data);
     }
   }
-  forward(x: Tensor, mask: Tensor, graphPtr: Int32Array, keepProbs = false): Tensor {
+  /** With `residual` [N, C], the output plus residual (added in the output projection's op). */
+  forward(x: Tensor, mask: Tensor, graphPtr: Int32Array, keepProbs = false, residual: Tensor | null = null): Tensor {
     const [lq, lk, lv, lo] = this.linears.items;
     const { out, probs } = ops.raggedAttention(lq.forward(x), lk.forward(x), lv.forward(x), mask, graphPtr, this.heads,
       { dropout: this.attnDropout, training: this.training, rng: this.dropRng, keepProbs });
     this.lastProbs = keepProbs ? x.device.toHost(probs) : null; // read on the host (reports)
-    return lo.forward(out);
+    return lo.forward(out, false, residual);
   }
 }

@@ -23,7 +23,12 @@ export interface MpnnInput {
 }
 
 export interface LocalMpnn extends Module {
-  forward(inp: MpnnInput): Tensor;
+  /**
+   * The layer's output, plus `residual` [N, C] when given (the GPS layer's skip
+   * connection, with no dropout between): GIN adds it in its last product's store,
+   * which saves the separate add (same values).
+   */
+  forward(inp: MpnnInput, residual?: Tensor | null): Tensor;
 }
 
 /**
@@ -46,7 +51,7 @@ export class GINConv extends Module implements LocalMpnn {
     if (this.epsSeen.version !== this.eps.hostVersion) this.epsSeen = { version: this.eps.hostVersion, value: this.eps.item() };
     return this.epsSeen.value;
   }
-  forward({ x, edges, edgeAttr }: MpnnInput): Tensor {
+  forward({ x, edges, edgeAttr }: MpnnInput, residual: Tensor | null = null): Tensor {
     let agg: Tensor;
     if (this.withEdges) {
       if (!edgeAttr) throw new Error('GINEConv: needs edge features (edge_method embedding or ogb)');
@@ -56,7 +61,7 @@ export class GINConv extends Module implements LocalMpnn {
     }
     const eps = this.epsValue();
     // (1 + eps) x, skipping the multiply when eps is 0 (as it always is officially)
-    return this.nn.forward(ops.add(agg, eps === 0 ? x : ops.scale(x, 1 + eps)));
+    return this.nn.forward(ops.add(agg, eps === 0 ? x : ops.scale(x, 1 + eps)), residual);
   }
 }
 
@@ -70,7 +75,7 @@ class PeGate extends Module {
     this.l2 = this.child('2', new Linear(channels, 1, rng));
   }
   forward(r: Tensor): Tensor {
-    return ops.sigmoid(this.l2.forward(ops.relu(this.l0.forward(r))));
+    return ops.sigmoid(this.l2.forward(this.l0.forward(r, true))); // Linear + ReLU in one op
   }
 }
 
@@ -99,7 +104,7 @@ export class GatedGCNLayer extends Module implements LocalMpnn {
     this.bnNodeX = this.child('bn_node_x', new BatchNorm1d(channels));
     this.bnEdgeE = this.child('bn_edge_e', new BatchNorm1d(channels));
   }
-  forward({ x, edges, edgeAttr, pe }: MpnnInput): Tensor {
+  forward({ x, edges, edgeAttr, pe }: MpnnInput, residual: Tensor | null = null): Tensor {
     if (!edgeAttr) throw new Error('GatedGCNLayer: needs edge features (edge_method embedding or ogb)');
     const { src, dst } = edges;
     const Ax = this.A.forward(x), Bx = this.B.forward(x), Ce = this.C.forward(edgeAttr);
@@ -121,6 +126,7 @@ export class GatedGCNLayer extends Module implements LocalMpnn {
     noGrad(() => this.bnEdgeE.forward(g)).release();
     g.release();
     u = ops.dropout(u, this.opts.dropout, this.training, this.dropRng);
-    return this.opts.residual ? ops.add(x, u) : u;
+    const out = this.opts.residual ? ops.add(x, u) : u;
+    return residual === null ? out : ops.add(out, residual);
   }
 }

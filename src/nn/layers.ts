@@ -36,11 +36,15 @@ export class Linear extends Module {
     this.weight = this.param('weight', uniform([outFeatures, inFeatures], bound, rng));
     this.bias = bias ? this.param('bias', uniform([outFeatures], bound, rng)) : null;
   }
-  forward(x: Tensor): Tensor {
+  /**
+   * With `residual` [rows, out], (x W^T + b) + residual; with `relu`, relu of the result:
+   * one op (ops.linear adds the residual and takes the relu in the product's store).
+   */
+  forward(x: Tensor, relu = false, residual: Tensor | null = null): Tensor {
     if (x.cols !== this.inFeatures) {
       throw new Error(`Linear: input [${x.shape.join(', ')}] has ${x.cols} features, expected ${this.inFeatures}`);
     }
-    return ops.linear(x, this.weight, this.bias);
+    return ops.linear(x, this.weight, this.bias, relu, residual);
   }
 }
 
@@ -118,14 +122,13 @@ export class MLP extends Module {
       this.layers.push(this.child(String(indices[i]), new Linear(dims[i], dims[i + 1], rng)));
     }
   }
-  forward(x: Tensor): Tensor {
+  /** With `residual`, the output plus residual (added in the last Linear's op). */
+  forward(x: Tensor, residual: Tensor | null = null): Tensor {
     let h = x;
     this.layers.forEach((l, i) => {
-      h = l.forward(h);
-      if (i + 1 < this.layers.length) {
-        h = ops.relu(h);
-        if (this.dropoutP > 0) h = ops.dropout(h, this.dropoutP, this.training, this.rngRef!);
-      }
+      const hidden = i + 1 < this.layers.length;
+      h = l.forward(h, hidden, hidden ? null : residual); // Linear and its ReLU (or the residual add) in one op
+      if (hidden && this.dropoutP > 0) h = ops.dropout(h, this.dropoutP, this.training, this.rngRef!);
     });
     return h;
   }

@@ -186,7 +186,10 @@ function compileKernel(K: string, d: KernelDecl, adapter: ArrayAdapter): (args: 
   const winners = w && { when: expr(w.when), argmax: slotOf(w.argmax), ptr: slotOf(w.ptr), cols: slotOf(w.cols) };
 
   return (env) => {
-    for (const [i, a] of scalars) checkScalar(K, a, env[i]);
+    for (const [i, a] of scalars) {
+      if (a.optional && env[i] === undefined) { env[i] = false; continue; } // a left-out optional bool
+      checkScalar(K, a, env[i]);
+    }
     for (const p of arrays) {
       const v = env[p.slot];
       if (p.a.nullable && (v === null || (p.a.optional && v === undefined))) { env[p.slot] = null; continue; }

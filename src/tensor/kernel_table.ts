@@ -72,6 +72,8 @@ export interface ScalarArg {
   values?: readonly string[];
   /** Name in messages when it differs ('broadcast' for bc). */
   label?: string;
+  /** bool only: may be left out at the end of the call (undefined means false). */
+  optional?: boolean;
 }
 
 export type KernelArg = ArrayArg | ScalarArg;
@@ -172,8 +174,10 @@ export const KERNELS = {
       f32('b', { on: 'transB', cases: { false: len('k*n', ['m', 'k', 'n']), true: { ...len('k*n', ['m', 'k', 'n'], 'n*k'), label: 'b (transposed)' } } }),
       acc32('c', len('m*n', ['m', 'k', 'n'])), size('m'), size('k'), size('n'), bool('transA'), bool('transB'), bool('accumulate'),
       { ...f32('bias', len('n', ['m', 'k', 'n'])), nullable: true, optional: true },
+      { name: 'relu', kind: 'bool', optional: true },
+      { ...f32('residual', len('m*n', ['m', 'k', 'n'])), nullable: true, optional: true },
     ],
-    c: ['a', 'b', 'c', 'm', 'k', 'n', 'transA', 'transB', 'accumulate', 'bias'], returns: 'status',
+    c: ['a', 'b', 'c', 'm', 'k', 'n', 'transA', 'transB', 'accumulate', 'bias', 'relu', 'residual'], returns: 'status',
   },
   binary: {
     args: [enumArg('op', ENUMS.BinaryOp), rc('a'), bcast('b', 'in'), rc('out', 'out'), size('rows'), size('cols'), enumArg('bc', ENUMS.Broadcast, 'broadcast')],

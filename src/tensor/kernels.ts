@@ -57,9 +57,13 @@ export interface Kernels {
    * `bias` [n] (optional) is added to every row of the result, after the product:
    * the same float32 sum as a separate `binary('add', ..., 'row')`, without the
    * second pass over C (linear layers).
+   * `residual` [m, n] (optional, not aliasing C) is added next, element by element: the
+   * float32 sum of a separate `binary('add', ..., 'full')` (a residual connection).
+   * `relu` (optional, default false) stores relu(result) instead, last: the values of
+   * a separate `unary('relu', ...)` over C, without its pass (Linear + ReLU).
    */
   matmul(a: F32, b: F32, c: F32, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean, bias?: F32 | null): void;
+    transA: boolean, transB: boolean, accumulate: boolean, bias?: F32 | null, relu?: boolean, residual?: F32 | null): void;
 
   // ---------------------------------------------------------- element-wise
   /** out = a (op) b with `b` broadcast as `bc`; a and out are [rows, cols]. out may alias a. */

@@ -121,8 +121,8 @@ function unaryBackward(op: UnaryOp, x: F32, y: F32, g: F32, gx: F32 | null, p: n
 }
 
 function matmul(a: F32, b: F32, c: F32, m: number, k: number, n: number,
-  transA: boolean, transB: boolean, accumulate: boolean, bias: F32 | null = null): void {
-  validate.matmul(a, b, c, m, k, n, transA, transB, accumulate, bias);
+  transA: boolean, transB: boolean, accumulate: boolean, bias: F32 | null = null, relu = false, residual: F32 | null = null): void {
+  validate.matmul(a, b, c, m, k, n, transA, transB, accumulate, bias, relu, residual);
   if (!transB) {
     // i-p-j: stream rows of B into a double accumulator row of C.
     const acc = new Float64Array(n);
@@ -154,6 +154,10 @@ function matmul(a: F32, b: F32, c: F32, m: number, k: number, n: number,
   }
   // After the float32 store, as binary('add', c, bias, c, m, n, 'row') would.
   if (bias) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) c[i * n + j] += bias[j];
+  // Then as binary('add', c, residual, c, m, n, 'full') would.
+  if (residual) for (let i = 0; i < m * n; i++) c[i] += residual[i];
+  // Last, as unary('relu', c, c) would (NaN kept, -0 and negatives to +0).
+  if (relu) for (let i = 0; i < m * n; i++) { const v = c[i]; c[i] = v > 0 ? v : (v !== v ? v : 0); }
 }
 
 function sumAxis(x: F32, out: F32, rows: number, cols: number, axis: 0 | 1): void {

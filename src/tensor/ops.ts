@@ -170,24 +170,49 @@ function matmulBackward(a: Tensor, b: Tensor, g: Storage, m: number, ka: number,
 }
 
 /**
- * x [rows, in] -> x W^T + b with W [out, in] (PyTorch layout), b [out] or null.
- * One tape node and one output: the bias is added in place after the product (the
- * same two float32 roundings as matmul then add, so values and gradients are
- * unchanged), which saves a [rows, out] buffer, its gradient and a node per Linear.
+ * x [rows, in] -> x W^T + b with W [out, in] (PyTorch layout), b [out] or null;
+ * with `residual` [rows, out], (x W^T + b) + residual (a residual connection's add);
+ * with `relu`, relu of that (Linear then ReLU).
+ * One tape node and one output: the bias and the residual are added, and the relu
+ * taken, in the GEMM's store (the same float32 values as matmul, add, add and relu one
+ * after the other, so values and gradients are unchanged), which saves a [rows, out]
+ * buffer, its gradient, a pass and a node for each of them.
  */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
-  if (bias === null) return matmul(x, weight, false, true);
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null, relu = false, residual: Tensor | null = null): Tensor {
+  if (bias === null && !relu && residual === null) return matmul(x, weight, false, true);
   const [m, k, n] = matmulDims('linear', x, weight, false, true);
-  want(bias.size === n && bias.shape.length === 1, 'linear', () => `bias ${fmt(bias)} must be [${n}] for weight ${fmt(weight)}`);
-  const D = on('linear', x, weight, bias);
+  want(bias === null || (bias.size === n && bias.shape.length === 1), 'linear', () => `bias ${fmt(bias!)} must be [${n}] for weight ${fmt(weight)}`);
+  want(residual === null || (residual.size === m * n && residual.rows === m), 'linear',
+    () => `residual ${fmt(residual!)} must be [${m}, ${n}] for x ${fmt(x)} and weight ${fmt(weight)}`);
+  const D = on('linear', x, weight, bias, residual);
   const K = D.kernels();
-  const out = Tensor.output([m, n], false, D);
-  // Bias added in the GEMM's store (the same float32 sum as a separate row add).
-  K.matmul(x.storage, weight.storage, out.storage, m, k, n, false, true, false, bias.storage);
-  return record(out, [x, weight, bias], () => {
-    const g = out.gradStorage!;
+  const out = Tensor.output(residual === null ? [m, n] : residual.shape, false, D);
+  K.matmul(x.storage, weight.storage, out.storage, m, k, n, false, true, false, bias?.storage ?? null, relu, residual?.storage ?? null);
+  const inputs = [x, weight];
+  if (bias !== null) inputs.push(bias);
+  if (residual !== null) inputs.push(residual);
+  return record(out, inputs, () => {
+    let g = out.gradStorage!;
+    let gz: Storage | null = null;
+    if (relu) {
+      // ReLU's backward as its own node ran it: 0 + (y > 0 ? g : 0) into zeros, where
+      // y > 0 exactly where the pre-activation is (relu keeps positives, sends the rest to 0).
+      gz = D.take(m * n);
+      K.unaryBackward('relu', out.storage, out.storage, g, gz, 0);
+      g = gz;
+    }
+    if (residual !== null && residual.requiresGrad) {
+      // The residual add's backward as its own node ran it, before the product's: the
+      // residual gets g. A first contribution takes out's gradient buffer itself, or a
+      // copy where that buffer is not g (relu) or the product's backward below writes
+      // the residual's gradient (it is x, weight or bias); later contributions add g.
+      const add = () => K.binaryBackward('add', out.storage, residual.storage, g, null, residual.gradBuffer(), m, n, 'full');
+      if (residual.gradStorage !== null || relu || residual === x || residual === weight || residual === bias) addGradTo(residual, g, add);
+      else out.passGrad(residual); // g stays readable: nothing writes residual's gradient before this closure returns
+    }
     matmulBackward(x, weight, g, m, k, n, false, true);
-    if (bias.requiresGrad) K.binaryBackward('add', out.storage, bias.storage, g, null, bias.gradBuffer(), m, n, 'row');
+    if (bias !== null && bias.requiresGrad) K.binaryBackward('add', out.storage, bias.storage, g, null, bias.gradBuffer(), m, n, 'row');
+    if (gz !== null) D.give(gz);
   });
 }
 

@@ -167,6 +167,48 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
       const [c1, c2] = withThreads(K, () => { const c = new Float32Array(3840 * 64); K.matmul(a, b, c, 3840, 64, 64, false, true, false, bias); return c; });
       sameBits('matmul+bias 1 vs 2 threads', c1, c2);
     });
+    it('residual: the exact bits of matmul (+ bias) then a full add (then relu), on both backends; every tile path', () => {
+      const shapes: [number, number, number][] = [[1, 1, 1], [7, 5, 3], [13, 64, 64], [37, 17, 70], [100, 64, 128],
+        [5, 300, 17], [64, 200, 64], [3840, 64, 64], [9, 0, 20], [0, 4, 5]];
+      let seed = 900;
+      for (const [m, k, n] of shapes) {
+        for (const tB of [false, true]) for (const acc of [false, true]) for (const relu of [false, true]) {
+          const rng = new Rng(seed++);
+          const a = rng.f32(m * k), b = rng.f32(k * n), c0 = rng.f32(m * n), bias = relu ? null : rng.f32(n), res = rng.f32(m * n);
+          for (const B of [K, T]) {
+            const fused = copy(c0), chain = copy(c0);
+            B.matmul(a, b, fused, m, k, n, false, tB, acc, bias, relu, res);
+            B.matmul(a, b, chain, m, k, n, false, tB, acc, bias);
+            B.binary('add', chain, res, chain, m, n, 'full');
+            if (relu) B.unary('relu', chain, chain, 0);
+            sameBits(`${B.name} matmul+residual m=${m} k=${k} n=${n} tB=${tB} acc=${acc} relu=${relu}`, fused, chain);
+          }
+        }
+      }
+    });
+    it('relu: the exact bits of matmul (+ bias) then unary relu, on both backends; every tile path, NaN, -0', () => {
+      // Same shapes as the bias test (the k-sliced order takes the relu after the last
+      // slice only). NaN inputs must stay NaN and -0 (k = 0 accumulating onto -0) become +0.
+      const shapes: [number, number, number][] = [[1, 1, 1], [7, 5, 3], [13, 64, 64], [37, 17, 70], [100, 64, 128],
+        [5, 300, 17], [64, 200, 64], [3840, 64, 64], [9, 0, 20], [0, 4, 5]];
+      let seed = 700;
+      for (const [m, k, n] of shapes) {
+        for (const tB of [false, true]) for (const acc of [false, true]) for (const withBias of [false, true]) {
+          const rng = new Rng(seed++);
+          const a = rng.f32(m * k), b = rng.f32(k * n), c0 = rng.f32(m * n), bias = withBias ? rng.f32(n) : null;
+          if (m * k > 0) a[0] = NaN;
+          if (m * n > 1) c0[1] = -0;
+          for (const B of [K, T]) {
+            const fused = copy(c0), twoPass = copy(c0);
+            B.matmul(a, b, fused, m, k, n, false, tB, acc, bias, true);
+            B.matmul(a, b, twoPass, m, k, n, false, tB, acc, bias);
+            B.unary('relu', twoPass, twoPass, 0);
+            sameBits(`${B.name} matmul+relu m=${m} k=${k} n=${n} tB=${tB} acc=${acc} bias=${withBias}`, fused, twoPass);
+            if (m * n > 1 && k === 0 && acc && !withBias) assert.ok(Object.is(fused[1], 0), `${B.name}: relu(-0) must store +0`);
+          }
+        }
+      }
+    });
     it('1 and 2 threads give identical bits', () => {
       for (const [m, k, n, tA, tB] of [[3840, 64, 64, false, false], [64, 3840, 128, true, false],
         [3840, 128, 64, false, true], [1000, 37, 21, true, true]] as [number, number, number, boolean, boolean][]) {

@@ -70,7 +70,7 @@ export const HEADS: [number, number][] = [[1, 8], [2, 3], [4, 16], [8, 6], [8, 8
 
 export const KERNEL_CASES: KernelCase[] = [
   {
-    name: 'matmul: transposes, accumulate, bias, zero sizes, the model\'s tall-and-thin shapes',
+    name: 'matmul: transposes, accumulate, bias, relu, residual, zero sizes, the model\'s tall-and-thin shapes',
     run: (dev, ref) => {
       const rng = new Rng(1);
       const shapes: [number, number, number][] = [[0, 3, 4], [3, 0, 4], [3, 4, 0], [1, 1, 1], [7, 5, 3], [3840, 64, 64], [600, 128, 64], [33, 64, 1]];
@@ -78,13 +78,15 @@ export const KERNEL_CASES: KernelCase[] = [
         for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
           for (const acc of [false, true]) {
             const a = rng.f32(m * k), b = rng.f32(k * n), c0 = rng.f32(m * n), bias = acc ? null : rng.f32(n);
-            const cd = copy(c0), cr = copy(c0);
-            dev.matmul(a, b, cd, m, k, n, tA, tB, acc, bias);
-            ref.matmul(a, b, cr, m, k, n, tA, tB, acc, bias);
+            // relu is 1-Lipschitz and the residual one exact add after the product: the bound below holds.
+            const cd = copy(c0), cr = copy(c0), relu = tA !== tB, res = tB ? rng.f32(m * n) : null;
+            dev.matmul(a, b, cd, m, k, n, tA, tB, acc, bias, relu, res);
+            ref.matmul(a, b, cr, m, k, n, tA, tB, acc, bias, relu, res);
             // gamma_k bound per element: the product of |A| and |B| (+ |C| and |bias|).
             const bound = new Float32Array(m * n);
-            ref.matmul(a.map(Math.abs), b.map(Math.abs), bound, m, k, n, tA, tB, false, bias ? bias.map(Math.abs) : null);
-            closeBy(`matmul ${m}x${k}x${n} tA=${tA} tB=${tB} acc=${acc}`, cd, cr,
+            ref.matmul(a.map(Math.abs), b.map(Math.abs), bound, m, k, n, tA, tB, false, bias ? bias.map(Math.abs) : null, false,
+              res ? res.map(Math.abs) : null);
+            closeBy(`matmul ${m}x${k}x${n} tA=${tA} tB=${tB} acc=${acc} relu=${relu} residual=${res !== null}`, cd, cr,
               (i) => 2 * (k + 2) * U * (bound[i] + (acc ? Math.abs(c0[i]) : 0)) + Number.MIN_VALUE);
           }
         }

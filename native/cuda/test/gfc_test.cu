@@ -198,18 +198,20 @@ static void t_matmul() {
     for (int ta = 0; ta < 2; ta++)
       for (int tb = 0; tb < 2; tb++)
         for (int acc = 0; acc < 2; acc++)
-          for (int bias = 0; bias < 2; bias++) {
-            int64_t m = s[0], k = s[1], n = s[2];
-            if ((m > 1000 || k > 1000) && (bias != acc)) continue;  /* keep the big shapes to two variants */
-            Arr A = F(rnd(m * k)), B = F(rnd(k * n)), C = F(rnd(m * n)), Bi = F(rnd(n));
-            char name[96];
-            snprintf(name, sizeof name, "matmul m%lld k%lld n%lld tA%d tB%d acc%d bias%d", (long long)m, (long long)k,
-                     (long long)n, ta, tb, acc, bias);
-            run_case(name, {&A, &B, &C, bias ? &Bi : nullptr}, {2},
-                     [=](void **p, double *) { return gfc_matmul(P(0), P(1), P(2), m, k, n, ta, tb, acc, P(3)); },
-                     [=](void **p) { gf_matmul(P(0), P(1), P(2), m, k, n, ta, tb, acc, P(3)); return 0.0; },
-                     TOL_SUM((double)k));
-          }
+          for (int bias = 0; bias < 2; bias++)
+            for (int relu = 0; relu < 2; relu++)
+              for (int res = 0; res < 2; res++) {
+                int64_t m = s[0], k = s[1], n = s[2];
+                if ((m > 1000 || k > 1000) && (bias != acc || relu != bias || res != bias)) continue;  /* big: two variants */
+                Arr A = F(rnd(m * k)), B = F(rnd(k * n)), C = F(rnd(m * n)), Bi = F(rnd(n)), Rs = F(rnd(m * n));
+                char name[112];
+                snprintf(name, sizeof name, "matmul m%lld k%lld n%lld tA%d tB%d acc%d bias%d relu%d res%d", (long long)m,
+                         (long long)k, (long long)n, ta, tb, acc, bias, relu, res);
+                run_case(name, {&A, &B, &C, bias ? &Bi : nullptr, res ? &Rs : nullptr}, {2},
+                         [=](void **p, double *) { return gfc_matmul(P(0), P(1), P(2), m, k, n, ta, tb, acc, P(3), relu, P(4)); },
+                         [=](void **p) { gf_matmul(P(0), P(1), P(2), m, k, n, ta, tb, acc, P(3), relu, P(4)); return 0.0; },
+                         TOL_SUM((double)k));
+              }
 }
 
 /* ------------------------------------------------------------------ element-wise */
