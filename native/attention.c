@@ -21,7 +21,8 @@
 
 /* exp for x <= ~88 (scores after max-subtraction are <= 0): Cephes-style
    range reduction + degree-6 polynomial, ~1 ulp. Rounds with the 1.5*2^23 trick
-   instead of floorf so the loop vectorises (no libm call). */
+   instead of floorf so the loop vectorises (no libm call). exp16 in attention_avx512.c
+   is the same operations on 16 lanes: change neither alone (the bits must agree). */
 static inline float gf_expf(float x) {
   x = x < -87.0f ? -87.0f : x;
   x = x > 88.0f ? 88.0f : x;
@@ -149,6 +150,8 @@ static void fwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
   else gf_gemm_serial(n, dk, n, A->probsOut + base, n, 1, Vr, ldv, A->out + s0 * HD + off, HD, 0);
 }
 
+/* att16_softmax_backward (attention_avx512.c) reproduces this function's bits, including
+   where GCC's vectorisation of its loops fuses products: keep the two in step. */
 static GF_CLONES void bwd_rows(const Att *A, int64_t n, int64_t npad, int64_t base, const Scratch *w, int wantQKM) {
   float scale = A->scale;
   for (int64_t i = 0; i < n; i++) {

@@ -9,7 +9,7 @@
  * the same fused multiply-adds, as the avx512f clone of the row-at-a-time code,
  * so results are bit-identical (runs in progress resume across builds). Only
  * there: on AVX2 the 16-wide shuffles and selects lower to scalar code, slower
- * than the row-at-a-time clones, and without FMA the bits differ anyway.
+ * than the row-at-a-time clones.
  */
 #include "attention.h"
 #ifdef GF_ATT16
@@ -20,12 +20,14 @@
 #pragma GCC target("avx512f")
 
 int att16_available(void) {
-  static int ok = -1;  /* computed once; a benign race writes the same value */
-  if (ok < 0) {
+  static int ok = -1;  /* computed once (callers racing on it store the same value) */
+  int v = __atomic_load_n(&ok, __ATOMIC_RELAXED);
+  if (v < 0) {
     __builtin_cpu_init();
-    ok = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    v = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    __atomic_store_n(&ok, v, __ATOMIC_RELAXED);
   }
-  return ok;
+  return v;
 }
 
 /* 16 floats (or ints, or 8 doubles) in one vector; the u variant loads and stores unaligned.
@@ -49,9 +51,8 @@ static AINLINE v16i first16(int64_t k) {
   return iota < (v16i){0} + (int32_t)(k < 16 ? k : 16);
 }
 
-/* exp for x <= ~88 (scores after max-subtraction are <= 0) on 16 lanes: Cephes-style range
-   reduction + degree-6 polynomial, ~1 ulp; rounds with the 1.5*2^23 trick (no libm call).
-   These operations, in this order, are what the probabilities' bits depend on. */
+/* gf_expf of attention.c on 16 lanes: the same operations in the same order, on which the
+   probabilities' bits depend (change neither alone). */
 static AINLINE v16 exp16(v16 x) {
   x = sel16(x < bc16(-87.0f), bc16(-87.0f), x);
   x = sel16(x > bc16(88.0f), bc16(88.0f), x);
