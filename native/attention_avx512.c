@@ -16,9 +16,7 @@
 #include <math.h>
 #include <string.h>
 
-/* Everything below is compiled for AVX-512F (with FMA), as GF_CLONES' avx512f clone. */
-#pragma GCC target("avx512f")
-
+/* Compiled for the baseline ISA: it runs on every CPU, to decide. */
 int att16_available(void) {
   static int ok = -1;  /* computed once (callers racing on it store the same value) */
   int v = __atomic_load_n(&ok, __ATOMIC_RELAXED);
@@ -29,6 +27,9 @@ int att16_available(void) {
   }
   return v;
 }
+
+/* Everything below is compiled for AVX-512F (with FMA), as GF_CLONES' avx512f clone. */
+#pragma GCC target("avx512f")
 
 /* 16 floats (or ints, or 8 doubles) in one vector; the u variant loads and stores unaligned.
    The helpers are always inlined into the kernels below (a call would pass vectors through
