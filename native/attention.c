@@ -8,18 +8,21 @@
  * a small GEMM on the register-blocked micro-kernel of matmul.c (S = Q K^T,
  * out = P V; backward gOut V^T, dRaw K, dRaw^T Q, P^T gOut) over the head's
  * rows gathered into zero-padded thread-local scratch; mask, softmax and the
- * softmax backward are vector loops over score rows. Items write disjoint
+ * softmax backward are vector loops over score rows (on CPUs with AVX-512: over
+ * 16 rows at a time, attention_avx512.c, with the same bits). Items write disjoint
  * outputs and each is computed the same way on any thread, so results do not
  * depend on the thread count.
  */
 #include "gf.h"
+#include "attention.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* exp for x <= ~88 (scores after max-subtraction are <= 0): Cephes-style
    range reduction + degree-6 polynomial, ~1 ulp. Rounds with the 1.5*2^23 trick
-   instead of floorf so the loop vectorises (no libm call). */
+   instead of floorf so the loop vectorises (no libm call). exp16 in attention_avx512.c
+   is the same operations on 16 lanes: change neither alone (the bits must agree). */
 static inline float gf_expf(float x) {
   x = x < -87.0f ? -87.0f : x;
   x = x > 88.0f ? 88.0f : x;
@@ -51,18 +54,6 @@ static inline double lane_sum(const float *x, int64_t n) {
   return s;
 }
 
-typedef struct {
-  const float *q, *k, *v, *mask, *drop, *probs, *gOut;
-  float *out, *probsOut, *gq, *gk, *gv, *gMask;
-  const int32_t *ptr;
-  const int64_t *moff;  /* start of graph b's mask block */
-  int64_t H, dk;
-  float scale;
-} Att;
-
-/* Thread-local scratch, sized for the largest graph (npad = n rounded up to 16, DKP = dk rounded up). */
-typedef struct { float *Kt, *Vt, *Kp, *Qp, *Gp, *Vp, *S, *R, *W; } Scratch;
-
 /* Head h of graph rows [s0, s0+n) of src [N, H, dk]: transposed into t[d*npad + j] (zero beyond n)
    and/or copied into rows r[j*DKP + d] (zero beyond dk), so the GEMM micro-kernel may load whole vectors. */
 static void gather_head(const float *src, int64_t s0, int64_t n, int64_t HD, int64_t off, int64_t dk,
@@ -85,6 +76,15 @@ static const float *rows_of(const float *src, int64_t s0, int64_t n, int64_t HD,
   if (dk % 16 == 0) return src + s0 * HD + off;
   gather_head(src, s0, n, HD, off, dk, NULL, 0, r, (dk + 15) & ~(int64_t)15);
   return r;
+}
+
+/* gather_head's transpose only, by 16 x 16 blocks where the CPU and dk allow. */
+static void transpose_head(const Att *A, const float *src, int64_t s0, int64_t n, int64_t off, float *t, int64_t npad) {
+  int64_t dk = A->dk, HD = A->H * dk;
+#ifdef GF_ATT16
+  if (A->rows16 && dk % 16 == 0) { att16_transpose_head(src, s0, n, HD, off, dk, t, npad); return; }
+#endif
+  gather_head(src, s0, n, HD, off, dk, t, npad, NULL, 0);
 }
 
 /* tmp holds npad (a multiple of 16, >= n) floats. */
@@ -119,29 +119,39 @@ static GF_CLONES void softmax_row(const float *sr, const float *mr, float scale,
   for (int64_t j = 0; j < n; j++) pr[j] = tmp[j] * inv;
 }
 
-/* S = Q K^T, P = softmax(S * scale * M), out = (P * D) V for one (graph, head). */
-static void fwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
-  int64_t s0 = A->ptr[b], n = A->ptr[b + 1] - s0, dk = A->dk, HD = A->H * dk, off = h * dk;
-  if (n == 0) return;
-  int64_t npad = (n + 15) & ~(int64_t)15, DKP = (dk + 15) & ~(int64_t)15;
-  gather_head(A->k, s0, n, HD, off, dk, w->Kt, npad, NULL, 0);
-  const float *Vr = rows_of(A->v, s0, n, HD, off, dk, w->Vp);
-  /* npad columns: Kt is zero beyond n and S has npad columns, so the GEMM takes
-     whole 16-wide vectors (no ragged-edge scratch tile per call); S[:, n:] = 0 is unused. */
-  gf_gemm_serial(n, npad, dk, A->q + s0 * HD + off, HD, 1, w->Kt, npad, w->S, npad, 0);
-  int64_t base = A->moff[b] + h * n * n;
+/* P = softmax(S * scale * M) into probsOut's block at base, S <- P o D with dropout. */
+static void softmax_item(const Att *A, int64_t n, int64_t npad, int64_t base, const Scratch *w) {
+#ifdef GF_ATT16
+  if (A->rows16) { att16_softmax(A, n, npad, base, w->S, w->loc); return; }
+#endif
   for (int64_t i = 0; i < n; i++) {
     int64_t ro = base + i * n;
     float *pr = A->probsOut + ro, *sr = w->S + i * npad;
     softmax_row(sr, A->mask + ro, A->scale, n, npad, pr, w->R);
     if (A->drop) for (int64_t j = 0; j < n; j++) sr[j] = pr[j] * A->drop[ro + j];
   }
+}
+
+/* S = Q K^T, P = softmax(S * scale * M), out = (P * D) V for one (graph, head). */
+static void fwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
+  int64_t s0 = A->ptr[b], n = A->ptr[b + 1] - s0, dk = A->dk, HD = A->H * dk, off = h * dk;
+  if (n == 0) return;
+  int64_t npad = (n + 15) & ~(int64_t)15, DKP = (dk + 15) & ~(int64_t)15;
+  transpose_head(A, A->k, s0, n, off, w->Kt, npad);
+  const float *Vr = rows_of(A->v, s0, n, HD, off, dk, w->Vp);
+  /* npad columns: Kt is zero beyond n and S has npad columns, so the GEMM takes
+     whole 16-wide vectors (no ragged-edge scratch tile per call); S[:, n:] = 0 is unused. */
+  gf_gemm_serial(n, npad, dk, A->q + s0 * HD + off, HD, 1, w->Kt, npad, w->S, npad, 0);
+  int64_t base = A->moff[b] + h * n * n;
+  softmax_item(A, n, npad, base, w);
   /* out_h = (P o D) V */
   int64_t ldv = Vr == w->Vp ? DKP : HD;
   if (A->drop) gf_gemm_serial(n, dk, n, w->S, npad, 1, Vr, ldv, A->out + s0 * HD + off, HD, 0);
   else gf_gemm_serial(n, dk, n, A->probsOut + base, n, 1, Vr, ldv, A->out + s0 * HD + off, HD, 0);
 }
 
+/* att16_softmax_backward (attention_avx512.c) reproduces this function's bits, including
+   where GCC's vectorisation of its loops fuses products: keep the two in step. */
 static GF_CLONES void bwd_rows(const Att *A, int64_t n, int64_t npad, int64_t base, const Scratch *w, int wantQKM) {
   float scale = A->scale;
   for (int64_t i = 0; i < n; i++) {
@@ -175,17 +185,22 @@ static void bwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
   int64_t npad = (n + 15) & ~(int64_t)15, DKP = (dk + 15) & ~(int64_t)15;
   int wantQKM = A->gq || A->gk || A->gMask;
   int64_t base = A->moff[b] + h * n * n, ro0 = s0 * HD + off;
-  gather_head(A->v, s0, n, HD, off, dk, w->Vt, npad, NULL, 0);
+  transpose_head(A, A->v, s0, n, off, w->Vt, npad);
   const float *Gr = A->gv ? rows_of(A->gOut, s0, n, HD, off, dk, w->Gp) : NULL, *Kr = NULL, *Qr = NULL;
   if (wantQKM) {
-    gather_head(A->k, s0, n, HD, off, dk, w->Kt, npad, NULL, 0);
+    transpose_head(A, A->k, s0, n, off, w->Kt, npad);
     Kr = rows_of(A->k, s0, n, HD, off, dk, w->Kp);
     Qr = rows_of(A->q, s0, n, HD, off, dk, w->Qp);
     gf_gemm_serial(n, npad, dk, A->q + ro0, HD, 1, w->Kt, npad, w->R, npad, 0);  /* raw = Q K^T (npad: see fwd_item) */
   }
   int64_t ldr = dk % 16 == 0 ? HD : DKP;  /* row stride of Gr, Kr, Qr (see rows_of) */
   gf_gemm_serial(n, npad, dk, A->gOut + ro0, HD, 1, w->Vt, npad, w->S, npad, 0);  /* gOut V^T */
+#ifdef GF_ATT16
+  if (A->rows16) att16_softmax_backward(A, n, npad, base, w, wantQKM);
+  else bwd_rows(A, n, npad, base, w, wantQKM);
+#else
   bwd_rows(A, n, npad, base, w, wantQKM);
+#endif
   /* gv += (P o D)^T gOut */
   if (A->gv) {
     if (A->drop) gf_gemm_serial(n, dk, n, w->W, 1, npad, Gr, ldr, A->gv + ro0, HD, 1);
@@ -219,6 +234,9 @@ static int run(Att *A, int64_t B, int backward) {
   }
   qsort(ord, (size_t)B, sizeof(Ord), by_cost_desc);
   A->moff = moff;
+#ifdef GF_ATT16
+  A->rows16 = att16_available();
+#endif
   int64_t items = B * H;
   int T = gf_threads_for(work * 2.0);
   if (T > items) T = (int)(items > 0 ? items : 1);
@@ -227,11 +245,11 @@ static int run(Att *A, int64_t B, int backward) {
   size_t nt = (size_t)dk * npad + 16, nr = (size_t)maxn * DKP + 16, nsq = (size_t)maxn * npad + 16;
 #pragma omp parallel num_threads(T) if (T > 1)
   {
-    float *buf = malloc((2 * nt + 4 * nr + 3 * nsq) * sizeof(float));
+    float *buf = malloc((2 * nt + 4 * nr + 3 * nsq + 4 * npad) * sizeof(float));
     Scratch w = {0};
     if (buf) {
       w.Kt = buf; w.Vt = w.Kt + nt; w.Kp = w.Vt + nt; w.Qp = w.Kp + nr; w.Gp = w.Qp + nr; w.Vp = w.Gp + nr;
-      w.S = w.Vp + nr; w.R = w.S + nsq; w.W = w.R + nsq;
+      w.S = w.Vp + nr; w.R = w.S + nsq; w.W = w.R + nsq; w.loc = w.W + nsq;
     }
     if (!buf) {
 #pragma omp atomic write

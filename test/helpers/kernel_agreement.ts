@@ -501,6 +501,44 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
       });
       sameBits('attention threads', a, b);
     });
+    // Runs in progress resume across builds bit for bit, so the backward keeps the rounding
+    // of its row-at-a-time version (before PERFORMANCE round 13): with FMA, products were
+    // fused except in lanes 0-7 of a row's last vector when it held 8-15 entries (GCC's
+    // 8-wide epilogue); without FMA (avx2 and default clones, wasm) never. Each probe is
+    // a + x*y with x*y = 1 + 2^-11 + 2^-24: a fused add keeps the 2^-24, an unfused one not.
+    it('the backward fuses a product into its sum exactly where its row-at-a-time version did', () => {
+      const e = 1 + 2 ** -12, FUSED = 2 ** -11 + 2 ** -24, PLAIN = 2 ** -11;
+      const how = (v: number) => (v === FUSED ? 'F' : v === PLAIN ? 'u' : `?${v}`);
+      // rowDot = sum_j P_0j dP_0j in lane j mod 16: -1 (an earlier block) + e * e in column j,
+      // read back as gMask_0c = P_0c (dP_0c - rowDot) = -rowDot in a column c with P = 1, dP = 0.
+      const rowDot = (n: number, j: number) => {
+        const ones = new Float32Array(n).fill(1), v = new Float32Array(n), p = new Float32Array(n * n);
+        const c = j - 16 + (j % 16 === 15 ? -15 : 1);
+        v[j - 16] = -1; p[j - 16] = 1; v[j] = e; p[j] = e; p[c] = 1;
+        const gm = new Float32Array(n * n);
+        K.attentionBackward(ones, ones, v, new Float32Array(n * n).fill(1), Int32Array.of(0, n), 1, 1, 1, null, p, ones, null, null, null, gm);
+        return how(-gm[c]);
+      };
+      // gMask_0j = -1 + P (dP - rowDot) raw scale with P = dP = 1, rowDot = 0, raw = scale = e.
+      const gMask = (n: number, j: number) => {
+        const ones = new Float32Array(n).fill(1), k = new Float32Array(n).fill(1), v = new Float32Array(n), p = new Float32Array(n * n);
+        const c = (j + 1) % n;
+        k[j] = e; p[j] = 1; v[j] = 1; p[c] = 1; v[c] = -1;
+        const gm = new Float32Array(n * n); gm[j] = -1;
+        K.attentionBackward(ones, k, v, new Float32Array(n * n).fill(1), Int32Array.of(0, n), 1, 1, e, null, p, ones, null, null, null, gm);
+        return how(gm[j]);
+      };
+      const fma = rowDot(48, 16 + 5) === 'F'; // a whole vector: fused wherever the ISA has FMA
+      const want = (n: number, j: number) => (fma && !(n % 16 >= 8 && j >= n - (n % 16) && j % 16 < 8) ? 'F' : 'u');
+      for (let n = 17; n <= 47; n++) {
+        const lanes = Array.from({ length: n - 16 }, (_, i) => 16 + i);
+        assert.equal(lanes.map((j) => rowDot(n, j)).join(''), lanes.map((j) => want(n, j)).join(''), `rowDot, n=${n}, columns 16..${n - 1}`);
+      }
+      for (let n = 2; n <= 40; n++) {
+        const cols = Array.from({ length: n }, (_, j) => j);
+        assert.equal(cols.map((j) => gMask(n, j)).join(''), cols.map((j) => want(n, j)).join(''), `gMask, n=${n}`);
+      }
+    });
   });
 
   describe(`${K.name} vs ts: vectorised sigmoid over the whole float range`, () => {
