@@ -39,8 +39,14 @@ void gf_adam_step(float *p, const float *g, float *m, float *v, int64_t n, doubl
   int T = gf_threads_for((double)n * 10.0);
 #pragma omp parallel num_threads(T) if (T > 1)
   {
+    /* Threads split at multiples of 16 elements: an element's bits depend on its place in
+       a 16-wide vector step (the vectorised loop rounds an unfused 8-wide step in its
+       tail: docs/PERFORMANCE.md, round 15), so with these splits they do not depend on the
+       thread count, and the optimiser may update many parameters of sizes that are
+       multiples of 16 in one call with the bits of one call each. */
     int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-    adam_range(p, g, m, v, n * tid / nt, n * (tid + 1) / nt, lr, beta1, beta2, eps, weightDecay, stepSize, bc2Sqrt, mode);
+    int64_t i0 = (n * tid / nt) & ~(int64_t)15, i1 = tid == nt - 1 ? n : (n * (tid + 1) / nt) & ~(int64_t)15;
+    adam_range(p, g, m, v, i0, i1, lr, beta1, beta2, eps, weightDecay, stepSize, bc2Sqrt, mode);
   }
 }
 

@@ -46,7 +46,7 @@ const deviceData = (device: string) => new Proxy(new Float32Array(0), {
 const ON_DEVICE = { cuda: deviceData('cuda'), wasm: deviceData('wasm') };
 
 export class Tensor {
-  // Assigned only here and in moveTo() (parameters and buffers changing device).
+  // Assigned only here, in moveTo() (parameters and buffers changing device) and in packInto().
   /** The values on the tensor's device (the same array as `data` on cpu). */
   storage: Storage;
   /** The values as a host Float32Array: only on cpu (on cuda use toHost()). */
@@ -76,6 +76,11 @@ export class Tensor {
   hostVersion = 0;
   /** The value of a 1-element tensor that the host already knows (a loss its kernel returned): item() reads no device. */
   hostScalar: number | null = null;
+  /**
+   * A fixed host array the gradient lives in instead of a pool buffer per backward
+   * (a cpu parameter packed into an optimiser's flat buffers: `packInto`), or null.
+   */
+  private gradHome: Float32Array | null = null;
 
   constructor(data: Storage, shape: readonly number[], requiresGrad = false) {
     if (numel(shape) !== data.length) {
@@ -148,7 +153,11 @@ export class Tensor {
 
   /** The gradient buffer, allocated (zeros) on the tensor's device on first use. */
   gradBuffer(): Storage {
-    if (this.g === null) this.g = this.device.name === 'cpu' ? scratch.take(this.storage.length) : this.device.take(this.storage.length);
+    if (this.g === null) {
+      const h = this.gradHome;
+      if (h !== null) this.g = h.fill(0);
+      else this.g = this.device.name === 'cpu' ? scratch.take(this.storage.length) : this.device.take(this.storage.length);
+    }
     return this.g;
   }
 
@@ -162,7 +171,7 @@ export class Tensor {
   gradTarget(): { buf: Storage; accumulate: boolean } {
     if (this.g !== null) return { buf: this.g, accumulate: true };
     const n = this.storage.length;
-    this.g = this.device.name === 'cpu' ? scratch.takeRaw(n) : this.device.take(n, false);
+    this.g = this.gradHome ?? (this.device.name === 'cpu' ? scratch.takeRaw(n) : this.device.take(n, false));
     return { buf: this.g, accumulate: false };
   }
 
@@ -202,6 +211,7 @@ export class Tensor {
     if (this.backwardFn !== null) throw new Error('moveTo: the tensor is on a tape; move the leaves before the forward');
     const host = this.toHost();
     this.clearGrad();
+    this.gradHome = null; // a view into a cpu optimiser's flat buffer (packInto), not for another device
     this.hostVersion++;
     this.storage = device === 'cpu' ? host : getDevice(device).fromHost(host);
     this.data = this.storage instanceof Float32Array ? this.storage : onDevice(this.storage);
@@ -251,8 +261,25 @@ export class Tensor {
    * GC work. Copy a gradient you want to keep before calling this.
    */
   clearGrad(): void {
-    if (this.g !== null) giveBack(this.g);
+    if (this.g !== null && this.g !== this.gradHome) giveBack(this.g);
     this.g = null;
+  }
+
+  /**
+   * Moves this cpu leaf's values into `values` (a view of the same length, into an
+   * optimiser's flat buffer: optim.ts) and makes `grad` (another such view) the home
+   * of its gradient: a backward then writes it there instead of into a pool buffer,
+   * so one kernel call can update many parameters. The values are unchanged; the
+   * current gradient is dropped.
+   */
+  packInto(values: Float32Array, grad: Float32Array): void {
+    if (!(this.storage instanceof Float32Array) || this.backwardFn !== null) throw new Error('packInto: only for cpu leaf tensors (parameters)');
+    if (values.length !== this.size || grad.length !== this.size) throw new Error(`packInto: views of ${values.length} and ${grad.length} values for a tensor of ${this.size}`);
+    values.set(this.storage);
+    this.clearGrad();
+    this.storage = values;
+    this.data = values;
+    this.gradHome = grad;
   }
 
   /** A new tensor holding a copy of the data (on the same device), outside the tape. */
