@@ -60,8 +60,10 @@ class Flat {
    * it still lives in its slot, and its gradient `g` is in its gradient slot.
    */
   inSlot(i: number, p: Tensor, g: Storage | null): boolean {
-    return this.sizes[i] % 16 === 0 && g === this.gradSlots[i] && p.storage === this.valueSlots[i];
+    return this.sizes[i] % 16 === 0 && g === this.gradSlots[i] && this.holds(i, p);
   }
+  /** Whether parameter i still lives in its slot (moveTo takes it out: its moments then live on its device). */
+  holds(i: number, p: Tensor): boolean { return p.storage === this.valueSlots[i]; }
 }
 
 /** Packs distinct cpu parameters into a Flat (moving their values: Tensor.packInto), or null when they are not. */
@@ -167,7 +169,7 @@ export class Optimizer {
     this.stepOf[i] = t;
     if (!this.inOrder[i]) { this.inOrder[i] = true; this.order.push(i); }
     if (this.bufOf[i] === null) {
-      const p = this.params[i][1], F = this.flat;
+      const p = this.params[i][1], F = this.flat !== null && this.flat.holds(i, p) ? this.flat : null;
       const zeros = () => (p.device.name === 'cpu' ? new Float32Array(p.size) : p.device.take(p.size));
       // A flat moment slot is zero until the parameter's first step (and after setState).
       this.bufOf[i] = this.kind === 'sgd'
@@ -210,8 +212,7 @@ export class Optimizer {
     this.bufOf.fill(null);
     this.inOrder.fill(false);
     this.order = [];
-    const F = this.flat;
-    if (F !== null) { F.m.fill(0); F.v.fill(0); } // a parameter without saved moments starts from zeros
+    if (this.flat !== null) { this.flat.m.fill(0); this.flat.v.fill(0); } // a parameter without saved moments starts from zeros
     for (const [k, s] of Object.entries(st.steps)) {
       const i = at(k);
       this.stepOf[i] = s;
@@ -219,7 +220,8 @@ export class Optimizer {
       this.order.push(i);
     }
     for (const [k, b] of st.buffers) {
-      const i = at(k), d = this.params[i][1].device;
+      const i = at(k), p = this.params[i][1], d = p.device;
+      const F = this.flat !== null && this.flat.holds(i, p) ? this.flat : null;
       const copy = new Map<string, Storage>();
       for (const [name, a] of b) {
         const slot = F === null ? null : name === 'exp_avg' ? F.slot(F.m, i) : name === 'exp_avg_sq' ? F.slot(F.v, i) : null;
