@@ -100,6 +100,8 @@ export class Optimizer {
    * @param params named parameters, e.g. `model.namedParameters()`. Adam and AdamW
    * on cpu move the parameters' values into one flat buffer (Tensor.packInto): a
    * step is then one kernel call over the whole model instead of one per tensor.
+   * A `p.data` array taken before the optimiser was made is then no longer the
+   * parameter's storage: read `p.data` again after constructing it.
    */
   constructor(kind: OptimizerName, params: [string, Tensor][], opts: OptimizerOptions) {
     if (!OPTIMIZERS.includes(kind)) throw new Error(`optimizer: unknown optimizer '${kind}'; accepted: ${OPTIMIZERS.join(', ')}`);
