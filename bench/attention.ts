@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module';
 import { nativeAddonPath } from '../src/tensor/kernels_native.js';
 import type { Kernels } from '../src/tensor/kernels.js';
+import { Rng } from '../test/helpers/rng.js';
 import { benchArgs } from './args.js';
 
 const A = benchArgs('bench/attention', { strings: ['addon', 'rounds'], flags: ['json'] });
@@ -32,18 +33,8 @@ const addons = paths.map((p) => {
   }
 });
 
-/** Deterministic uniforms in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const r = rng(14);
+const gen = new Rng(14); // mulberry32, the tests' seeded generator
+const r = (): number => gen.next();
 const H = 4, dk = 16, B = 32;
 const sizes: number[] = [];
 for (let b = 0; b < B; b++) {

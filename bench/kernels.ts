@@ -26,7 +26,7 @@ if (!K) {
 }
 const allThreads = A.num('threads', availableParallelism(), true)!; // the native default is 1
 
-/** Deterministic uniforms in [-1, 1) (mulberry32). */
+/** Deterministic uniforms in [0, 1) (mulberry32). */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
