@@ -77,7 +77,12 @@ async function rows(page: Page): Promise<PredictionRow[]> {
   return page.$$eval('#predict-table tr[data-row]', (trs) => trs.map((t) => JSON.parse(t.getAttribute('data-values')!)));
 }
 
-/** Rows equal the CLI's: the same ids and keys, every number within 1e-6. */
+/**
+ * Rows equal the CLI's: the same ids and keys, every number within 1e-6. Logits
+ * are float32 values of any size, so theirs is 1e-6 relative past 1 (8 float32
+ * ulps; one ulp is 9.5e-7 between 8 and 16); the page's logits are also checked
+ * bit for bit against `--device wasm` (assertSameAsWasm).
+ */
 function assertClose(got: PredictionRow[], exp: PredictionRow[]): void {
   assert.equal(got.length, exp.length);
   let worst = 0;
@@ -88,12 +93,33 @@ function assertClose(got: PredictionRow[], exp: PredictionRow[]): void {
       if (k === 'id') continue;
       const a = [g[k]].flat() as number[], b = [exp[r][k]].flat() as number[];
       a.forEach((v, i) => {
-        worst = Math.max(worst, Math.abs(v - b[i]));
-        assert.ok(Math.abs(v - b[i]) <= 1e-6, `${String(exp[r].id)} ${String(k)}: page ${v}, CLI ${b[i]}`);
+        const d = Math.abs(v - b[i]) / (k === 'logits' ? Math.max(1, Math.abs(b[i])) : 1);
+        worst = Math.max(worst, d);
+        assert.ok(d <= 1e-6, `${String(exp[r].id)} ${String(k)}: page ${v}, CLI ${b[i]}`);
       });
     }
   });
   process.stdout.write(`# page vs gradformer predict: ${got.length} molecules, largest difference ${worst.toExponential(2)}\n`);
+}
+
+/**
+ * The page runs the WebAssembly kernels that `gradformer predict --device wasm` runs:
+ * its logits are the same float32 bits. Numbers the page derives from them in
+ * JavaScript doubles (probabilities) may differ in the last bit of a double, as
+ * Chromium's and Node's Math.exp may: those within 1e-12.
+ */
+function assertSameAsWasm(got: PredictionRow[], exp: PredictionRow[]): void {
+  assert.equal(got.length, exp.length);
+  got.forEach((g, r) => {
+    assert.equal(g.id, exp[r].id);
+    assert.deepEqual(Object.keys(g).sort(), Object.keys(exp[r]).sort());
+    for (const k of Object.keys(exp[r]) as (keyof PredictionRow)[]) {
+      if (k === 'id') continue;
+      const a = [g[k]].flat() as number[], b = [exp[r][k]].flat() as number[];
+      if (k === 'logits') assert.deepStrictEqual(a, b, `${String(exp[r].id)} logits: page and --device wasm differ`);
+      else a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= 1e-12, `${String(exp[r].id)} ${String(k)}: page ${v}, --device wasm ${b[i]}`));
+    }
+  });
 }
 
 function noErrorsOrForeignRequests(errors: string[], requests: string[]): void {
@@ -209,7 +235,11 @@ describe('the Predict tab', { skip: !haveZinc && 'no shared datasets (../shared/
       assert.equal(await settled(page, ['model', 'error']), 'model', await message(page));
       assert.match((await page.textContent('#predict-model-status'))!, new RegExp(`^Loaded the shipped ${name} model \\(epoch \\d+ of \\d+.*test (mae|rocauc) \\d\\.\\d{4}, from results/`));
       assert.equal(await predict(page, SMILES), 'predicted', await message(page));
-      assertClose(await rows(page), JSON.parse(res.stdout).predictions);
+      const got = await rows(page);
+      assertClose(got, JSON.parse(res.stdout).predictions);
+      const wasm = await cliRunner(join(base, 'home'))('predict', '--model', name, '--device', 'wasm', '--smiles', ...SMILES);
+      assert.equal(wasm.code, 0, wasm.stderr);
+      assertSameAsWasm(got, JSON.parse(wasm.stdout).predictions);
     }
     noErrorsOrForeignRequests(errors, requests);
     await page.close();
