@@ -4,18 +4,21 @@
  *
  *   npm run bench:gemm-zinc -- [--data-root DIR] [--steps N] [--threads N] [--other ADDON] [--json]
  *
- * Trains `--steps` batches (default 3) of ZINC's preset with the native backend and
- * records every `matmul` call of the training steps (not the evaluation) with its shape
- * and flags. Calls whose only difference is the node count of the batch (the tall
- * dimension, > 256) form a class; each class is then timed alone on fixed random inputs
- * at the median node count of its calls, in batches of calls lasting >= 5 ms (process CPU time, best of 15),
- * and printed as us per call, GFLOP/s (2 m k n / time) and ms per step (its calls a
- * step x its time a call). The peak rows time the same kernel on shapes it runs best
- * (B in L1) and on a large square product, for the "at peak?" question.
- * `--other ADDON` (a gradformer.node built from another commit, e.g. main's) times its
- * matmul on the same inputs, its batches of calls alternating with this build's (A B A B
- * ..., best of 25 each), so that the ratio survives a loaded machine, and checks that
- * both give the same bits on those inputs.
+ * Trains 2 warm-up batches and then `--steps` more (default 3) of ZINC's preset with the
+ * native backend, and records every `matmul` call of those training steps (not the
+ * evaluation) with its shape, flags and process CPU time where it ran ("in step": its
+ * inputs as warm or cold as training leaves them; ~1 us of each is the clock's own cost).
+ * Calls whose only difference is the node count of the batch (the tall dimension, > 256)
+ * form a class; each class is then timed alone on fixed random inputs at the median node
+ * count of its calls, in batches of calls lasting >= 5 ms (process CPU time, best of 15),
+ * and printed as us per call, GFLOP/s (2 m k n / time), ms per step (its calls a step x
+ * its time a call) and the median us a call in step. The peak rows time the same kernel
+ * on the shapes it runs best (B in L1) and on a large square product.
+ * `--other ADDON` (a gradformer.node built from another commit, e.g. main's): recorded
+ * training steps alternate between the two builds' matmul (so `--steps` of each), and each
+ * class is timed alone with both builds on the same inputs, batches of calls alternating
+ * (A B A B ..., best of 25 each) so that the ratio survives a loaded machine; it also
+ * checks that both builds give the same bits on those inputs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -101,7 +104,8 @@ const dim = (x: number) => (x > 256 ? 'N' : String(x));
 const keyOf = (c: Call) => `${dim(c.m)}x${dim(c.k)}x${dim(c.n)}${c.tA ? ' tA' : ''}${c.tB ? ' tB' : ''}${c.acc ? ' acc' : ''}${c.bias ? ' bias' : ''}${c.relu ? ' relu' : ''}${c.res ? ' res' : ''}`;
 const classes = new Map<string, Call[]>();
 const mine = calls.filter((c) => !c.other), theirs = calls.filter((c) => c.other);
-const inStepUs = (list: Call[]) => list.reduce((x, y) => x + y.us!, 0) / Math.max(1, list.length);
+// The median (a call that caught a timer tick or the scheduler reads far off the mean).
+const inStepUs = (list: Call[]) => (list.length === 0 ? 0 : median(list.map((c) => c.us!)));
 for (const c of mine) {
   const key = keyOf(c);
   const list = classes.get(key);
@@ -191,8 +195,8 @@ const peaks = peakShapes.map((c) => {
 });
 
 const total = rows.reduce((s, r) => s + r.ms_per_step, 0);
-const inStep = mine.reduce((x, y) => x + y.us!, 0) / steps / 1000;
-const inStepOther = other ? theirs.reduce((x, y) => x + y.us!, 0) / steps / 1000 : null;
+const inStep = rows.reduce((x, r) => x + r.calls_per_step * r.in_step_us, 0) / 1000;
+const inStepOther = other ? rows.reduce((x, r) => x + r.calls_per_step * r.in_step_other_us!, 0) / 1000 : null;
 const result = { bench: 'gemm-zinc', threads, steps, calls_per_step: mine.length / steps, ms_per_step: Number(total.toFixed(3)), in_step_ms_per_step: Number(inStep.toFixed(3)), in_step_other_ms_per_step: inStepOther === null ? null : Number(inStepOther.toFixed(3)), classes: rows, peak: peaks, other: otherPath ?? null };
 if (json) {
   process.stdout.write(JSON.stringify(result) + '\n');
@@ -204,7 +208,7 @@ if (json) {
     const line = `${r.cls.padEnd(34)} ${String(r.calls_per_step).padStart(5)} ${`${r.m}x${r.k}x${r.n}`.padStart(16)} ${r.us.toFixed(2).padStart(8)} ${r.gflops.toFixed(1).padStart(8)} ${r.ms_per_step.toFixed(3).padStart(8)} ${r.in_step_us.toFixed(2).padStart(8)}`;
     log(line + (other ? `  ${r.other_us!.toFixed(2).padStart(8)} ${r.ratio!.toFixed(3).padStart(6)} ${r.in_step_other_us!.toFixed(2).padStart(9)} ${r.same_bits ? 'same bits' : 'BITS DIFFER'}` : ''));
   }
-  log(`total: ${result.ms_per_step} ms a step, each class alone; ${result.in_step_ms_per_step} ms a step where the calls ran in training (CPU time, 'in step': us a call)`);
+  log(`total: ${result.ms_per_step} ms a step, each class alone; ${result.in_step_ms_per_step} ms a step where the calls ran in training (CPU time, 'in step': the median us a call)`);
   if (inStepOther !== null) log(`the other build in its alternate training steps: ${result.in_step_other_ms_per_step} ms a step ('o in step')`);
   for (const p of peaks) log(`peak probe ${p.shape.padEnd(16)} ${String(p.us).padStart(9)} us ${String(p.gflops).padStart(7)} GFLOP/s`);
 }
