@@ -28,7 +28,7 @@ import { computePre } from '../src/data/preprocess.js';
 import { loadDatasetByName } from '../src/train/data.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { train } from '../src/train/trainer.js';
-import { kernels, setBackend, setThreads, useKernels } from '../src/tensor/backend.js';
+import { setBackend, setThreads, useKernels } from '../src/tensor/backend.js';
 import type { Kernels } from '../src/tensor/kernels.js';
 import { Rng } from '../test/helpers/rng.js';
 import { benchArgs } from './args.js';
@@ -42,7 +42,7 @@ const log = (s: string) => { if (!json) process.stdout.write(s + '\n'); };
 type Matmul = Kernels['matmul'];
 const K = setBackend('native');
 if (K.name !== 'native') {
-  console.error('bench:gemm-zinc: the native addon is not built (build/Release/gradformer.node); run `npm run build:native`.');
+  console.error('bench:gemm-zinc: the native addon is not built (build/Release/gradformer.node); run `npm run install`.');
   process.exit(1);
 }
 setThreads(threads);
@@ -80,7 +80,10 @@ const wrapped: Kernels = { ...K, matmul: (a, b, c, m, k, n, tA, tB, acc, bias, r
 } };
 useKernels(wrapped);
 
-const ds0 = await loadDatasetByName('ZINC', A.str('data-root'));
+const ds0 = await loadDatasetByName('ZINC', A.str('data-root')).catch((e: Error) => {
+  console.error(`bench:gemm-zinc: ${e.message}`);
+  process.exit(1);
+});
 const sp = ds0.officialSplit!;
 const run = buildRunConfig(ds0, 'ZINC', { train: { epochs: 1 } }, 0);
 const nTrain = (WARM + steps * (other ? 2 : 1)) * run.train.batch_size;
@@ -102,6 +105,7 @@ useKernels(K);
 /** A dimension above 256 is the batch's node count ('N'); the rest are channels. */
 const dim = (x: number) => (x > 256 ? 'N' : String(x));
 const keyOf = (c: Call) => `${dim(c.m)}x${dim(c.k)}x${dim(c.n)}${c.tA ? ' tA' : ''}${c.tB ? ' tB' : ''}${c.acc ? ' acc' : ''}${c.bias ? ' bias' : ''}${c.relu ? ' relu' : ''}${c.res ? ' res' : ''}`;
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 const classes = new Map<string, Call[]>();
 const mine = calls.filter((c) => !c.other), theirs = calls.filter((c) => c.other);
 // The median (a call that caught a timer tick or the scheduler reads far off the mean).
@@ -111,7 +115,6 @@ for (const c of mine) {
   const list = classes.get(key);
   if (list) list.push(c); else classes.set(key, [c]);
 }
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 
 const rng = new Rng(7);
 const randF32 = (n: number) => rng.f32(n);
