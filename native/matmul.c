@@ -35,17 +35,20 @@ typedef float v16u __attribute__((vector_size(64), aligned(4)));
 #define MR 6     /* rows per micro-tile */
 #define WIDE 1
 #endif
-#define KC 128   /* rows of B per pass in the k-sliced order: 128 x 64 floats = 32 KB */
+#define KC 128   /* rows of B per pass in the k-sliced order: 128 x 64 floats = 32 KB (fewer when ldb > 64) */
 
 typedef void (*mk_fn)(int64_t kc, const float *a, int64_t rsa, int64_t csa,
-                      const float *b, int64_t ldb, float *c, int64_t ldc, int init, const float *bias);
+                      const float *b, int64_t ldb, float *c, int64_t ldc, int init, const float *bias,
+                      const float *res, int64_t ldr);
 
 /* C[0:R, 0:16*NV] = (init ? C : 0) + sum_p A(r,p) B[p, 0:16*NV], A(r,p) = a[r*rsa + p*csa],
-   then + bias[0:16*NV] on every row when bias is not NULL (one float add after the chain). */
+   then + bias[0:16*NV] on every row when bias is not NULL (one float add after the chain),
+   then + res[r*ldr + 0:16*NV] when res is not NULL (one float add more, in registers: the
+   values of a pass over the stored tile, without reloading and storing it again). */
 #define MK(R, NV)                                                                        \
   static GF_CLONES void mk_##R##x##NV(int64_t kc, const float *a, int64_t rsa, int64_t csa, \
                                       const float *b, int64_t ldb, float *c, int64_t ldc, int init, \
-                                      const float *bias) {                               \
+                                      const float *bias, const float *res, int64_t ldr) { \
     v16 acc[R][NV];                                                                      \
     _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                                  \
       _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                               \
@@ -64,6 +67,10 @@ typedef void (*mk_fn)(int64_t kc, const float *a, int64_t rsa, int64_t csa,
         v16 bb = *(const v16u *)(bias + 16 * v);                                         \
         _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) acc[r][v] += bb;             \
       }                                                                                  \
+    if (res)                                                                             \
+      _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                                \
+        _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                             \
+          acc[r][v] += *(const v16u *)(res + r * ldr + 16 * v);                          \
     _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                                  \
       _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                               \
         *(v16u *)(c + r * ldc + 16 * v) = acc[r][v];                                     \
@@ -81,7 +88,8 @@ static const mk_fn MK1[] = {0, mk_1x1, mk_2x1, mk_3x1, mk_4x1, mk_5x1, mk_6x1};
    same bits; A is read twice, from L1. */
 #define MKW(R)                                                                           \
   static void mkw_##R(int64_t kc, const float *a, int64_t rsa, int64_t csa, const float *b, \
-                      int64_t ldb, float *c, int64_t ldc, int init, const float *bias) { \
+                      int64_t ldb, float *c, int64_t ldc, int init, const float *bias,   \
+                      const float *res, int64_t ldr) {                                   \
     for (int h = 0; h < 16; h += 8) {                                                    \
       v128_t acc[R][2];                                                                  \
       _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) {                              \
@@ -103,6 +111,11 @@ static const mk_fn MK1[] = {0, mk_1x1, mk_2x1, mk_3x1, mk_4x1, mk_5x1, mk_6x1};
           acc[r][1] = wasm_f32x4_add(acc[r][1], c1);                                     \
         }                                                                                \
       }                                                                                  \
+      if (res)                                                                           \
+        _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) {                            \
+          acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_v128_load(res + r * ldr + h));      \
+          acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_v128_load(res + r * ldr + h + 4));  \
+        }                                                                                \
       _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) {                              \
         wasm_v128_store(c + r * ldc + h, acc[r][0]);                                     \
         wasm_v128_store(c + r * ldc + h + 4, acc[r][1]);                                 \
@@ -124,8 +137,9 @@ typedef struct {
   int64_t nt4, ntiles;           /* 64-wide tiles, total tiles (then 16-wide ones) */
 } Gemm;
 
-/* c += r over rows [0, R) x columns [0, w) of a tile just stored (in L1): the residual, as
-   binary('add', 'full') would add it (one float add per element), without a pass over C. */
+/* c += r over rows [0, R) x columns [0, w): the residual, as binary('add', 'full') would
+   add it (one float add per element), where the micro-kernel does not add it in registers:
+   a ragged right edge (on the tile just stored, still in L1) and k = 0. */
 static GF_CLONES void add_tile(float *c, int64_t ldc, const float *r, int64_t ldr, int64_t R, int64_t w) {
   for (int64_t i = 0; i < R; i++)
     for (int64_t j = 0; j < w; j++) c[i * ldc + j] += r[i * ldr + j];
@@ -159,8 +173,7 @@ static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t 
   int last = p1 == g->k, relu = g->relu && last;
   const float *res = g->res && last ? g->res + i0 * g->n + j0 : NULL;
   if (w == 16 * nv) {
-    fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, cp, g->ldc, init, bias);
-    if (res) add_tile(cp, g->ldc, res, g->n, R, w);
+    fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, cp, g->ldc, init, bias, res, g->n);
     if (relu) relu_tile(cp, g->ldc, R, w);
     return;
   }
@@ -176,7 +189,7 @@ static void run_tile(const Gemm *g, int64_t rb, int64_t ct, int64_t p0, int64_t 
     memset(bpad + w, 0, (size_t)(16 * nv - w) * sizeof(float));
     bias = bpad;
   }
-  fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, tmp, 64, init, bias);
+  fn(p1 - p0, ap, g->rsa, g->csa, bp, g->ldb, tmp, 64, init, bias, NULL, 0);
   for (int64_t r = 0; r < R; r++) memcpy(cp + r * g->ldc, tmp + r * 64, (size_t)w * sizeof(float));
   if (res) add_tile(cp, g->ldc, res, g->n, R, w);
   if (relu) relu_tile(cp, g->ldc, R, w);
@@ -218,6 +231,13 @@ int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, in
      each KC-row slice of A and B is read once per thread while hot. Otherwise
      (tall C) each tile runs the whole k at once so C is written once. */
   int sliced = k > KC && m * n <= 256 * 256;
+  /* Slice rows: a tile reads 64 columns of each B row, but rows ldb floats apart use only
+     64/ldb of L1's sets (the 4 KB set stride: ldb 128 uses half), so the 32 KB slice a
+     tile walks spills from L1 when ldb > 64; keeping kc * ldb at KC * 64 floats keeps it
+     in (64 x 754 x 128 A^T B, the FFN's weight gradient: ~8% faster). The bits do not
+     depend on kc: each slice continues every element's chain from C. */
+  int64_t kc = g.ldb > 64 ? KC * 64 / g.ldb : KC;
+  if (kc < 8) kc = 8;
   int T = gf_threads_for(2.0 * (double)m * (double)n * (double)k);
   if (T > items) T = (int)items;
 #pragma omp parallel num_threads(T) if (T > 1)
@@ -225,8 +245,8 @@ int gf_matmul(const float *a, const float *b, float *c, int64_t m, int64_t k, in
     int tid = omp_get_thread_num(), nt = omp_get_num_threads();
     int64_t t0 = items * tid / nt, t1 = items * (tid + 1) / nt;
     if (sliced) {
-      for (int64_t p0 = 0; p0 < k; p0 += KC) {
-        int64_t p1 = p0 + KC < k ? p0 + KC : k;
+      for (int64_t p0 = 0; p0 < k; p0 += kc) {
+        int64_t p1 = p0 + kc < k ? p0 + kc : k;
         for (int64_t t = t0; t < t1; t++) run_tile(&g, t / g.ntiles, t % g.ntiles, p0, p1, p0 > 0 || accumulate);
       }
     } else {

@@ -133,6 +133,26 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
       check(3840, 64, 64, false, true, false, 103);  // input grad: G W^T
       check(300, 200, 48, false, false, true, 104);
     });
+    it('k-sliced order (A^T B, small C, any row stride of B): each element keeps one FMA chain, the bits of 50-row pieces accumulated', () => {
+      // The sliced order walks k in slices whose size depends on B's row stride (fewer
+      // rows when n > 64); pieces of 50 rows (k <= 128: each runs whole) continue every
+      // element's chain from C as a slice does, so any slicing must give their bits.
+      let seed = 700;
+      for (const [m, k, n] of [[64, 752, 64], [64, 752, 128], [128, 752, 64], [28, 752, 20], [13, 300, 70], [6, 129, 200], [16, 500, 256], [8, 260, 1000]]) {
+        for (const acc of [false, true]) {
+          const rng = new Rng(seed++);
+          const a = rng.f32(k * m), b = rng.f32(k * n), c0 = rng.f32(m * n);
+          const [whole, whole2] = withThreads(K, () => { const c = copy(c0); K.matmul(a, b, c, m, k, n, true, false, acc); return c; });
+          const pieces = copy(c0);
+          for (let q0 = 0; q0 < k; q0 += 50) {
+            const q1 = Math.min(k, q0 + 50);
+            K.matmul(a.subarray(q0 * m, q1 * m), b.subarray(q0 * n, q1 * n), pieces, m, q1 - q0, n, true, false, acc || q0 > 0);
+          }
+          sameBits(`A^T B m=${m} k=${k} n=${n} acc=${acc}: one call (1 thread) vs 50-row pieces`, whole, pieces);
+          sameBits(`A^T B m=${m} k=${k} n=${n} acc=${acc}: 1 vs 2 threads`, whole, whole2);
+        }
+      }
+    });
     it('zero sizes: m, n or k = 0', () => {
       for (const [m, k, n] of [[0, 4, 5], [3, 0, 5], [3, 4, 0], [0, 0, 0]]) {
         for (const acc of [false, true]) {
