@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include "gf.h"
 #include "napi_check.h"
+#include "random_lanes.h"
 
 /* ------------------------------------------------------------------ threads */
 static int g_threads = 0;
@@ -56,12 +57,38 @@ static napi_value GetThreads(napi_env env, napi_callback_info info) {
   return num(env, gf_threads());
 }
 
+/* ------------------------------------------------------------------ generator */
+/* rngJump(state, draws): the xoshiro128** state words (Uint32Array of 4) advanced in place by
+   `draws` 32-bit draws; true when the polynomial jump of random_lanes.c did it (false: stepped).
+   For the tests that hold the jump, on which dropout masks depend, to draw-by-draw stepping. */
+static napi_value RngJump(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("rngJump", 2, 0);
+  size_t len;
+  int has;
+  uint32_t *st = (uint32_t *)arg_array(&C, 0, "state", napi_uint32_array, 0, 0, &len, &has);
+  CK;
+  double d = arg_num(&C, 1, "draws");
+  CK;
+  if (len != 4) {
+    fail(&C, "state has %zu elements, expected 4 (xoshiro128** words)", len);
+    return NULL;
+  }
+  if (!(d >= 0) || !gfx_isint(d)) {
+    fail(&C, "draws must be an integer >= 0, got %s", JS(d));
+    return NULL;
+  }
+  napi_value r;
+  napi_get_boolean(env, gf_rng_jump(st, (uint64_t)d), &r);
+  return r;
+}
+
 /* ------------------------------------------------------------------ module */
 static napi_value Init(napi_env env, napi_value exports) {
   gf_threads(); /* apply GRADFORMER_THREADS now */
   napi_property_descriptor d[] = {
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rngJump", NULL, RngJump, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof d / sizeof *d, d) != napi_ok) return NULL;
   if (gf_define_kernels(env, exports) != napi_ok) return NULL;
