@@ -35,6 +35,10 @@ int rng16_available(void) {
 
 #pragma GCC target("avx512f,avx2,pclmul,sse4.1")
 #define AINLINE inline __attribute__((always_inline))
+/* Each lane's output this many elements (4 blocks) ahead is prefetched for writing: training's masks
+   go to buffers long out of cache, and without it the 16 store streams waited on memory (ZINC-size
+   mask into cold buffers: 78 -> 31 us; 32 to 256 ahead did the same; docs/PERFORMANCE.md round 16x). */
+#define PF 64
 
 /* A polynomial of degree < 128 over GF(2): bit e of (lo, hi) is the coefficient of x^e. */
 typedef struct { uint64_t lo, hi; } Poly;
@@ -186,6 +190,8 @@ int64_t rng16_mask(uint32_t *s, float *out, int64_t n, uint64_t cut, float keep,
       rows[j] = (uint16_t)(lt ^ flip);
     }
     for (int j = r; j < 16; j++) rows[j] = 0;
+    if (j0 + PF < C)
+      for (int k = 0; k < 16; k++) _mm_prefetch((const char *)(out + k * C + j0 + PF), _MM_HINT_ET0);
     store_block(rows, r, out, C, j0, kv);
   }
   uint32_t last[16];
