@@ -1,7 +1,7 @@
 /**
  * Dropout-mask benchmark of the native uniformMask kernel (prints figures, never passes/fails).
  *
- *   npm run bench:random [-- --against <other gradformer.node>] [-- --rounds N] [-- --cold] [-- --json]
+ *   npm run bench:random [-- --against <other gradformer.node>] [-- --rounds N] [-- --cold] [-- --lanes 16|8|0] [-- --json]
  *
  * us per call at mask sizes from 256 elements to ZINC's (its training draws 39k-89k elements a call,
  * 71k on average), 1 thread. With --against (e.g. main's build/Release/gradformer.node), that addon
@@ -10,13 +10,15 @@
  * compare. Every round also checks that both addons give the same mask bits and final state.
  * --cold: each call writes the next of 64 buffers, and 8 MB are rewritten (untimed) between calls,
  * so the mask goes to memory out of cache, as in training (where the pool's buffers are cold).
+ * --lanes 8 (or 0): this addon's widest lanes (native/random_lanes.c), e.g. the AVX2 path on an
+ * AVX-512 CPU; the width in use is printed.
  */
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { loadNativeAddon, nativeAddonPath, type NativeAddon } from '../src/tensor/kernels_native.js';
 import { benchArgs } from './args.js';
 
-const A = benchArgs('bench/random', { strings: ['against', 'rounds'], flags: ['json', 'cold'] });
+const A = benchArgs('bench/random', { strings: ['against', 'rounds', 'lanes'], flags: ['json', 'cold'] });
 const cold = A.flag('cold');
 const json = A.flag('json');
 const rounds = A.num('rounds', 15, true)!;
@@ -26,6 +28,12 @@ if (!mine) {
   process.exit(1);
 }
 mine.setThreads(1);
+const laneCap = A.str('lanes', '16')!;
+if (!['16', '8', '0'].includes(laneCap)) {
+  console.error(`bench/random: --lanes must be 16, 8 or 0, got '${laneCap}'`);
+  process.exit(1);
+}
+const lanes = (mine as unknown as { setRngLanes(cap: number): number }).setRngLanes(Number(laneCap));
 const againstPath = A.str('against');
 let other: NativeAddon | null = null;
 if (againstPath) {
@@ -64,7 +72,7 @@ const buffers = (n: number): Float32Array[] => Array.from({ length: cold ? 64 : 
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-if (!json) console.log(`bench/random: uniformMask, 1 thread, ${rounds} alternating rounds, ${cold ? 'cold' : 'warm'} output buffers; this addon ${nativeAddonPath()}${other ? `, against ${resolve(againstPath!)}` : ''}`);
+if (!json) console.log(`bench/random: uniformMask, 1 thread, ${rounds} alternating rounds, ${cold ? 'cold' : 'warm'} output buffers; this addon ${nativeAddonPath()} (${lanes ? `${lanes} lanes` : 'serial'})${other ? `, against ${resolve(againstPath!)}` : ''}`);
 // Warm-up of every size first: the first sizes timed were slower for both addons (JIT, clocks).
 for (const n of SIZES) for (const K of other ? [mine, other] : [mine]) timeUs(K, new Uint32Array([1, 2, 3, 4]), [new Float32Array(n)], Math.round(1e6 / n));
 for (const n of SIZES) {
@@ -85,7 +93,7 @@ for (const n of SIZES) {
     }
   }
   const a = median(usA), b = other ? median(usB) : null;
-  if (json) console.log(JSON.stringify({ n, cold, us: a, ns_per_element: (a * 1000) / n, ...(b !== null ? { against_us: b, ratio: a / b } : {}) }));
+  if (json) console.log(JSON.stringify({ n, cold, lanes, us: a, ns_per_element: (a * 1000) / n, ...(b !== null ? { against_us: b, ratio: a / b } : {}) }));
   else console.log(`  n ${String(n).padStart(6)}: ${a.toFixed(2).padStart(8)} us (${((a * 1000) / n).toFixed(2)} ns/element)` +
     (b !== null ? `   against ${b.toFixed(2).padStart(8)} us   ratio ${(a / b).toFixed(3)}` : ''));
 }

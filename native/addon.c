@@ -58,9 +58,11 @@ static napi_value GetThreads(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------ generator */
-/* rngJump(state, draws): the xoshiro128** state words (Uint32Array of 4) advanced in place by
-   `draws` 32-bit draws; true when the polynomial jump of random_lanes.c did it (false: stepped).
-   For the tests that hold the jump, on which dropout masks depend, to draw-by-draw stepping. */
+/* Test hooks for the lanes of random_lanes.c, on which dropout masks depend.
+   rngJump(state, draws): the xoshiro128** state words (Uint32Array of 4) advanced in place by
+   `draws` 32-bit draws; returns the lane width whose polynomial jump did it (16 or 8), or 0 where
+   it stepped. setRngLanes(cap): the widest lanes used from now on (16, 8 or 0; default 16), so
+   the tests reach the AVX2 and serial paths on an AVX-512 CPU; returns the width now in use. */
 static napi_value RngJump(napi_env env, napi_callback_info info) {
   BEGIN_OPT("rngJump", 2, 0);
   size_t len;
@@ -77,9 +79,18 @@ static napi_value RngJump(napi_env env, napi_callback_info info) {
     fail(&C, "draws must be an integer >= 0, got %s", JS(d));
     return NULL;
   }
-  napi_value r;
-  napi_get_boolean(env, gf_rng_jump(st, (uint64_t)d), &r);
-  return r;
+  return num(env, gf_rng_jump(st, (uint64_t)d));
+}
+
+static napi_value SetRngLanes(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("setRngLanes", 1, 0);
+  double d = arg_num(&C, 0, "cap");
+  CK;
+  if (d != 16 && d != 8 && d != 0) {
+    fail(&C, "cap must be 16, 8 or 0, got %s", JS(d));
+    return NULL;
+  }
+  return num(env, gf_rng_set_lanes((int)d));
 }
 
 /* ------------------------------------------------------------------ module */
@@ -89,6 +100,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rngJump", NULL, RngJump, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setRngLanes", NULL, SetRngLanes, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof d / sizeof *d, d) != napi_ok) return NULL;
   if (gf_define_kernels(env, exports) != napi_ok) return NULL;
