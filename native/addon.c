@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include "gf.h"
 #include "napi_check.h"
+#include "random_lanes.h"
 
 /* ------------------------------------------------------------------ threads */
 static int g_threads = 0;
@@ -56,12 +57,50 @@ static napi_value GetThreads(napi_env env, napi_callback_info info) {
   return num(env, gf_threads());
 }
 
+/* ------------------------------------------------------------------ generator */
+/* Test hooks for the lanes of random_lanes.c, on which dropout masks depend.
+   rngJump(state, draws): the xoshiro128** state words (Uint32Array of 4) advanced in place by
+   `draws` 32-bit draws; returns the lane width whose polynomial jump did it (16 or 8), or 0 where
+   it stepped. setRngLanes(cap): the widest lanes used from now on (16, 8 or 0; default 16), so
+   the tests reach the AVX2 and serial paths on an AVX-512 CPU; returns the width now in use. */
+static napi_value RngJump(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("rngJump", 2, 0);
+  size_t len;
+  int has;
+  uint32_t *st = (uint32_t *)arg_array(&C, 0, "state", napi_uint32_array, 0, 0, &len, &has);
+  CK;
+  double d = arg_num(&C, 1, "draws");
+  CK;
+  if (len != 4) {
+    fail(&C, "state has %zu elements, expected 4 (xoshiro128** words)", len);
+    return NULL;
+  }
+  if (!(d >= 0) || !gfx_isint(d)) {
+    fail(&C, "draws must be an integer >= 0, got %s", JS(d));
+    return NULL;
+  }
+  return num(env, gf_rng_jump(st, (uint64_t)d));
+}
+
+static napi_value SetRngLanes(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("setRngLanes", 1, 0);
+  double d = arg_num(&C, 0, "cap");
+  CK;
+  if (d != 16 && d != 8 && d != 0) {
+    fail(&C, "cap must be 16, 8 or 0, got %s", JS(d));
+    return NULL;
+  }
+  return num(env, gf_rng_set_lanes((int)d));
+}
+
 /* ------------------------------------------------------------------ module */
 static napi_value Init(napi_env env, napi_value exports) {
   gf_threads(); /* apply GRADFORMER_THREADS now */
   napi_property_descriptor d[] = {
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rngJump", NULL, RngJump, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setRngLanes", NULL, SetRngLanes, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof d / sizeof *d, d) != napi_ok) return NULL;
   if (gf_define_kernels(env, exports) != napi_ok) return NULL;

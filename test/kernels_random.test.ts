@@ -2,10 +2,11 @@
 // both backends give exactly the values of a JS loop over Rng.nextFloat() and leave
 // the generator in the same state; ops.dropout / dropPath / attention dropout draw
 // the same masks whether or not the generator exposes its state.
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { tsKernels } from '../src/tensor/kernels_ts.js';
-import { loadNativeKernels } from '../src/tensor/kernels_native.js';
+import { loadNativeAddon, loadNativeKernels } from '../src/tensor/kernels_native.js';
 import type { Kernels } from '../src/tensor/kernels.js';
 import { Rng } from '../src/util/rng.js';
 import * as ops from '../src/tensor/ops.js';
@@ -55,6 +56,90 @@ for (const K of backends) {
       assert.throws(() => K.uniformMask([1, 2, 3, 4] as unknown as Uint32Array, new Float32Array(2), 0.5, 2, false), /uniformMask: state must be a Uint32Array/);
     });
   });
+}
+
+// The native kernel draws masks of >= 512 elements in 16 (AVX-512) or 8 (AVX2) lanes, each jumped
+// ahead to its chunk (native/random_lanes.c): the same bits and final state as the serial TypeScript
+// twin, at sizes around the threshold, the lane split, the 16- and 8-step blocks, and ZINC's. The
+// addon's setRngLanes caps the width, so an AVX-512 CPU runs all three paths (16, 8, serial).
+if (native) {
+  const hooks = loadNativeAddon() as unknown as { rngJump(state: Uint32Array, draws: number): number; setRngLanes(cap: number): number };
+  const hw = cpuHas(['avx2', 'pclmulqdq']) ? (cpuHas(['avx512f']) ? 16 : 8) : 0;
+  for (const cap of [16, 8, 0]) {
+    const width = Math.min(cap, hw);
+    describe(`uniformMask and rngJump, lanes capped at ${cap}: ${width ? `${width} lanes` : 'serial'} on this CPU`, () => {
+      before(() => assert.equal(hooks.setRngLanes(cap), width, 'the lane width in use'));
+      after(() => hooks.setRngLanes(16));
+      const sizes = [0, 1, 2, 7, 8, 9, 15, 16, 17, 255, 511, 512, 513, 519, 520, 527, 528, 529, 16 * 64 - 1, 16 * 64, 16 * 64 + 1,
+        16 * 1000 + 7, 16 * 1001 + 15, 38784, 47000, 47007, 88672, 1_000_000];
+      for (const n of sizes) {
+        it(`n ${n}: random states, thresholds 0.1 / 0.2 / 0.9, both sides: same mask bits and state as the twin`, () => {
+          const r = new Rng(n + 1);
+          for (const thr of [0.1, 0.2, 0.9]) {
+            for (const below of [false, true]) {
+              const st = Uint32Array.from([r.nextU32(), r.nextU32(), r.nextU32(), r.nextU32()]), stT = Uint32Array.from(st);
+              const got = new Float32Array(n), want = new Float32Array(n);
+              native.uniformMask(st, got, thr, 1 / (1 - thr), below);
+              tsKernels.uniformMask(stT, want, thr, 1 / (1 - thr), below);
+              assert.ok(sameBits(got, want), `n ${n} threshold ${thr} below ${below}: mask bits`);
+              assert.deepEqual(Array.from(st), Array.from(stT), `n ${n} threshold ${thr} below ${below}: final state`);
+            }
+          }
+        });
+      }
+      it('edge thresholds (0, 1, +-Infinity, NaN, 2^-53, a drawn value) and degenerate states (all zero, one bit set)', () => {
+        const edge = new Rng(7).nextFloat();
+        for (const thr of [0, 1, -Infinity, Infinity, NaN, 2 ** -53, 1 - 2 ** -53, edge]) {
+          for (const s of [[0x9e3779b9, 0x7f4a7c15, 0x85ebca6b, 0xc2b2ae35], [0, 0, 0, 0], [0, 0, 0, 1], [2 ** 31, 0, 0, 0]]) {
+            for (const below of [false, true]) {
+              const st = Uint32Array.from(s), stT = Uint32Array.from(s);
+              const got = new Float32Array(5003), want = new Float32Array(5003);
+              native.uniformMask(st, got, thr, 2, below);
+              tsKernels.uniformMask(stT, want, thr, 2, below);
+              assert.ok(sameBits(got, want), `threshold ${thr} state ${s} below ${below}: mask bits`);
+              assert.deepEqual(Array.from(st), Array.from(stT), `threshold ${thr} state ${s} below ${below}: final state`);
+            }
+          }
+        }
+      });
+      // The lanes' starting states come from a polynomial jump (x^d mod the characteristic
+      // polynomial of xoshiro128**'s transition); rngJump runs that same jump on one state.
+      const distances = [0, 1, 2, 3, 31, 32, 33, 127, 128, 129, 255, 256, 257, 1000, 65536, 2 ** 20 + 3, 1_999_999];
+      for (let i = 0; i < 8; i++) distances.push(Math.floor(new Rng(100 + i).nextFloat() * 3e6));
+      it(`rngJump by ${distances.join(', ')} from random states: the state of that many nextU32 calls`, () => {
+        const r = new Rng(77);
+        for (const d of distances) {
+          const st = Uint32Array.from([r.nextU32(), r.nextU32(), r.nextU32(), r.nextU32()]);
+          const g = new Rng(0);
+          g.setState({ s: [st[0], st[1], st[2], st[3]], spare: null });
+          for (let k = 0; k < d; k++) g.nextU32();
+          assert.equal(hooks.rngJump(st, d), width, 'the lanes\' jump ran (0: stepped)');
+          assert.deepEqual(Array.from(st), g.getState().s, `distance ${d}`);
+        }
+      });
+    });
+  }
+  describe('lane hooks: bad input', () => {
+    it('rngJump and setRngLanes reject a bad state, distance or cap with a one-line error', () => {
+      assert.throws(() => hooks.rngJump(new Uint32Array(3), 1), /rngJump: state has 3 elements, expected 4/);
+      assert.throws(() => hooks.rngJump(new Uint32Array(4), -1), /rngJump: draws must be an integer >= 0, got -1/);
+      assert.throws(() => hooks.rngJump(new Uint32Array(4), 1.5), /rngJump: draws must be an integer >= 0, got 1.5/);
+      assert.throws(() => hooks.setRngLanes(4), /setRngLanes: cap must be 16, 8 or 0, got 4/);
+    });
+  });
+}
+
+/** Bit-for-bit equality of two float arrays (their bytes). */
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+}
+
+/** Whether this CPU has all of `flags` (Linux x86-64 /proc/cpuinfo; elsewhere: no). */
+function cpuHas(flags: string[]): boolean {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return false;
+  const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+  const have = new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
+  return flags.every((f) => have.has(f));
 }
 
 describe('ops masks through uniformMask', () => {
