@@ -6,7 +6,8 @@
  * per step; B (or a 128-row slice of it) stays in L1, so nothing is packed for
  * NN. B^T is transposed once into a small scratch copy (weights, <= 256x256);
  * B is also copied, zero-padded to a multiple of 16 columns, when n is ragged so
- * the kernel may always load whole vectors.
+ * the kernel may always load whole vectors. gf_gemm_serial's small products (the
+ * attention's, n <= 48 columns) use 8 x 32 tiles instead where the CPU has AVX-512.
  *
  * Determinism: every C element is one fused-multiply-add chain over p = 0..k-1,
  * starting from 0 (or from C when accumulating), computed by exactly one thread.

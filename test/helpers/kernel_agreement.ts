@@ -503,7 +503,7 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
       sameBits('attention threads', a, b);
     });
     // Runs in progress resume across builds bit for bit, so however the products are tiled
-    // (PERFORMANCE round 16a: 8 x 32 tiles on AVX-512), each element of out = P V and of
+    // (PERFORMANCE round 16x: 8 x 32 tiles on AVX-512), each element of out = P V and of
     // gv += P^T gOut must stay one multiply-add chain over the graph's nodes in order: fused
     // wherever the ISA has FMA, else unfused (the same for every element). Graphs of 1 to 520
     // nodes cover every tile height, 16, 32 and 48 score columns and the wide-tile path.
