@@ -6,7 +6,8 @@
  * per step; B (or a 128-row slice of it) stays in L1, so nothing is packed for
  * NN. B^T is transposed once into a small scratch copy (weights, <= 256x256);
  * B is also copied, zero-padded to a multiple of 16 columns, when n is ragged so
- * the kernel may always load whole vectors.
+ * the kernel may always load whole vectors. gf_gemm_serial's small products (the
+ * attention's, n <= 48 columns) use 8 x 32 tiles instead where the CPU has AVX-512.
  *
  * Determinism: every C element is one fused-multiply-add chain over p = 0..k-1,
  * starting from 0 (or from C when accumulating), computed by exactly one thread.
@@ -80,6 +81,30 @@ static const mk_fn MK4[] = {0, mk_1x4, mk_2x4, mk_3x4, mk_4x4, mk_5x4, mk_6x4};
 #ifndef __wasm_simd128__
 MK(1, 1) MK(2, 1) MK(3, 1) MK(4, 1) MK(5, 1) MK(6, 1)
 static const mk_fn MK1[] = {0, mk_1x1, mk_2x1, mk_3x1, mk_4x1, mk_5x1, mk_6x1};
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* Tiles of 8 rows x 32 (then 16) columns for gf_gemm_serial's small products (the
+   attention's: k = 16 to ~40), used where the CPU has AVX-512 (see small_tiles). A 6 x 16
+   tile has 6 FMA chains of k steps, fewer than the FMA latency times its throughput (4 x 2)
+   needs, and each of its loads of B serves 6 FMAs; 8 x 32 has 16 chains and one load of B
+   per 8. Each C element is the same chain, so the same bits. */
+#define TR 8
+MK(7, 1) MK(8, 1)
+MK(1, 2) MK(2, 2) MK(3, 2) MK(4, 2) MK(5, 2) MK(6, 2) MK(7, 2) MK(8, 2)
+static const mk_fn MKT1[] = {0, mk_1x1, mk_2x1, mk_3x1, mk_4x1, mk_5x1, mk_6x1, mk_7x1, mk_8x1};
+static const mk_fn MKT2[] = {0, mk_1x2, mk_2x2, mk_3x2, mk_4x2, mk_5x2, mk_6x2, mk_7x2, mk_8x2};
+/* 1 where the kernels run their avx512f clones (32 vector registers): on AVX2 an 8 x 32 tile
+   (32 ymm accumulators) would not fit in the 16 registers. */
+static int small_tiles(void) {
+  static int ok = -1;  /* computed once (callers racing on it store the same value) */
+  int v = __atomic_load_n(&ok, __ATOMIC_RELAXED);
+  if (v < 0) {
+    __builtin_cpu_init();
+    v = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    __atomic_store_n(&ok, v, __ATOMIC_RELAXED);
+  }
+  return v;
+}
+#endif
 #else
 #include <wasm_simd128.h>
 /* The 16-column tile in WebAssembly: two passes of 8 columns, each with R x 2
@@ -264,6 +289,19 @@ void gf_gemm_serial(int64_t m, int64_t n, int64_t k, const float *a, int64_t rsa
     if (!accumulate) for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
     return;
   }
+#ifdef TR
+  if (n % 16 == 0 && n < 64 && small_tiles()) {
+    /* Row blocks of TR rows (the last one shorter), 32 then 16 columns at a time. */
+    for (int64_t i0 = 0; i0 < m; i0 += TR) {
+      int64_t R = m - i0 < TR ? m - i0 : TR;
+      for (int64_t j0 = 0; j0 < n; j0 += 32) {
+        mk_fn fn = n - j0 >= 32 ? MKT2[R] : MKT1[R];
+        fn(k, a + i0 * rsa, rsa, csa, b + j0, ldb, c + i0 * ldc + j0, ldc, accumulate, NULL);
+      }
+    }
+    return;
+  }
+#endif
   Gemm g = {.m = m, .n = n, .k = k, .a = a, .rsa = rsa, .csa = csa, .b = b, .ldb = ldb, .c = c, .ldc = ldc};
   g.nt4 = WIDE ? n / 64 : 0;
   g.ntiles = g.nt4 + (n - 64 * g.nt4 + 15) / 16;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Kernels } from '../../src/tensor/kernels.js';
 import { tsKernels } from '../../src/tensor/kernels_ts.js';
 import { Rng } from './rng.js';
+import { fmaF32, mulAddF32 } from './fma_f32.js';
 
 const U = 2 ** -24;            // float32 unit roundoff
 const REL_EXACT = 2.5 * U * 2; // last-bit differences only (double on both sides, one rounding each)
@@ -520,6 +521,49 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
         return Float32Array.from([...out, ...probs, ...gq, ...gk, ...gv, ...gm]);
       });
       sameBits('attention threads', a, b);
+    });
+    // Runs in progress resume across builds bit for bit, so however the products are tiled
+    // (PERFORMANCE round 16x: 8 x 32 tiles on AVX-512), each element of out = P V and of
+    // gv += P^T gOut must stay one multiply-add chain over the graph's nodes in order: fused
+    // wherever the ISA has FMA, else unfused (the same for every element). Graphs of 1 to 520
+    // nodes cover every tile height, 16, 32 and 48 score columns and the wide-tile path.
+    it('out = P V and gv += P^T gOut are in-order multiply-add chains, bit for bit', () => {
+      const sizes = [1, 2, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 40, 47, 48, 49, 70, 520];
+      for (const [H, dk, seed] of [[4, 16, 90], [8, 6, 91], [2, 32, 92], [1, 48, 93]]) {
+        const c: AttCase = { sizes: H * dk > 64 ? sizes.slice(0, -1) : sizes, H, dk, drop: false, seed };
+        const I = attInputs(c);
+        const out = new Float32Array(I.nd), probs = new Float32Array(I.nm);
+        K.attentionForward(I.q, I.k, I.v, I.mask, I.ptr, H, dk, I.scale, null, out, probs);
+        const gv0 = new Rng(seed).f32(I.nd), gv = new Float32Array(gv0);
+        K.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, H, dk, I.scale, null, probs, I.gOut, null, null, gv, null);
+        const HD = H * dk;
+        let fused = 0, plain = 0;
+        const count = (what: string, got: number, f: number, u: number) => {
+          if (Object.is(got, f)) fused += f === u ? 0 : 1;
+          else if (Object.is(got, u)) plain++;
+          else assert.fail(`${what}: ${got}, want ${f} (fused) or ${u} (unfused)`);
+        };
+        let base = 0;
+        for (let b = 0; b < c.sizes.length; b++) {
+          const s0 = I.ptr[b], n = c.sizes[b];
+          for (let h = 0; h < H; h++, base += n * n)
+            for (let i = 0; i < n; i++)
+              for (let d = 0; d < dk; d++) {
+                let of = 0, ou = 0, gf = gv0[(s0 + i) * HD + h * dk + d], gu = gf;
+                for (let j = 0; j < n; j++) {
+                  const p = probs[base + i * n + j], v = I.v[(s0 + j) * HD + h * dk + d];
+                  of = fmaF32(p, v, of); ou = mulAddF32(p, v, ou);
+                  const pt = probs[base + j * n + i], g = I.gOut[(s0 + j) * HD + h * dk + d];
+                  gf = fmaF32(pt, g, gf); gu = mulAddF32(pt, g, gu);
+                }
+                const at = `H=${H} dk=${dk} graph ${b} (n=${n}) head ${h} row ${i} column ${d}`;
+                count(`out ${at}`, out[(s0 + i) * HD + h * dk + d], of, ou);
+                count(`gv ${at}`, gv[(s0 + i) * HD + h * dk + d], gf, gu);
+              }
+        }
+        assert.ok(fused === 0 || plain === 0, `H=${H} dk=${dk}: ${fused} elements fused, ${plain} not: one rule for all`);
+        assert.ok(fused + plain > 1000, `H=${H} dk=${dk}: only ${fused + plain} elements tell fused from unfused`);
+      }
     });
     // Runs in progress resume across builds bit for bit, so the backward keeps the rounding
     // of its row-at-a-time version (before PERFORMANCE round 13): with FMA, products were

@@ -1,0 +1,80 @@
+/**
+ * The BatchNorm kernels on ZINC's shape (prints figures, never passes/fails), optionally
+ * for several builds of the native addon side by side:
+ *
+ *   npm run bench:batchnorm [-- --addon before.node,after.node] [-- --rounds 9] [-- --json]
+ *
+ * One call of each as a ZINC training step makes it: x [742, 64] (32 graphs of ~23 nodes,
+ * 64 channels), affine, training mode, running statistics updated; the backward with
+ * every gradient wanted. Each round times every addon once, in turn (interleaved, so load
+ * changes hit all alike); a figure is the median over rounds of the CPU microseconds per
+ * call. With two or more addons the outputs of each are also compared bit for bit with the
+ * first's.
+ */
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { nativeAddonPath } from '../src/tensor/kernels_native.js';
+import type { Kernels } from '../src/tensor/kernels.js';
+import { Rng } from '../test/helpers/rng.js';
+import { benchArgs } from './args.js';
+
+const A = benchArgs('bench/batchnorm', { strings: ['addon', 'rounds', 'rows', 'cols'], flags: ['json'] });
+const json = A.flag('json');
+const rounds = A.num('rounds', 9, true)!;
+const rows = A.num('rows', 742, true)!, cols = A.num('cols', 64, true)!;
+const paths = (A.str('addon') ?? nativeAddonPath() ?? 'build/Release/gradformer.node').split(',');
+const require = createRequire(import.meta.url);
+const addons = paths.map((p) => {
+  try {
+    return require(resolve(p)) as Kernels;
+  } catch (e) {
+    console.error(`bench/batchnorm: cannot load the addon ${p} (${(e as Error).message.split('\n')[0]}); build it with npm run install or fix --addon`);
+    process.exit(1);
+  }
+});
+
+const gen = new Rng(16);
+const f32 = (n: number, f: () => number) => Float32Array.from({ length: n }, f);
+const x = f32(rows * cols, () => 6 * gen.next() - 2), g = f32(rows * cols, () => 2 * gen.next() - 1);
+const weight = f32(cols, () => 0.5 + gen.next()), bias = f32(cols, () => gen.next() - 0.5);
+
+interface Outs { out: Float32Array; rm: Float32Array; rv: Float32Array; mean: Float32Array; inv: Float32Array; gx: Float32Array; gw: Float32Array; gb: Float32Array }
+const outs: Outs[] = addons.map(() => ({
+  out: new Float32Array(rows * cols), rm: new Float32Array(cols), rv: new Float32Array(cols).fill(1),
+  mean: new Float32Array(cols), inv: new Float32Array(cols),
+  gx: new Float32Array(rows * cols), gw: new Float32Array(cols), gb: new Float32Array(cols),
+}));
+const fwd = (K: Kernels, o: Outs) => K.batchNorm(x, o.out, rows, cols, weight, bias, o.rm, o.rv, true, 0.1, 1e-5, o.mean, o.inv);
+// The gradients (and running statistics) accumulate over timed calls; only the first call's are compared.
+const bwd = (K: Kernels, o: Outs) => K.batchNormBackward(x, g, rows, cols, weight, o.mean, o.inv, true, o.gx, o.gw, o.gb);
+
+/** CPU microseconds per call of f over `inner` calls. */
+function cpuUs(f: () => void, inner: number): number {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < inner; i++) f();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / inner;
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+for (let a = 0; a < addons.length; a++) { fwd(addons[a], outs[a]); bwd(addons[a], outs[a]); }
+if (addons.length > 1) {
+  const same = (p: Float32Array, q: Float32Array) => Buffer.compare(Buffer.from(p.buffer), Buffer.from(q.buffer)) === 0;
+  for (let a = 1; a < addons.length; a++)
+    for (const key of Object.keys(outs[0]) as (keyof Outs)[])
+      if (!same(outs[0][key], outs[a][key])) console.log(`bench/batchnorm: ${key} of ${paths[a]} differs from ${paths[0]}'s`);
+}
+let inner = 1;
+for (let t0 = performance.now(); performance.now() - t0 < 20; inner *= 2) for (let i = 0; i < inner; i++) fwd(addons[0], outs[0]);
+const fw: number[][] = addons.map(() => []), bw: number[][] = addons.map(() => []);
+for (let rd = 0; rd < rounds; rd++)
+  for (let a = 0; a < addons.length; a++) {
+    fw[a].push(cpuUs(() => fwd(addons[a], outs[a]), inner));
+    bw[a].push(cpuUs(() => bwd(addons[a], outs[a]), inner));
+  }
+if (!json) console.log(`batchNorm, ZINC's shape: [${rows}, ${cols}], training, affine; ${rounds} interleaved rounds of ${inner} calls`);
+for (let a = 0; a < addons.length; a++) {
+  const f = median(fw[a]), b = median(bw[a]);
+  if (json) console.log(JSON.stringify({ bench: 'batchnorm_zinc', addon: paths[a], rows, cols, rounds, forward_cpu_us: +f.toFixed(1), backward_cpu_us: +b.toFixed(1) }));
+  else console.log(`${paths[a]}: forward ${f.toFixed(1)} us, backward ${b.toFixed(1)} us CPU (median)`);
+}
