@@ -296,7 +296,7 @@ void gf_gemm_serial(int64_t m, int64_t n, int64_t k, const float *a, int64_t rsa
       int64_t R = m - i0 < TR ? m - i0 : TR;
       for (int64_t j0 = 0; j0 < n; j0 += 32) {
         mk_fn fn = n - j0 >= 32 ? MKT2[R] : MKT1[R];
-        fn(k, a + i0 * rsa, rsa, csa, b + j0, ldb, c + i0 * ldc + j0, ldc, accumulate, NULL);
+        fn(k, a + i0 * rsa, rsa, csa, b + j0, ldb, c + i0 * ldc + j0, ldc, accumulate, NULL, NULL, 0);
       }
     }
     return;
