@@ -77,6 +77,9 @@ async function rows(page: Page): Promise<PredictionRow[]> {
   return page.$$eval('#predict-table tr[data-row]', (trs) => trs.map((t) => JSON.parse(t.getAttribute('data-values')!)));
 }
 
+/** A row's numbers under key k (a number or a list). */
+const field = (row: PredictionRow, k: string): number[] => [(row as Record<string, unknown>)[k]].flat() as number[];
+
 /**
  * Rows equal the CLI's: the same ids and keys, every number within 1e-6. Logits
  * are float32 values of any size, so theirs is 1e-6 relative past 1 (8 float32
@@ -89,13 +92,13 @@ function assertClose(got: PredictionRow[], exp: PredictionRow[]): void {
   got.forEach((g, r) => {
     assert.equal(g.id, exp[r].id);
     assert.deepEqual(Object.keys(g).sort(), Object.keys(exp[r]).sort());
-    for (const k of Object.keys(exp[r]) as (keyof PredictionRow)[]) {
+    for (const k of Object.keys(exp[r])) {
       if (k === 'id') continue;
-      const a = [g[k]].flat() as number[], b = [exp[r][k]].flat() as number[];
+      const a = field(g, k), b = field(exp[r], k);
       a.forEach((v, i) => {
         const d = Math.abs(v - b[i]) / (k === 'logits' ? Math.max(1, Math.abs(b[i])) : 1);
         worst = Math.max(worst, d);
-        assert.ok(d <= 1e-6, `${String(exp[r].id)} ${String(k)}: page ${v}, CLI ${b[i]}`);
+        assert.ok(d <= 1e-6, `${String(exp[r].id)} ${k}: page ${v}, CLI ${b[i]}`);
       });
     }
   });
@@ -113,11 +116,11 @@ function assertSameAsWasm(got: PredictionRow[], exp: PredictionRow[]): void {
   got.forEach((g, r) => {
     assert.equal(g.id, exp[r].id);
     assert.deepEqual(Object.keys(g).sort(), Object.keys(exp[r]).sort());
-    for (const k of Object.keys(exp[r]) as (keyof PredictionRow)[]) {
+    for (const k of Object.keys(exp[r])) {
       if (k === 'id') continue;
-      const a = [g[k]].flat() as number[], b = [exp[r][k]].flat() as number[];
+      const a = field(g, k), b = field(exp[r], k);
       if (k === 'logits') assert.deepStrictEqual(a, b, `${String(exp[r].id)} logits: page and --device wasm differ`);
-      else a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= 1e-12, `${String(exp[r].id)} ${String(k)}: page ${v}, --device wasm ${b[i]}`));
+      else a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= 1e-12, `${String(exp[r].id)} ${k}: page ${v}, --device wasm ${b[i]}`));
     }
   });
 }
