@@ -1175,7 +1175,7 @@ static napi_value K_segmentReduceBackward(napi_env env, napi_callback_info info)
 }
 
 static napi_value K_batchNorm(napi_env env, napi_callback_info info) {
-  BEGIN_OPT("batchNorm", 13, 0);
+  BEGIN_OPT("batchNorm", 14, 1);
   int64_t s_rows = arg_size(&C, 2, "rows");
   CK;
   int64_t s_cols = arg_size(&C, 3, "cols");
@@ -1233,6 +1233,12 @@ static napi_value K_batchNorm(napi_env env, napi_callback_info info) {
   GfcBuf *d_saveInvStd = arg_dev(&C, 12, "saveInvStd", napi_float32_array, 0, 0, &l_saveInvStd, &h_saveInvStd);
   float *p_saveInvStd = d_saveInvStd ? (float *)d_saveInvStd->p : NULL;
   (void)h_saveInvStd;
+  CK;
+  size_t l_addend;
+  int h_addend;
+  GfcBuf *d_addend = arg_dev(&C, 13, "addend", napi_float32_array, 1, 1, &l_addend, &h_addend);
+  float *p_addend = d_addend ? (float *)d_addend->p : NULL;
+  (void)h_addend;
   CK;
   if (h_x) {
     u128 want = ((u128)s_rows * (u128)s_cols);
@@ -1306,10 +1312,19 @@ static napi_value K_batchNorm(napi_env env, napi_callback_info info) {
     }
   }
   CK;
+  if (h_addend) {
+    u128 want = ((u128)s_rows * (u128)s_cols);
+    if ((u128)l_addend != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "rows=%lld, cols=%lld", (long long)s_rows, (long long)s_cols);
+      expect_len(&C, "addend", l_addend, want, "rows*cols", dims);
+    }
+  }
+  CK;
   if ((!h_runningMean != !h_runningVar)) { fail(&C, "runningMean and runningVar must both be given or both be null (rows=%lld, cols=%lld)", (long long)s_rows, (long long)s_cols); return NULL; }
   if ((!(b_training) && !h_runningMean)) { fail(&C, "eval mode needs runningMean and runningVar (rows=%lld, cols=%lld)", (long long)s_rows, (long long)s_cols); return NULL; }
   if ((b_training && (s_rows == INT64_C(0)))) { fail(&C, "training mode needs at least 1 row to compute batch statistics (rows=%lld, cols=%lld)", (long long)s_rows, (long long)s_cols); return NULL; }
-  int rc = gfc_batch_norm(p_x, p_out, s_rows, s_cols, p_weight, p_bias, p_runningMean, p_runningVar, b_training, d_momentum, d_eps, p_saveMean, p_saveInvStd);
+  int rc = gfc_batch_norm(p_x, p_out, s_rows, s_cols, p_weight, p_bias, p_runningMean, p_runningVar, b_training, d_momentum, d_eps, p_saveMean, p_saveInvStd, p_addend);
   dev_touch(d_out);
   dev_touch(d_runningMean);
   dev_touch(d_runningVar);

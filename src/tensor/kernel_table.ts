@@ -274,13 +274,14 @@ export const KERNELS = {
   batchNorm: {
     args: [rc('x'), rc('out', 'out'), size('rows'), size('cols'), opt(f32('weight', len('cols', RC))), opt(f32('bias', len('cols', RC))),
       opt(acc32('runningMean', len('cols', RC))), opt(acc32('runningVar', len('cols', RC))), bool('training'), num('momentum'), num('eps'),
-      out32('saveMean', len('cols', RC)), out32('saveInvStd', len('cols', RC))],
+      out32('saveMean', len('cols', RC)), out32('saveInvStd', len('cols', RC)),
+      { ...rc('addend'), nullable: true, optional: true }],
     rules: [
       { fail: '(runningMean == null) != (runningVar == null)', msg: 'runningMean and runningVar must both be given or both be null ({dims})', dims: RC },
       { fail: '!training && runningMean == null', msg: 'eval mode needs runningMean and runningVar ({dims})', dims: RC },
       { fail: 'training && rows == 0', msg: 'training mode needs at least 1 row to compute batch statistics ({dims})', dims: RC },
     ],
-    c: ['x', 'out', 'rows', 'cols', 'weight', 'bias', 'runningMean', 'runningVar', 'training', 'momentum', 'eps', 'saveMean', 'saveInvStd'],
+    c: ['x', 'out', 'rows', 'cols', 'weight', 'bias', 'runningMean', 'runningVar', 'training', 'momentum', 'eps', 'saveMean', 'saveInvStd', 'addend'],
     returns: 'void',
   },
   batchNormBackward: {

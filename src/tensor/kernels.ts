@@ -143,12 +143,15 @@ export interface Kernels {
    * eval: normalise with runningMean/runningVar.
    * saveMean/saveInvStd [cols] receive the mean and 1/sqrt(var+eps) used.
    * weight/bias may be null (affine off).
+   * `addend` [rows, cols] (optional, not aliasing out) is added to each normalised value
+   * once it is rounded to float32: the float32 sum of a separate `binary('add', ..., 'full')`
+   * after the normalisation (two branches summed, h = local + global).
    */
   batchNorm(x: F32, out: F32, rows: number, cols: number,
     weight: F32 | null, bias: F32 | null,
     runningMean: F32 | null, runningVar: F32 | null,
     training: boolean, momentum: number, eps: number,
-    saveMean: F32, saveInvStd: F32): void;
+    saveMean: F32, saveInvStd: F32, addend?: F32 | null): void;
   /**
    * Backward of batchNorm given x, upstream g and the saved mean/invstd:
    * gx += dL/dx (training: through the batch statistics; eval: g*w*invstd),

@@ -365,8 +365,8 @@ function segmentReduceBackward(op: SegmentOp, g: F32, ptr: I32, gx: F32, cols: n
 
 function batchNorm(x: F32, out: F32, rows: number, cols: number, weight: F32 | null, bias: F32 | null,
   runningMean: F32 | null, runningVar: F32 | null, training: boolean, momentum: number, eps: number,
-  saveMean: F32, saveInvStd: F32): void {
-  validate.batchNorm(x, out, rows, cols, weight, bias, runningMean, runningVar, training, momentum, eps, saveMean, saveInvStd);
+  saveMean: F32, saveInvStd: F32, addend: F32 | null = null): void {
+  validate.batchNorm(x, out, rows, cols, weight, bias, runningMean, runningVar, training, momentum, eps, saveMean, saveInvStd, addend);
   if (training) {
     // Two passes in double: mean, then biased variance (more accurate than E[x^2]-E[x]^2).
     const mean = new Float64Array(cols), vr = new Float64Array(cols);
@@ -397,6 +397,8 @@ function batchNorm(x: F32, out: F32, rows: number, cols: number, weight: F32 | n
       out[ro + c] = xh * (weight ? weight[c] : 1) + (bias ? bias[c] : 0);
     }
   }
+  // Then as binary('add', ..., 'full') would: the stored float32 value plus the addend.
+  if (addend) for (let i = 0; i < rows * cols; i++) out[i] += addend[i];
 }
 
 function batchNormBackward(x: F32, g: F32, rows: number, cols: number, weight: F32 | null,

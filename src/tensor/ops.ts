@@ -615,24 +615,42 @@ export interface BatchNormState {
 /**
  * BatchNorm1d over the rows of x [rows, C] (PyTorch semantics: biased variance
  * normalises, unbiased updates the running variance). Updates running stats in training.
+ * With `addend` [rows, C], add(addend, batchNorm(x)) as one tape node: the add is done in
+ * the kernel's store (the same float32 values) and the backward replays the add's
+ * backward, then the normalisation's, so values and gradients are unchanged; it saves a
+ * [rows, C] buffer, its gradient copy, a pass and a node.
  */
 export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
-  state: BatchNormState, training: boolean): Tensor {
+  state: BatchNormState, training: boolean, addend: Tensor | null = null): Tensor {
   const C = x.cols;
   want(x.shape.length === 2, 'batchNorm', () => `input must be [rows, channels], got ${fmt(x)}`);
   want(!weight || weight.size === C, 'batchNorm', () => `weight ${weight ? fmt(weight) : ''} does not match ${C} channels`);
+  want(addend === null || (addend.size === x.size && addend.rows === x.rows), 'batchNorm',
+    () => `addend ${fmt(addend!)} must be the shape of the input ${fmt(x)}`);
   if (training && x.rows <= 1) {
     throw new Error(`batchNorm: expected more than 1 value per channel when training, got input ${fmt(x)}`);
   }
-  const D = on('batchNorm', x, weight, bias), K = D.kernels();
+  const D = on('batchNorm', x, weight, bias, addend), K = D.kernels();
   const out = Tensor.output(x.shape, false, D); // every element written: no zero-fill
   const saveMean = D.name === 'cpu' ? new Float32Array(C) : D.take(C);
   const saveInvStd = D.name === 'cpu' ? new Float32Array(C) : D.take(C);
   K.batchNorm(x.storage, out.storage, x.rows, C, weight?.storage ?? null, bias?.storage ?? null,
-    state.runningMean, state.runningVar, training, state.momentum, state.eps, saveMean, saveInvStd);
-  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+    state.runningMean, state.runningVar, training, state.momentum, state.eps, saveMean, saveInvStd, addend?.storage ?? null);
+  // The addend first, as add(addend, bn) reached its inputs: the tape's depth-first order,
+  // and so every gradient that several branches share, stays the chain's.
+  const inputs = [...(addend ? [addend] : []), x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   record(out, inputs, () => {
-    K.batchNormBackward(x.storage, out.gradStorage!, x.rows, C, weight?.storage ?? null, saveMean, saveInvStd, training,
+    const g = out.gradStorage!;
+    if (addend !== null && addend.requiresGrad) {
+      // The add's backward as its own node ran it, before the normalisation's: the addend
+      // gets g. A first contribution takes out's gradient buffer itself (g stays readable
+      // below) unless the normalisation's backward writes the addend's gradient (it is x,
+      // weight or bias): then a copy; later contributions add g.
+      const add = () => K.binaryBackward('add', addend.storage, out.storage, g, addend.gradBuffer(), null, x.rows, C, 'full');
+      if (addend.gradStorage !== null || addend === x || addend === weight || addend === bias) addGradTo(addend, g, add);
+      else out.passGrad(addend);
+    }
+    K.batchNormBackward(x.storage, g, x.rows, C, weight?.storage ?? null, saveMean, saveInvStd, training,
       gradOf(x), gradOf(weight), gradOf(bias));
   });
   // The saved statistics go back to the device as soon as nothing will read them.

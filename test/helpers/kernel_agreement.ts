@@ -459,6 +459,35 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
       });
       sameBits('batchNorm threads', a, b);
     });
+    it('batchNorm with an addend: the exact bits of batchNorm then a full add, on both backends; NaN, inf, -0, 1 and 2 threads', () => {
+      let seed = 1700;
+      for (const [rows, cols] of [[1, 3], [2, 5], [300, 64], [742, 64], [3840, 17]]) {
+        for (const training of [true, false]) for (const affine of [true, false]) {
+          const r = new Rng(seed++);
+          const x = r.f32(rows * cols, -2, 3), add = r.f32(rows * cols, -3, 3);
+          // Specials in the addend (the sum's NaN, infinities and the sign of a zero sum).
+          for (let i = 0; i < add.length; i += 37) add[i] = [NaN, Infinity, -Infinity, -0, 0, 1e30, 1e-40][(i / 37) % 7];
+          const w = affine ? r.f32(cols, 0.5, 1.5) : null, b = affine ? r.f32(cols) : null;
+          const rm0 = r.f32(cols), rv0 = r.f32(cols, 0.5, 2);
+          for (const B of [K, T]) {
+            const run = (fused: boolean) => {
+              const o = new Float32Array(rows * cols), rm = copy(rm0), rv = copy(rv0), sm = new Float32Array(cols), si = new Float32Array(cols);
+              B.batchNorm(x, o, rows, cols, w, b, rm, rv, training, 0.1, 1e-5, sm, si, fused ? add : null);
+              // add(addend, bn) into a new buffer, as the GPS layer's h = local + global did.
+              const h = fused ? o : new Float32Array(rows * cols);
+              if (!fused) B.binary('add', add, o, h, rows, cols, 'full');
+              return Float32Array.from([...h, ...rm, ...rv, ...sm, ...si]);
+            };
+            const tag = `${B.name} batchNorm+addend ${rows}x${cols} training=${training} affine=${affine}`;
+            sameBits(tag, run(true), run(false));
+            if (B === K && rows * cols > 10000) {
+              const [one, two] = withThreads(K, () => run(true));
+              sameBits(`${tag} threads`, one, two);
+            }
+          }
+        }
+      }
+    });
     it('adamStep (Adam and AdamW) and sgdStep (momentum, nesterov, first step)', () => {
       for (const n of [0, 1, 1000]) {
         for (const decoupled of [false, true]) {

@@ -483,16 +483,16 @@ static void t_segment_bn() {
                  training, affine);
         run_case(name, {&X, &O, affine ? &W : nullptr, affine ? &B : nullptr, &RM, &RV, &SM, &SI}, {1, 4, 5, 6, 7},
                  [=](void **p, double *) {
-                   return gfc_batch_norm(P(0), P(1), rows, cols, P(2), P(3), P(4), P(5), training, 0.1, 1e-5, P(6), P(7));
+                   return gfc_batch_norm(P(0), P(1), rows, cols, P(2), P(3), P(4), P(5), training, 0.1, 1e-5, P(6), P(7), nullptr);
                  },
                  [=](void **p) {
-                   gf_batch_norm(P(0), P(1), rows, cols, P(2), P(3), P(4), P(5), training, 0.1, 1e-5, P(6), P(7));
+                   gf_batch_norm(P(0), P(1), rows, cols, P(2), P(3), P(4), P(5), training, 0.1, 1e-5, P(6), P(7), nullptr);
                    return 0.0;
                  },
                  TOL_SUM(8));
         std::vector<float> out(rows * cols), sm(cols), si(cols), rm(cols), rv(cols, 1.0f);
         gf_batch_norm((float *)X.h.data(), out.data(), rows, cols, nullptr, nullptr, rm.data(), rv.data(), training,
-                      0.1, 1e-5, sm.data(), si.data());
+                      0.1, 1e-5, sm.data(), si.data(), nullptr);
         Arr SMv = F(sm), SIv = F(si), G = F(rnd(rows * cols)), GX = F(acc0(rows * cols)), GW = F(acc0(cols)),
             GB = F(acc0(cols));
         snprintf(name, sizeof name, "batchNormBackward %lldx%lld training%d affine%d", (long long)rows,
