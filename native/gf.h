@@ -51,6 +51,9 @@ void gf_binary_backward(int op, const float *a, const float *b, const float *g, 
 /* op 0..7 = relu leaky_relu sigmoid exp log pow_base scale add_scalar */
 void gf_unary(int op, const float *x, float *out, int64_t n, double p);
 double gf_unary_backward(int op, const float *x, const float *y, const float *g, float *gx, int64_t n, double p);
+/* gz = 0 + (y > 0 ? g : 0) (written), then gb[c] += column sums of gz in double, rows in order (gb nullable):
+   relu's backward into zeros and the bias gradient (binary_backward add, row) in one pass. */
+void gf_relu_backward_bias(const float *y, const float *g, float *gz, int64_t rows, int64_t cols, float *gb);
 
 /* reduce.c */
 void gf_sum_axis(const float *x, float *out, int64_t rows, int64_t cols, int axis);

@@ -23,25 +23,27 @@ for (const be of backends) {
     type Fwd = (x: Tensor, w: Tensor, b: Tensor, a: Tensor, st: ops.BatchNormState, training: boolean) => Tensor;
     const fused: Fwd = (x, w, b, a, st, training) => ops.batchNorm(x, w, b, st, training, a);
     const chain: Fwd = (x, w, b, a, st, training) => ops.add(a, ops.batchNorm(x, w, b, st, training));
-    // which: the addend is a fresh tensor, x itself, also read by a later op (its gradient
-    // has another contribution), or a tensor without a gradient.
-    const go = (f: Fwd, training: boolean, which: 'fresh' | 'x' | 'shared' | 'constant') => {
+    // which: the addend is a fresh tensor, x itself, x also read by a later op (x's gradient
+    // then sums three contributions, in the chain's order), a tensor also read by a later
+    // op (its gradient has another contribution), or a tensor without a gradient.
+    type Which = 'fresh' | 'x' | 'x-shared' | 'shared' | 'constant';
+    const go = (f: Fwd, training: boolean, which: Which) => {
       const x0 = new Tensor(xv.slice(), [rows, C], true);
       const x = ops.scale(x0, 1); // an op output, so that x's gradient is a tape buffer as in the model
       const w = new Tensor(wv.slice(), [C], true), b = new Tensor(bv.slice(), [C], true);
       const a0 = new Tensor(av.slice(), [rows, C], which !== 'constant');
-      const a = which === 'x' ? x : which === 'shared' ? ops.scale(a0, 0.5) : a0;
+      const a = which === 'x' || which === 'x-shared' ? x : which === 'shared' ? ops.scale(a0, 0.5) : a0;
       const st: ops.BatchNormState = { runningMean: new Float32Array(C), runningVar: new Float32Array(C).fill(1), momentum: 0.1, eps: 1e-5 };
       const y = f(x, w, b, a, st, training);
       const val = Float32Array.from(y.data);
       let loss = ops.sum(ops.mul(y, new Tensor(R, [rows, C])));
-      if (which === 'shared') loss = ops.add(loss, ops.sum(ops.mul(a, new Tensor(R2, [rows, C]))));
+      if (which === 'shared' || which === 'x-shared') loss = ops.add(loss, ops.sum(ops.mul(a, new Tensor(R2, [rows, C]))));
       loss.backward();
-      const grads = [x0.grad!, w.grad!, b.grad!, ...(which === 'constant' || which === 'x' ? [] : [a0.grad!])];
+      const grads = [x0.grad!, w.grad!, b.grad!, ...(which === 'constant' || which === 'x' || which === 'x-shared' ? [] : [a0.grad!])];
       return [val, st.runningMean as Float32Array, st.runningVar as Float32Array, ...grads].map(bits);
     };
     for (const training of [true, false]) {
-      for (const which of ['fresh', 'x', 'shared', 'constant'] as const) {
+      for (const which of ['fresh', 'x', 'x-shared', 'shared', 'constant'] as const) {
         const got = go(fused, training, which), want = go(chain, training, which);
         assert.equal(got.length, want.length);
         got.forEach((v, i) => assert.deepEqual(v, want[i],

@@ -199,6 +199,10 @@ export const KERNELS = {
     derive: [['n', 'len(x)']], rules: [powBase],
     c: ['op', 'x', 'y', 'g', 'gx', 'n', 'p'], returns: 'double',
   },
+  reluBackwardBias: {
+    args: [rc('y'), rc('g'), rc('gz', 'out'), size('rows'), size('cols'), opt(acc32('gb', len('cols', RC)))],
+    c: ['y', 'g', 'gz', 'rows', 'cols', 'gb'], returns: 'void',
+  },
   sumAxis: {
     args: [f32('x', len('rows*cols', ['rows', 'cols', 'axis'])),
       out32('out', { on: 'axis', cases: { 0: len('cols', ['rows', 'cols', 'axis']), 1: len('rows', ['rows', 'cols', 'axis']) } }),

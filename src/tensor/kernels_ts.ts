@@ -76,6 +76,16 @@ function binaryBackward(op: BinaryOp, a: F32, b: F32, g: F32, ga: F32 | null, gb
   }
 }
 
+function reluBackwardBias(y: F32, g: F32, gz: F32, rows: number, cols: number, gb: F32 | null): void {
+  validate.reluBackwardBias(y, g, gz, rows, cols, gb);
+  // As unaryBackward('relu') into zeros (0 + -0 is +0), then as binaryBackward's 'row' sum.
+  for (let i = 0; i < rows * cols; i++) gz[i] = 0 + (y[i] > 0 ? g[i] : 0);
+  if (!gb) return;
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) acc[c] += gz[r * cols + c];
+  for (let c = 0; c < cols; c++) gb[c] += acc[c];
+}
+
 function unary(op: UnaryOp, x: F32, out: F32, p: number): void {
   validate.unary(op, x, out, p);
   const n = x.length;
@@ -744,7 +754,7 @@ export const tsKernels: Kernels = {
   name: 'ts',
   setThreads(n: number): void { validate.setThreads(n); threads = n; },
   getThreads(): number { return threads; },
-  matmul, binary, binaryBackward, unary, unaryBackward, sumAxis, sumSquares,
+  matmul, binary, binaryBackward, unary, unaryBackward, reluBackwardBias, sumAxis, sumSquares,
   softmax, softmaxBackward, crossEntropy, bceWithLogits, l1,
   gatherRows, scatterAddRows, copyCols, addSliceCols,
   segmentReduce, segmentReduceBackward, batchNorm, batchNormBackward,

@@ -194,11 +194,16 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null, relu = fa
   return record(out, inputs, () => {
     let g = out.gradStorage!;
     let gz: Storage | null = null;
+    // The bias gradient is taken with relu's backward, in its pass, unless the product's
+    // or the residual's backward below writes the bias's gradient (it is x, weight or the residual).
+    const biasWithRelu = relu && bias !== null && bias.requiresGrad && bias !== x && bias !== weight && bias !== residual;
     if (relu) {
-      // ReLU's backward as its own node ran it: 0 + (y > 0 ? g : 0) into zeros, where
-      // y > 0 exactly where the pre-activation is (relu keeps positives, sends the rest to 0).
-      gz = D.take(m * n);
-      K.unaryBackward('relu', out.storage, out.storage, g, gz, 0);
+      // ReLU's backward as its own node ran it: 0 + (y > 0 ? g : 0) (into zeros), where
+      // y > 0 exactly where the pre-activation is (relu keeps positives, sends the rest to 0);
+      // the bias's column sums of it as the row add's backward took them (it ran before
+      // the product's backward, which writes no gradient of the bias's).
+      gz = D.take(m * n, false);
+      K.reluBackwardBias(out.storage, g, gz, m, n, biasWithRelu ? bias!.gradBuffer() : null);
       g = gz;
     }
     if (residual !== null && residual.requiresGrad) {
@@ -211,7 +216,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null, relu = fa
       else out.passGrad(residual); // g stays readable: nothing writes residual's gradient before this closure returns
     }
     matmulBackward(x, weight, g, m, k, n, false, true);
-    if (bias !== null && bias.requiresGrad) K.binaryBackward('add', out.storage, bias.storage, g, null, bias.gradBuffer(), m, n, 'row');
+    if (bias !== null && bias.requiresGrad && !biasWithRelu) K.binaryBackward('add', out.storage, bias.storage, g, null, bias.gradBuffer(), m, n, 'row');
     if (gz !== null) D.give(gz);
   });
 }
