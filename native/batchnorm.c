@@ -66,9 +66,12 @@ static GF_CLONES void bn_grad_sums(const float *x, const float *g, int64_t rows,
   }
 }
 
-/* out = xhat * w + b for rows [r0, r1) (per-ISA clone: the loop vectorises). */
+/* out = xhat * w + b (+ addend, a float add after the rounding) for rows [r0, r1) (per-ISA clone: the loops
+   vectorise). The addend is read in the same pass as the store: a separate add would read out and the addend
+   back and write out again, a [rows, cols] pass that is usually out of L1/L2. */
 static GF_CLONES void bn_apply(const float *x, float *out, int64_t r0, int64_t r1, int64_t cols, const float *weight,
-                               const float *bias, const float *saveMean, const float *saveInvStd) {
+                               const float *bias, const float *saveMean, const float *saveInvStd,
+                               const float *addend) {
   double wc[CHUNK], bc[CHUNK], mc[CHUNK], ic[CHUNK];
   for (int64_t cb = 0; cb < cols; cb += CHUNK) {
     int64_t w = cols - cb < CHUNK ? cols - cb : CHUNK;
@@ -79,7 +82,15 @@ static GF_CLONES void bn_apply(const float *x, float *out, int64_t r0, int64_t r
     for (int64_t r = r0; r < r1; r++) {
       const float *xr = x + r * cols + cb;
       float *o = out + r * cols + cb;
-      for (int64_t j = 0; j < w; j++) o[j] = (float)(((double)xr[j] - mc[j]) * ic[j] * wc[j] + bc[j]);
+      if (addend) {
+        const float *ar = addend + r * cols + cb;
+        for (int64_t j = 0; j < w; j++) {
+          float v = (float)(((double)xr[j] - mc[j]) * ic[j] * wc[j] + bc[j]);
+          o[j] = v + ar[j];
+        }
+      } else {
+        for (int64_t j = 0; j < w; j++) o[j] = (float)(((double)xr[j] - mc[j]) * ic[j] * wc[j] + bc[j]);
+      }
     }
   }
 }
@@ -115,7 +126,7 @@ static GF_CLONES void bn_grad_x(const float *x, const float *g, float *gx, int64
 
 void gf_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const float *weight, const float *bias,
                    float *runningMean, float *runningVar, int training, double momentum, double eps,
-                   float *saveMean, float *saveInvStd) {
+                   float *saveMean, float *saveInvStd, const float *addend) {
   int T = gf_threads_for((double)rows * (double)cols * 2.0);
   if (training) {
     int Tc = T > cols ? (int)(cols > 0 ? cols : 1) : T;
@@ -134,7 +145,7 @@ void gf_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const
 #pragma omp parallel num_threads(T) if (T > 1)
   {
     int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-    bn_apply(x, out, rows * tid / nt, rows * (tid + 1) / nt, cols, weight, bias, saveMean, saveInvStd);
+    bn_apply(x, out, rows * tid / nt, rows * (tid + 1) / nt, cols, weight, bias, saveMean, saveInvStd, addend);
   }
 }
 

@@ -266,3 +266,41 @@ double gf_unary_backward(int op, const float *x, const float *y, const float *g,
   for (int64_t i = 0; i < n; i++) s += (double)g[i] * x[i] * y[i];
   return s / p;
 }
+
+/*
+ * A Linear-then-ReLU's backward: gz = 0 + (y > 0 ? g : 0) (0 + -0 is +0, as unary_backward relu into zeros)
+ * and gb[c] += sum_r gz[r, c] in double, rows in order (as col_sums with op add), in one pass over g: the
+ * separate bias pass re-read gz, a [rows, cols] array usually out of L1/L2. Threads own column ranges.
+ */
+static GF_CLONES void relu_bias_cols(const float *y, const float *g, float *gz, float *gb, int64_t rows, int64_t cols,
+                                     int64_t c0, int64_t c1) {
+  double acc[COLS_CHUNK];
+  for (int64_t cb = c0; cb < c1; cb += COLS_CHUNK) {
+    int64_t w = c1 - cb < COLS_CHUNK ? c1 - cb : COLS_CHUNK;
+    for (int64_t j = 0; j < w; j++) acc[j] = 0;
+    for (int64_t r = 0; r < rows; r++) {
+      const float *yr = y + r * cols + cb, *gr = g + r * cols + cb;
+      float *o = gz + r * cols + cb;
+      if (gb) {
+        for (int64_t j = 0; j < w; j++) {
+          float d = 0.0f + (yr[j] > 0.0f ? gr[j] : 0.0f);
+          o[j] = d;
+          acc[j] += (double)d;
+        }
+      } else {
+        for (int64_t j = 0; j < w; j++) o[j] = 0.0f + (yr[j] > 0.0f ? gr[j] : 0.0f);
+      }
+    }
+    if (gb) for (int64_t j = 0; j < w; j++) gb[cb + j] = (float)((double)gb[cb + j] + acc[j]);
+  }
+}
+
+void gf_relu_backward_bias(const float *y, const float *g, float *gz, int64_t rows, int64_t cols, float *gb) {
+  int T = gf_threads_for((double)rows * (double)cols);
+  if (T > cols) T = (int)(cols > 0 ? cols : 1);
+#pragma omp parallel num_threads(T) if (T > 1)
+  {
+    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    relu_bias_cols(y, g, gz, gb, rows, cols, cols * tid / nt, cols * (tid + 1) / nt);
+  }
+}

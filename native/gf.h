@@ -51,6 +51,9 @@ void gf_binary_backward(int op, const float *a, const float *b, const float *g, 
 /* op 0..7 = relu leaky_relu sigmoid exp log pow_base scale add_scalar */
 void gf_unary(int op, const float *x, float *out, int64_t n, double p);
 double gf_unary_backward(int op, const float *x, const float *y, const float *g, float *gx, int64_t n, double p);
+/* gz = 0 + (y > 0 ? g : 0) (written), then gb[c] += column sums of gz in double, rows in order (gb nullable):
+   relu's backward into zeros and the bias gradient (binary_backward add, row) in one pass. */
+void gf_relu_backward_bias(const float *y, const float *g, float *gz, int64_t rows, int64_t cols, float *gb);
 
 /* reduce.c */
 void gf_sum_axis(const float *x, float *out, int64_t rows, int64_t cols, int axis);
@@ -92,10 +95,11 @@ int gf_segment_reduce(int op, const float *x, const int32_t *ptr, int64_t S, flo
 void gf_segment_reduce_backward(int op, const float *g, const int32_t *ptr, int64_t S, float *gx, int64_t cols,
                                 const int32_t *argmax);
 
-/* batchnorm.c: the backward returns -1 when its scratch cannot be allocated */
+/* batchnorm.c: the backward returns -1 when its scratch cannot be allocated. addend [rows, cols] or NULL:
+   added (one float add) to each value after it is rounded to float, as a separate full add would. */
 void gf_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const float *weight, const float *bias,
                    float *runningMean, float *runningVar, int training, double momentum, double eps,
-                   float *saveMean, float *saveInvStd);
+                   float *saveMean, float *saveInvStd, const float *addend);
 int gf_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_t cols, const float *weight,
                             const float *saveMean, const float *saveInvStd, int training,
                             float *gx, float *gw, float *gb);

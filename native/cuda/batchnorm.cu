@@ -53,18 +53,20 @@ __global__ void bn_eval_stats(const float *runningMean, const float *runningVar,
   }
 }
 
+/* addend or NULL: one float add after the rounding (__fadd_rn: never contracted), as a separate full add. */
 __global__ void bn_apply(const float *x, float *out, int64_t rows, int64_t cols, const float *weight,
-                         const float *bias, const float *saveMean, const float *saveInvStd) {
+                         const float *bias, const float *saveMean, const float *saveInvStd, const float *addend) {
   GFC_GRID_STRIDE(i, rows * cols) {
     int64_t c = i % cols;
     double w = weight ? weight[c] : 1.0f, b = bias ? bias[c] : 0.0f;
-    out[i] = (float)(((double)x[i] - (double)saveMean[c]) * (double)saveInvStd[c] * w + b);
+    float v = (float)(((double)x[i] - (double)saveMean[c]) * (double)saveInvStd[c] * w + b);
+    out[i] = addend ? __fadd_rn(v, addend[i]) : v;
   }
 }
 
 int gfc_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const float *weight, const float *bias,
                    float *runningMean, float *runningVar, int training, double momentum, double eps,
-                   float *saveMean, float *saveInvStd) {
+                   float *saveMean, float *saveInvStd, const float *addend) {
   GFC_REQUIRE_INIT();
   if (cols == 0) return 0;
   cudaStream_t s = gfc_stream();
@@ -82,7 +84,7 @@ int gfc_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const
     bn_eval_stats<<<gfc_blocks(cols, 256), 256, 0, s>>>(runningMean, runningVar, cols, eps, saveMean, saveInvStd);
   }
   if (rows > 0) bn_apply<<<gfc_blocks(rows * cols, 256), 256, 0, s>>>(x, out, rows, cols, weight, bias, saveMean,
-                                                                     saveInvStd);
+                                                                     saveInvStd, addend);
   return gfc_check_launch("batchNorm");
 }
 

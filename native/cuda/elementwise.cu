@@ -192,3 +192,14 @@ int gfc_unary_backward(int op, const float *x, const float *y, const float *g, f
   if (!rc && result) *result = s / p;
   return rc;
 }
+
+/* reluBackwardBias: the two kernels it replaces on the CPU, in order (zeros, relu's backward into them, the
+   bias's column sums), so the bits are those of the chain on this device; one call, no host round trip. */
+int gfc_relu_backward_bias(const float *y, const float *g, float *gz, int64_t rows, int64_t cols, float *gb) {
+  GFC_REQUIRE_INIT();
+  int64_t n = rows * cols;
+  int rc = gfc_zero(gz, (size_t)n * sizeof(float));
+  if (!rc) rc = gfc_unary_backward(0, y, y, g, gz, n, 0.0, NULL);
+  if (rc || !gb) return rc;
+  return gfc_binary_backward(0, y, gb, gz, NULL, gb, rows, cols, 1);
+}

@@ -78,6 +78,7 @@ int gfc_binary_backward(int op, const float *a, const float *b, const float *g, 
 int gfc_unary(int op, const float *x, float *out, int64_t n, double p);
 int gfc_unary_backward(int op, const float *x, const float *y, const float *g, float *gx, int64_t n, double p,
                        double *result);
+int gfc_relu_backward_bias(const float *y, const float *g, float *gz, int64_t rows, int64_t cols, float *gb);
 
 /* reduce.cu */
 int gfc_sum_axis(const float *x, float *out, int64_t rows, int64_t cols, int axis);
@@ -122,7 +123,7 @@ int gfc_segment_reduce_backward(int op, const float *g, const int32_t *ptr, int6
 /* batchnorm.cu */
 int gfc_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const float *weight, const float *bias,
                    float *runningMean, float *runningVar, int training, double momentum, double eps,
-                   float *saveMean, float *saveInvStd);
+                   float *saveMean, float *saveInvStd, const float *addend);
 int gfc_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_t cols, const float *weight,
                             const float *saveMean, const float *saveInvStd, int training,
                             float *gx, float *gw, float *gb);

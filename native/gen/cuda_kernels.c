@@ -459,6 +459,79 @@ static napi_value K_unaryBackward(napi_env env, napi_callback_info info) {
   return num(env, result);
 }
 
+static napi_value K_reluBackwardBias(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("reluBackwardBias", 6, 0);
+  int64_t s_rows = arg_size(&C, 3, "rows");
+  CK;
+  int64_t s_cols = arg_size(&C, 4, "cols");
+  CK;
+  size_t l_y;
+  int h_y;
+  GfcBuf *d_y = arg_dev(&C, 0, "y", napi_float32_array, 0, 0, &l_y, &h_y);
+  float *p_y = d_y ? (float *)d_y->p : NULL;
+  (void)h_y;
+  CK;
+  size_t l_g;
+  int h_g;
+  GfcBuf *d_g = arg_dev(&C, 1, "g", napi_float32_array, 0, 0, &l_g, &h_g);
+  float *p_g = d_g ? (float *)d_g->p : NULL;
+  (void)h_g;
+  CK;
+  size_t l_gz;
+  int h_gz;
+  GfcBuf *d_gz = arg_dev(&C, 2, "gz", napi_float32_array, 0, 0, &l_gz, &h_gz);
+  float *p_gz = d_gz ? (float *)d_gz->p : NULL;
+  (void)h_gz;
+  CK;
+  size_t l_gb;
+  int h_gb;
+  GfcBuf *d_gb = arg_dev(&C, 5, "gb", napi_float32_array, 1, 0, &l_gb, &h_gb);
+  float *p_gb = d_gb ? (float *)d_gb->p : NULL;
+  (void)h_gb;
+  CK;
+  if (h_y) {
+    u128 want = ((u128)s_rows * (u128)s_cols);
+    if ((u128)l_y != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "rows=%lld, cols=%lld", (long long)s_rows, (long long)s_cols);
+      expect_len(&C, "y", l_y, want, "rows*cols", dims);
+    }
+  }
+  CK;
+  if (h_g) {
+    u128 want = ((u128)s_rows * (u128)s_cols);
+    if ((u128)l_g != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "rows=%lld, cols=%lld", (long long)s_rows, (long long)s_cols);
+      expect_len(&C, "g", l_g, want, "rows*cols", dims);
+    }
+  }
+  CK;
+  if (h_gz) {
+    u128 want = ((u128)s_rows * (u128)s_cols);
+    if ((u128)l_gz != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "rows=%lld, cols=%lld", (long long)s_rows, (long long)s_cols);
+      expect_len(&C, "gz", l_gz, want, "rows*cols", dims);
+    }
+  }
+  CK;
+  if (h_gb) {
+    u128 want = (u128)s_cols;
+    if ((u128)l_gb != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "rows=%lld, cols=%lld", (long long)s_rows, (long long)s_cols);
+      expect_len(&C, "gb", l_gb, want, "cols", dims);
+    }
+  }
+  CK;
+  int rc = gfc_relu_backward_bias(p_y, p_g, p_gz, s_rows, s_cols, p_gb);
+  dev_touch(d_gz);
+  dev_touch(d_gb);
+  if (rc != 0) return dev_fail(&C);
+  return NULL;
+}
+
 static napi_value K_sumAxis(napi_env env, napi_callback_info info) {
   BEGIN_OPT("sumAxis", 5, 0);
   int64_t s_rows = arg_size(&C, 2, "rows");
@@ -1175,7 +1248,7 @@ static napi_value K_segmentReduceBackward(napi_env env, napi_callback_info info)
 }
 
 static napi_value K_batchNorm(napi_env env, napi_callback_info info) {
-  BEGIN_OPT("batchNorm", 13, 0);
+  BEGIN_OPT("batchNorm", 14, 1);
   int64_t s_rows = arg_size(&C, 2, "rows");
   CK;
   int64_t s_cols = arg_size(&C, 3, "cols");
@@ -1233,6 +1306,12 @@ static napi_value K_batchNorm(napi_env env, napi_callback_info info) {
   GfcBuf *d_saveInvStd = arg_dev(&C, 12, "saveInvStd", napi_float32_array, 0, 0, &l_saveInvStd, &h_saveInvStd);
   float *p_saveInvStd = d_saveInvStd ? (float *)d_saveInvStd->p : NULL;
   (void)h_saveInvStd;
+  CK;
+  size_t l_addend;
+  int h_addend;
+  GfcBuf *d_addend = arg_dev(&C, 13, "addend", napi_float32_array, 1, 1, &l_addend, &h_addend);
+  float *p_addend = d_addend ? (float *)d_addend->p : NULL;
+  (void)h_addend;
   CK;
   if (h_x) {
     u128 want = ((u128)s_rows * (u128)s_cols);
@@ -1306,10 +1385,19 @@ static napi_value K_batchNorm(napi_env env, napi_callback_info info) {
     }
   }
   CK;
+  if (h_addend) {
+    u128 want = ((u128)s_rows * (u128)s_cols);
+    if ((u128)l_addend != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "rows=%lld, cols=%lld", (long long)s_rows, (long long)s_cols);
+      expect_len(&C, "addend", l_addend, want, "rows*cols", dims);
+    }
+  }
+  CK;
   if ((!h_runningMean != !h_runningVar)) { fail(&C, "runningMean and runningVar must both be given or both be null (rows=%lld, cols=%lld)", (long long)s_rows, (long long)s_cols); return NULL; }
   if ((!(b_training) && !h_runningMean)) { fail(&C, "eval mode needs runningMean and runningVar (rows=%lld, cols=%lld)", (long long)s_rows, (long long)s_cols); return NULL; }
   if ((b_training && (s_rows == INT64_C(0)))) { fail(&C, "training mode needs at least 1 row to compute batch statistics (rows=%lld, cols=%lld)", (long long)s_rows, (long long)s_cols); return NULL; }
-  int rc = gfc_batch_norm(p_x, p_out, s_rows, s_cols, p_weight, p_bias, p_runningMean, p_runningVar, b_training, d_momentum, d_eps, p_saveMean, p_saveInvStd);
+  int rc = gfc_batch_norm(p_x, p_out, s_rows, s_cols, p_weight, p_bias, p_runningMean, p_runningVar, b_training, d_momentum, d_eps, p_saveMean, p_saveInvStd, p_addend);
   dev_touch(d_out);
   dev_touch(d_runningMean);
   dev_touch(d_runningVar);
@@ -2982,6 +3070,7 @@ napi_status gfc_define_kernels(napi_env env, napi_value exports) {
       {"binaryBackward", NULL, K_binaryBackward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unary", NULL, K_unary, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unaryBackward", NULL, K_unaryBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"reluBackwardBias", NULL, K_reluBackwardBias, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumAxis", NULL, K_sumAxis, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumSquares", NULL, K_sumSquares, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmax", NULL, K_softmax, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -426,6 +426,72 @@ static napi_value K_unaryBackward(napi_env env, napi_callback_info info) {
   return num(env, gf_unary_backward(e_op, p_x, p_y, p_g, p_gx, v_n, d_p));
 }
 
+static napi_value K_reluBackwardBias(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("reluBackwardBias", 6, 0);
+  int64_t s_rows = arg_size(&C, 3, "rows");
+  CK;
+  int64_t s_cols = arg_size(&C, 4, "cols");
+  CK;
+  size_t l_y;
+  int h_y;
+  float *p_y = (float *)arg_array(&C, 0, "y", napi_float32_array, 0, 0, &l_y, &h_y);
+  (void)h_y;
+  CK;
+  size_t l_g;
+  int h_g;
+  float *p_g = (float *)arg_array(&C, 1, "g", napi_float32_array, 0, 0, &l_g, &h_g);
+  (void)h_g;
+  CK;
+  size_t l_gz;
+  int h_gz;
+  float *p_gz = (float *)arg_array(&C, 2, "gz", napi_float32_array, 0, 0, &l_gz, &h_gz);
+  (void)h_gz;
+  CK;
+  size_t l_gb;
+  int h_gb;
+  float *p_gb = (float *)arg_array(&C, 5, "gb", napi_float32_array, 1, 0, &l_gb, &h_gb);
+  (void)h_gb;
+  CK;
+  if (h_y) {
+    u128 want = ((u128)s_rows * (u128)s_cols);
+    if ((u128)l_y != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "rows=%lld, cols=%lld", (long long)s_rows, (long long)s_cols);
+      expect_len(&C, "y", l_y, want, "rows*cols", dims);
+    }
+  }
+  CK;
+  if (h_g) {
+    u128 want = ((u128)s_rows * (u128)s_cols);
+    if ((u128)l_g != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "rows=%lld, cols=%lld", (long long)s_rows, (long long)s_cols);
+      expect_len(&C, "g", l_g, want, "rows*cols", dims);
+    }
+  }
+  CK;
+  if (h_gz) {
+    u128 want = ((u128)s_rows * (u128)s_cols);
+    if ((u128)l_gz != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "rows=%lld, cols=%lld", (long long)s_rows, (long long)s_cols);
+      expect_len(&C, "gz", l_gz, want, "rows*cols", dims);
+    }
+  }
+  CK;
+  if (h_gb) {
+    u128 want = (u128)s_cols;
+    if ((u128)l_gb != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "rows=%lld, cols=%lld", (long long)s_rows, (long long)s_cols);
+      expect_len(&C, "gb", l_gb, want, "cols", dims);
+    }
+  }
+  CK;
+  gf_relu_backward_bias(p_y, p_g, p_gz, s_rows, s_cols, p_gb);
+  return NULL;
+}
+
 static napi_value K_sumAxis(napi_env env, napi_callback_info info) {
   BEGIN_OPT("sumAxis", 5, 0);
   int64_t s_rows = arg_size(&C, 2, "rows");
@@ -1061,7 +1127,7 @@ static napi_value K_segmentReduceBackward(napi_env env, napi_callback_info info)
 }
 
 static napi_value K_batchNorm(napi_env env, napi_callback_info info) {
-  BEGIN_OPT("batchNorm", 13, 0);
+  BEGIN_OPT("batchNorm", 14, 1);
   int64_t s_rows = arg_size(&C, 2, "rows");
   CK;
   int64_t s_cols = arg_size(&C, 3, "cols");
@@ -1111,6 +1177,11 @@ static napi_value K_batchNorm(napi_env env, napi_callback_info info) {
   int h_saveInvStd;
   float *p_saveInvStd = (float *)arg_array(&C, 12, "saveInvStd", napi_float32_array, 0, 0, &l_saveInvStd, &h_saveInvStd);
   (void)h_saveInvStd;
+  CK;
+  size_t l_addend;
+  int h_addend;
+  float *p_addend = (float *)arg_array(&C, 13, "addend", napi_float32_array, 1, 1, &l_addend, &h_addend);
+  (void)h_addend;
   CK;
   if (h_x) {
     u128 want = ((u128)s_rows * (u128)s_cols);
@@ -1184,10 +1255,19 @@ static napi_value K_batchNorm(napi_env env, napi_callback_info info) {
     }
   }
   CK;
+  if (h_addend) {
+    u128 want = ((u128)s_rows * (u128)s_cols);
+    if ((u128)l_addend != want) {
+      char dims[200];
+      snprintf(dims, sizeof dims, "rows=%lld, cols=%lld", (long long)s_rows, (long long)s_cols);
+      expect_len(&C, "addend", l_addend, want, "rows*cols", dims);
+    }
+  }
+  CK;
   if ((!h_runningMean != !h_runningVar)) { fail(&C, "runningMean and runningVar must both be given or both be null (rows=%lld, cols=%lld)", (long long)s_rows, (long long)s_cols); return NULL; }
   if ((!(b_training) && !h_runningMean)) { fail(&C, "eval mode needs runningMean and runningVar (rows=%lld, cols=%lld)", (long long)s_rows, (long long)s_cols); return NULL; }
   if ((b_training && (s_rows == INT64_C(0)))) { fail(&C, "training mode needs at least 1 row to compute batch statistics (rows=%lld, cols=%lld)", (long long)s_rows, (long long)s_cols); return NULL; }
-  gf_batch_norm(p_x, p_out, s_rows, s_cols, p_weight, p_bias, p_runningMean, p_runningVar, b_training, d_momentum, d_eps, p_saveMean, p_saveInvStd);
+  gf_batch_norm(p_x, p_out, s_rows, s_cols, p_weight, p_bias, p_runningMean, p_runningVar, b_training, d_momentum, d_eps, p_saveMean, p_saveInvStd, p_addend);
   return NULL;
 }
 
@@ -2690,6 +2770,7 @@ napi_status gf_define_kernels(napi_env env, napi_value exports) {
       {"binaryBackward", NULL, K_binaryBackward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unary", NULL, K_unary, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unaryBackward", NULL, K_unaryBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"reluBackwardBias", NULL, K_reluBackwardBias, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumAxis", NULL, K_sumAxis, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumSquares", NULL, K_sumSquares, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmax", NULL, K_softmax, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -50,14 +50,14 @@ export class GPSLayer extends Module {
     // one pass, buffer and tape node less each.
     const plain = this.p.dropout === 0 || !this.training;
     const local = this.norm1.forward(plain ? this.conv.forward(inp, x) : ops.add(drop(this.conv.forward(inp)), x));
-    let global: Tensor;
-    if (plain && this.p.drop_prob === 0) global = this.norm2.forward(this.attn.forward(x, mask, graphPtr, keepProbs, x));
+    // h = local + global: the add is done in BN2's store (its addend), the same values.
+    let h: Tensor;
+    if (plain && this.p.drop_prob === 0) h = this.norm2.forward(this.attn.forward(x, mask, graphPtr, keepProbs, x), local);
     else {
       let g = drop(this.attn.forward(x, mask, graphPtr, keepProbs));
       g = ops.dropPath(g, this.p.drop_prob, this.dropRng);
-      global = this.norm2.forward(ops.add(g, x));
+      h = this.norm2.forward(ops.add(g, x), local);
     }
-    const h = ops.add(local, global);
     const f = drop(this.mlp.l0.forward(h, true)); // Linear + ReLU in one op
     return this.norm3.forward(plain ? this.mlp.l3.forward(f, false, h) : ops.add(h, drop(this.mlp.l3.forward(f))));
   }

@@ -89,11 +89,12 @@ export class BatchNorm1d extends Module {
     this.runningVar = this.buffer('running_var', new Tensor(new Float32Array(channels).fill(1), [channels]));
     this.numBatchesTracked = this.buffer('num_batches_tracked', Tensor.zeros([]), true);
   }
-  forward(x: Tensor): Tensor {
+  /** With `addend` (x's shape), addend + BN(x) as one op (ops.batchNorm adds it in the store). */
+  forward(x: Tensor, addend: Tensor | null = null): Tensor {
     if (this.training) this.numBatchesTracked.data[0] += 1;
     return ops.batchNorm(x, this.weight, this.bias, {
       runningMean: this.runningMean.storage, runningVar: this.runningVar.storage, momentum: this.momentum, eps: this.eps,
-    }, this.training);
+    }, this.training, addend);
   }
 }
 
@@ -104,8 +105,9 @@ export class GraphBatchNorm extends Module {
     super();
     this.module = this.child('module', new BatchNorm1d(channels));
   }
-  forward(x: Tensor): Tensor {
-    return this.module.forward(x);
+  /** With `addend`, addend + BN(x) in one op. */
+  forward(x: Tensor, addend: Tensor | null = null): Tensor {
+    return this.module.forward(x, addend);
   }
 }
 

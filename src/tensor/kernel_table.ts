@@ -199,6 +199,10 @@ export const KERNELS = {
     derive: [['n', 'len(x)']], rules: [powBase],
     c: ['op', 'x', 'y', 'g', 'gx', 'n', 'p'], returns: 'double',
   },
+  reluBackwardBias: {
+    args: [rc('y'), rc('g'), rc('gz', 'out'), size('rows'), size('cols'), opt(acc32('gb', len('cols', RC)))],
+    c: ['y', 'g', 'gz', 'rows', 'cols', 'gb'], returns: 'void',
+  },
   sumAxis: {
     args: [f32('x', len('rows*cols', ['rows', 'cols', 'axis'])),
       out32('out', { on: 'axis', cases: { 0: len('cols', ['rows', 'cols', 'axis']), 1: len('rows', ['rows', 'cols', 'axis']) } }),
@@ -274,13 +278,14 @@ export const KERNELS = {
   batchNorm: {
     args: [rc('x'), rc('out', 'out'), size('rows'), size('cols'), opt(f32('weight', len('cols', RC))), opt(f32('bias', len('cols', RC))),
       opt(acc32('runningMean', len('cols', RC))), opt(acc32('runningVar', len('cols', RC))), bool('training'), num('momentum'), num('eps'),
-      out32('saveMean', len('cols', RC)), out32('saveInvStd', len('cols', RC))],
+      out32('saveMean', len('cols', RC)), out32('saveInvStd', len('cols', RC)),
+      { ...rc('addend'), nullable: true, optional: true }],
     rules: [
       { fail: '(runningMean == null) != (runningVar == null)', msg: 'runningMean and runningVar must both be given or both be null ({dims})', dims: RC },
       { fail: '!training && runningMean == null', msg: 'eval mode needs runningMean and runningVar ({dims})', dims: RC },
       { fail: 'training && rows == 0', msg: 'training mode needs at least 1 row to compute batch statistics ({dims})', dims: RC },
     ],
-    c: ['x', 'out', 'rows', 'cols', 'weight', 'bias', 'runningMean', 'runningVar', 'training', 'momentum', 'eps', 'saveMean', 'saveInvStd'],
+    c: ['x', 'out', 'rows', 'cols', 'weight', 'bias', 'runningMean', 'runningVar', 'training', 'momentum', 'eps', 'saveMean', 'saveInvStd', 'addend'],
     returns: 'void',
   },
   batchNormBackward: {

@@ -82,6 +82,13 @@ export interface Kernels {
    * For 'pow_base' also returns sum_i g[i] * x[i] * y[i] / p = dL/dp (0 for other ops).
    */
   unaryBackward(op: UnaryOp, x: F32, y: F32, g: F32, gx: F32 | null, p: number): number;
+  /**
+   * A ReLU's backward and the bias gradient below it in one pass over [rows, cols]:
+   * gz[i] = 0 + (y[i] > 0 ? g[i] : 0) (written: the bits of unaryBackward('relu', y, y, g,
+   * gz) into zeros), then gb[c] += the column sums of gz (optional: the bits of
+   * binaryBackward('add', ..., gz, null, gb, rows, cols, 'row'), in double, rows in order).
+   */
+  reluBackwardBias(y: F32, g: F32, gz: F32, rows: number, cols: number, gb: F32 | null): void;
 
   // ------------------------------------------------------------ reductions
   /** axis 0: out[cols] = sum over rows; axis 1: out[rows] = sum over cols. */
@@ -143,12 +150,15 @@ export interface Kernels {
    * eval: normalise with runningMean/runningVar.
    * saveMean/saveInvStd [cols] receive the mean and 1/sqrt(var+eps) used.
    * weight/bias may be null (affine off).
+   * `addend` [rows, cols] (optional, not aliasing out) is added to each normalised value
+   * once it is rounded to float32: the float32 sum of a separate `binary('add', ..., 'full')`
+   * after the normalisation (two branches summed, h = local + global).
    */
   batchNorm(x: F32, out: F32, rows: number, cols: number,
     weight: F32 | null, bias: F32 | null,
     runningMean: F32 | null, runningVar: F32 | null,
     training: boolean, momentum: number, eps: number,
-    saveMean: F32, saveInvStd: F32): void;
+    saveMean: F32, saveInvStd: F32, addend?: F32 | null): void;
   /**
    * Backward of batchNorm given x, upstream g and the saved mean/invstd:
    * gx += dL/dx (training: through the batch statistics; eval: g*w*invstd),

@@ -76,6 +76,16 @@ function binaryBackward(op: BinaryOp, a: F32, b: F32, g: F32, ga: F32 | null, gb
   }
 }
 
+function reluBackwardBias(y: F32, g: F32, gz: F32, rows: number, cols: number, gb: F32 | null): void {
+  validate.reluBackwardBias(y, g, gz, rows, cols, gb);
+  // As unaryBackward('relu') into zeros (0 + -0 is +0), then as binaryBackward's 'row' sum.
+  for (let i = 0; i < rows * cols; i++) gz[i] = 0 + (y[i] > 0 ? g[i] : 0);
+  if (!gb) return;
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) acc[c] += gz[r * cols + c];
+  for (let c = 0; c < cols; c++) gb[c] += acc[c];
+}
+
 function unary(op: UnaryOp, x: F32, out: F32, p: number): void {
   validate.unary(op, x, out, p);
   const n = x.length;
@@ -365,8 +375,8 @@ function segmentReduceBackward(op: SegmentOp, g: F32, ptr: I32, gx: F32, cols: n
 
 function batchNorm(x: F32, out: F32, rows: number, cols: number, weight: F32 | null, bias: F32 | null,
   runningMean: F32 | null, runningVar: F32 | null, training: boolean, momentum: number, eps: number,
-  saveMean: F32, saveInvStd: F32): void {
-  validate.batchNorm(x, out, rows, cols, weight, bias, runningMean, runningVar, training, momentum, eps, saveMean, saveInvStd);
+  saveMean: F32, saveInvStd: F32, addend: F32 | null = null): void {
+  validate.batchNorm(x, out, rows, cols, weight, bias, runningMean, runningVar, training, momentum, eps, saveMean, saveInvStd, addend);
   if (training) {
     // Two passes in double: mean, then biased variance (more accurate than E[x^2]-E[x]^2).
     const mean = new Float64Array(cols), vr = new Float64Array(cols);
@@ -397,6 +407,8 @@ function batchNorm(x: F32, out: F32, rows: number, cols: number, weight: F32 | n
       out[ro + c] = xh * (weight ? weight[c] : 1) + (bias ? bias[c] : 0);
     }
   }
+  // Then as binary('add', ..., 'full') would: the stored float32 value plus the addend.
+  if (addend) for (let i = 0; i < rows * cols; i++) out[i] += addend[i];
 }
 
 function batchNormBackward(x: F32, g: F32, rows: number, cols: number, weight: F32 | null,
@@ -742,7 +754,7 @@ export const tsKernels: Kernels = {
   name: 'ts',
   setThreads(n: number): void { validate.setThreads(n); threads = n; },
   getThreads(): number { return threads; },
-  matmul, binary, binaryBackward, unary, unaryBackward, sumAxis, sumSquares,
+  matmul, binary, binaryBackward, unary, unaryBackward, reluBackwardBias, sumAxis, sumSquares,
   softmax, softmaxBackward, crossEntropy, bceWithLogits, l1,
   gatherRows, scatterAddRows, copyCols, addSliceCols,
   segmentReduce, segmentReduceBackward, batchNorm, batchNormBackward,

@@ -194,11 +194,16 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null, relu = fa
   return record(out, inputs, () => {
     let g = out.gradStorage!;
     let gz: Storage | null = null;
+    // The bias gradient is taken with relu's backward, in its pass, unless the product's
+    // or the residual's backward below writes the bias's gradient (it is x, weight or the residual).
+    const biasWithRelu = relu && bias !== null && bias.requiresGrad && bias !== x && bias !== weight && bias !== residual;
     if (relu) {
-      // ReLU's backward as its own node ran it: 0 + (y > 0 ? g : 0) into zeros, where
-      // y > 0 exactly where the pre-activation is (relu keeps positives, sends the rest to 0).
-      gz = D.take(m * n);
-      K.unaryBackward('relu', out.storage, out.storage, g, gz, 0);
+      // ReLU's backward as its own node ran it: 0 + (y > 0 ? g : 0) (into zeros), where
+      // y > 0 exactly where the pre-activation is (relu keeps positives, sends the rest to 0);
+      // the bias's column sums of it as the row add's backward took them (it ran before
+      // the product's backward, which writes no gradient of the bias's).
+      gz = D.take(m * n, false);
+      K.reluBackwardBias(out.storage, g, gz, m, n, biasWithRelu ? bias!.gradBuffer() : null);
       g = gz;
     }
     if (residual !== null && residual.requiresGrad) {
@@ -211,7 +216,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null, relu = fa
       else out.passGrad(residual); // g stays readable: nothing writes residual's gradient before this closure returns
     }
     matmulBackward(x, weight, g, m, k, n, false, true);
-    if (bias !== null && bias.requiresGrad) K.binaryBackward('add', out.storage, bias.storage, g, null, bias.gradBuffer(), m, n, 'row');
+    if (bias !== null && bias.requiresGrad && !biasWithRelu) K.binaryBackward('add', out.storage, bias.storage, g, null, bias.gradBuffer(), m, n, 'row');
     if (gz !== null) D.give(gz);
   });
 }
@@ -615,24 +620,42 @@ export interface BatchNormState {
 /**
  * BatchNorm1d over the rows of x [rows, C] (PyTorch semantics: biased variance
  * normalises, unbiased updates the running variance). Updates running stats in training.
+ * With `addend` [rows, C], add(addend, batchNorm(x)) as one tape node: the add is done in
+ * the kernel's store (the same float32 values) and the backward replays the add's
+ * backward, then the normalisation's, so values and gradients are unchanged; it saves a
+ * [rows, C] buffer, its gradient copy, a pass and a node.
  */
 export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
-  state: BatchNormState, training: boolean): Tensor {
+  state: BatchNormState, training: boolean, addend: Tensor | null = null): Tensor {
   const C = x.cols;
   want(x.shape.length === 2, 'batchNorm', () => `input must be [rows, channels], got ${fmt(x)}`);
   want(!weight || weight.size === C, 'batchNorm', () => `weight ${weight ? fmt(weight) : ''} does not match ${C} channels`);
+  want(addend === null || (addend.size === x.size && addend.rows === x.rows), 'batchNorm',
+    () => `addend ${fmt(addend!)} must be the shape of the input ${fmt(x)}`);
   if (training && x.rows <= 1) {
     throw new Error(`batchNorm: expected more than 1 value per channel when training, got input ${fmt(x)}`);
   }
-  const D = on('batchNorm', x, weight, bias), K = D.kernels();
+  const D = on('batchNorm', x, weight, bias, addend), K = D.kernels();
   const out = Tensor.output(x.shape, false, D); // every element written: no zero-fill
   const saveMean = D.name === 'cpu' ? new Float32Array(C) : D.take(C);
   const saveInvStd = D.name === 'cpu' ? new Float32Array(C) : D.take(C);
   K.batchNorm(x.storage, out.storage, x.rows, C, weight?.storage ?? null, bias?.storage ?? null,
-    state.runningMean, state.runningVar, training, state.momentum, state.eps, saveMean, saveInvStd);
-  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+    state.runningMean, state.runningVar, training, state.momentum, state.eps, saveMean, saveInvStd, addend?.storage ?? null);
+  // The addend first, as add(addend, bn) reached its inputs: the tape's depth-first order,
+  // and so every gradient that several branches share, stays the chain's.
+  const inputs = [...(addend ? [addend] : []), x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   record(out, inputs, () => {
-    K.batchNormBackward(x.storage, out.gradStorage!, x.rows, C, weight?.storage ?? null, saveMean, saveInvStd, training,
+    const g = out.gradStorage!;
+    if (addend !== null && addend.requiresGrad) {
+      // The add's backward as its own node ran it, before the normalisation's: the addend
+      // gets g. A first contribution takes out's gradient buffer itself (g stays readable
+      // below) unless the normalisation's backward writes the addend's gradient (it is x,
+      // weight or bias): then a copy; later contributions add g.
+      const add = () => K.binaryBackward('add', addend.storage, out.storage, g, addend.gradBuffer(), null, x.rows, C, 'full');
+      if (addend.gradStorage !== null || addend === x || addend === weight || addend === bias) addGradTo(addend, g, add);
+      else out.passGrad(addend);
+    }
+    K.batchNormBackward(x.storage, g, x.rows, C, weight?.storage ?? null, saveMean, saveInvStd, training,
       gradOf(x), gradOf(weight), gradOf(bias));
   });
   // The saved statistics go back to the device as soon as nothing will read them.

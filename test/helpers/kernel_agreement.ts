@@ -207,6 +207,36 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
         }
       }
     });
+    it('reluBackwardBias: the exact bits of relu\'s backward into zeros then the bias\'s row sums; NaN, inf, -0, 1 and 2 threads', () => {
+      let seed = 1800;
+      for (const [rows, cols] of [[0, 5], [1, 1], [3, 7], [742, 64], [742, 128], [300, 300], [4000, 17]]) {
+        const r = new Rng(seed++);
+        const y = r.f32(rows * cols, -1, 1), g = r.f32(rows * cols, -2, 2), gb0 = r.f32(cols);
+        // NaN and -0 in y and g, exact zeros in y (relu's output), -0 and NaN in the bias gradient.
+        for (let i = 0; i < y.length; i += 23) y[i] = [0, -0, NaN, Infinity, 1e-40][(i / 23) % 5];
+        for (let i = 5; i < g.length; i += 31) g[i] = [-0, NaN, -Infinity, 1e30, -1e-40][((i - 5) / 31) % 5];
+        if (cols > 2) { gb0[0] = -0; gb0[1] = NaN; }
+        for (const B of [K, T]) {
+          for (const withBias of [true, false]) {
+            const run = (fused: boolean) => {
+              const gz = fused ? r.f32(rows * cols) : new Float32Array(rows * cols), gb = copy(gb0); // fused: gz is written, not added to
+              if (fused) B.reluBackwardBias(y, g, gz, rows, cols, withBias ? gb : null);
+              else {
+                B.unaryBackward('relu', y, y, g, gz, 0);
+                if (withBias) B.binaryBackward('add', gz, gb, gz, null, gb, rows, cols, 'row');
+              }
+              return Float32Array.from([...gz, ...gb]);
+            };
+            const tag = `${B.name} reluBackwardBias ${rows}x${cols} bias=${withBias}`;
+            sameBits(tag, run(true), run(false));
+            if (B === K && rows * cols > 10000) {
+              const [one, two] = withThreads(K, () => run(true));
+              sameBits(`${tag} threads`, one, two);
+            }
+          }
+        }
+      }
+    });
     it('relu: the exact bits of matmul (+ bias) then unary relu, on both backends; every tile path, NaN, -0', () => {
       // Same shapes as the bias test (the k-sliced order takes the relu after the last
       // slice only). NaN inputs must stay NaN and -0 (k = 0 accumulating onto -0) become +0.
@@ -458,6 +488,35 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
         return Float32Array.from([...o, ...sm, ...si, ...gx]);
       });
       sameBits('batchNorm threads', a, b);
+    });
+    it('batchNorm with an addend: the exact bits of batchNorm then a full add, on both backends; NaN, inf, -0, 1 and 2 threads', () => {
+      let seed = 1700;
+      for (const [rows, cols] of [[1, 3], [2, 5], [300, 64], [742, 64], [3840, 17]]) {
+        for (const training of [true, false]) for (const affine of [true, false]) {
+          const r = new Rng(seed++);
+          const x = r.f32(rows * cols, -2, 3), add = r.f32(rows * cols, -3, 3);
+          // Specials in the addend (the sum's NaN, infinities and the sign of a zero sum).
+          for (let i = 0; i < add.length; i += 37) add[i] = [NaN, Infinity, -Infinity, -0, 0, 1e30, 1e-40][(i / 37) % 7];
+          const w = affine ? r.f32(cols, 0.5, 1.5) : null, b = affine ? r.f32(cols) : null;
+          const rm0 = r.f32(cols), rv0 = r.f32(cols, 0.5, 2);
+          for (const B of [K, T]) {
+            const run = (fused: boolean) => {
+              const o = new Float32Array(rows * cols), rm = copy(rm0), rv = copy(rv0), sm = new Float32Array(cols), si = new Float32Array(cols);
+              B.batchNorm(x, o, rows, cols, w, b, rm, rv, training, 0.1, 1e-5, sm, si, fused ? add : null);
+              // add(addend, bn) into a new buffer, as the GPS layer's h = local + global did.
+              const h = fused ? o : new Float32Array(rows * cols);
+              if (!fused) B.binary('add', add, o, h, rows, cols, 'full');
+              return Float32Array.from([...h, ...rm, ...rv, ...sm, ...si]);
+            };
+            const tag = `${B.name} batchNorm+addend ${rows}x${cols} training=${training} affine=${affine}`;
+            sameBits(tag, run(true), run(false));
+            if (B === K && rows * cols > 10000) {
+              const [one, two] = withThreads(K, () => run(true));
+              sameBits(`${tag} threads`, one, two);
+            }
+          }
+        }
+      }
     });
     it('adamStep (Adam and AdamW) and sgdStep (momentum, nesterov, first step)', () => {
       for (const n of [0, 1, 1000]) {

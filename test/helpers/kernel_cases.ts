@@ -276,6 +276,54 @@ export const KERNEL_CASES: KernelCase[] = [
     },
   },
   {
+    name: 'batchNorm with an addend: the bits of batchNorm then a full add (train and eval, affine or not, NaN, -0)',
+    run: (dev) => {
+      const rng = new Rng(18);
+      for (const rows of [1, 2, 31, 742]) {
+        for (const affine of [false, true]) {
+          for (const training of [true, false]) {
+            const cols = 64, x = rng.f32(rows * cols, -3, 5), add = rng.f32(rows * cols, -3, 3);
+            for (let i = 0; i < add.length; i += 29) add[i] = [NaN, Infinity, -0, 0, 1e-40][(i / 29) % 5];
+            const w = affine ? rng.f32(cols, 0.5, 2) : null, b = affine ? rng.f32(cols) : null;
+            const rm0 = rng.f32(cols), rv0 = rng.f32(cols, 0.5, 2);
+            const run = (fused: boolean) => {
+              const o = new Float32Array(rows * cols), rm = copy(rm0), rv = copy(rv0), sm = new Float32Array(cols), si = new Float32Array(cols);
+              dev.batchNorm(x, o, rows, cols, w, b, rm, rv, training, 0.1, 1e-5, sm, si, fused ? add : null);
+              const h = fused ? o : new Float32Array(rows * cols);
+              if (!fused) dev.binary('add', add, o, h, rows, cols, 'full');
+              return Float32Array.from([...h, ...rm, ...rv, ...sm, ...si]);
+            };
+            sameBits(`batchNorm+addend rows=${rows} affine=${affine} training=${training}`, run(true), run(false));
+          }
+        }
+      }
+    },
+  },
+  {
+    name: 'reluBackwardBias: the bits of relu\'s backward into zeros then the bias\'s row sums (NaN, -0, zero rows)',
+    run: (dev) => {
+      const rng = new Rng(19);
+      for (const [rows, cols] of [[0, 4], [1, 1], [3, 7], [742, 128], [2000, 33]]) {
+        const y = rng.f32(rows * cols, -1, 1), g = rng.f32(rows * cols, -2, 2), gb0 = rng.f32(cols);
+        for (let i = 0; i < y.length; i += 23) y[i] = [0, -0, NaN, 1e-40][(i / 23) % 4];
+        for (let i = 5; i < g.length; i += 31) g[i] = [-0, NaN, -Infinity, 1e30][((i - 5) / 31) % 4];
+        gb0[0] = -0;
+        for (const withBias of [true, false]) {
+          const run = (fused: boolean) => {
+            const gz = fused ? rng.f32(rows * cols) : new Float32Array(rows * cols), gb = copy(gb0);
+            if (fused) dev.reluBackwardBias(y, g, gz, rows, cols, withBias ? gb : null);
+            else {
+              dev.unaryBackward('relu', y, y, g, gz, 0);
+              if (withBias) dev.binaryBackward('add', gz, gb, gz, null, gb, rows, cols, 'row');
+            }
+            return Float32Array.from([...gz, ...gb]);
+          };
+          sameBits(`reluBackwardBias ${rows}x${cols} bias=${withBias}`, run(true), run(false));
+        }
+      }
+    },
+  },
+  {
     name: 'ragged attention forward and backward: empty batch, 1-node graphs, 500+ nodes, every preset head count, dropout',
     run: (dev, ref) => {
       const rng = new Rng(9);

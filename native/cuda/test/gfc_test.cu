@@ -258,6 +258,18 @@ static void t_elementwise() {
                [=](void **p, double *r) { return gfc_unary_backward(op, P(0), P(1), P(2), P(3), n, pr, r); },
                [=](void **p) { return gf_unary_backward(op, P(0), P(1), P(2), P(3), n, pr); }, TOL_EXACT, true, 1e-9);
     }
+  /* relu's backward and the bias's column sums in one call (gz written, gb accumulated; gb nullable) */
+  int64_t rb[][2] = {{0, 4}, {1, 1}, {742, 128}, {3000, 33}};
+  for (auto &s : rb)
+    for (int withBias = 0; withBias < 2; withBias++) {
+      int64_t rows = s[0], cols = s[1];
+      Arr Y = F(rnd(rows * cols, -1, 1)), G = F(rnd(rows * cols)), GZ = F(rnd(rows * cols)), GB = F(rnd(cols));
+      char name[96];
+      snprintf(name, sizeof name, "reluBackwardBias %lldx%lld bias%d", (long long)rows, (long long)cols, withBias);
+      run_case(name, {&Y, &G, &GZ, withBias ? &GB : nullptr}, withBias ? std::vector<int>{2, 3} : std::vector<int>{2},
+               [=](void **p, double *) { return gfc_relu_backward_bias(P(0), P(1), P(2), rows, cols, P(3)); },
+               [=](void **p) { gf_relu_backward_bias(P(0), P(1), P(2), rows, cols, P(3)); return 0.0; }, TOL_EXACT);
+    }
 }
 
 /* ------------------------------------------------------------------ reductions, softmax, losses */
@@ -477,22 +489,25 @@ static void t_segment_bn() {
       for (int affine = 0; affine < 2; affine++) {
         int64_t rows = s[0], cols = s[1];
         Arr X = F(rnd(rows * cols, -2, 3)), O = F(rnd(rows * cols)), W = F(rnd(cols, 0.5, 1.5)), B = F(rnd(cols)),
-            RM = F(rnd(cols)), RV = F(rnd(cols, 0.5, 2)), SM = F(rnd(cols)), SI = F(rnd(cols));
+            RM = F(rnd(cols)), RV = F(rnd(cols, 0.5, 2)), SM = F(rnd(cols)), SI = F(rnd(cols)), AD = F(rnd(rows * cols));
         char name[96];
         snprintf(name, sizeof name, "batchNorm %lldx%lld training%d affine%d", (long long)rows, (long long)cols,
                  training, affine);
-        run_case(name, {&X, &O, affine ? &W : nullptr, affine ? &B : nullptr, &RM, &RV, &SM, &SI}, {1, 4, 5, 6, 7},
+        /* the addend (h = local + BN2) in the affine cases */
+        run_case(name, {&X, &O, affine ? &W : nullptr, affine ? &B : nullptr, &RM, &RV, &SM, &SI, affine ? &AD : nullptr},
+                 {1, 4, 5, 6, 7},
                  [=](void **p, double *) {
-                   return gfc_batch_norm(P(0), P(1), rows, cols, P(2), P(3), P(4), P(5), training, 0.1, 1e-5, P(6), P(7));
+                   return gfc_batch_norm(P(0), P(1), rows, cols, P(2), P(3), P(4), P(5), training, 0.1, 1e-5, P(6), P(7),
+                                         P(8));
                  },
                  [=](void **p) {
-                   gf_batch_norm(P(0), P(1), rows, cols, P(2), P(3), P(4), P(5), training, 0.1, 1e-5, P(6), P(7));
+                   gf_batch_norm(P(0), P(1), rows, cols, P(2), P(3), P(4), P(5), training, 0.1, 1e-5, P(6), P(7), P(8));
                    return 0.0;
                  },
                  TOL_SUM(8));
         std::vector<float> out(rows * cols), sm(cols), si(cols), rm(cols), rv(cols, 1.0f);
         gf_batch_norm((float *)X.h.data(), out.data(), rows, cols, nullptr, nullptr, rm.data(), rv.data(), training,
-                      0.1, 1e-5, sm.data(), si.data());
+                      0.1, 1e-5, sm.data(), si.data(), nullptr);
         Arr SMv = F(sm), SIv = F(si), G = F(rnd(rows * cols)), GX = F(acc0(rows * cols)), GW = F(acc0(cols)),
             GB = F(acc0(cols));
         snprintf(name, sizeof name, "batchNormBackward %lldx%lld training%d affine%d", (long long)rows,
