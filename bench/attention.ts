@@ -3,12 +3,7 @@
  * (prints figures, never passes/fails), optionally for several builds of the
  * native addon side by side:
  *
- *   npm run bench:attention [-- --addon before.node,after.node+scores] [-- --rounds 9] [-- --json]
- *
- * An addon path ending in `+scores` is called with the kernels' optional `scores` buffer
- * (the forward keeps the raw Q K^T, the backward reads it for gMask), as training does;
- * the same path may be listed with and without it (an addon older than that argument
- * must be listed without).
+ *   npm run bench:attention [-- --addon before.node,after.node] [-- --rounds 9] [-- --json]
  *
  * The batch is what a ZINC training step hands the kernel: 32 graphs of 9-38 nodes
  * (mean ~23, seeded), 4 heads of dk 16, a decay-like mask (some zeros: unreachable
@@ -28,9 +23,8 @@ const A = benchArgs('bench/attention', { strings: ['addon', 'rounds'], flags: ['
 const json = A.flag('json');
 const rounds = A.num('rounds', 9, true)!;
 const paths = (A.str('addon') ?? nativeAddonPath() ?? 'build/Release/gradformer.node').split(',');
-const keeps = paths.map((p) => p.endsWith('+scores'));
 const require = createRequire(import.meta.url);
-const addons = paths.map((p) => p.replace(/\+scores$/, '')).map((p) => {
+const addons = paths.map((p) => {
   try {
     return require(p) as Kernels;
   } catch (e) {
@@ -62,19 +56,10 @@ const outs: Outs[] = addons.map(() => ({
   out: new Float32Array(nd), probs: new Float32Array(nm), gq: new Float32Array(nd), gk: new Float32Array(nd),
   gv: new Float32Array(nd), gm: new Float32Array(nm),
 }));
-const scores = keeps.map((keep) => (keep ? new Float32Array(nm) : undefined));
-// Older addons take no scores argument: it is passed only for `+scores` paths.
-const fwd = (a: number) => {
-  const o = outs[a], K = addons[a];
-  if (keeps[a]) K.attentionForward(q, k, v, mask, ptr, H, dk, scale, drop, o.out, o.probs, scores[a]);
-  else K.attentionForward(q, k, v, mask, ptr, H, dk, scale, drop, o.out, o.probs);
-};
+const fwd = (K: Kernels, o: Outs) => K.attentionForward(q, k, v, mask, ptr, H, dk, scale, drop, o.out, o.probs);
 // The gradients accumulate over timed calls (as the kernel does); only the first call's are compared.
-const bwd = (a: number) => {
-  const o = outs[a], K = addons[a];
-  if (keeps[a]) K.attentionBackward(q, k, v, mask, ptr, H, dk, scale, drop, o.probs, gOut, o.gq, o.gk, o.gv, o.gm, scores[a]);
-  else K.attentionBackward(q, k, v, mask, ptr, H, dk, scale, drop, o.probs, gOut, o.gq, o.gk, o.gv, o.gm);
-};
+const bwd = (K: Kernels, o: Outs) =>
+  K.attentionBackward(q, k, v, mask, ptr, H, dk, scale, drop, o.probs, gOut, o.gq, o.gk, o.gv, o.gm);
 
 /** CPU microseconds per call of f over a batch of calls lasting >= ~20 ms. */
 function cpuUs(f: () => void, inner: number): number {
@@ -85,7 +70,7 @@ function cpuUs(f: () => void, inner: number): number {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-for (let a = 0; a < addons.length; a++) { fwd(a); bwd(a); }
+for (let a = 0; a < addons.length; a++) { fwd(addons[a], outs[a]); bwd(addons[a], outs[a]); }
 if (addons.length > 1) {
   const same = (x: Float32Array, y: Float32Array) => Buffer.compare(Buffer.from(x.buffer), Buffer.from(y.buffer)) === 0;
   for (let a = 1; a < addons.length; a++)
@@ -93,12 +78,12 @@ if (addons.length > 1) {
       if (!same(outs[0][key], outs[a][key])) console.log(`bench/attention: ${key} of ${paths[a]} differs from ${paths[0]}'s`);
 }
 let inner = 1;
-for (let t0 = performance.now(); performance.now() - t0 < 20; inner *= 2) for (let i = 0; i < inner; i++) fwd(0);
+for (let t0 = performance.now(); performance.now() - t0 < 20; inner *= 2) for (let i = 0; i < inner; i++) fwd(addons[0], outs[0]);
 const fw: number[][] = addons.map(() => []), bw: number[][] = addons.map(() => []);
 for (let rd = 0; rd < rounds; rd++)
   for (let a = 0; a < addons.length; a++) {
-    fw[a].push(cpuUs(() => fwd(a), inner));
-    bw[a].push(cpuUs(() => bwd(a), inner));
+    fw[a].push(cpuUs(() => fwd(addons[a], outs[a]), inner));
+    bw[a].push(cpuUs(() => bwd(addons[a], outs[a]), inner));
   }
 if (!json) console.log(`attention, ZINC-sized batch: ${B} graphs, ${N} nodes, 4 heads of dk 16, dropout 0.5; ${rounds} interleaved rounds of ${inner} calls`);
 for (let a = 0; a < addons.length; a++) {

@@ -119,8 +119,7 @@ static GF_CLONES void softmax_row(const float *sr, const float *mr, float scale,
   for (int64_t j = 0; j < n; j++) pr[j] = tmp[j] * inv;
 }
 
-/* P = softmax(S * scale * M) into probsOut's block at base (and S as it came, the raw
-   Q K^T, into scoresOut's when kept), S <- P o D with dropout. */
+/* P = softmax(S * scale * M) into probsOut's block at base, S <- P o D with dropout. */
 static void softmax_item(const Att *A, int64_t n, int64_t npad, int64_t base, const Scratch *w) {
 #ifdef GF_ATT16
   if (A->rows16) { att16_softmax(A, n, npad, base, w->S, w->loc); return; }
@@ -128,7 +127,6 @@ static void softmax_item(const Att *A, int64_t n, int64_t npad, int64_t base, co
   for (int64_t i = 0; i < n; i++) {
     int64_t ro = base + i * n;
     float *pr = A->probsOut + ro, *sr = w->S + i * npad;
-    if (A->scoresOut) memcpy(A->scoresOut + ro, sr, (size_t)n * sizeof(float));
     softmax_row(sr, A->mask + ro, A->scale, n, npad, pr, w->R);
     if (A->drop) for (int64_t j = 0; j < n; j++) sr[j] = pr[j] * A->drop[ro + j];
   }
@@ -159,8 +157,7 @@ static GF_CLONES void bwd_rows(const Att *A, int64_t n, int64_t npad, int64_t ba
   for (int64_t i = 0; i < n; i++) {
     int64_t ro = base + i * n;
     const float *pr = A->probs + ro, *mr = A->mask + ro, *dr = A->drop ? A->drop + ro : NULL;
-    const float *raw = A->scores ? A->scores + ro : w->R + i * npad;
-    float *dp = w->S + i * npad, *pd = w->W + i * npad;
+    float *dp = w->S + i * npad, *raw = w->R + i * npad, *pd = w->W + i * npad;
     /* dP_ij = (gOut_i . v_j) D_ij; rowDot = sum_j P_ij dP_ij */
     if (dr) for (int64_t j = 0; j < n; j++) dp[j] *= dr[j];
     if (dr) for (int64_t j = 0; j < n; j++) pd[j] = pr[j] * dr[j];
@@ -194,9 +191,8 @@ static void bwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
     Kr = rows_of(A->k, s0, n, HD, off, dk, w->Kp);
     Qr = rows_of(A->q, s0, n, HD, off, dk, w->Qp);
   }
-  /* raw = Q K^T, only gMask reads it: the forward's kept copy (the same call of the same
-     product, so the same bits), else recomputed (npad columns: see fwd_item) */
-  if (A->gMask && !A->scores) {
+  /* raw = Q K^T (npad columns: see fwd_item): only gMask reads it */
+  if (A->gMask) {
     transpose_head(A, A->k, s0, n, off, w->Kt, npad);
     gf_gemm_serial(n, npad, dk, A->q + ro0, HD, 1, w->Kt, npad, w->R, npad, 0);
   }
@@ -278,17 +274,17 @@ static int run(Att *A, int64_t B, int backward) {
 
 int gf_attention_forward(const float *q, const float *k, const float *v, const float *mask,
                          const int32_t *graphPtr, int64_t B, int64_t H, int64_t dk, double scale,
-                         const float *drop, float *out, float *probs, float *scores) {
+                         const float *drop, float *out, float *probs) {
   Att A = {.q = q, .k = k, .v = v, .mask = mask, .drop = drop, .out = out, .probsOut = probs,
-           .scoresOut = scores, .ptr = graphPtr, .H = H, .dk = dk, .scale = (float)scale};
+           .ptr = graphPtr, .H = H, .dk = dk, .scale = (float)scale};
   return run(&A, B, 0);
 }
 
 int gf_attention_backward(const float *q, const float *k, const float *v, const float *mask,
                           const int32_t *graphPtr, int64_t B, int64_t H, int64_t dk, double scale,
                           const float *drop, const float *probs, const float *gOut,
-                          float *gq, float *gk, float *gv, float *gMask, const float *scores) {
-  Att A = {.q = q, .k = k, .v = v, .mask = mask, .drop = drop, .probs = probs, .gOut = gOut, .scores = scores,
+                          float *gq, float *gk, float *gv, float *gMask) {
+  Att A = {.q = q, .k = k, .v = v, .mask = mask, .drop = drop, .probs = probs, .gOut = gOut,
            .gq = gq, .gk = gk, .gv = gv, .gMask = gMask, .ptr = graphPtr, .H = H, .dk = dk,
            .scale = (float)scale};
   return run(&A, B, 1);

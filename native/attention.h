@@ -9,9 +9,7 @@
 
 typedef struct {
   const float *q, *k, *v, *mask, *drop, *probs, *gOut;
-  const float *scores;  /* backward: the forward's raw Q K^T (mask layout), or NULL: recompute */
   float *out, *probsOut, *gq, *gk, *gv, *gMask;
-  float *scoresOut;     /* forward: where to keep the raw Q K^T, or NULL */
   const int32_t *ptr;
   const int64_t *moff;  /* start of graph b's mask block */
   int64_t H, dk;

@@ -133,8 +133,8 @@ static inline const float *row_in(const float *row, int64_t i, int64_t n, int64_
 }
 
 /* The softmax of one (graph, head): P = softmax(S * scale * M) row by row into probsOut's
-   block at base (the raw S into scoresOut's when kept), and S <- P o D when there is
-   dropout (S [n, npad], columns >= n are 0; loc: 4 * npad floats of scratch).
+   block at base, and S <- P o D when there is dropout (S [n, npad], columns >= n are 0;
+   loc: 3 * npad floats of scratch).
    Per row exactly the arithmetic of softmax_row in attention.c (scores (s * scale) * m; max;
    exp of score - max; 16 float lane sums in j order, added in double; p = e * (float)(1 /
    sum)), but 16 rows at a time, so the two per-row lane reductions (max and the in-order
@@ -142,7 +142,7 @@ static inline const float *row_in(const float *row, int64_t i, int64_t n, int64_
 void att16_softmax(const Att *A, int64_t n, int64_t npad, int64_t base, float *S, float *loc) {
   const v16 ninf = bc16(-INFINITY), zero = {0};
   const v16i tail = first16(n - (npad - 16));  /* valid lanes of a row's last vector */
-  float *mloc = loc, *dloc = loc + npad, *ploc = loc + 2 * npad, *sloc = loc + 3 * npad;  /* rows near the block's end */
+  float *mloc = loc, *dloc = loc + npad, *ploc = loc + 2 * npad;  /* rows near the block's end */
   float mxs[16] __attribute__((aligned(64))), invs[16] __attribute__((aligned(64)));
   for (int64_t i0 = 0; i0 < n; i0 += 16) {
     int64_t R = n - i0 < 16 ? n - i0 : 16;
@@ -154,17 +154,12 @@ void att16_softmax(const Att *A, int64_t n, int64_t npad, int64_t base, float *S
         int64_t i = i0 + r;
         const float *mr = row_in(A->mask + base + i * n, i, n, npad, mloc);
         float *sr = S + i * npad;
-        /* the raw Q K^T row kept for the backward, stored as the probabilities are below */
-        float *kr = !A->scoresOut ? NULL : i * n + npad <= n * n ? A->scoresOut + base + i * n : sloc;
         for (int64_t jb = 0; jb < npad; jb += 16) {
-          v16 x = ld16(sr + jb);
-          if (kr) st16(kr + jb, x);
-          v16 s = x * A->scale * ld16(mr + jb);
+          v16 s = ld16(sr + jb) * A->scale * ld16(mr + jb);
           if (jb + 16 == npad) s = sel16(tail, s, ninf);
           st16(sr + jb, s);
           m = sel16(s > m, s, m);
         }
-        if (kr == sloc) memcpy(A->scoresOut + base + i * n, sloc, (size_t)n * sizeof(float));
       }
       part[r] = m;
     }
@@ -268,9 +263,7 @@ void att16_softmax_backward(const Att *A, int64_t n, int64_t npad, int64_t base,
       int64_t i = i0 + r, ro = base + i * n;
       int inside = i * n + npad <= n * n;  /* whole vectors stay in the block (see row_in) */
       const float *pr = row_in(A->probs + ro, i, n, npad, ploc), *mr = row_in(A->mask + ro, i, n, npad, mloc);
-      /* raw Q K^T: the forward's kept rows (dloc is free here), else w->R (recomputed) */
-      const float *raw = !A->gMask ? NULL : A->scores ? row_in(A->scores + ro, i, n, npad, dloc) : w->R + i * npad;
-      float *dp = w->S + i * npad;
+      float *dp = w->S + i * npad, *raw = w->R + i * npad;
       v16 rd = bc16(dots[r]);
       if (A->gMask) {
         /* in place, the padding lanes store back what they read (the next row's, not yet updated) */

@@ -100,16 +100,14 @@ int gf_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_t
                             const float *saveMean, const float *saveInvStd, int training,
                             float *gx, float *gw, float *gb);
 
-/* attention.c: graphPtr [B+1] validated (ptr[0] = 0, non-decreasing). Returns 0, or -1 on out of memory.
-   scores (may be NULL): the forward stores the raw products q . k there (mask layout), and the
-   backward reads them for gMask instead of recomputing them (the same bits). */
+/* attention.c: graphPtr [B+1] validated (ptr[0] = 0, non-decreasing). Returns 0, or -1 on out of memory. */
 int gf_attention_forward(const float *q, const float *k, const float *v, const float *mask,
                          const int32_t *graphPtr, int64_t B, int64_t H, int64_t dk, double scale,
-                         const float *drop, float *out, float *probs, float *scores);
+                         const float *drop, float *out, float *probs);
 int gf_attention_backward(const float *q, const float *k, const float *v, const float *mask,
                           const int32_t *graphPtr, int64_t B, int64_t H, int64_t dk, double scale,
                           const float *drop, const float *probs, const float *gOut,
-                          float *gq, float *gk, float *gv, float *gMask, const float *scores);
+                          float *gq, float *gk, float *gv, float *gMask);
 
 /* optim.c */
 void gf_adam_step(float *p, const float *g, float *m, float *v, int64_t n, double lr, double beta1, double beta2,

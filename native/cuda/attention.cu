@@ -32,7 +32,6 @@ static_assert(ATT_MAX_DK % 32 == 0 && ATT_MAX_DKL == 4, "acc arrays are initiali
 struct Att {
   const float *q, *k, *v, *mask, *drop, *probs, *gOut;
   float *out, *probsOut, *gq, *gk, *gv, *gMask;
-  float *scoresOut;  /* forward: the raw q . k kept (mask layout), or null */
   const int32_t *ptr;
   int64_t H, dk;
   float scale;
@@ -110,9 +109,7 @@ __global__ void __launch_bounds__(ATT_THREADS) att_forward(Att A) {
     /* scores S_ij = (q_i . k_j) * scale * M_ij, kept in probs; NaN scores are skipped by the max */
     float mx = -INFINITY;
     for (int64_t j = lane; j < n; j += 32) {
-      float raw = dot(qv, K[j], dk);
-      if (A.scoresOut) A.scoresOut[ro + j] = raw;
-      float s = raw * scale * A.mask[ro + j];
+      float s = dot(qv, K[j], dk) * scale * A.mask[ro + j];
       A.probsOut[ro + j] = s;
       mx = s > mx ? s : mx;
     }
@@ -322,17 +319,15 @@ static int launch(const Att &A, int64_t B, int backward) {
 }
 
 int gfc_attention_forward(const float *q, const float *k, const float *v, const float *mask, const int32_t *graphPtr,
-                          int64_t B, int64_t H, int64_t dk, double scale, const float *drop, float *out, float *probs,
-                          float *scores) {
-  Att A = {q, k, v, mask, drop, nullptr, nullptr, out, probs, nullptr, nullptr, nullptr, nullptr, scores, graphPtr, H, dk,
+                          int64_t B, int64_t H, int64_t dk, double scale, const float *drop, float *out, float *probs) {
+  Att A = {q, k, v, mask, drop, nullptr, nullptr, out, probs, nullptr, nullptr, nullptr, nullptr, graphPtr, H, dk,
            (float)scale};
   return launch(A, B, 0);
 }
 
 int gfc_attention_backward(const float *q, const float *k, const float *v, const float *mask, const int32_t *graphPtr,
                            int64_t B, int64_t H, int64_t dk, double scale, const float *drop, const float *probs,
-                           const float *gOut, float *gq, float *gk, float *gv, float *gMask, const float *scores) {
-  (void)scores;  /* see gfc.h */
-  Att A = {q, k, v, mask, drop, probs, gOut, nullptr, nullptr, gq, gk, gv, gMask, nullptr, graphPtr, H, dk, (float)scale};
+                           const float *gOut, float *gq, float *gk, float *gv, float *gMask) {
+  Att A = {q, k, v, mask, drop, probs, gOut, nullptr, nullptr, gq, gk, gv, gMask, graphPtr, H, dk, (float)scale};
   return launch(A, B, 1);
 }

@@ -135,13 +135,11 @@ int gfc_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_
 #define GFC_ATT_MAX_NODES 8192
 int gfc_attention_forward(const float *q, const float *k, const float *v, const float *mask,
                           const int32_t *graphPtr, int64_t B, int64_t H, int64_t dk, double scale,
-                          const float *drop, float *out, float *probs, float *scores);
-/* scores: accepted for the kernel table's contract and not read (the warps recompute q . k
-   where gMask needs it, which costs no extra pass here). */
+                          const float *drop, float *out, float *probs);
 int gfc_attention_backward(const float *q, const float *k, const float *v, const float *mask,
                            const int32_t *graphPtr, int64_t B, int64_t H, int64_t dk, double scale,
                            const float *drop, const float *probs, const float *gOut,
-                           float *gq, float *gk, float *gv, float *gMask, const float *scores);
+                           float *gq, float *gk, float *gv, float *gMask);
 
 /* optim.cu */
 int gfc_adam_step(float *p, const float *g, float *m, float *v, int64_t n, double lr, double beta1, double beta2,

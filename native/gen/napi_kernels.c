@@ -1316,7 +1316,7 @@ static napi_value K_batchNormBackward(napi_env env, napi_callback_info info) {
 }
 
 static napi_value K_attentionForward(napi_env env, napi_callback_info info) {
-  BEGIN_OPT("attentionForward", 12, 1);
+  BEGIN_OPT("attentionForward", 11, 0);
   int64_t s_H = arg_size(&C, 5, "H");
   CK;
   int64_t s_dk = arg_size(&C, 6, "dk");
@@ -1365,11 +1365,6 @@ static napi_value K_attentionForward(napi_env env, napi_callback_info info) {
   int h_probs;
   float *p_probs = (float *)arg_array(&C, 10, "probs", napi_float32_array, 0, 0, &l_probs, &h_probs);
   (void)h_probs;
-  CK;
-  size_t l_scores;
-  int h_scores;
-  float *p_scores = (float *)arg_array(&C, 11, "scores", napi_float32_array, 1, 1, &l_scores, &h_scores);
-  (void)h_scores;
   CK;
   int64_t v_B = ((int64_t)l_graphPtr - INT64_C(1));
   (void)v_B;
@@ -1440,21 +1435,12 @@ static napi_value K_attentionForward(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  if (h_scores) {
-    u128 want = ((u128)s_H * (u128)v_sumNb2);
-    if ((u128)l_scores != want) {
-      char dims[200];
-      snprintf(dims, sizeof dims, "H=%lld, sumNb2=%lld", (long long)s_H, (long long)v_sumNb2);
-      expect_len(&C, "scores", l_scores, want, "H*sum(n_b^2)", dims);
-    }
-  }
-  CK;
-  if (gf_attention_forward(p_q, p_k, p_v, p_mask, p_graphPtr, v_B, s_H, s_dk, d_scale, p_drop, p_out, p_probs, p_scores) != 0) return oom(&C);
+  if (gf_attention_forward(p_q, p_k, p_v, p_mask, p_graphPtr, v_B, s_H, s_dk, d_scale, p_drop, p_out, p_probs) != 0) return oom(&C);
   return NULL;
 }
 
 static napi_value K_attentionBackward(napi_env env, napi_callback_info info) {
-  BEGIN_OPT("attentionBackward", 16, 1);
+  BEGIN_OPT("attentionBackward", 15, 0);
   int64_t s_H = arg_size(&C, 5, "H");
   CK;
   int64_t s_dk = arg_size(&C, 6, "dk");
@@ -1523,11 +1509,6 @@ static napi_value K_attentionBackward(napi_env env, napi_callback_info info) {
   int h_gMask;
   float *p_gMask = (float *)arg_array(&C, 14, "gMask", napi_float32_array, 1, 0, &l_gMask, &h_gMask);
   (void)h_gMask;
-  CK;
-  size_t l_scores;
-  int h_scores;
-  float *p_scores = (float *)arg_array(&C, 15, "scores", napi_float32_array, 1, 1, &l_scores, &h_scores);
-  (void)h_scores;
   CK;
   int64_t v_B = ((int64_t)l_graphPtr - INT64_C(1));
   (void)v_B;
@@ -1634,16 +1615,7 @@ static napi_value K_attentionBackward(napi_env env, napi_callback_info info) {
     }
   }
   CK;
-  if (h_scores) {
-    u128 want = ((u128)s_H * (u128)v_sumNb2);
-    if ((u128)l_scores != want) {
-      char dims[200];
-      snprintf(dims, sizeof dims, "H=%lld, sumNb2=%lld", (long long)s_H, (long long)v_sumNb2);
-      expect_len(&C, "scores", l_scores, want, "H*sum(n_b^2)", dims);
-    }
-  }
-  CK;
-  if (gf_attention_backward(p_q, p_k, p_v, p_mask, p_graphPtr, v_B, s_H, s_dk, d_scale, p_drop, p_probs, p_gOut, p_gq, p_gk, p_gv, p_gMask, p_scores) != 0) return oom(&C);
+  if (gf_attention_backward(p_q, p_k, p_v, p_mask, p_graphPtr, v_B, s_H, s_dk, d_scale, p_drop, p_probs, p_gOut, p_gq, p_gk, p_gv, p_gMask) != 0) return oom(&C);
   return NULL;
 }
 

@@ -289,19 +289,16 @@ export const KERNELS = {
     c: ['x', 'g', 'rows', 'cols', 'weight', 'saveMean', 'saveInvStd', 'training', 'gx', 'gw', 'gb'], returns: 'status',
   },
   attentionForward: {
-    args: [...attArgs, out32('out', len('N*H*dk', ATT3)), out32('probs', len('H*sumNb2', MSK2, 'H*sum(n_b^2)')),
-      { ...out32('scores', len('H*sumNb2', MSK2, 'H*sum(n_b^2)')), nullable: true, optional: true }],
+    args: [...attArgs, out32('out', len('N*H*dk', ATT3)), out32('probs', len('H*sumNb2', MSK2, 'H*sum(n_b^2)'))],
     derive: attDerive,
-    c: ['q', 'k', 'v', 'mask', 'graphPtr', 'B', 'H', 'dk', 'scale', 'drop', 'out', 'probs', 'scores'], returns: 'status',
+    c: ['q', 'k', 'v', 'mask', 'graphPtr', 'B', 'H', 'dk', 'scale', 'drop', 'out', 'probs'], returns: 'status',
   },
   attentionBackward: {
     args: [...attArgs, f32('probs', len('H*sumNb2', MSK2, 'H*sum(n_b^2)')), f32('gOut', len('N*H*dk', ATT3)),
       opt(acc32('gq', len('N*H*dk', ATT3))), opt(acc32('gk', len('N*H*dk', ATT3))), opt(acc32('gv', len('N*H*dk', ATT3))),
-      opt(acc32('gMask', len('H*sumNb2', MSK2, 'H*sum(n_b^2)'))),
-      { ...f32('scores', len('H*sumNb2', MSK2, 'H*sum(n_b^2)')), nullable: true, optional: true }],
+      opt(acc32('gMask', len('H*sumNb2', MSK2, 'H*sum(n_b^2)')))],
     derive: attDerive,
-    c: ['q', 'k', 'v', 'mask', 'graphPtr', 'B', 'H', 'dk', 'scale', 'drop', 'probs', 'gOut', 'gq', 'gk', 'gv', 'gMask', 'scores'],
-    returns: 'status',
+    c: ['q', 'k', 'v', 'mask', 'graphPtr', 'B', 'H', 'dk', 'scale', 'drop', 'probs', 'gOut', 'gq', 'gk', 'gv', 'gMask'], returns: 'status',
   },
   adamStep: {
     args: [acc32('p'), f32('g', len('n', N1)), acc32('m', len('n', N1)), acc32('v', len('n', N1)), num('lr'), num('beta1'), num('beta2'),

@@ -169,22 +169,17 @@ export interface Kernels {
    *   out_hi = sum_j P_hij * drop_hij * v_hj
    * drop (same layout as mask, or null): multiplicative attention-dropout factors
    * (0 or 1/(1-p)). probs receives P (before dropout), same layout as mask.
-   * scores (optional, same layout as mask) receives the raw products q_hi . k_hj as
-   * float32, for the backward's gMask (attentionBackward's `scores`).
    */
   attentionForward(q: F32, k: F32, v: F32, mask: F32, graphPtr: I32,
     H: number, dk: number, scale: number, drop: F32 | null,
-    out: F32, probs: F32, scores?: F32 | null): void;
+    out: F32, probs: F32): void;
   /**
    * Backward of attentionForward from upstream gOut [N, H, dk] and the saved probs:
    * gq, gk, gv ([N, H, dk]) and gMask (mask layout) are accumulated (+=); any may be null.
-   * scores (optional): what attentionForward wrote there for the same q and k; a backend
-   * may read it instead of recomputing q . k for gMask (the C kernels do: same bits, since
-   * the forward's product is the backward's), or ignore it (TypeScript and CUDA recompute).
    */
   attentionBackward(q: F32, k: F32, v: F32, mask: F32, graphPtr: I32,
     H: number, dk: number, scale: number, drop: F32 | null, probs: F32, gOut: F32,
-    gq: F32 | null, gk: F32 | null, gv: F32 | null, gMask: F32 | null, scores?: F32 | null): void;
+    gq: F32 | null, gk: F32 | null, gv: F32 | null, gMask: F32 | null): void;
 
   // ------------------------------------------------------------ optimisers
   /**

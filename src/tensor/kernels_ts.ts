@@ -431,8 +431,8 @@ function batchNormBackward(x: F32, g: F32, rows: number, cols: number, weight: F
 }
 
 function attentionForward(q: F32, k: F32, v: F32, mask: F32, graphPtr: I32, H: number, dk: number,
-  scale: number, drop: F32 | null, out: F32, probs: F32, scores: F32 | null = null): void {
-  validate.attentionForward(q, k, v, mask, graphPtr, H, dk, scale, drop, out, probs, scores);
+  scale: number, drop: F32 | null, out: F32, probs: F32): void {
+  validate.attentionForward(q, k, v, mask, graphPtr, H, dk, scale, drop, out, probs);
   const HD = H * dk;
   const o = new Float64Array(dk);
   let blk = 0; // start of graph b's mask block
@@ -447,7 +447,6 @@ function attentionForward(q: F32, k: F32, v: F32, mask: F32, graphPtr: I32, H: n
           const ko = (s0 + j) * HD + h * dk;
           let d = 0;
           for (let t = 0; t < dk; t++) d += q[qo + t] * k[ko + t];
-          if (scores) scores[ro + j] = d;
           const sc = d * scale * mask[ro + j];
           probs[ro + j] = sc; // raw score, replaced by P below
           if (sc > mx) mx = sc;
@@ -472,9 +471,8 @@ function attentionForward(q: F32, k: F32, v: F32, mask: F32, graphPtr: I32, H: n
 
 function attentionBackward(q: F32, k: F32, v: F32, mask: F32, graphPtr: I32, H: number, dk: number,
   scale: number, drop: F32 | null, probs: F32, gOut: F32,
-  gq: F32 | null, gk: F32 | null, gv: F32 | null, gMask: F32 | null, scores: F32 | null = null): void {
-  // scores (the forward's float32 q . k) is not read: this reference keeps q . k in double.
-  validate.attentionBackward(q, k, v, mask, graphPtr, H, dk, scale, drop, probs, gOut, gq, gk, gv, gMask, scores);
+  gq: F32 | null, gk: F32 | null, gv: F32 | null, gMask: F32 | null): void {
+  validate.attentionBackward(q, k, v, mask, graphPtr, H, dk, scale, drop, probs, gOut, gq, gk, gv, gMask);
   const HD = H * dk;
   let maxN = 0;
   for (let b = 0; b + 1 < graphPtr.length; b++) maxN = Math.max(maxN, graphPtr[b + 1] - graphPtr[b]);

@@ -9,7 +9,7 @@
 import { kernels } from './active.js';
 import type { Device, DeviceArray, Storage } from './device.js';
 import type { Broadcast, BinaryOp, SegmentOp, UnaryOp } from './kernels.js';
-import { Tensor, addInto, isGradEnabled, numel, record } from './tensor.js';
+import { Tensor, addInto, numel, record } from './tensor.js';
 
 /** Anything that yields uniform floats in [0, 1): the project's seeded generator. */
 export interface UniformSource {
@@ -678,18 +678,14 @@ export function raggedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, g
     }
   }
   const sc = 1 / Math.sqrt(dk);
-  // The raw Q K^T, kept for the backward's gMask (which the C kernels then need not
-  // recompute) only when that gradient will be asked for: not under noGrad (evaluation).
-  const scores = pooled && isGradEnabled() && mask.requiresGrad ? scratchBuffer(mask.size, D) : null;
-  K.attentionForward(q.storage, k.storage, v.storage, mask.storage, dp, heads, dk, sc, drop, out.storage, probs, scores);
+  K.attentionForward(q.storage, k.storage, v.storage, mask.storage, dp, heads, dk, sc, drop, out.storage, probs);
   const res = record(out, [q, k, v, mask], () => {
     K.attentionBackward(q.storage, k.storage, v.storage, mask.storage, dp, heads, dk, sc, drop, probs, out.gradStorage!,
-      gradOf(q), gradOf(k), gradOf(v), gradOf(mask), scores);
+      gradOf(q), gradOf(k), gradOf(v), gradOf(mask));
     if (pooled) {
       // The tape runs this closure once and drops it: nothing reads them again.
       D.give(probs);
       if (drop) D.give(drop);
-      if (scores) D.give(scores);
     }
   });
   return { out: res, probs };

@@ -581,24 +581,24 @@ static void t_decay_attention() {
           std::vector<float> dr(msz);
           for (auto &x : dr) x = urand() < 0.2 ? 0.0f : 1.25f;
           Arr Q = F(rnd(N * HD)), K = F(rnd(N * HD)), V = F(rnd(N * HD)), M = F(rnd(msz, 0.05, 1)), Pt = I(ptr),
-              Dr = F(dr), Out = F(rnd(N * HD)), Pr = F(rnd(msz)), Sc = F(rnd(msz));
+              Dr = F(dr), Out = F(rnd(N * HD)), Pr = F(rnd(msz));
           /* sums over up to maxn keys and dk columns, in float on both sides */
           double tol = TOL_SUM((double)(maxn + dk));
           char name[120];
           snprintf(name, sizeof name, "attentionForward B%lld maxn%lld H%lld dk%lld drop%d", (long long)B,
                    (long long)maxn, (long long)H, (long long)dk, drop);
-          run_case(name, {&Q, &K, &V, &M, &Pt, drop ? &Dr : nullptr, &Out, &Pr, &Sc}, {6, 7, 8},
+          run_case(name, {&Q, &K, &V, &M, &Pt, drop ? &Dr : nullptr, &Out, &Pr}, {6, 7},
                    [=](void **p, double *) {
-                     return gfc_attention_forward(P(0), P(1), P(2), P(3), PI(4), B, H, dk, scale, P(5), P(6), P(7), P(8));
+                     return gfc_attention_forward(P(0), P(1), P(2), P(3), PI(4), B, H, dk, scale, P(5), P(6), P(7));
                    },
                    [=](void **p) {
-                     gf_attention_forward(P(0), P(1), P(2), P(3), PI(4), B, H, dk, scale, P(5), P(6), P(7), P(8));
+                     gf_attention_forward(P(0), P(1), P(2), P(3), PI(4), B, H, dk, scale, P(5), P(6), P(7));
                      return 0.0;
                    },
                    tol);
           std::vector<float> out(N * HD), probs(msz);
           gf_attention_forward((float *)Q.h.data(), (float *)K.h.data(), (float *)V.h.data(), (float *)M.h.data(),
-                               ptr.data(), B, H, dk, scale, drop ? dr.data() : nullptr, out.data(), probs.data(), nullptr);
+                               ptr.data(), B, H, dk, scale, drop ? dr.data() : nullptr, out.data(), probs.data());
           Arr Pv = F(probs), GO = F(rnd(N * HD)), GQ = F(acc0(N * HD)), GK = F(acc0(N * HD)), GV = F(acc0(N * HD)),
               GM = F(acc0(msz));
           for (int which = 0; which < 3; which++) {  /* all four gradients; gv only; gq and gMask */
@@ -610,11 +610,11 @@ static void t_decay_attention() {
                      which == 0 ? std::vector<int>{8, 9, 10, 11} : which == 1 ? std::vector<int>{10} : std::vector<int>{8, 11},
                      [=](void **p, double *) {
                        return gfc_attention_backward(P(0), P(1), P(2), P(3), PI(4), B, H, dk, scale, P(5), P(6), P(7),
-                                                     P(8), P(9), P(10), P(11), nullptr);
+                                                     P(8), P(9), P(10), P(11));
                      },
                      [=](void **p) {
                        gf_attention_backward(P(0), P(1), P(2), P(3), PI(4), B, H, dk, scale, P(5), P(6), P(7), P(8),
-                                             P(9), P(10), P(11), nullptr);
+                                             P(9), P(10), P(11));
                        return 0.0;
                      },
                      tol);
