@@ -188,10 +188,13 @@ static void bwd_item(const Att *A, int64_t b, int64_t h, const Scratch *w) {
   transpose_head(A, A->v, s0, n, off, w->Vt, npad);
   const float *Gr = A->gv ? rows_of(A->gOut, s0, n, HD, off, dk, w->Gp) : NULL, *Kr = NULL, *Qr = NULL;
   if (wantQKM) {
-    transpose_head(A, A->k, s0, n, off, w->Kt, npad);
     Kr = rows_of(A->k, s0, n, HD, off, dk, w->Kp);
     Qr = rows_of(A->q, s0, n, HD, off, dk, w->Qp);
-    gf_gemm_serial(n, npad, dk, A->q + ro0, HD, 1, w->Kt, npad, w->R, npad, 0);  /* raw = Q K^T (npad: see fwd_item) */
+  }
+  /* raw = Q K^T (npad columns: see fwd_item): only gMask reads it */
+  if (A->gMask) {
+    transpose_head(A, A->k, s0, n, off, w->Kt, npad);
+    gf_gemm_serial(n, npad, dk, A->q + ro0, HD, 1, w->Kt, npad, w->R, npad, 0);
   }
   int64_t ldr = dk % 16 == 0 ? HD : DKP;  /* row stride of Gr, Kr, Qr (see rows_of) */
   gf_gemm_serial(n, npad, dk, A->gOut + ro0, HD, 1, w->Vt, npad, w->S, npad, 0);  /* gOut V^T */

@@ -42,10 +42,11 @@ function close(what: string, got: ArrayLike<number>, want: ArrayLike<number>, re
 function closeNum(what: string, got: number, want: number, rel: number): void {
   close(what, [got], [want], rel);
 }
-function sameBits(what: string, a: Float32Array | Int32Array, b: Float32Array | Int32Array): void {
+function sameBits(what: string, a: Float32Array | Int32Array, b: Float32Array | Int32Array,
+  labels: [string, string] = ['1 thread', '2 threads']): void {
   assert.equal(a.length, b.length, `${what}: lengths`);
   for (let i = 0; i < a.length; i++) {
-    if (!(Object.is(a[i], b[i]))) assert.fail(`${what}[${i}]: ${a[i]} (1 thread) vs ${b[i]} (2 threads)`);
+    if (!(Object.is(a[i], b[i]))) assert.fail(`${what}[${i}]: ${a[i]} (${labels[0]}) vs ${b[i]} (${labels[1]})`);
   }
 }
 const abs = (a: Float32Array) => a.map(Math.abs);
@@ -580,6 +581,40 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
         return Float32Array.from([...out, ...probs, ...gq, ...gk, ...gv, ...gm]);
       });
       sameBits('attention threads', a, b);
+    });
+    // The backward computes the raw scores Q K^T only when gMask is wanted: every other
+    // gradient must have the same bits whichever subset is asked for (runs resume across
+    // builds), on row lengths around the 16-lane blocks, with dropout or not, and with
+    // inf, NaN, huge and subnormal inputs.
+    it('any subset of gradients has the bits it has when all four are wanted', () => {
+      const sizes = [1, 2, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 40, 47, 48, 49, 70, 520];
+      const cases: [number[], number, number][] = [[[], 2, 4], [[0, 1, 0, 1], 3, 5]];
+      for (const [H, dk] of [[4, 16], [8, 6], [2, 32], [1, 48], [8, 8], [1, 1]]) cases.push([H * dk > 64 ? sizes.slice(0, -1) : sizes, H, dk]);
+      let seed = 200;
+      for (const [sz, H, dk] of cases) {
+        for (const drop of [false, true]) {
+          for (const special of [false, true]) {
+            const c: AttCase = { sizes: sz, H, dk, drop, seed: seed++ };
+            const I = attInputs(c);
+            if (special) {
+              const odd = [Infinity, -Infinity, NaN, 1e30, -3e38, 1e-40, -0];
+              const rng = new Rng(c.seed);
+              for (let t = 0; t < 40; t++) I.q[Math.floor(rng.next() * I.nd)] = odd[t % odd.length];
+            }
+            const probs = new Float32Array(I.nm);
+            K.attentionForward(I.q, I.k, I.v, I.mask, I.ptr, H, dk, I.scale, I.drop, new Float32Array(I.nd), probs);
+            // bits of `pick`: gq, gk, gv, gMask; each gradient starts from the same random values
+            const grads = (pick: number) => [1, 2, 4, 8].map((bit) => (pick & bit ? new Rng(c.seed + bit).f32(bit === 8 ? I.nm : I.nd) : null));
+            const all = grads(15);
+            K.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, H, dk, I.scale, I.drop, probs, I.gOut, all[0], all[1], all[2], all[3]);
+            for (const pick of [1, 2, 3, 6, 7, 8, 9]) {
+              const g = grads(pick);
+              K.attentionBackward(I.q, I.k, I.v, I.mask, I.ptr, H, dk, I.scale, I.drop, probs, I.gOut, g[0], g[1], g[2], g[3]);
+              g.forEach((x, i) => { if (x) sameBits(`H=${H} dk=${dk} drop=${drop} special=${special} pick ${pick} gradient #${i}`, x, all[i]!, ['subset', 'all']); });
+            }
+          }
+        }
+      }
     });
     // Runs in progress resume across builds bit for bit, so however the products are tiled
     // (PERFORMANCE round 16x: 8 x 32 tiles on AVX-512), each element of out = P V and of
