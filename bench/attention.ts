@@ -18,6 +18,7 @@ import { nativeAddonPath } from '../src/tensor/kernels_native.js';
 import type { Kernels } from '../src/tensor/kernels.js';
 import { Rng } from '../test/helpers/rng.js';
 import { benchArgs } from './args.js';
+import { callsLasting, cpuUs, median, sameBits } from './interleave.js';
 
 const A = benchArgs('bench/attention', { strings: ['addon', 'rounds'], flags: ['json'] });
 const json = A.flag('json');
@@ -61,24 +62,14 @@ const fwd = (K: Kernels, o: Outs) => K.attentionForward(q, k, v, mask, ptr, H, d
 const bwd = (K: Kernels, o: Outs) =>
   K.attentionBackward(q, k, v, mask, ptr, H, dk, scale, drop, o.probs, gOut, o.gq, o.gk, o.gv, o.gm);
 
-/** CPU microseconds per call of f over a batch of calls lasting >= ~20 ms. */
-function cpuUs(f: () => void, inner: number): number {
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < inner; i++) f();
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / inner;
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 for (let a = 0; a < addons.length; a++) { fwd(addons[a], outs[a]); bwd(addons[a], outs[a]); }
 if (addons.length > 1) {
-  const same = (x: Float32Array, y: Float32Array) => Buffer.compare(Buffer.from(x.buffer), Buffer.from(y.buffer)) === 0;
   for (let a = 1; a < addons.length; a++)
     for (const key of Object.keys(outs[0]) as (keyof Outs)[])
-      if (!same(outs[0][key], outs[a][key])) console.log(`bench/attention: ${key} of ${paths[a]} differs from ${paths[0]}'s`);
+      if (!sameBits(outs[0][key], outs[a][key])) console.log(`bench/attention: ${key} of ${paths[a]} differs from ${paths[0]}'s`);
 }
-let inner = 1;
-for (let t0 = performance.now(); performance.now() - t0 < 20; inner *= 2) for (let i = 0; i < inner; i++) fwd(addons[0], outs[0]);
+const inner = callsLasting(() => fwd(addons[0], outs[0]));
 const fw: number[][] = addons.map(() => []), bw: number[][] = addons.map(() => []);
 for (let rd = 0; rd < rounds; rd++)
   for (let a = 0; a < addons.length; a++) {

@@ -17,6 +17,7 @@ import { nativeAddonPath } from '../src/tensor/kernels_native.js';
 import type { Kernels } from '../src/tensor/kernels.js';
 import { Rng } from '../test/helpers/rng.js';
 import { benchArgs } from './args.js';
+import { callsLasting, cpuUs, median, sameBits } from './interleave.js';
 
 const A = benchArgs('bench/batchnorm', { strings: ['addon', 'rounds', 'rows', 'cols'], flags: ['json'] });
 const json = A.flag('json');
@@ -48,24 +49,14 @@ const fwd = (K: Kernels, o: Outs) => K.batchNorm(x, o.out, rows, cols, weight, b
 // The gradients (and running statistics) accumulate over timed calls; only the first call's are compared.
 const bwd = (K: Kernels, o: Outs) => K.batchNormBackward(x, g, rows, cols, weight, o.mean, o.inv, true, o.gx, o.gw, o.gb);
 
-/** CPU microseconds per call of f over `inner` calls. */
-function cpuUs(f: () => void, inner: number): number {
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < inner; i++) f();
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / inner;
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 for (let a = 0; a < addons.length; a++) { fwd(addons[a], outs[a]); bwd(addons[a], outs[a]); }
 if (addons.length > 1) {
-  const same = (p: Float32Array, q: Float32Array) => Buffer.compare(Buffer.from(p.buffer), Buffer.from(q.buffer)) === 0;
   for (let a = 1; a < addons.length; a++)
     for (const key of Object.keys(outs[0]) as (keyof Outs)[])
-      if (!same(outs[0][key], outs[a][key])) console.log(`bench/batchnorm: ${key} of ${paths[a]} differs from ${paths[0]}'s`);
+      if (!sameBits(outs[0][key], outs[a][key])) console.log(`bench/batchnorm: ${key} of ${paths[a]} differs from ${paths[0]}'s`);
 }
-let inner = 1;
-for (let t0 = performance.now(); performance.now() - t0 < 20; inner *= 2) for (let i = 0; i < inner; i++) fwd(addons[0], outs[0]);
+const inner = callsLasting(() => fwd(addons[0], outs[0]));
 const fw: number[][] = addons.map(() => []), bw: number[][] = addons.map(() => []);
 for (let rd = 0; rd < rounds; rd++)
   for (let a = 0; a < addons.length; a++) {

@@ -17,6 +17,7 @@
 import { loadNativeKernels } from '../src/tensor/kernels_native.js';
 import { Rng } from '../test/helpers/rng.js';
 import { benchArgs } from './args.js';
+import { callsLasting, cpuUs, median, sameBits } from './interleave.js';
 
 const A = benchArgs('bench/fused_passes', { strings: ['rounds', 'rows'], flags: ['json'] });
 const json = A.flag('json');
@@ -68,23 +69,13 @@ function reluPair(C: number): Pair {
   };
 }
 
-/** CPU microseconds per call of f over `inner` calls. */
-function cpuUs(f: () => void, inner: number): number {
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < inner; i++) f();
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / inner;
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const same = (p: Float32Array, q: Float32Array) => Buffer.compare(Buffer.from(p.buffer, p.byteOffset, p.byteLength), Buffer.from(q.buffer, q.byteOffset, q.byteLength)) === 0;
 
 K.setThreads(1);
 for (const p of [bnPair(64), reluPair(128), reluPair(64)]) {
   p.chain();
   p.fused();
-  if (!p.outs(false).every((o, i) => same(o, p.outs(true)[i]))) console.log(`bench/fused_passes: ${p.name}: the fused call's bits differ from the chain's`);
-  let inner = 1;
-  for (let t0 = performance.now(); performance.now() - t0 < 20; inner *= 2) for (let i = 0; i < inner; i++) p.chain();
+  if (!p.outs(false).every((o, i) => sameBits(o, p.outs(true)[i]))) console.log(`bench/fused_passes: ${p.name}: the fused call's bits differ from the chain's`);
+  const inner = callsLasting(p.chain);
   const ch: number[] = [], fu: number[] = [];
   for (let rd = 0; rd < rounds; rd++) {
     ch.push(cpuUs(p.chain, inner));

@@ -13,20 +13,12 @@
  */
 #include "attention.h"
 #ifdef GF_ATT16
+#include "gf.h"
 #include <math.h>
 #include <string.h>
 
 /* Compiled for the baseline ISA: it runs on every CPU, to decide. */
-int att16_available(void) {
-  static int ok = -1;  /* computed once (callers racing on it store the same value) */
-  int v = __atomic_load_n(&ok, __ATOMIC_RELAXED);
-  if (v < 0) {
-    __builtin_cpu_init();
-    v = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    __atomic_store_n(&ok, v, __ATOMIC_RELAXED);
-  }
-  return v;
-}
+int att16_available(void) { return gf_cpu_avx512f(); }
 
 /* Everything below is compiled for AVX-512F (with FMA), as GF_CLONES' avx512f clone. */
 #pragma GCC target("avx512f")

@@ -18,6 +18,22 @@
 #define GF_CLONES
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* 1 where the CPU runs AVX-512F (the kernels' 16-wide paths: the attention's rows, the
+   small GEMM tiles), else 0; asked once per file that uses it. Included before any
+   target pragma, so it is compiled for the baseline ISA and runs on every CPU. */
+static inline int gf_cpu_avx512f(void) {
+  static int ok = -1;  /* computed once (callers racing on it store the same value) */
+  int v = __atomic_load_n(&ok, __ATOMIC_RELAXED);
+  if (v < 0) {
+    __builtin_cpu_init();
+    v = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    __atomic_store_n(&ok, v, __ATOMIC_RELAXED);
+  }
+  return v;
+}
+#endif
+
 /* OpenMP where the compiler has it (the native addon, -fopenmp); without it (the
    WebAssembly build, native/wasm/) the pragmas are ignored and every parallel
    region runs as one thread, so the thread queries below answer for that one. */

@@ -94,16 +94,7 @@ static const mk_fn MKT1[] = {0, mk_1x1, mk_2x1, mk_3x1, mk_4x1, mk_5x1, mk_6x1, 
 static const mk_fn MKT2[] = {0, mk_1x2, mk_2x2, mk_3x2, mk_4x2, mk_5x2, mk_6x2, mk_7x2, mk_8x2};
 /* 1 where the kernels run their avx512f clones (32 vector registers): on AVX2 an 8 x 32 tile
    (32 ymm accumulators) would not fit in the 16 registers. */
-static int small_tiles(void) {
-  static int ok = -1;  /* computed once (callers racing on it store the same value) */
-  int v = __atomic_load_n(&ok, __ATOMIC_RELAXED);
-  if (v < 0) {
-    __builtin_cpu_init();
-    v = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    __atomic_store_n(&ok, v, __ATOMIC_RELAXED);
-  }
-  return v;
-}
+static int small_tiles(void) { return gf_cpu_avx512f(); }
 #endif
 #else
 #include <wasm_simd128.h>
