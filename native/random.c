@@ -14,17 +14,9 @@
    256-512 (bench/random.ts), so 512 leaves a margin; ZINC draws 39k-89k (PERFORMANCE round 16x). */
 #define LANES_MIN 512
 
-static inline uint32_t rotl(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
-
 static inline uint32_t next_u32(uint32_t *s) {
-  uint32_t result = rotl(s[1] * 5u, 7) * 9u;
-  uint32_t t = s[1] << 9;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 11);
+  uint32_t result = gf_rotl32(s[1] * 5u, 7) * 9u;
+  gf_rng_advance(s);
   return result;
 }
 

@@ -45,18 +45,6 @@ int rng_lanes(void) {
   return cap >= 8 ? 8 : 0; /* AVX-512 CPUs have AVX2 */
 }
 
-static AINLINE uint32_t rotl(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
-
-/* One draw's state update (random.c's next_u32 without the output). */
-static AINLINE void advance(uint32_t *s) {
-  uint32_t t = s[1] << 9;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 11);
-}
 
 /* The lanes' polynomials as 4 words per lane, word-major (qw[w][k]: word w of lane k's). */
 static void poly_words(const RngPoly *q, int lanes, uint32_t qw[4][16]) {
@@ -85,7 +73,7 @@ static void walk16(const uint32_t *s0, const RngPoly *q, __m512i S[4]) {
   for (int i = 0; i < 128; i++) {
     __mmask16 m = _mm512_test_epi32_mask(Q[i >> 5], _mm512_set1_epi32((int)(1u << (i & 31))));
     for (int w = 0; w < 4; w++) A[w] = _mm512_mask_xor_epi32(A[w], m, A[w], _mm512_set1_epi32((int)s[w]));
-    advance(s);
+    gf_rng_advance(s);
   }
   for (int w = 0; w < 4; w++) S[w] = A[w];
 }
@@ -176,7 +164,7 @@ static void walk8(const uint32_t *s0, const RngPoly *q, __m256i S[4]) {
     __m256i bit = _mm256_set1_epi32((int)(1u << (i & 31)));
     __m256i m = _mm256_cmpeq_epi32(_mm256_and_si256(Q[i >> 5], bit), bit);
     for (int w = 0; w < 4; w++) A[w] = _mm256_xor_si256(A[w], _mm256_and_si256(m, _mm256_set1_epi32((int)s[w])));
-    advance(s);
+    gf_rng_advance(s);
   }
   for (int w = 0; w < 4; w++) S[w] = A[w];
 }
