@@ -18,7 +18,7 @@ import { nativeAddonPath } from '../src/tensor/kernels_native.js';
 import type { Kernels } from '../src/tensor/kernels.js';
 import { Rng } from '../test/helpers/rng.js';
 import { benchArgs } from './args.js';
-import { callsLasting, cpuUs, median, sameBits } from './interleave.js';
+import { forwardBackwardPairs } from './interleave.js';
 
 const A = benchArgs('bench/attention', { strings: ['addon', 'rounds'], flags: ['json'] });
 const json = A.flag('json');
@@ -62,23 +62,10 @@ const fwd = (K: Kernels, o: Outs) => K.attentionForward(q, k, v, mask, ptr, H, d
 const bwd = (K: Kernels, o: Outs) =>
   K.attentionBackward(q, k, v, mask, ptr, H, dk, scale, drop, o.probs, gOut, o.gq, o.gk, o.gv, o.gm);
 
-
-for (let a = 0; a < addons.length; a++) { fwd(addons[a], outs[a]); bwd(addons[a], outs[a]); }
-if (addons.length > 1) {
-  for (let a = 1; a < addons.length; a++)
-    for (const key of Object.keys(outs[0]) as (keyof Outs)[])
-      if (!sameBits(outs[0][key], outs[a][key])) console.log(`bench/attention: ${key} of ${paths[a]} differs from ${paths[0]}'s`);
-}
-const inner = callsLasting(() => fwd(addons[0], outs[0]));
-const fw: number[][] = addons.map(() => []), bw: number[][] = addons.map(() => []);
-for (let rd = 0; rd < rounds; rd++)
-  for (let a = 0; a < addons.length; a++) {
-    fw[a].push(cpuUs(() => fwd(addons[a], outs[a]), inner));
-    bw[a].push(cpuUs(() => bwd(addons[a], outs[a]), inner));
-  }
+const { inner, forwardUs, backwardUs } = forwardBackwardPairs('bench/attention', paths, outs, (a) => fwd(addons[a], outs[a]), (a) => bwd(addons[a], outs[a]), rounds);
 if (!json) console.log(`attention, ZINC-sized batch: ${B} graphs, ${N} nodes, 4 heads of dk 16, dropout 0.5; ${rounds} interleaved rounds of ${inner} calls`);
 for (let a = 0; a < addons.length; a++) {
-  const f = median(fw[a]), b = median(bw[a]);
+  const f = forwardUs[a], b = backwardUs[a];
   if (json) console.log(JSON.stringify({ bench: 'attention_zinc', addon: paths[a], graphs: B, nodes: N, rounds, forward_cpu_us: +f.toFixed(1), backward_cpu_us: +b.toFixed(1) }));
   else console.log(`${paths[a]}: forward ${f.toFixed(1)} us, backward ${b.toFixed(1)} us CPU (median)`);
 }
