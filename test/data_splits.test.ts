@@ -77,6 +77,21 @@ test('datasetSplit: official for ZINC-like sets, random otherwise; k-fold needs 
   for (const bad of [-1, 10, 1.5]) assert.throws(() => datasetSplit(ds, 'kfold10', 1, bad), /^Error: split: fold must be 0\.\.9/);
 });
 
+test('datasetSplit refuses a split with an empty part (too few graphs), naming the sizes and what it needs', async () => {
+  const ds = await loadDataset('MUTAG');
+  const first = (n: number) => ({ ...ds, name: 'TINY', graphs: ds.graphs.slice(0, n) });
+  for (const kind of ['random_80_10_10', 'torch_random_80_10_10'] as const) {
+    assert.throws(() => datasetSplit(first(1), kind, 0),
+      new RegExp(`^Error: split: ${kind} of TINY's 1 graph\\(s\\) leaves the train and val part empty \\(train 0 / val 0 / test 1\\); it needs at least 10 graphs$`));
+    assert.throws(() => datasetSplit(first(9), kind, 0), /leaves the val part empty \(train 7 \/ val 0 \/ test 2\)/);
+    assertPartition(datasetSplit(first(10), kind, 0), 10); // 8 / 1 / 1: the smallest that works
+  }
+  assert.throws(() => datasetSplit(first(9), 'kfold10', 0, 0), /cannot fill 10 folds/);
+  const official = { train: Int32Array.of(0, 1), val: Int32Array.of(), test: Int32Array.of(3) };
+  assert.throws(() => datasetSplit({ ...first(4), officialSplit: official }, 'official', 0),
+    /^Error: split: official of TINY's 4 graph\(s\) leaves the val part empty \(train 2 \/ val 0 \/ test 1\); the dataset's own split must give every part a graph$/);
+});
+
 test('kfold10: fold k tests on fold k and validates on fold (k + 1) mod 10 (one rule, both sides of the wrap)', async () => {
   const ds = await loadDataset('MUTAG');
   const folds = stratifiedKFold(ds.graphs.map((g) => g.y[0]), 10, 4);

@@ -119,6 +119,10 @@ export const OWNLESS_SPLITS = 'random_80_10_10, torch_random_80_10_10, kfold10';
  */
 export function datasetSplit(ds: GraphDataset, kind: SplitKind | 'auto', seed: number, fold = 0): Split {
   if (kind === 'auto') kind = ds.officialSplit ? 'official' : 'random_80_10_10';
+  return nonEmpty(ds, kind, pickSplit(ds, kind, seed, fold));
+}
+
+function pickSplit(ds: GraphDataset, kind: SplitKind, seed: number, fold: number): Split {
   if (kind === 'official') {
     if (!ds.officialSplit) throw new Error(`split: dataset ${ds.name} has no official split; accepted splits for it: ${OWNLESS_SPLITS}`);
     return ds.officialSplit;
@@ -129,4 +133,17 @@ export function datasetSplit(ds: GraphDataset, kind: SplitKind | 'auto', seed: n
   if (!(Number.isInteger(fold) && fold >= 0 && fold < 10)) throw new Error(`split: fold must be 0..9 for kfold10, got ${fold}`);
   if (ds.task !== 'multi_class') throw new Error(`split: kfold10 is stratified by class and needs a graph classification dataset (${ds.name} is ${ds.task}); accepted splits for it: ${ds.officialSplit ? 'official' : 'random_80_10_10'}`);
   return stratifiedKFold(ds.graphs.map((g) => g.y[0]), 10, seed)[fold];
+}
+
+/**
+ * Every part must hold a graph: an empty training part trains nothing and an empty
+ * validation or test part has no metric (the run would report NaN, or pick its best
+ * epoch from nothing). The 80/10/10 splits need 10 graphs (8/1/1), kfold10 needs 10.
+ */
+function nonEmpty(ds: GraphDataset, kind: SplitKind, s: Split): Split {
+  const empty = (['train', 'val', 'test'] as const).filter((p) => s[p].length === 0);
+  if (empty.length === 0) return s;
+  const sizes = `train ${s.train.length} / val ${s.val.length} / test ${s.test.length}`;
+  const need = kind === 'official' ? 'the dataset\'s own split must give every part a graph' : 'it needs at least 10 graphs';
+  throw new Error(`split: ${kind} of ${ds.name}'s ${ds.graphs.length} graph(s) leaves the ${empty.join(' and ')} part empty (${sizes}); ${need}`);
 }
