@@ -11,7 +11,7 @@ import { SPLITS } from '../data/splits.js';
 import { datasetInfo, loadDatasetByName, UsageError } from '../train/data.js';
 import { OPTIMIZERS } from '../train/optim.js';
 import { buildRunConfig, type Overrides } from '../train/runconfig.js';
-import { readCheckpointState } from '../train/checkpoint.js';
+import { readCheckpointState, recoverCheckpoint } from '../train/checkpoint.js';
 import { train } from '../train/trainer.js';
 import { floatArg, intArg } from './args.js';
 import { progressReporter } from './progress.js';
@@ -114,6 +114,7 @@ Examples:
       if (given.length > 0) {
         throw new UsageError(`--resume continues the run with its stored settings; it takes only --epochs (to extend it), --data-root and --quiet; drop ${given.map(flagName).join(', ')}`);
       }
+      recoverCheckpoint(join(o.resume, 'last'));
       if (!existsSync(join(o.resume, 'last', 'state.json'))) {
         throw new UsageError(`nothing to resume in ${o.resume}: no last/state.json there (--resume takes the folder of a run started by gradformer train)`);
       }

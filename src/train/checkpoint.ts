@@ -4,12 +4,14 @@
  *   optimizer.safetensors  the optimiser's moment buffers, keys `<param>.<exp_avg|exp_avg_sq|momentum_buffer>`
  *   state.json             run configuration, epoch, steps, schedule, RNG states, optimiser step counts, metrics
  * written into a temporary folder which then replaces the old one, so a crash
- * leaves either the previous checkpoint or the new one, never a mix.
+ * leaves either the previous checkpoint or the new one, never a mix (killed between
+ * the two renames of the swap, the previous one is left as `<dir>.old-<pid>`:
+ * recoverCheckpoint puts it back before a run folder is read for resuming).
  * A weights folder (config.json + model.safetensors, what the web page downloads)
  * loads for eval and predict too; it cannot be resumed.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { readSafetensors, serializeSafetensors, type StoredTensor } from '../io/safetensors.js';
 import { loadWeights, stateTensors } from '../models/weights.js';
 import type { Module } from '../nn/module.js';
@@ -55,6 +57,53 @@ export function saveCheckpoint(dir: string, model: Module, opt: OptimizerState, 
   if (existsSync(dir)) renameSync(dir, old);
   renameSync(tmp, dir);
   rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * Finishes what an interrupted saveCheckpoint left beside `dir`. Killed between the
+ * swap's two renames, `dir` is missing and `dir.old-<pid>` holds the previous
+ * checkpoint, whole: it is renamed back (a resume truncates the log to its epoch, so
+ * the run goes on bit for bit from there). Killed before or after them, a stale
+ * `dir.tmp-<pid>` or `dir.old-<pid>` sits beside a good `dir`: it is removed. Folders
+ * of a process still alive (another trainer saving right now) are left alone.
+ * Returns what was done, for the caller to report.
+ */
+export function recoverCheckpoint(dir: string): { restored: string | null; removed: string[] } {
+  const parent = dirname(dir), base = basename(dir);
+  const done = { restored: null as string | null, removed: [] as string[] };
+  if (!existsSync(parent)) return done;
+  const pidOf = (f: string) => Number(f.slice(base.length + 5));
+  const left = readdirSync(parent).filter((f) => (f.startsWith(`${base}.old-`) || f.startsWith(`${base}.tmp-`)) && !isAlive(pidOf(f)));
+  if (left.length === 0) return done;
+  if (!existsSync(dir)) {
+    const epochOf = (f: string) => {
+      try { return readCheckpointState(join(parent, f)).epoch; } catch { return -1; }
+    };
+    const olds = left.filter((f) => f.startsWith(`${base}.old-`)).map((f) => ({ f, epoch: epochOf(f) })).filter((o) => o.epoch >= 0);
+    olds.sort((a, b) => b.epoch - a.epoch);
+    if (olds.length > 0) {
+      renameSync(join(parent, olds[0].f), dir);
+      done.restored = olds[0].f;
+      process.stderr.write(`gradformer: ${dir} was missing (a save interrupted mid-swap): restored the previous checkpoint, epoch ${olds[0].epoch}, from ${olds[0].f}\n`);
+    }
+  }
+  for (const f of left) {
+    if (f === done.restored) continue;
+    rmSync(join(parent, f), { recursive: true, force: true });
+    done.removed.push(f);
+  }
+  return done;
+}
+
+/** Whether a process with this pid runs on this machine (ours counts as dead: our own leftovers are stale). */
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { meanStd } from '../util/stats.js';
-import { readCheckpointState } from './checkpoint.js';
+import { readCheckpointState, recoverCheckpoint } from './checkpoint.js';
 import { UsageError } from './data.js';
 import { parseLog, runSeconds } from './runlog.js';
 import { gridPoints, pointFolder, pointOverrides, type GridAxis, type GridPoint } from './grid.js';
@@ -69,6 +69,8 @@ export type RunFolder =
   | { kind: 'finished'; config: RunConfig; final: { best_epoch: number; val: number; test: number }; seconds: number };
 
 export function readRunFolder(dir: string): RunFolder {
+  recoverCheckpoint(join(dir, 'last'));
+  recoverCheckpoint(join(dir, 'best'));
   const logPath = join(dir, 'log.jsonl'), statePath = join(dir, 'last', 'state.json');
   const log = existsSync(logPath) ? parseLog(readFileSync(logPath, 'utf8'), logPath) : null;
   if (log?.final && existsSync(join(dir, 'config.json'))) {

@@ -14,7 +14,7 @@ import type { Gradformer } from '../models/gradformer.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { currentEnvironment } from '../util/environment.js';
 import {
-  loadCheckpointWeights, loadOptimizerState, readCheckpointState, saveCheckpoint, type CheckpointState,
+  loadCheckpointWeights, loadOptimizerState, readCheckpointState, recoverCheckpoint, saveCheckpoint, type CheckpointState,
 } from './checkpoint.js';
 import { TrainingLoop, type EpochRecord, type FinalRecord, type PreparedData, type TrainEvent } from './loop.js';
 import type { MetricName } from './metrics.js';
@@ -58,6 +58,8 @@ export function train(opts: TrainOptions): TrainResult {
   let st: CheckpointState | null = null;
   let run = opts.run;
   if (opts.resume) {
+    recoverCheckpoint(lastDir);
+    recoverCheckpoint(bestDir);
     if (!existsSync(join(lastDir, 'state.json'))) {
       throw new Error(`resume: ${lastDir} holds no checkpoint (state.json); pass the run folder of an earlier \`gradformer train\``);
     }
