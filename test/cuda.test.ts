@@ -20,7 +20,7 @@ import { loadNativeKernels } from '../src/tensor/kernels_native.js';
 import { tsKernels } from '../src/tensor/kernels_ts.js';
 import { KERNEL_CASES, type KernelFns, sameBits } from './helpers/kernel_cases.js';
 import { readSafetensors } from '../src/io/safetensors.js';
-import { batchFromFixture, taskLoss, verifyReference } from '../src/models/verify.js';
+import { batchFromFixture, fixtureModelConfig, taskLoss, verifyReference } from '../src/models/verify.js';
 import { Rng as ModelRng } from '../src/util/rng.js';
 import { Gradformer } from '../src/models/gradformer.js';
 import { setDevice } from '../src/tensor/device.js';
@@ -115,7 +115,7 @@ describe('the model on cuda against cpu', () => {
       const meta = JSON.parse(readFileSync(join(FIX, `${name}.json`), 'utf8'));
       const batch = batchFromFixture(readSafetensors(join(FIX, `${name}.safetensors`)).tensors, name);
       const grads = (dev: 'cpu' | 'cuda') => {
-        const m = new Gradformer({ ...meta.config, gatedgcn: meta.config.gatedgcn ?? null }, new ModelRng(3)).to(dev);
+        const m = new Gradformer(fixtureModelConfig(meta.config), new ModelRng(3)).to(dev);
         m.train();
         const loss = taskLoss(meta.config.task, m.forward(batch).out, batch);
         const v = loss.item();

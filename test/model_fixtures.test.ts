@@ -6,7 +6,7 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setBackend } from '../src/tensor/backend.js';
-import { verifyReference, batchFromFixture } from '../src/models/verify.js';
+import { verifyReference, batchFromFixture, fixtureModelConfig } from '../src/models/verify.js';
 import { Gradformer } from '../src/models/gradformer.js';
 import { saveWeights, loadWeights } from '../src/models/weights.js';
 import { readSafetensors } from '../src/io/safetensors.js';
@@ -34,8 +34,7 @@ test('state-dict keys and order equal the official model', () => {
   setBackend('ts');
   for (const name of NAMES) {
     const meta = JSON.parse(readFileSync(join(FIX, `${name}.json`), 'utf8'));
-    const c = meta.config;
-    const model = new Gradformer({ ...c, gatedgcn: c.gatedgcn ?? null }, new Rng(1));
+    const model = new Gradformer(fixtureModelConfig(meta.config), new Rng(1));
     assert.deepEqual([...model.stateDict().keys()], meta.state_dict_keys, name);
     assert.deepEqual(model.namedParameters().map((e) => e[0]), meta.trainable_keys, name);
   }
@@ -46,7 +45,7 @@ test('a model saved and loaded again gives identical outputs', () => {
   const meta = JSON.parse(readFileSync(join(FIX, 'zinc_gine.json'), 'utf8'));
   const { tensors } = readSafetensors(join(FIX, 'zinc_gine.safetensors'));
   const batch = batchFromFixture(tensors, 'zinc_gine');
-  const a = new Gradformer(meta.config, new Rng(7));
+  const a = new Gradformer(fixtureModelConfig(meta.config), new Rng(7));
   a.train();
   a.forward(batch); // move the running statistics away from their initial values
   a.eval();
@@ -54,7 +53,7 @@ test('a model saved and loaded again gives identical outputs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gf-'));
   try {
     saveWeights(a, join(dir, 'w.safetensors'));
-    const b = new Gradformer(meta.config, new Rng(99));
+    const b = new Gradformer(fixtureModelConfig(meta.config), new Rng(99));
     b.eval();
     const before = noGrad(() => b.forward(batch).out.data.slice());
     assert.notDeepEqual(before, outA, 'differently seeded models should differ');
@@ -72,7 +71,7 @@ test('a model saved and loaded again gives identical outputs', () => {
 test('loading weights with unknown, missing or mis-shaped keys lists them', () => {
   setBackend('ts');
   const meta = JSON.parse(readFileSync(join(FIX, 'tu_gin.json'), 'utf8'));
-  const m = new Gradformer(meta.config, new Rng(1));
+  const m = new Gradformer(fixtureModelConfig(meta.config), new Rng(1));
   const sd = new Map([...m.stateDict()].map(([k, t]) => [k, { data: t.data, shape: t.shape }]));
   sd.delete('lin.bias');
   sd.set('bogus.weight', { data: new Float32Array(2), shape: [2] });

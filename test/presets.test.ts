@@ -39,6 +39,13 @@ test('every preset resolves with its dataset dims and keeps its own values', () 
   }
 });
 
+test('resolveConfig refuses a key it does not know (a misspelt num_layers would train 10 layers silently)', () => {
+  const ok = { ...PRESETS.MUTAG.model, ...DIMS.MUTAG };
+  assert.equal(resolveConfig({ ...ok, decay: false }).decay, false); // ours, optional: accepted
+  const typo = { ...ok, num_layer: 12, gama: 0.5 } as Partial<GradformerConfig>;
+  assert.throws(() => resolveConfig(typo), /^Error: config: unknown keys "num_layer", "gama"; accepted: mpnn, channels, nhead, num_layers, gamma, /);
+});
+
 test('protocol follows the official optimiser / split / selection rules per dataset', () => {
   for (const [name, p] of Object.entries(PRESETS)) {
     const tu = ['NCI1', 'PROTEINS', 'MUTAG', 'IMDB-BINARY', 'COLLAB'].includes(name);

@@ -72,10 +72,16 @@ export const DEFAULT_CONFIG: GradformerConfig = {
   node_dim: 1, edge_dim: 1, num_tasks: 1, task: 'multi_class', gatedgcn: null, learn_gamma: false,
 };
 
+/** Every key a configuration may hold (`decay` is ours, optional, and has no entry in the defaults). */
+const CONFIG_KEYS: readonly string[] = [...Object.keys(DEFAULT_CONFIG), 'decay'];
+
 /** Checks a configuration and explains what is accepted; returns it completed with defaults. */
 export function resolveConfig(partial: Partial<GradformerConfig>): GradformerConfig {
-  const c: GradformerConfig = { ...DEFAULT_CONFIG, ...partial };
   const bad = (msg: string) => { throw new Error(`config: ${msg}`); };
+  // A misspelt key (num_layer: 12) would otherwise train the default silently.
+  const unknown = Object.keys(partial).filter((k) => !CONFIG_KEYS.includes(k));
+  if (unknown.length > 0) bad(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; accepted: ${CONFIG_KEYS.join(', ')}`);
+  const c: GradformerConfig = { ...DEFAULT_CONFIG, ...partial };
   const oneOf = <T extends string>(key: keyof GradformerConfig, allowed: readonly T[]) => {
     if (!allowed.includes(c[key] as T)) bad(`${key} = ${JSON.stringify(c[key])}; accepted: ${allowed.join(', ')}`);
   };

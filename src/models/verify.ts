@@ -125,14 +125,7 @@ export function verifyReference(file: string): { config: GradformerConfig; group
       '(the model fixtures of ../shared/fixtures: tu_gin, zinc_gine, gatedgcn)');
   }
   const { tensors } = readSafetensors(file);
-  const config: Partial<GradformerConfig> = {
-    mpnn: cfg.mpnn, channels: cfg.channels, nhead: cfg.nhead, num_layers: cfg.num_layers, gamma: cfg.gamma,
-    n_hop: cfg.n_hop, slope: cfg.slope, pe_norm: cfg.pe_norm, pe_origin_dim: cfg.pe_origin_dim, pe_dim: cfg.pe_dim,
-    node_method: cfg.node_method, edge_method: cfg.edge_method, projection: cfg.projection, pool: cfg.pool,
-    dropout: cfg.dropout, attn_dropout: cfg.attn_dropout, drop_prob: cfg.drop_prob, node_dim: cfg.node_dim,
-    edge_dim: cfg.edge_dim, num_tasks: cfg.num_tasks, task: cfg.task,
-    gatedgcn: cfg.gatedgcn ?? null, learn_gamma: Boolean(cfg.learn_gamma),
-  };
+  const config = fixtureModelConfig(cfg);
   // Weights come from the fixture; the generator only fills what is then overwritten.
   const zeroRng = { nextFloat: () => 0.5 };
   const model = new Gradformer(config, zeroRng);
@@ -174,4 +167,19 @@ export function verifyReference(file: string): { config: GradformerConfig; group
   groups.push(compare('running statistics', statPairs, TOLERANCES.stats));
   groups.push(compare('eval output', [['output.eval', evalOut.toHost(), ref('output.eval')]], TOLERANCES.output));
   return { config: model.config, groups, ok: groups.every((g) => g.ok) };
+}
+
+/**
+ * The model configuration in a fixture's `config` object: its Gradformer arguments,
+ * without the facts the fixture adds about them (gin_eps, attention_d_k, pe, target, ...).
+ */
+export function fixtureModelConfig(cfg: Partial<GradformerConfig> & Record<string, unknown>): Partial<GradformerConfig> {
+  return {
+    mpnn: cfg.mpnn, channels: cfg.channels, nhead: cfg.nhead, num_layers: cfg.num_layers, gamma: cfg.gamma,
+    n_hop: cfg.n_hop, slope: cfg.slope, pe_norm: cfg.pe_norm, pe_origin_dim: cfg.pe_origin_dim, pe_dim: cfg.pe_dim,
+    node_method: cfg.node_method, edge_method: cfg.edge_method, projection: cfg.projection, pool: cfg.pool,
+    dropout: cfg.dropout, attn_dropout: cfg.attn_dropout, drop_prob: cfg.drop_prob, node_dim: cfg.node_dim,
+    edge_dim: cfg.edge_dim, num_tasks: cfg.num_tasks, task: cfg.task,
+    gatedgcn: cfg.gatedgcn ?? null, learn_gamma: Boolean(cfg.learn_gamma),
+  };
 }
