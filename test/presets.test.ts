@@ -43,7 +43,7 @@ test('resolveConfig refuses a key it does not know (a misspelt num_layers would 
   const ok = { ...PRESETS.MUTAG.model, ...DIMS.MUTAG };
   assert.equal(resolveConfig({ ...ok, decay: false }).decay, false); // ours, optional: accepted
   const typo = { ...ok, num_layer: 12, gama: 0.5 } as Partial<GradformerConfig>;
-  assert.throws(() => resolveConfig(typo), /^Error: config: unknown keys "num_layer", "gama"; accepted: mpnn, channels, nhead, num_layers, gamma, /);
+  assert.throws(() => resolveConfig(typo), /^Error: config: unknown options "num_layer" \(did you mean num_layers\?\), "gama" \(did you mean gamma\?\); accepted: mpnn, channels, nhead, num_layers, gamma, /);
 });
 
 test('protocol follows the official optimiser / split / selection rules per dataset', () => {

@@ -7,6 +7,7 @@
 import { collate } from '../graph/batch.js';
 import type { Graph, GraphBatch, GraphPre } from '../graph/types.js';
 import { Rng, type RngState } from '../util/rng.js';
+import { checkKeys } from '../util/options.js';
 
 export interface LoaderOptions {
   batchSize: number;
@@ -28,6 +29,7 @@ export class GraphLoader implements Iterable<GraphBatch> {
 
   /** graphs/pre: the whole dataset; indices: the subset (e.g. split.train) in evaluation order. */
   constructor(private readonly graphs: Graph[], private readonly pre: GraphPre[], indices: ArrayLike<number>, opts: LoaderOptions) {
+    checkKeys('GraphLoader', opts, ['batchSize', 'shuffle', 'dropLast', 'seed', 'rng']);
     if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`GraphLoader: batch size must be a positive integer, got ${opts.batchSize}`);
     if (pre.length !== graphs.length) throw new Error(`GraphLoader: ${graphs.length} graphs but ${pre.length} preprocessed entries`);
     this.order = Int32Array.from(indices);

@@ -20,6 +20,7 @@ import type { GraphDataset } from './dataset.js';
 import { preprocessCacheDir, readPreCache, writePreCache } from './cache.js';
 import { defaultCacheDir } from './registry.js';
 import { cacheVersions, PRE_VERSIONS, type PreVersions } from './pre_versions.js';
+import { checkKeys } from '../util/options.js';
 
 export type { PeOptions } from './pre_compute.js';
 
@@ -172,6 +173,7 @@ export function preprocessGraphs(graphs: Graph[], pe: PeOptions): Promise<GraphP
  * from the cache when present, else computed and then cached.
  */
 export async function preprocessDataset(ds: GraphDataset, opts: PreprocessOptions): Promise<GraphPre[]> {
+  checkKeys('preprocessDataset', opts, ['pe', 'cacheDir', 'noCache', 'progress', 'workers', 'versions']);
   if (opts.noCache) return computePre(ds.graphs, opts.pe, opts.progress, ds.name, opts.workers);
   const versions = opts.versions ?? PRE_VERSIONS;
   const key = structureKey(ds.graphs, opts.pe, versions);

@@ -15,6 +15,7 @@ import { downloadDataset, isComplete } from './download.js';
 import { loadOgb, type OgbOptions } from './ogb.js';
 import { isTUFolder, loadTU, type TUOptions } from './tu.js';
 import { loadZinc } from './zinc.js';
+import { checkKeys } from '../util/options.js';
 
 export type DatasetFormat = 'tu' | 'zinc' | 'ogb' | 'sbm' | 'zinc_full' | 'molcsv';
 
@@ -185,6 +186,7 @@ function loadFolder(entry: DatasetEntry, dir: string, opts: LoadOptions): GraphD
  * (<root>/<NAME>/<NAME>_A.txt, or its raw/ sub-folder) load as TU datasets.
  */
 export async function loadDataset(name: string, opts: LoadOptions = {}): Promise<GraphDataset> {
+  checkKeys('loadDataset', opts, ['root', 'cacheDir', 'download', 'path', 'options', 'log']);
   let entry = getDatasetEntry(name);
   if (!entry && opts.root && isTUFolder(join(opts.root, name), name)) {
     entry = { name, format: 'tu', description: 'TU dataset from a local folder' };

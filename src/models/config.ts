@@ -3,6 +3,7 @@
  * (`config.py` / `main.py`), with the official snake_case names so that a
  * fixture's or an official run's configuration maps over directly.
  */
+import { checkKeys } from '../util/options.js';
 
 export type MpnnKind = 'GIN' | 'GINE' | 'GCN'; // 'GCN' = GatedGCN, as the official flag
 export type NodeMethod = 'add' | 'linear' | 'embedding' | 'ogb' | 'no_pe';
@@ -77,10 +78,8 @@ const CONFIG_KEYS: readonly string[] = [...Object.keys(DEFAULT_CONFIG), 'decay']
 
 /** Checks a configuration and explains what is accepted; returns it completed with defaults. */
 export function resolveConfig(partial: Partial<GradformerConfig>): GradformerConfig {
+  checkKeys('config', partial, CONFIG_KEYS);
   const bad = (msg: string) => { throw new Error(`config: ${msg}`); };
-  // A misspelt key (num_layer: 12) would otherwise train the default silently.
-  const unknown = Object.keys(partial).filter((k) => !CONFIG_KEYS.includes(k));
-  if (unknown.length > 0) bad(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; accepted: ${CONFIG_KEYS.join(', ')}`);
   const c: GradformerConfig = { ...DEFAULT_CONFIG, ...partial };
   const oneOf = <T extends string>(key: keyof GradformerConfig, allowed: readonly T[]) => {
     if (!allowed.includes(c[key] as T)) bad(`${key} = ${JSON.stringify(c[key])}; accepted: ${allowed.join(', ')}`);

@@ -10,6 +10,7 @@
  */
 import type { Storage } from '../tensor/device.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkKeys } from '../util/options.js';
 
 export type OptimizerName = 'adam' | 'adamw' | 'sgd';
 export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'adamw', 'sgd'];
@@ -105,7 +106,10 @@ export class Optimizer {
    */
   constructor(kind: OptimizerName, params: [string, Tensor][], opts: OptimizerOptions) {
     if (!OPTIMIZERS.includes(kind)) throw new Error(`optimizer: unknown optimizer '${kind}'; accepted: ${OPTIMIZERS.join(', ')}`);
-    if (!(opts.lr >= 0) || !(opts.weightDecay >= 0)) throw new Error(`optimizer: lr (${opts.lr}) and weight decay (${opts.weightDecay}) must be >= 0`);
+    checkKeys('optimizer', opts, ['lr', 'weightDecay', 'betas', 'eps', 'momentum', 'dampening', 'nesterov']);
+    for (const k of ['lr', 'weightDecay'] as const) {
+      if (!(opts[k] >= 0)) throw new Error(`optimizer: ${k} must be a number >= 0 (required), got ${opts[k]}`);
+    }
     this.kind = kind;
     this.params = params;
     this.lr = opts.lr;

@@ -1,0 +1,33 @@
+// Public functions refuse option keys they do not take (a misspelt option would
+// otherwise be dropped and its default used), and name the likely intended key.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GraphLoader } from '../src/data/loader.js';
+import { preprocessDataset } from '../src/data/preprocess.js';
+import { loadDataset } from '../src/data/registry.js';
+import { Gradformer } from '../src/models/gradformer.js';
+import { Optimizer } from '../src/train/optim.js';
+import { checkKeys } from '../src/util/options.js';
+import { Rng } from '../src/util/rng.js';
+
+test('checkKeys: accepted keys pass, unknown ones are listed with a near match and the accepted set', () => {
+  checkKeys('f', { a: 1, bC: 2 }, ['a', 'bC']);
+  checkKeys('f', undefined, ['a']);
+  assert.throws(() => checkKeys('f', { b_c: 1 }, ['a', 'bC']), /^Error: f: unknown option "b_c" \(did you mean bC\?\); accepted: a, bC$/);
+  assert.throws(() => checkKeys('f', { x: 1, A: 2 }, ['a']), /^Error: f: unknown options "x", "A" \(did you mean a\?\); accepted: a$/);
+});
+
+test('Optimizer, GraphLoader, loadDataset, preprocessDataset and the model config refuse a misspelt option', async () => {
+  const cfg = { mpnn: 'GIN', channels: 32, nhead: 4, num_layers: 1, node_method: 'add', pool: 'add', projection: 'lin', pe_origin_dim: 20, node_dim: 7, num_tasks: 2 } as const;
+  const model = new Gradformer(cfg, new Rng(0));
+  const bad = <T>(o: T) => o as unknown as never; // what a JavaScript caller can pass
+  assert.throws(() => new Optimizer('adam', model.namedParameters(), bad({ lr: 1e-3, weight_decay: 1e-5 })), /^Error: optimizer: unknown option "weight_decay" \(did you mean weightDecay\?\)/);
+  assert.throws(() => new Optimizer('adam', model.namedParameters(), bad({ lr: 1e-3 })), /^Error: optimizer: weightDecay must be a number >= 0 \(required\), got undefined$/);
+  assert.throws(() => new Gradformer(bad({ ...cfg, numLayers: 3 }), new Rng(0)), /^Error: config: unknown option "numLayers" \(did you mean num_layers\?\)/);
+  const ds = await loadDataset('MUTAG');
+  await assert.rejects(loadDataset('MUTAG', bad({ dataRoot: '/data' })), /^Error: loadDataset: unknown option "dataRoot"; accepted: root, /);
+  await assert.rejects(preprocessDataset(ds, bad({ pe: { kind: 'rwse', dim: 20 }, no_cache: true })), /^Error: preprocessDataset: unknown option "no_cache" \(did you mean noCache\?\)/);
+  const pre = await preprocessDataset(ds, { pe: { kind: 'rwse', dim: 20 }, noCache: true, progress: false });
+  assert.throws(() => new GraphLoader(ds.graphs, pre, [0, 1], bad({ batchSize: 2, drop_last: true })), /^Error: GraphLoader: unknown option "drop_last" \(did you mean dropLast\?\)/);
+  assert.equal([...new GraphLoader(ds.graphs, pre, [0, 1, 2], { batchSize: 2, dropLast: true })].length, 1);
+});
