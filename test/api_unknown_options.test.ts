@@ -7,6 +7,7 @@ import { preprocessDataset } from '../src/data/preprocess.js';
 import { loadDataset } from '../src/data/registry.js';
 import { Gradformer } from '../src/models/gradformer.js';
 import { Optimizer } from '../src/train/optim.js';
+import { buildRunConfig } from '../src/train/runconfig.js';
 import { checkKeys } from '../src/util/options.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -30,4 +31,14 @@ test('Optimizer, GraphLoader, loadDataset, preprocessDataset and the model confi
   const pre = await preprocessDataset(ds, { pe: { kind: 'rwse', dim: 20 }, noCache: true, progress: false });
   assert.throws(() => new GraphLoader(ds.graphs, pre, [0, 1], bad({ batchSize: 2, drop_last: true })), /^Error: GraphLoader: unknown option "drop_last" \(did you mean dropLast\?\)/);
   assert.equal([...new GraphLoader(ds.graphs, pre, [0, 1, 2], { batchSize: 2, dropLast: true })].length, 1);
+});
+
+test('buildRunConfig refuses unknown override keys (train, train.pe, model, top level) as usage errors', async () => {
+  const ds = await loadDataset('MUTAG');
+  const bad = <T>(o: T) => o as unknown as never;
+  assert.equal(buildRunConfig(ds, 'MUTAG', { train: { epochs: 3, batch_size: 8 } }, 0).train.batch_size, 8);
+  assert.throws(() => buildRunConfig(ds, 'MUTAG', bad({ train: { epochs: 3, batchsize: 8 } }), 0), { name: 'UsageError', message: /^train: unknown option "batchsize" \(did you mean batch_size\?\); accepted: optimizer, lr, / });
+  assert.throws(() => buildRunConfig(ds, 'MUTAG', bad({ train: { pe: { kind: 'rwse', dims: 8 } } }), 0), { name: 'UsageError', message: /^train\.pe: unknown option "dims" \(did you mean dim\?\)/ });
+  assert.throws(() => buildRunConfig(ds, 'MUTAG', bad({ model: { nheads: 2 } }), 0), { name: 'UsageError', message: /^config: unknown option "nheads" \(did you mean nhead\?\)/ });
+  assert.throws(() => buildRunConfig(ds, 'MUTAG', bad({ optim: {} }), 0), { name: 'UsageError', message: /^overrides: unknown option "optim"; accepted: model, train$/ });
 });

@@ -62,6 +62,13 @@ export interface TrainingProtocol {
   runs: number;
 }
 
+/** Every key of a TrainingProtocol (what an override's `train` may set); the type below fails to compile if one is missing. */
+export const TRAINING_KEYS = ['optimizer', 'lr', 'weight_decay', 'scheduler', 'warmup', 'scheduler_step', 'epochs', 'batch_size',
+  'clip_grad_norm', 'clip_effective', 'split', 'split_seed', 'train_fraction', 'pe', 'loss', 'metric', 'selection', 'runs',
+] as const satisfies readonly (keyof TrainingProtocol)[];
+const trainingKeysComplete: [Exclude<keyof TrainingProtocol, (typeof TRAINING_KEYS)[number]>] extends [never] ? true : false = true;
+void trainingKeysComplete;
+
 /** The model fields a preset fixes: everything except what the dataset determines. */
 export type PresetModel = Omit<GradformerConfig, 'node_dim' | 'edge_dim' | 'num_tasks' | 'task'>;
 

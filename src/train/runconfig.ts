@@ -6,7 +6,8 @@
  */
 import type { GraphDataset } from '../data/dataset.js';
 import { resolveConfig, type GradformerConfig } from '../models/config.js';
-import { GENERIC_TU, PRESETS, resolvePreset, type TrainingProtocol } from '../models/presets.js';
+import { GENERIC_TU, PRESETS, resolvePreset, TRAINING_KEYS, type TrainingProtocol } from '../models/presets.js';
+import { checkKeys } from '../util/options.js';
 import { OWNLESS_SPLITS, type SplitKind } from '../data/splits.js';
 import { UsageError } from './usage_error.js';
 
@@ -43,6 +44,13 @@ export function presetOrFail(name: string, dataset = GENERIC_TU, regression = fa
 export function buildRunConfig(ds: GraphDataset, presetName: string, over: Overrides, seed: number, fold = 0,
   dataRoot: string | null = null): RunConfig {
   const preset = presetOrFail(presetName, ds.name, ds.task === 'regression');
+  try {
+    checkKeys('overrides', over, ['model', 'train']);
+    checkKeys('train', over.train, TRAINING_KEYS);
+    checkKeys('train.pe', over.train?.pe, ['kind', 'dim']);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const train: TrainingProtocol = { ...preset.train, ...over.train, pe: { ...preset.train.pe, ...over.train?.pe } };
   const m: Partial<GradformerConfig> = { ...preset.model, ...over.model };
   const hasEdgeCat = ds.edgeCatDims.length > 0;
