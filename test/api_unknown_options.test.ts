@@ -8,6 +8,8 @@ import { loadDataset } from '../src/data/registry.js';
 import { Gradformer } from '../src/models/gradformer.js';
 import { Optimizer } from '../src/train/optim.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
+import { runExperiment } from '../src/train/experiment.js';
+import { train } from '../src/train/trainer.js';
 import { checkKeys } from '../src/util/options.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -41,4 +43,14 @@ test('buildRunConfig refuses unknown override keys (train, train.pe, model, top 
   assert.throws(() => buildRunConfig(ds, 'MUTAG', bad({ train: { pe: { kind: 'rwse', dims: 8 } } }), 0), { name: 'UsageError', message: /^train\.pe: unknown option "dims" \(did you mean dim\?\)/ });
   assert.throws(() => buildRunConfig(ds, 'MUTAG', bad({ model: { nheads: 2 } }), 0), { name: 'UsageError', message: /^config: unknown option "nheads" \(did you mean nhead\?\)/ });
   assert.throws(() => buildRunConfig(ds, 'MUTAG', bad({ optim: {} }), 0), { name: 'UsageError', message: /^overrides: unknown option "optim"; accepted: model, train$/ });
+});
+
+test('train and runExperiment refuse unknown option keys before touching the disk', async () => {
+  const ds = await loadDataset('MUTAG');
+  const bad = <T>(o: T) => o as unknown as never;
+  const run = buildRunConfig(ds, 'MUTAG', { train: { epochs: 1 } }, 0);
+  const data = { ds, pre: [] };
+  assert.throws(() => train(bad({ run, data, outDir: '/nonexistent/x', resume_: true })), /^Error: train: unknown option "resume_" \(did you mean resume\?\)/);
+  assert.throws(() => runExperiment(bad({ preset: 'MUTAG', runs: 1, protocol: 'seeds', seed: 0, data, overrides: {}, outDir: '/nonexistent/x', dataRoot: null, onRunEnd: () => 0 })),
+    /^Error: runExperiment: unknown option "onRunEnd"; accepted: preset, /);
 });

@@ -19,6 +19,7 @@ import { gridPoints, pointFolder, pointOverrides, type GridAxis, type GridPoint 
 import type { Overrides, RunConfig } from './runconfig.js';
 import { buildRunConfig } from './runconfig.js';
 import { train, type PreparedData, type TrainEvent } from './trainer.js';
+import { checkKeys } from '../util/options.js';
 
 export interface ExperimentOptions {
   preset: string;
@@ -151,6 +152,7 @@ export function finishedResult(p: RunPlan): RunResult {
 }
 
 export function runExperiment(o: ExperimentOptions): ExperimentResult {
+  checkKeys('runExperiment', o, ['preset', 'runs', 'protocol', 'seed', 'data', 'overrides', 'outDir', 'dataRoot', 'grid', 'resume', 'onEvent', 'onRunStart']);
   const plans = planExperiment(o);
   const results: RunResult[] = [];
   for (const p of plans) {

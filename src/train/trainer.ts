@@ -12,6 +12,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import type { Gradformer } from '../models/gradformer.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { checkKeys } from '../util/options.js';
 import { currentEnvironment } from '../util/environment.js';
 import {
   loadCheckpointWeights, loadOptimizerState, readCheckpointState, recoverCheckpoint, saveCheckpoint, type CheckpointState,
@@ -53,6 +54,7 @@ const finiteOrNull = (_k: string, v: unknown) => (typeof v === 'number' && !Numb
 
 /** Trains (or resumes) a run; writes the run folder; returns the best epoch and its metrics. */
 export function train(opts: TrainOptions): TrainResult {
+  checkKeys('train', opts, ['run', 'data', 'outDir', 'resume', 'untilEpoch', 'onEvent']);
   const { outDir, data } = opts;
   const lastDir = join(outDir, 'last'), bestDir = join(outDir, 'best'), logPath = join(outDir, 'log.jsonl');
   let st: CheckpointState | null = null;
