@@ -1,9 +1,9 @@
-// A save killed in the middle of saveCheckpoint's folder swap: the run folder is
+// A save killed in the middle of saveCheckpoint's folder swap, or a log line torn by a kill: the run folder is
 // repaired on resume (the previous checkpoint renamed back, stale temporaries
 // removed) and the run goes on bit for bit; without the repair `last/` is missing
 // and an experiment would restart the run from scratch over its log.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -11,6 +11,7 @@ import { preprocessDataset } from '../src/data/preprocess.js';
 import { readCheckpointState, recoverCheckpoint } from '../src/train/checkpoint.js';
 import { loadDatasetByName } from '../src/train/data.js';
 import { readRunFolder } from '../src/train/experiment.js';
+import { parseLog } from '../src/train/runlog.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { train } from '../src/train/trainer.js';
 
@@ -70,4 +71,22 @@ test('recoverCheckpoint: stale leftovers beside a good folder go; a live process
   mkdirSync(join(dir, `last.tmp-${DEAD}`));
   assert.deepEqual(recoverCheckpoint(join(dir, 'last')), { restored: null, removed: [`last.tmp-${DEAD}`] });
   assert.throws(() => train({ run, data: { ds, pre }, outDir: dir, resume: true }), /holds no checkpoint/);
+});
+
+test('a log line torn by a kill (no newline, not JSON) is dropped on resume; a damaged line elsewhere is a DataError naming file:line', () => {
+  const dir = join(tmp, 'torn');
+  train({ run, data: { ds, pre }, outDir: dir, untilEpoch: 2 });
+  appendFileSync(join(dir, 'log.jsonl'), '{"epoch":3,"train_loss":0.4');
+  assert.equal(parseLog(readFileSync(join(dir, 'log.jsonl'), 'utf8')).torn, 1);
+  const f = readRunFolder(dir);
+  assert.equal(f.kind === 'interrupted' && f.epoch, 2);
+  train({ run, data: { ds, pre }, outDir: dir, resume: true });
+  assert.deepEqual(readFileSync(join(dir, 'last', 'model.safetensors')), readFileSync(join(tmp, 'whole', 'last', 'model.safetensors')));
+  const strip = (p: string) => readFileSync(join(p, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((o) => [o.epoch, o.train_loss, o.val, o.best_epoch]);
+  assert.deepEqual(strip(dir), strip(join(tmp, 'whole')));
+  const text = readFileSync(join(dir, 'log.jsonl'), 'utf8').split('\n');
+  text[1] = text[1].slice(0, 20);
+  writeFileSync(join(dir, 'log.jsonl'), text.join('\n'));
+  assert.throws(() => parseLog(text.join('\n'), 'L'), { name: 'DataError', message: /^L:2: not JSON \(.*\); the run folder's log is damaged$/ });
+  assert.throws(() => train({ run, data: { ds, pre }, outDir: dir, resume: true }), { name: 'DataError', message: /log\.jsonl:2: not JSON/ });
 });

@@ -19,9 +19,13 @@ test('parseLog: epochs sorted, final line kept, blank lines ignored', () => {
   assert.equal(log.final?.best_epoch, 2);
 });
 
-test('parseLog: a damaged line is reported with file and line number', () => {
-  assert.throws(() => parseLog(line(1, 0.5, [1]) + '\n{"epoch": 2,', 'runs/x/log.jsonl'), /runs\/x\/log\.jsonl:2 is not JSON/);
-  assert.throws(() => parseLog('{"foo":1}', 'L'), /L:1 has no numeric "epoch"/);
+test('parseLog: a damaged line is reported with file and line number; a torn last line (no newline) is dropped and counted', () => {
+  assert.throws(() => parseLog(line(1, 0.5, [1]) + '\n{"epoch": 2,\n' + line(3, 0.5, [1]) + '\n', 'runs/x/log.jsonl'), { name: 'DataError', message: /^runs\/x\/log\.jsonl:2: not JSON/ });
+  assert.throws(() => parseLog(line(1, 0.5, [1]) + '\n{"epoch": 2,\n', 'L'), /^DataError: L:2: not JSON/); // its newline was written: not torn
+  const torn = parseLog(line(1, 0.5, [1]) + '\n{"epoch": 2,', 'L');
+  assert.deepEqual([torn.epochs.map((e) => e.epoch), torn.torn], [[1], 1]);
+  assert.equal(parseLog(line(1, 0.5, [1]) + '\n').torn, 0);
+  assert.throws(() => parseLog('{"foo":1}', 'L'), /^DataError: L:1: no numeric "epoch"/);
 });
 
 test('bestEpoch: the final line wins; else strict improvement, earliest best, direction by metric', () => {

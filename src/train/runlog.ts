@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataError } from '../data/errors.js';
 
 /** One epoch line of log.jsonl (issue 5 format; `hop` may be absent in old logs). */
 export interface LogEpoch {
@@ -26,15 +27,25 @@ export interface LogEpoch {
 /** The closing line of log.jsonl. */
 export interface LogFinal { final: true; best_epoch: number; val: number | null; test: number | null; metric: string }
 
-export interface ParsedLog { epochs: LogEpoch[]; final: LogFinal | null }
+export interface ParsedLog {
+  epochs: LogEpoch[];
+  final: LogFinal | null;
+  /** 1 when the last line was a torn write (dropped), else 0. */
+  torn: number;
+}
 
 /**
  * Parses log.jsonl text: one JSON object per line, blank lines ignored.
- * Throws naming the file and line on malformed input (a result read from a corrupt log is worse than none).
+ * Throws a DataError naming the file and line on malformed input (a result read
+ * from a corrupt log is worse than none), with one exception: a last line without
+ * its newline that is not JSON is a write torn by a kill (the trainer appends
+ * `line + '\n'` in one call, before that epoch's checkpoint), so it is dropped and
+ * counted in `torn`; a resume starts from the checkpoint before it anyway.
  */
 export function parseLog(text: string, file = 'log.jsonl'): ParsedLog {
   const epochs: LogEpoch[] = [];
   let final: LogFinal | null = null;
+  let torn = 0;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
@@ -43,16 +54,17 @@ export function parseLog(text: string, file = 'log.jsonl'): ParsedLog {
     try {
       o = JSON.parse(line);
     } catch (e) {
-      throw new Error(`${file}:${i + 1} is not JSON (${(e as Error).message}); the run folder's log is damaged`);
+      if (i === lines.length - 1) { torn = 1; continue; } // no newline after it: the last append did not finish
+      throw new DataError(file, i + 1, `not JSON (${(e as Error).message}); the run folder's log is damaged`);
     }
     if (o && o.final === true) { final = o as LogFinal; continue; }
     if (!o || typeof o.epoch !== 'number') {
-      throw new Error(`${file}:${i + 1} has no numeric "epoch" (expected one object per epoch, as gradformer train writes)`);
+      throw new DataError(file, i + 1, 'no numeric "epoch" (expected one object per epoch, as gradformer train writes)');
     }
     epochs.push(o as LogEpoch);
   }
   epochs.sort((a, b) => a.epoch - b.epoch);
-  return { epochs, final };
+  return { epochs, final, torn };
 }
 
 /** Reads and parses run folder `dir`'s log.jsonl. */

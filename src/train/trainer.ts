@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Gradformer } from '../models/gradformer.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { checkKeys } from '../util/options.js';
+import { parseLog } from './runlog.js';
 import { currentEnvironment } from '../util/environment.js';
 import {
   loadCheckpointWeights, loadOptimizerState, readCheckpointState, recoverCheckpoint, saveCheckpoint, type CheckpointState,
@@ -81,14 +82,12 @@ export function train(opts: TrainOptions): TrainResult {
   if (st) {
     loadCheckpointWeights(lastDir, model);
     loop.restore(st, loadOptimizerState(lastDir, st));
-    // Keep the log lines of the epochs the checkpoint covers; drop anything later.
+    // Keep the log lines of the epochs the checkpoint covers; drop anything later
+    // (and a last line torn by the kill that interrupted the run).
     if (existsSync(logPath)) {
-      const kept = readFileSync(logPath, 'utf8').split('\n').filter((l) => l.trim() !== '').filter((l) => {
-        const o = JSON.parse(l);
-        return !o.final && o.epoch <= st!.epoch;
-      });
-      for (const l of kept) records.push(JSON.parse(l));
-      writeFileAtomic(logPath, kept.map((l) => l + '\n').join(''));
+      const kept = parseLog(readFileSync(logPath, 'utf8'), logPath).epochs.filter((e) => e.epoch <= st!.epoch) as EpochRecord[];
+      records.push(...kept);
+      writeFileAtomic(logPath, kept.map((e) => JSON.stringify(e, finiteOrNull) + '\n').join(''));
     }
   } else {
     writeFileSync(logPath, '');
