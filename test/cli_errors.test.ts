@@ -3,7 +3,7 @@
 // with no stack trace, and nothing a user already has is overwritten.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cliRunner, type CliResult } from './cli_helpers.js';
@@ -96,3 +96,12 @@ test('verify-reference on a file that is not a model fixture, predict on another
 function cliWithEnv(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
   return cliRunner(join(tmp, 'home'), env)(...args);
 }
+
+test('more --threads than cores: the run goes on, with one warning line saying how many cores there are', async () => {
+  const cores = availableParallelism();
+  const [over, fit] = await Promise.all([cli('--threads', String(cores + 1), 'models'), cli('--threads', String(cores), 'models')]);
+  assert.equal(over.code, 0, over.stderr);
+  assert.match(over.stderr, new RegExp(`^gradformer: warning: ${cores + 1} threads on a machine with ${cores} cores?: .*use --threads ${cores} or fewer\\n$`));
+  assert.equal(over.stdout, fit.stdout);
+  assert.equal(fit.stderr, '');
+});
