@@ -59,3 +59,13 @@ test('Murcko scaffolds (RDKit conventions) and the greedy scaffold split', async
   assert.deepEqual(Array.from(s.val), [7]); // ties of size 1: larger first index first (D at 7 before C at 3)
   assert.deepEqual(Array.from(s.test), [3]);
 });
+
+test('missing or misspelt options, and a bad split column value, are errors that say what is accepted', async () => {
+  const p = csv('d.csv', 'smiles,y,part\nCCO,1,train\nCC,0,holdout\n');
+  const bad = <T>(o: T) => o as unknown as never;
+  await assert.rejects(loadMoleculeCsv(p, bad({ split: 'random' })), /^Error: loadMoleculeCsv: targetColumns must name the target column\(s\), e\.g\. \['y'\], got undefined$/);
+  await assert.rejects(loadMoleculeCsv(p, bad({ targetColumns: ['y'] })), /^Error: loadMoleculeCsv: split must be 'random', 'scaffold' or \{ column: NAME \}, got undefined$/);
+  await assert.rejects(loadMoleculeCsv(p, bad({ targetColumns: ['y'], split: 'scafold' })), /got "scafold"$/);
+  await assert.rejects(loadMoleculeCsv(p, bad({ targetColumns: ['y'], split: 'random', smiles_column: 'smiles' })), /unknown option "smiles_column" \(did you mean smilesColumn\?\)/);
+  await assert.rejects(loadMoleculeCsv(p, { targetColumns: ['y'], split: { column: 'part' } }), /d\.csv:3: split column 'part' must be train, valid\/val or test, got "holdout"$/);
+});

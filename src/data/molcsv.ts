@@ -12,6 +12,7 @@ import { loadRDKit } from '../chem/rdkit.js';
 import { ogbFeaturiser } from '../chem/ogb.js';
 import { murckoScaffold, scaffoldSplit } from '../chem/scaffold.js';
 import { Rng } from '../util/rng.js';
+import { checkKeys } from '../util/options.js';
 
 export interface MoleculeCsvOptions {
   smilesColumn?: string;
@@ -35,6 +36,12 @@ export interface MoleculeCsvDataset extends GraphDataset {
 
 /** Load a molecule CSV. Binary 0/1 targets (empty cell = missing, NaN) -> binary_class; anything else regression. */
 export async function loadMoleculeCsv(path: string, opts: MoleculeCsvOptions): Promise<MoleculeCsvDataset> {
+  checkKeys('loadMoleculeCsv', opts, ['smilesColumn', 'targetColumns', 'split', 'seed', 'featuriser', 'skipInvalid', 'name']);
+  if (!Array.isArray(opts.targetColumns) || opts.targetColumns.length === 0) {
+    throw new Error(`loadMoleculeCsv: targetColumns must name the target column(s), e.g. ['y'], got ${JSON.stringify(opts.targetColumns)}`);
+  }
+  const splitOk = opts.split === 'random' || opts.split === 'scaffold' || (typeof opts.split === 'object' && opts.split !== null && typeof opts.split.column === 'string');
+  if (!splitOk) throw new Error(`loadMoleculeCsv: split must be 'random', 'scaffold' or { column: NAME }, got ${JSON.stringify(opts.split)}`);
   let text: string;
   try { text = readFileSync(path, 'utf8'); } catch (e) { throw new DataError(path, 0, `cannot read: ${(e as Error).message}`); }
   const table = parseCsv(text, path);
@@ -44,7 +51,6 @@ export async function loadMoleculeCsv(path: string, opts: MoleculeCsvOptions): P
     return c;
   };
   const sCol = col(opts.smilesColumn ?? 'smiles');
-  if (!opts.targetColumns.length) throw new DataError(path, 0, 'targetColumns is empty');
   const tCols = opts.targetColumns.map(col);
   const rd = await loadRDKit();
   const feat = opts.featuriser ?? ogbFeaturiser(rd);
@@ -84,12 +90,13 @@ export async function loadMoleculeCsv(path: string, opts: MoleculeCsvOptions): P
     const sorted = (x: Int32Array) => x.slice().sort();
     split = { train: sorted(perm.subarray(0, a)), val: sorted(perm.subarray(a, b)), test: sorted(perm.subarray(b)) };
   } else {
-    const c = col(opts.split.column);
+    const byColumn = opts.split;
+    const c = col(byColumn.column);
     const parts: Record<'train' | 'val' | 'test', number[]> = { train: [], val: [], test: [] };
     rowOf.forEach((r, g) => {
       const v = table.rows[r][c].trim().toLowerCase();
       const key = v === 'train' ? 'train' : v === 'valid' || v === 'val' ? 'val' : v === 'test' ? 'test' : null;
-      if (!key) throw new DataError(path, table.lines[r], `split column '${c}' must be train, valid/val or test, got ${JSON.stringify(v)}`);
+      if (!key) throw new DataError(path, table.lines[r], `split column '${byColumn.column}' must be train, valid/val or test, got ${JSON.stringify(v)}`);
       parts[key].push(g);
     });
     split = { train: Int32Array.from(parts.train), val: Int32Array.from(parts.val), test: Int32Array.from(parts.test) };
