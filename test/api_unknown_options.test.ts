@@ -54,3 +54,8 @@ test('train and runExperiment refuse unknown option keys before touching the dis
   assert.throws(() => runExperiment(bad({ preset: 'MUTAG', runs: 1, protocol: 'seeds', seed: 0, data, overrides: {}, outDir: '/nonexistent/x', dataRoot: null, onRunEnd: () => 0 })),
     /^Error: runExperiment: unknown option "onRunEnd"; accepted: preset, /);
 });
+
+test('loadDataset passes its options on to the format loader, which checks their keys too', async () => {
+  await assert.rejects(loadDataset('MUTAG', { options: { useNodeAttrs: true } }), /^Error: TU options: unknown option "useNodeAttrs" \(did you mean useNodeAttr\?\)/);
+  await assert.rejects(loadDataset('CLUSTER', { options: { seeed: 1 } }), /^Error: SBM options: unknown option "seeed" \(did you mean seed\?\)/);
+});

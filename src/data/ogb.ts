@@ -19,6 +19,7 @@ import type { Graph, Task } from '../graph/types.js';
 import type { GraphDataset, Metric, Split } from './dataset.js';
 import { DataError } from './errors.js';
 import { parseFloatTable, parseIntTable, type IntTable } from './table.js';
+import { checkKeys } from '../util/options.js';
 
 /** OGB get_atom_feature_dims() / get_bond_feature_dims(). */
 export const OGB_ATOM_DIMS = [119, 5, 12, 12, 10, 6, 6, 2, 2];
@@ -82,6 +83,7 @@ function maxLabel(ys: Float32Array): number {
 
 /** Load an OGB graph-property dataset from `root` (holding raw/ and split/). */
 export function loadOgb(root: string, name: string, opts: OgbOptions = {}): GraphDataset {
+  checkKeys('OGB options', opts, ['task', 'metric']);
   const raw = join(root, 'raw');
   const f = (p: string) => join(raw, p);
   const nn = parseIntTable(readGz(f('num-node-list.csv.gz'), true)!, f('num-node-list.csv.gz'), { cols: 1, what: 'nodes of the graph' });

@@ -16,6 +16,7 @@
 import type { Graph } from '../graph/types.js';
 import type { GraphDataset, Split } from './dataset.js';
 import { Rng } from '../util/rng.js';
+import { checkKeys } from '../util/options.js';
 
 export type SBMName = 'CLUSTER' | 'PATTERN';
 export interface SBMSizes { train: number; val: number; test: number }
@@ -154,6 +155,7 @@ export function* sbmGraphs(name: SBMName, opts: SBMOptions): Generator<{ split: 
 
 /** Generate CLUSTER or PATTERN as a GraphDataset with its official split (train, val, test in order). */
 export function loadSBM(name: SBMName, opts: SBMOptions): GraphDataset {
+  checkKeys('SBM options', opts, ['seed', 'sizes']);
   const graphs: Graph[] = [];
   const counts = { train: 0, val: 0, test: 0 };
   for (const { split, graph } of sbmGraphs(name, opts)) { graphs.push(graph); counts[split]++; }

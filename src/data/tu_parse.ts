@@ -23,6 +23,7 @@
 import type { Graph } from '../graph/types.js';
 import type { GraphDataset } from './dataset.js';
 import { DataError } from './errors.js';
+import { checkKeys } from '../util/options.js';
 import { parseFloatTable, parseIntTable, type FloatTable, type IntTable } from './table.js';
 
 export interface TUOptions {
@@ -70,6 +71,7 @@ function labelColumns(t: IntTable): { min: number[]; width: number[] } {
 
 /** Parses the TU dataset `name` from the files `src` finds (errors name the file and line). */
 export function parseTU(src: TUSource, name: string, opts: TUOptions = {}): GraphDataset {
+  checkKeys('TU options', opts, ['useNodeAttr', 'useEdgeAttr']);
   const need = (part: string): string => {
     const f = src.find(part);
     if (!f) {
