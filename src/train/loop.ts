@@ -54,6 +54,11 @@ export interface EpochRecord {
 
 export interface FinalRecord { final: true; best_epoch: number; val: number; test: number; metric: MetricName }
 
+/**
+ * Progress of a training run, in order: epoch_start, then a batch event per
+ * optimiser step (its loss), epoch_end (the epoch's log record; `improved` = a new
+ * best validation metric, saved to best/), and final once a run has run all its epochs.
+ */
 export type TrainEvent =
   | { type: 'epoch_start'; epoch: number; epochs: number; batches: number }
   | { type: 'batch'; epoch: number; step: number; batches: number; loss: number }
