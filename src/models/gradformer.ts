@@ -124,6 +124,7 @@ export class Gradformer extends Module {
   readonly lin: Linear;
 
   /**
+   * Builds the model with freshly initialised weights.
    * @param config the configuration (completed with the official defaults)
    * @param rng initialises the weights
    * @param dropRng draws dropout / drop-path masks during training (defaults to `rng`)
@@ -228,8 +229,8 @@ export class Gradformer extends Module {
 
   /**
    * Puts a batch's arrays (and `extra` ones, e.g. the loss targets) on the model's
-   * device in one transfer (a no-op on cpu and for a batch already there): forward
-   * calls it; a trainer calls it first with its targets, so a step uploads once.
+   * device in one transfer. A no-op on cpu and for a batch already there; forward
+   * calls it, and a trainer calls it first with its targets, so a step uploads once.
    */
   stage(batch: GraphBatch, extra: readonly HostArray[] = []): void {
     const c = this.config;

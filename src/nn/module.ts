@@ -88,8 +88,9 @@ export class Module {
   }
 
   /**
-   * Moves every parameter and float buffer to `device` in place (integer buffers,
-   * counters such as num_batches_tracked, stay on the host where they are counted).
+   * Moves every parameter and float buffer to `device` in place; returns this module.
+   * Integer buffers (counters such as num_batches_tracked) stay on the host, where
+   * they are counted.
    */
   to(device: DeviceName): this {
     for (const [, t, kind, isInt] of this.stateEntries()) if (kind === 'param' || !isInt) t.moveTo(device);

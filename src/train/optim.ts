@@ -139,7 +139,7 @@ export class Optimizer {
   get baseLr(): number { return this.opts.lr; }
 
   /**
-   * Clears every parameter's gradient (PyTorch `zero_grad(set_to_none=True)`); the
+   * Clears every parameter's gradient (PyTorch `zero_grad(set_to_none=True)`). The
    * arrays go back to the scratch pool (`Tensor.clearGrad`), so copy a gradient you
    * want to keep before calling this.
    */

@@ -56,9 +56,9 @@ export class Rng {
   private away: StateFetch | null = null;
 
   /**
-   * Lends the state words: someone else (a device drawing dropout masks) advances
-   * them from here on, and `fetch` returns them when the host next draws or reads
-   * the state. Lets a GPU draw every mask of a run without a transfer per mask.
+   * Lends the state words to a device that advances them from here on (drawing
+   * dropout masks); `fetch` returns them when the host next draws or reads the
+   * state. Lets a GPU draw every mask of a run without a transfer per mask.
    */
   lend(fetch: StateFetch): void {
     this.away = fetch;
