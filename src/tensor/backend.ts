@@ -67,7 +67,7 @@ export function setBackend(name: BackendName): Kernels {
   return k;
 }
 
-/** Threads used by the parallel kernels of the active backend. */
+/** Sets how many threads the parallel kernels of the active backend use. */
 export function setThreads(n: number): void { kernels().setThreads(n); }
 /** Threads the parallel kernels of the active backend use (>= 1). */
 export function getThreads(): number { return kernels().getThreads(); }

@@ -93,6 +93,7 @@ export class Tensor {
    */
   private gradHome: Float32Array | null = null;
 
+  /** Wraps `data` (not a copy) as a tensor of `shape` on the device `data` belongs to. */
   constructor(data: Storage, shape: readonly number[], requiresGrad = false) {
     if (numel(shape) !== data.length) {
       throw new Error(`Tensor: data has ${data.length} elements but shape [${shape.join(', ')}] needs ${numel(shape)}`);
