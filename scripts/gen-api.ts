@@ -51,11 +51,16 @@ function describe(checker: ts.TypeChecker, sym: ts.Symbol, decl: ts.Declaration,
   const doc = docOf(checker, sym);
   if (ts.isSourceFile(decl)) { // export * as ops
     const members = checker.getExportsOfModule(sym).map((m) => {
+      const summary = firstSentence(docOf(checker, m));
+      const note = summary ? `// ${summary}\n` : '';
       const fns = signatureDecls(m);
-      if (fns.length) return fns.map((d) => `${m.name}${signature(checker, d)}`).join('\n');
+      if (fns.length) return note + fns.map((d) => `${m.name}${signature(checker, d)}`).join('\n');
+      // Types have no value type to print ('any'): their declaration is what they are.
+      const typeDecl = m.declarations?.find((d) => ts.isInterfaceDeclaration(d) || ts.isTypeAliasDeclaration(d));
+      if (typeDecl) return note + stripExport(typeDecl.getText());
       const t = checker.getTypeOfSymbolAtLocation(m, decl);
       const sig = t.getCallSignatures()[0];
-      return sig ? `${m.name}${checker.signatureToString(sig, undefined, FLAGS)}` : `${m.name}: ${checker.typeToString(t, undefined, FLAGS)}`;
+      return note + (sig ? `${m.name}${checker.signatureToString(sig, undefined, FLAGS)}` : `${m.name}: ${checker.typeToString(t, undefined, FLAGS)}`);
     });
     const fileDoc = ts.getLeadingCommentRanges(decl.text, 0)?.map((r) => decl.text.slice(r.pos, r.end)).join('\n') ?? '';
     return { kind: 'namespace', doc: doc || cleanBlock(fileDoc), code: members.join('\n') };
