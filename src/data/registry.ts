@@ -171,7 +171,7 @@ export interface LoadOptions {
   path?: string;
   /** Passed through to the format loader (TU options, SBM generator options, CSV columns, ...). */
   options?: Record<string, unknown>;
-  /** Receives progress lines (downloads); default: none. */
+  /** Receives the download's progress lines; default: written to stderr. */
   log?: (s: string) => void;
 }
 
