@@ -110,6 +110,7 @@ export class Optimizer {
   private readonly flat: Flat | null;
 
   /**
+   * An optimiser of `kind` over `params` with the options `opts`.
    * @param params named parameters, e.g. `model.namedParameters()`. Adam and AdamW
    * on cpu move the parameters' values into one flat buffer (Tensor.packInto): a
    * step is then one kernel call over the whole model instead of one per tensor.

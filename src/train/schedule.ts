@@ -46,6 +46,11 @@ export interface ScheduleOptions {
 export class LrSchedule {
   /** Scheduler steps taken so far. */
   steps = 0;
+  /**
+   * A schedule at step 0.
+   * @param base the base learning rate (the optimiser's `lr` option)
+   * @param opts the schedule's kind, stepping, warm-up and horizon
+   */
   constructor(readonly base: number, readonly opts: ScheduleOptions) {}
 
   /** Warm-up and horizon in scheduler steps. */
