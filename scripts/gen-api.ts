@@ -88,6 +88,7 @@ function classOutline(checker: ts.TypeChecker, sym: ts.Symbol, decl: ts.ClassDec
     const mods = ts.canHaveModifiers(m) ? ts.getModifiers(m) ?? [] : [];
     if (mods.some((x) => x.kind === ts.SyntaxKind.PrivateKeyword || x.kind === ts.SyntaxKind.ProtectedKeyword)) continue;
     if (m.name && (ts.isPrivateIdentifier(m.name) || m.name.getText().startsWith('_'))) continue;
+    if (ts.getJSDocTags(m).some((t) => t.tagName.text === 'internal')) continue;
     const msym = m.name ? checker.getSymbolAtLocation(m.name) : undefined;
     // As written: `[Symbol.iterator]`, not the checker's internal `__@iterator@551`.
     const mname = m.name?.getText() ?? '';
@@ -118,6 +119,9 @@ function classOutline(checker: ts.TypeChecker, sym: ts.Symbol, decl: ts.ClassDec
     const mods = ts.getModifiers(p) ?? [];
     if (!mods.some((x) => x.kind === ts.SyntaxKind.PublicKeyword || x.kind === ts.SyntaxKind.ReadonlyKeyword)) continue;
     if (mods.some((x) => x.kind === ts.SyntaxKind.PrivateKeyword || x.kind === ts.SyntaxKind.ProtectedKeyword)) continue;
+    // Their summary is the constructor's @param line for them.
+    const summary = firstSentence(ts.getTextOfJSDocComment(ts.getJSDocParameterTags(p)[0]?.comment) ?? '');
+    if (summary) lines.push(`  // ${summary}`);
     lines.push(`  ${mods.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword) ? 'readonly ' : ''}${p.name.getText()}: ${typeText(checker, p.type, p)};`);
   }
   lines.push('}');
