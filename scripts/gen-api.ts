@@ -51,16 +51,22 @@ function describe(checker: ts.TypeChecker, sym: ts.Symbol, decl: ts.Declaration,
   const doc = docOf(checker, sym);
   if (ts.isSourceFile(decl)) { // export * as ops
     const members = checker.getExportsOfModule(sym).map((m) => {
+      const summary = firstSentence(docOf(checker, m));
+      const note = summary ? `// ${summary}\n` : '';
+      const fns = signatureDecls(m);
+      if (fns.length) return note + fns.map((d) => `${m.name}${signature(checker, d)}`).join('\n');
+      // Types have no value type to print ('any'): their declaration is what they are.
+      const typeDecl = m.declarations?.find((d) => ts.isInterfaceDeclaration(d) || ts.isTypeAliasDeclaration(d));
+      if (typeDecl) return note + stripExport(typeDecl.getText());
       const t = checker.getTypeOfSymbolAtLocation(m, decl);
       const sig = t.getCallSignatures()[0];
-      return sig ? `${m.name}${checker.signatureToString(sig, undefined, FLAGS)}` : `${m.name}: ${checker.typeToString(t, undefined, FLAGS)}`;
+      return note + (sig ? `${m.name}${checker.signatureToString(sig, undefined, FLAGS)}` : `${m.name}: ${checker.typeToString(t, undefined, FLAGS)}`);
     });
     const fileDoc = ts.getLeadingCommentRanges(decl.text, 0)?.map((r) => decl.text.slice(r.pos, r.end)).join('\n') ?? '';
     return { kind: 'namespace', doc: doc || cleanBlock(fileDoc), code: members.join('\n') };
   }
   if (ts.isFunctionDeclaration(decl)) {
-    const sigs = checker.getTypeOfSymbolAtLocation(sym, decl).getCallSignatures();
-    return { kind: 'function', doc, code: sigs.map((s) => `function ${name}${checker.signatureToString(s, undefined, FLAGS)}`).join('\n') };
+    return { kind: 'function', doc, code: signatureDecls(sym).map((d) => `function ${name}${signature(checker, d)}`).join('\n') };
   }
   if (ts.isClassDeclaration(decl)) return { kind: 'class', doc, code: classOutline(checker, sym, decl, name) };
   if (ts.isInterfaceDeclaration(decl) || ts.isTypeAliasDeclaration(decl)) {
@@ -82,25 +88,30 @@ function classOutline(checker: ts.TypeChecker, sym: ts.Symbol, decl: ts.ClassDec
     const mods = ts.canHaveModifiers(m) ? ts.getModifiers(m) ?? [] : [];
     if (mods.some((x) => x.kind === ts.SyntaxKind.PrivateKeyword || x.kind === ts.SyntaxKind.ProtectedKeyword)) continue;
     if (m.name && (ts.isPrivateIdentifier(m.name) || m.name.getText().startsWith('_'))) continue;
+    if (ts.getJSDocTags(m).some((t) => t.tagName.text === 'internal')) continue;
     const msym = m.name ? checker.getSymbolAtLocation(m.name) : undefined;
-    const summary = msym ? firstSentence(docOf(checker, msym)) : '';
-    const note = summary ? `  // ${summary}` : '';
+    // As written: `[Symbol.iterator]`, not the checker's internal `__@iterator@551`.
+    const mname = m.name?.getText() ?? '';
     const isStatic = mods.some((x) => x.kind === ts.SyntaxKind.StaticKeyword) ? 'static ' : '';
+    // Overloaded: the overload signatures are the API, the implementation's is not.
+    const overloaded = (ts.isConstructorDeclaration(m) || ts.isMethodDeclaration(m)) && m.body !== undefined &&
+      decl.members.some((o) => o !== m && o.kind === m.kind && o.name?.getText() === m.name?.getText());
+    if (overloaded) continue;
+    let line: string | null = null;
+    let summary = msym ? firstSentence(docOf(checker, msym)) : '';
     if (ts.isConstructorDeclaration(m)) {
-      const sig = checker.getSignatureFromDeclaration(m)!;
-      const ctorDoc = firstSentence(ts.displayPartsToString(sig.getDocumentationComment(checker)));
-      lines.push(`  constructor${checker.signatureToString(sig, undefined, FLAGS)};${ctorDoc ? `  // ${ctorDoc}` : ''}`);
-    } else if ((ts.isMethodDeclaration(m) || ts.isGetAccessorDeclaration(m)) && msym) {
-      if (ts.isGetAccessorDeclaration(m)) {
-        lines.push(`  ${isStatic}get ${msym.name}(): ${checker.typeToString(checker.getTypeOfSymbolAtLocation(msym, m), undefined, FLAGS)};${note}`);
-      } else {
-        const sig = checker.getSignatureFromDeclaration(m as ts.MethodDeclaration);
-        if (sig) lines.push(`  ${isStatic}${msym.name}${checker.signatureToString(sig, undefined, FLAGS)};${note}`);
-      }
+      summary = firstSentence(ts.displayPartsToString(checker.getSignatureFromDeclaration(m)!.getDocumentationComment(checker)));
+      line = `constructor${signature(checker, m)};`;
+    } else if (ts.isGetAccessorDeclaration(m) && msym) {
+      line = `${isStatic}get ${mname}(): ${typeText(checker, m.type, m)};`;
+    } else if (ts.isMethodDeclaration(m) && msym) {
+      line = `${isStatic}${mname}${signature(checker, m)};`;
     } else if (ts.isPropertyDeclaration(m) && msym) {
       const ro = mods.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword) ? 'readonly ' : '';
-      lines.push(`  ${isStatic}${ro}${msym.name}: ${checker.typeToString(checker.getTypeOfSymbolAtLocation(msym, m), undefined, FLAGS)};${note}`);
+      line = `${isStatic}${ro}${mname}${m.questionToken ? '?' : ''}: ${typeText(checker, m.type, m)};`;
     }
+    // The summary goes on its own line above the member: trailing, it made lines of 200+ characters.
+    if (line !== null) lines.push(...(summary ? [`  // ${summary}`] : []), `  ${line}`);
   }
   // Parameter properties (constructor(readonly x: T)) are public fields too.
   const ctor = decl.members.find(ts.isConstructorDeclaration);
@@ -108,18 +119,56 @@ function classOutline(checker: ts.TypeChecker, sym: ts.Symbol, decl: ts.ClassDec
     const mods = ts.getModifiers(p) ?? [];
     if (!mods.some((x) => x.kind === ts.SyntaxKind.PublicKeyword || x.kind === ts.SyntaxKind.ReadonlyKeyword)) continue;
     if (mods.some((x) => x.kind === ts.SyntaxKind.PrivateKeyword || x.kind === ts.SyntaxKind.ProtectedKeyword)) continue;
-    lines.push(`  ${mods.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword) ? 'readonly ' : ''}${p.name.getText()}: ${p.type?.getText() ?? 'unknown'};`);
+    // Their summary is the constructor's @param line for them.
+    const summary = firstSentence(ts.getTextOfJSDocComment(ts.getJSDocParameterTags(p)[0]?.comment) ?? '');
+    if (summary) lines.push(`  // ${summary}`);
+    lines.push(`  ${mods.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword) ? 'readonly ' : ''}${p.name.getText()}: ${typeText(checker, p.type, p)};`);
   }
   lines.push('}');
   void sym;
   return lines.join('\n');
 }
 
+/** The declarations to print for a function: its overloads, or the one implementation when it has none. */
+function signatureDecls(sym: ts.Symbol): ts.SignatureDeclaration[] {
+  const fns = (sym.declarations ?? []).filter(ts.isFunctionDeclaration);
+  const overloads = fns.filter((d) => !d.body);
+  return overloads.length ? overloads : fns;
+}
+
+/**
+ * `<T>(a: A, b?: B): R` with the types as the source writes them (`typeof fetch`, not
+ * its expansion; `Float32Array`, not `Float32Array<ArrayBufferLike>`); the checker's
+ * only where the source has no annotation.
+ */
+function signature(checker: ts.TypeChecker, d: ts.SignatureDeclaration): string {
+  const tps = d.typeParameters ? `<${d.typeParameters.map((p) => p.getText()).join(', ')}>` : '';
+  const params = d.parameters.map((p) => {
+    const opt = p.questionToken || p.initializer ? '?' : '';
+    return `${p.dotDotDotToken ? '...' : ''}${p.name.getText()}${opt}: ${typeText(checker, p.type, p)}`;
+  });
+  let ret = '';
+  if (!ts.isConstructorDeclaration(d)) {
+    ret = `: ${d.type ? oneLine(d.type.getText()) : checker.typeToString(checker.getSignatureFromDeclaration(d)!.getReturnType(), undefined, FLAGS)}`;
+  }
+  return `${tps}(${params.join(', ')})${ret}`;
+}
+
+/** A type as written, on one line; inferred by the checker when there is no annotation. */
+function typeText(checker: ts.TypeChecker, node: ts.TypeNode | undefined, at: ts.Node): string {
+  if (node) return oneLine(node.getText());
+  return checker.typeToString(checker.getTypeAtLocation(at), undefined, FLAGS);
+}
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ');
+
 const stripExport = (s: string) => s.replace(/^export\s+/, '');
-/** A member's summary: its doc comment's first sentence (to the first period followed by a space or the end). */
+/**
+ * A member's summary: its doc comment's first sentence (to the first period followed
+ * by a space or the end, not the one of an "e.g." or "i.e.").
+ */
 const firstSentence = (s: string) => {
   const one = s.replace(/\s+/g, ' ').trim();
-  const m = /^(.*?\.)(\s|$)/.exec(one);
+  const m = /^(.*?(?<!\b(?:e\.g|i\.e))\.)(\s|$)/.exec(one);
   return m ? m[1] : one;
 };
 const cleanBlock = (c: string) => c.replace(/^\/\*\*?|\*\/$/g, '').split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n').trim();
@@ -135,7 +184,11 @@ export function renderApi(api: ApiEntry[]): string {
     const items = api.filter((a) => a.entry === e.name);
     md.push(`## \`${e.name}\``, '', e.note, '');
     const modules = [...new Set(items.map((a) => a.module))];
-    md.push(modules.map((m) => `[${m}](#${anchor(e.name, m)})`).join(' · '), '');
+    // An index, one line per module with the names it exports: one line for all, it was 3000 characters of links.
+    for (const m of modules) {
+      md.push(`- [${m}](#${anchor(e.name, m)}): ${items.filter((a) => a.module === m).map((a) => `\`${a.name}\``).join(', ')}`);
+    }
+    md.push('');
     for (const m of modules) {
       md.push(`<a id="${anchor(e.name, m)}"></a>`, `### ${m}`, '');
       for (const a of items.filter((x) => x.module === m)) {

@@ -3,7 +3,10 @@
  * Pluggable so a dataset loader (molcsv, ZINC) can pick OGB's 9+3 features or
  * ZINC's atom-type / bond-type vocabulary.
  */
+
+/** What a featuriser makes of one molecule: its atoms as nodes, its bonds as directed edges, and their categorical features. */
 export interface MolGraphParts {
+  /** Number of atoms (nodes). */
   numNodes: number;
   /** [2, E] row-major, every bond in both directions (bond k -> edges 2k and 2k+1). */
   edgeIndex: Int32Array;
@@ -13,6 +16,11 @@ export interface MolGraphParts {
   edgeCat: Int32Array;
 }
 
+/**
+ * Turns SMILES into the categorical node and edge features of a Graph, over a fixed
+ * vocabulary (ogbFeaturiser: OGB's 9 atom and 3 bond features; zincFeaturiser: ZINC's
+ * atom and bond types).
+ */
 export interface Featuriser {
   /** Name for reports and cache keys (e.g. 'ogb', 'zinc'). */
   readonly name: string;

@@ -12,6 +12,7 @@ import { zincFeaturiser } from './zinc.js';
 
 /** Datasets whose graphs come from SMILES with a featuriser here. */
 export const MOLECULE_DATASETS = ['ZINC', 'ogbg-molhiv'] as const;
+/** A name in MOLECULE_DATASETS. */
 export type MoleculeDataset = typeof MOLECULE_DATASETS[number];
 
 /** Whether graphs of `dataset` can be built from SMILES here. */

@@ -9,8 +9,9 @@ import { type Featuriser, type MolGraphParts, bothDirections } from './featurise
 import { type RDKit, type MolProps, BOND_STEREO, CHIRAL_TAG, HYBRIDISATION, molPropsFromSmiles, totalHs } from './rdkit_pickle.js';
 import { ringAtoms } from './rings.js';
 
-/** Vocabulary sizes, as OGB's get_atom_feature_dims() / get_bond_feature_dims(). */
+/** Vocabulary sizes of OGB's 9 atom features (OGB_ATOM_COLUMNS), as its get_atom_feature_dims(). */
 export const OGB_ATOM_DIMS = [119, 5, 12, 12, 10, 6, 6, 2, 2];
+/** Vocabulary sizes of OGB's 3 bond features (OGB_BOND_COLUMNS), as its get_bond_feature_dims(). */
 export const OGB_BOND_DIMS = [5, 6, 2];
 export const OGB_ATOM_COLUMNS = ['atomic_num', 'chirality', 'degree', 'formal_charge', 'num_hs',
   'num_radical_e', 'hybridization', 'is_aromatic', 'is_in_ring'];

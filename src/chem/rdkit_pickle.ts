@@ -5,6 +5,10 @@
  */
 import type { MainModule, Mol } from '@rdkit/rdkit';
 
+/**
+ * An RDKit MinimalLib instance (`@rdkit/rdkit`'s MainModule): what loadRDKit returns
+ * in Node, or one a web page loaded itself.
+ */
 export type RDKit = MainModule;
 export type { Mol };
 

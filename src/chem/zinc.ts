@@ -19,6 +19,7 @@ export const ZINC_ATOM_TYPES = ['C', 'O', 'N', 'F', 'C H1', 'S', 'Cl', 'O -', 'N
 const ATOM_ID = new Map(ZINC_ATOM_TYPES.map((k, i) => [k, i]));
 /** Bond-type vocabulary: 0 is "no bond" in the benchmark's dense matrix, so 4 values, 1..3 used. */
 export const ZINC_BOND_DIMS = [4];
+/** Atom-type vocabulary: one categorical column over ZINC_ATOM_TYPES. */
 export const ZINC_ATOM_DIMS = [ZINC_ATOM_TYPES.length];
 
 /** RDKit's canonical kekulé SMILES of `smiles` (the string ZINC graphs are read from). */

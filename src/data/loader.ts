@@ -9,7 +9,9 @@ import type { Graph, GraphBatch, GraphPre } from '../graph/types.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { checkKeys } from '../util/options.js';
 
+/** Options of GraphLoader; an unknown key is an error. */
 export interface LoaderOptions {
+  /** Graphs per batch (a positive integer). */
   batchSize: number;
   /** Reshuffle at the start of every epoch (training). Default false. */
   shuffle?: boolean;
@@ -17,13 +19,26 @@ export interface LoaderOptions {
   dropLast?: boolean;
   /** Seed of the shuffling generator (default 0); or pass rng to share one. */
   seed?: number;
+  /** A generator to shuffle with instead of a new one; its draws advance it for the caller too. */
   rng?: Rng;
 }
 
+/**
+ * Iterates a subset of a dataset as packed batches (`collate`), one epoch per
+ * `for ... of`. A shuffling loader draws each epoch's order from `rng` when the epoch
+ * starts; its state (`getState` / `setState`) goes into checkpoints so a resumed run
+ * sees the same orders. The constructor throws on a batch size that is not a
+ * positive integer, an index outside the dataset, `pre` not matching `graphs`, or an
+ * unknown option key.
+ */
 export class GraphLoader implements Iterable<GraphBatch> {
+  /** Graphs per batch (the last batch may be smaller unless `dropLast`). */
   readonly batchSize: number;
+  /** Whether every epoch is reshuffled. */
   readonly shuffle: boolean;
+  /** Whether the last incomplete batch is dropped. */
   readonly dropLast: boolean;
+  /** The generator the shuffles draw from (the `rng` option, or one seeded with `seed`). */
   readonly rng: Rng;
   private readonly order: Int32Array;
 
@@ -65,6 +80,8 @@ export class GraphLoader implements Iterable<GraphBatch> {
     }
   }
 
+  /** The shuffling generator's state (for checkpoints). */
   getState(): RngState { return this.rng.getState(); }
+  /** Restores the shuffling generator's state from `getState()`. */
   setState(s: RngState): void { this.rng.setState(s); }
 }

@@ -14,19 +14,28 @@ import { murckoScaffold, scaffoldSplit } from '../chem/scaffold.js';
 import { Rng } from '../util/rng.js';
 import { checkKeys } from '../util/options.js';
 
+/** Options of loadMoleculeCsv; an unknown key is an error. */
 export interface MoleculeCsvOptions {
+  /** Header of the SMILES column (default 'smiles'). */
   smilesColumn?: string;
+  /**
+   * Headers of the target columns (at least one): 0/1 values (empty = missing) make a
+   * binary_class dataset scored by ROC-AUC, any other numbers a regression scored by MAE.
+   */
   targetColumns: string[];
   /** 'random' / 'scaffold' (80/10/10), or a column whose values are train / valid|val / test. */
   split: 'random' | 'scaffold' | { column: string };
+  /** Seed of the 'random' split (default 0). */
   seed?: number;
   /** Defaults to the OGB featuriser. */
   featuriser?: Featuriser;
   /** Skip rows whose SMILES RDKit rejects (counted in `skipped`) instead of failing. Default false. */
   skipInvalid?: boolean;
+  /** Dataset name for reports (default: the file path). */
   name?: string;
 }
 
+/** A dataset read from a CSV of SMILES: a GraphDataset with each graph's SMILES and the rows skipped. */
 export interface MoleculeCsvDataset extends GraphDataset {
   /** SMILES of each graph. */
   smiles: string[];

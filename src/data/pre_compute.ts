@@ -6,6 +6,11 @@ import type { GraphPre } from '../graph/types.js';
 import { shortestPathDistances } from '../graph/spd.js';
 import { randomWalkPE } from '../graph/rwse.js';
 
+/**
+ * A positional encoding, [n, dim] per graph: 'rwse' (random-walk return probabilities
+ * for walks of 1..dim steps) or 'lappe' (`dim` eigenvectors of the graph Laplacian,
+ * lapPE); `dim` must be a positive integer (makePeFunction throws otherwise).
+ */
 export interface PeOptions { kind: 'rwse' | 'lappe'; dim: number }
 
 /** PE of one graph from its structure. */

@@ -24,7 +24,12 @@ import { checkKeys } from '../util/options.js';
 
 export type { PeOptions } from './pre_compute.js';
 
+/**
+ * Options of preprocessDataset: the positional encoding, the cache and the worker
+ * threads; an unknown key is an error.
+ */
 export interface PreprocessOptions {
+  /** The positional encoding to compute. */
   pe: PeOptions;
   /** Cache root (default defaultCacheDir()); files go to <root>/preprocess/. */
   cacheDir?: string;

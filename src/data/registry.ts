@@ -19,9 +19,16 @@ import { checkKeys } from '../util/options.js';
 
 export type DatasetFormat = 'tu' | 'zinc' | 'ogb' | 'sbm' | 'zinc_full' | 'molcsv';
 
+/**
+ * One dataset the registry knows: its name, file format, and where its files come
+ * from (bundled with the package, downloaded into the cache, or found under a data root).
+ */
 export interface DatasetEntry {
+  /** The name `--dataset` and loadDataset take. */
   name: string;
+  /** Which loader reads it. */
   format: DatasetFormat;
+  /** One line for `gradformer datasets`. */
   description: string;
   /** Whether the graphs carry categorical edge features (GINE / GatedGCN read them); absent = none. */
   edgeFeatures?: boolean;
@@ -33,7 +40,9 @@ export interface DatasetEntry {
   sha256?: string;
   /** Folder name under data/ in the package when bundled. */
   bundled?: boolean;
+  /** Options passed to loadTU (TU datasets). */
   tu?: TUOptions;
+  /** Options passed to the OGB loader. */
   ogb?: OgbOptions;
 }
 
@@ -150,6 +159,7 @@ export function bundledDir(name: string): string | null {
   return existsSync(d) ? d : null;
 }
 
+/** Options of loadDataset; an unknown key is an error. */
 export interface LoadOptions {
   /** Folder holding <NAME>/ subfolders (as ../shared/datasets). */
   root?: string;
@@ -161,6 +171,7 @@ export interface LoadOptions {
   path?: string;
   /** Passed through to the format loader (TU options, SBM generator options, CSV columns, ...). */
   options?: Record<string, unknown>;
+  /** Receives the download's progress lines; default: written to stderr. */
   log?: (s: string) => void;
 }
 

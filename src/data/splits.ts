@@ -104,6 +104,7 @@ export function stratifiedKFold(labels: ArrayLike<number>, k: number, seed: numb
 
 /** The split protocols (the names of --split, the presets and config.json). */
 export type SplitKind = 'random_80_10_10' | 'torch_random_80_10_10' | 'official' | 'kfold10';
+/** Every SplitKind: the choices of `--split`, in the order error messages list them. */
 export const SPLITS: readonly SplitKind[] = ['random_80_10_10', 'torch_random_80_10_10', 'official', 'kfold10'];
 /** The splits of a dataset without its own (TU), as error messages list them. */
 export const OWNLESS_SPLITS = 'random_80_10_10, torch_random_80_10_10, kfold10';

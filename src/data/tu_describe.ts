@@ -7,8 +7,14 @@
 import type { GraphDataset } from './dataset.js';
 import { loadTU, tuFile } from './tu.js';
 
+/**
+ * What describeTU reports about a TU dataset: sizes, label and attribute widths,
+ * and the node features training would read.
+ */
 export interface TUDescription {
+  /** The dataset name (the files' NAME prefix). */
   name: string;
+  /** Number of graphs. */
   graphs: number;
   /** Distinct graph labels (classification); 0 for a regression set. */
   classes: number;
@@ -18,7 +24,9 @@ export interface TUDescription {
   nodeLabels: number[];
   /** Columns of NAME_node_attributes.txt (0 when absent). Training ignores them, as the official code (PyG default). */
   nodeAttributes: number;
+  /** One-hot width of every edge label column; empty without NAME_edge_labels.txt. */
   edgeLabels: number[];
+  /** Columns of NAME_edge_attributes.txt (0 when absent). */
   edgeAttributes: number;
   /** The node features training reads: the one-hot labels, or one-hot (normalised) degree when there are none. */
   nodeFeatures: string;

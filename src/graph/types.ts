@@ -38,6 +38,11 @@ export interface GraphPre {
   pe: Float32Array;
 }
 
+/**
+ * What a dataset predicts: 'multi_class' (a class id per graph), 'binary_class'
+ * (0/1 labels per graph, one per task, NaN where missing), 'regression' (values per
+ * graph) or 'node_multi_class' (a class id per node, `nodeY`).
+ */
 export type Task = 'multi_class' | 'binary_class' | 'regression' | 'node_multi_class';
 
 /** Graphs packed back to back: what the model and the ragged attention consume. */

@@ -7,8 +7,10 @@
  */
 import { DataError } from '../data/errors.js';
 
+/** The safetensors dtypes read and written here; others are refused with a DataError. */
 export type DType = 'F32' | 'F64' | 'I64' | 'I32' | 'U16' | 'U8';
 
+/** One tensor of a safetensors file: its dtype, shape (row-major) and values. */
 export interface StoredTensor {
   dtype: DType;
   shape: number[];

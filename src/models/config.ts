@@ -12,6 +12,12 @@ export type Pool = 'add' | 'mean' | 'max' | 'none';
 export type Projection = 'lin' | 'mlp';
 export type ModelTask = 'multi_class' | 'binary_class' | 'regression' | 'node_multi_class';
 
+/**
+ * Every model argument, under the official Gradformer flag names (snake_case).
+ * Pass a Partial: `resolveConfig` (which the model's constructor calls) fills in
+ * DEFAULT_CONFIG and throws, saying what is accepted, on an unknown key, a value
+ * out of range or an impossible combination.
+ */
 export interface GradformerConfig {
   /** Local message passing: GIN, GINE (edge features) or GatedGCN ('GCN'). */
   mpnn: MpnnKind;
@@ -19,6 +25,7 @@ export interface GradformerConfig {
   channels: number;
   /** Attention heads H; d_k = channels / nhead. */
   nhead: number;
+  /** Number of GPS layers. */
   num_layers: number;
   /** Decay base gamma in (0, 1]; 1 makes every mask entry 1 (plain attention, the hop still learns from weight decay). */
   gamma: number;
@@ -32,9 +39,16 @@ export interface GradformerConfig {
   pe_origin_dim: number;
   /** Width the PE is projected to by `pe_lin` for node methods that concatenate it. */
   pe_dim: number;
+  /**
+   * How node features and PE become the C-wide input: 'add' (two linears, summed); 'linear',
+   * 'embedding' or 'ogb' (a node encoding [N, C - pe_dim] next to pe_lin(PE)); 'no_pe' (node features only).
+   */
   node_method: NodeMethod;
+  /** Edge features for GINE / GatedGCN: 'None', 'embedding' (first categorical column) or 'ogb' (BondEncoder). */
   edge_method: EdgeMethod;
+  /** The head: 'lin' (one linear) or 'mlp' (C -> C/2 -> C/4 -> num_tasks). */
   projection: Projection;
+  /** Readout of a graph's nodes: sum ('add'), mean or max; 'none' keeps nodes (node tasks). */
   pool: Pool;
   /** Dropout after the MPNN/attention branches and in the FFN. */
   dropout: number;
@@ -48,6 +62,7 @@ export interface GradformerConfig {
   edge_dim: number;
   /** Output width: classes, or tasks for regression / multi-label. */
   num_tasks: number;
+  /** The dataset's task (set from it); pool 'none' goes with 'node_multi_class' and only with it. */
   task: ModelTask;
   /** GatedGCN options (official: residual on, dropout 0; equivstable_pe on for molhiv). */
   gatedgcn?: { residual: boolean; equivstable_pe: boolean; dropout: number } | null;

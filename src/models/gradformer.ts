@@ -81,18 +81,50 @@ export interface ForwardResult {
   probs: Float32Array[];
 }
 
+/**
+ * The Gradformer model: input encoders, the decay mask, `num_layers` GPS layers
+ * (local MPNN and decay-masked attention side by side, then an FFN), pooling and a
+ * linear or MLP head. Parameter names and order are the official PyTorch state_dict's,
+ * so every encoder exists whatever the configuration and only the one it names runs.
+ * The constructor throws on an invalid configuration (`resolveConfig`); `forward`
+ * throws when a batch lacks the features the configuration reads.
+ */
 export class Gradformer extends Module {
+  /** The complete configuration (the given one with the official defaults filled in). */
   readonly config: GradformerConfig;
+  /** `hop` [nhead, 1, 1]: each head's learnable hop shift, initialised to `n_hop`. */
   readonly hop: Tensor;
+  /** `gamma_logit` [nhead, 1, 1]: logit of each head's gamma with `learn_gamma`, else null (gamma fixed). */
   readonly gammaLogit: Tensor | null;
-  readonly nodeAdd: Linear; readonly peAdd: Linear; readonly peLin: Linear; readonly nodeLin: Linear;
-  readonly noPe: Linear; readonly nodeEmb: Embedding;
-  readonly atomEnc: CategoricalSumEncoder; readonly bondEnc: CategoricalSumEncoder;
-  readonly edgeEmb: Embedding; readonly peNorm: BatchNorm1d;
+  /** `node_add`: node features [N, node_dim] -> [N, C], summed with `pe_add` (node_method 'add'). */
+  readonly nodeAdd: Linear;
+  /** `pe_add`: PE [N, pe_origin_dim] -> [N, C] (node_method 'add'). */
+  readonly peAdd: Linear;
+  /** `pe_lin`: PE [N, pe_origin_dim] -> [N, pe_dim], concatenated after the node encoding ('linear', 'embedding', 'ogb'). */
+  readonly peLin: Linear;
+  /** `node_lin`: node features [N, node_dim] -> [N, C - pe_dim] (node_method 'linear'). */
+  readonly nodeLin: Linear;
+  /** `no_pe`: node features [N, node_dim] -> [N, C], no PE (node_method 'no_pe'). */
+  readonly noPe: Linear;
+  /** `node_emb`: the first categorical node column -> [N, C - pe_dim] (node_method 'embedding'). */
+  readonly nodeEmb: Embedding;
+  /** `atom_enc`: OGB AtomEncoder, the categorical node columns -> [N, C - pe_dim] (node_method 'ogb'). */
+  readonly atomEnc: CategoricalSumEncoder;
+  /** `bond_enc`: OGB BondEncoder, the categorical edge columns -> [E, C] (edge_method 'ogb'). */
+  readonly bondEnc: CategoricalSumEncoder;
+  /** `edge_emb`: the first categorical edge column -> [E, C] (edge_method 'embedding'). */
+  readonly edgeEmb: Embedding;
+  /** `pe_norm`: BatchNorm over the raw PE [N, pe_origin_dim] (with `pe_norm`). */
+  readonly peNorm: BatchNorm1d;
+  /** `convs`: the `num_layers` GPS layers. */
   readonly convs: ModuleList<GPSLayer>;
-  readonly mlp: MLP; readonly lin: Linear;
+  /** `mlp`: the head C -> C/2 -> C/4 -> num_tasks (projection 'mlp'). */
+  readonly mlp: MLP;
+  /** `lin`: the head C -> num_tasks (projection 'lin'). */
+  readonly lin: Linear;
 
   /**
+   * Builds the model with freshly initialised weights.
    * @param config the configuration (completed with the official defaults)
    * @param rng initialises the weights
    * @param dropRng draws dropout / drop-path masks during training (defaults to `rng`)
@@ -197,8 +229,8 @@ export class Gradformer extends Module {
 
   /**
    * Puts a batch's arrays (and `extra` ones, e.g. the loss targets) on the model's
-   * device in one transfer (a no-op on cpu and for a batch already there): forward
-   * calls it; a trainer calls it first with its targets, so a step uploads once.
+   * device in one transfer. A no-op on cpu and for a batch already there; forward
+   * calls it, and a trainer calls it first with its targets, so a step uploads once.
    */
   stage(batch: GraphBatch, extra: readonly HostArray[] = []): void {
     const c = this.config;

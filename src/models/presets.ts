@@ -7,10 +7,18 @@
  */
 import type { GradformerConfig } from './config.js';
 
+/**
+ * How a preset trains: optimiser, learning-rate schedule, epochs, batch size,
+ * clipping, split, positional encoding, loss, metric and model selection, with the
+ * official values per dataset (docs/PRESETS.md). A run's `train` overrides may set
+ * any of these keys.
+ */
 export interface TrainingProtocol {
   /** Official main.py l.141-147: Adam for the five TU datasets, AdamW(betas 0.9/0.999, eps 1e-8) otherwise. */
   optimizer: 'adam' | 'adamw';
+  /** Base learning rate (the schedule multiplies it). */
   lr: number;
+  /** Weight decay: L2 on the gradient with adam, decoupled with adamw (as torch.optim). */
   weight_decay: number;
   /** 'warmup_cosine' = optimizer/ultra_optimizer.py get_scheduler (linear warm-up, then cosine). */
   scheduler: 'none' | 'warmup_cosine';
@@ -28,6 +36,7 @@ export interface TrainingProtocol {
    * warm-up over `warmup` epochs, then an lr that barely decays.
    */
   scheduler_step: 'epoch' | 'step';
+  /** Training epochs; the reported metrics are those of the epoch `selection` picks. */
   epochs: number;
   /** Training batch size; the official evaluation batch size is the same in every script. */
   batch_size: number;
@@ -72,11 +81,18 @@ void trainingKeysComplete;
 /** The model fields a preset fixes: everything except what the dataset determines. */
 export type PresetModel = Omit<GradformerConfig, 'node_dim' | 'edge_dim' | 'num_tasks' | 'task'>;
 
+/**
+ * An official configuration for one dataset: the model arguments it fixes, its
+ * training protocol, and where each value comes from.
+ */
 export interface Preset {
+  /** The preset name (`--preset`); a dataset name, or GENERIC_TU for any TU dataset. */
   name: string;
   /** Dataset name as the official `--dataset` argument spells it. */
   dataset: string;
+  /** Model arguments; the dataset supplies node_dim, edge_dim, num_tasks and task, the defaults the rest. */
   model: Partial<GradformerConfig>;
+  /** The training protocol. */
   train: TrainingProtocol;
   /** Where the values come from: official file (and lines), GraphGPS config, or "assumed". */
   sources: string[];
@@ -228,6 +244,10 @@ const pattern: Preset = {
     'weighted_cross_entropy weights each class by (V - count) / V from the labels of the current batch.'],
 };
 
+/**
+ * The official presets, keyed by dataset name as the official `--dataset` spells it
+ * (docs/PRESETS.md); getPreset looks a name up case-insensitively.
+ */
 export const PRESETS: Record<string, Preset> = {
   NCI1: nci1,
   PROTEINS: tuNoScript('PROTEINS', ['Split sizes for 1113 graphs: 890 / 111 / 112.']),

@@ -6,7 +6,14 @@
 import { Tensor } from '../tensor/tensor.js';
 import type { DeviceName } from '../tensor/device.js';
 
+/**
+ * Base class of layers and models: a tree of named parameters, buffers and child
+ * modules, registered in the constructor (`param`, `buffer`, `child`), whose
+ * flattened names are PyTorch's state_dict keys in PyTorch's order. Subclasses
+ * add a `forward`.
+ */
 export class Module {
+  /** Train mode (the default) or eval mode, which BatchNorm and dropout read; set it with `train()` / `eval()`. */
   training = true;
   private readonly entries: { name: string; kind: 'param' | 'buffer' | 'child'; value: Tensor | Module; int?: boolean }[] = [];
 
@@ -47,6 +54,7 @@ export class Module {
     return this.stateEntries().filter((e) => e[2] === 'param').map(([k, t]) => [k, t]);
   }
 
+  /** Trainable parameters in state-dict order (`namedParameters` without the keys). */
   parameters(): Tensor[] {
     return this.namedParameters().map((e) => e[1]);
   }
@@ -80,8 +88,9 @@ export class Module {
   }
 
   /**
-   * Moves every parameter and float buffer to `device` in place (integer buffers,
-   * counters such as num_batches_tracked, stay on the host where they are counted).
+   * Moves every parameter and float buffer to `device` in place; returns this module.
+   * Integer buffers (counters such as num_batches_tracked) stay on the host, where
+   * they are counted.
    */
   to(device: DeviceName): this {
     for (const [, t, kind, isInt] of this.stateEntries()) if (kind === 'param' || !isInt) t.moveTo(device);
@@ -101,6 +110,7 @@ export class Module {
     return this;
   }
 
+  /** Sets eval mode on this module and all children (`train(false)`). */
   eval(): this {
     return this.train(false);
   }

@@ -16,6 +16,10 @@ import './device_cuda.js';
 
 export { kernels, useKernels };
 
+/**
+ * The CPU kernel backends: 'native' (the C addon), 'wasm' (the same C built as
+ * WebAssembly) and 'ts' (TypeScript, the reference and the fallback).
+ */
 export type BackendName = 'native' | 'wasm' | 'ts';
 
 let warned = false;
@@ -63,6 +67,7 @@ export function setBackend(name: BackendName): Kernels {
   return k;
 }
 
-/** Threads used by the parallel kernels of the active backend. */
+/** Sets how many threads the parallel kernels of the active backend use. */
 export function setThreads(n: number): void { kernels().setThreads(n); }
+/** Threads the parallel kernels of the active backend use (>= 1). */
 export function getThreads(): number { return kernels().getThreads(); }

@@ -24,6 +24,10 @@ import { kernels as cpuKernels } from './active.js';
 import type { CudaArray, HostArray } from './kernels_cuda.js';
 import type { WasmArray } from './wasm_heap.js';
 
+/**
+ * Where a tensor's storage lives: 'cpu' (host Float32Arrays, the active CPU kernels),
+ * 'cuda' (GPU memory, the CUDA addon) or 'wasm' (the WebAssembly kernels' heap).
+ */
 export type DeviceName = 'cpu' | 'cuda' | 'wasm';
 export const DEVICE_NAMES: readonly DeviceName[] = ['cpu', 'cuda', 'wasm'];
 
@@ -39,7 +43,13 @@ type OnAnyDevice<P> = { [I in keyof P]: P[I] extends ArrayBufferView ? Buf : P[I
 /** The kernels of a device, on its own buffers (kernels.ts documents each). */
 export type DeviceKernels = { [K in KernelName]: (...args: OnAnyDevice<Parameters<Kernels[K]>>) => ReturnType<Kernels[K]> };
 
+/**
+ * A device: its buffers and the kernels that run on them. Ops take both from their
+ * inputs' device, so the tape, modules and optimisers run unchanged on every device;
+ * getDevice(name) returns one and throws when it is not available.
+ */
 export interface Device {
+  /** Which device this is. */
   readonly name: DeviceName;
   /** The kernels that run on this device's buffers. */
   kernels(): DeviceKernels;

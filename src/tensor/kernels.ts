@@ -42,10 +42,18 @@ export type UnaryOp =
 
 export type SegmentOp = 'sum' | 'mean' | 'max';
 
+/**
+ * Every numeric loop of gradformer on raw typed arrays, row-major, outputs passed in
+ * (backward kernels add into their gradient outputs). One implementation per backend
+ * (TypeScript reference, native C, WebAssembly), which must agree; each checks sizes
+ * and indices before touching memory and throws `<kernel>: <what> (<shapes>)`.
+ */
 export interface Kernels {
+  /** Which backend this is. */
   readonly name: 'native' | 'ts' | 'wasm';
   /** Worker threads used by the parallel kernels (>= 1). */
   setThreads(n: number): void;
+  /** Worker threads in use (>= 1). */
   getThreads(): number;
 
   // ---------------------------------------------------------------- dense

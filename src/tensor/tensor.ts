@@ -45,16 +45,27 @@ const deviceData = (device: string) => new Proxy(new Float32Array(0), {
 }) as Float32Array;
 const ON_DEVICE = { cuda: deviceData('cuda'), wasm: deviceData('wasm') };
 
+/**
+ * A float32 array with a shape (row-major: `[rows, cols]`, any rank, `[]` for a
+ * scalar) on a device, and its node on the autograd tape: an op (`ops`) run while
+ * gradients are enabled on an input that requires one records its backward on the
+ * output, and `backward()` from a scalar adds d(scalar)/d(leaf) into every such
+ * leaf's `grad`. The constructor throws when `data.length` is not the product of
+ * `shape`.
+ */
 export class Tensor {
   // Assigned only here, in moveTo() (parameters and buffers changing device) and in packInto().
   /** The values on the tensor's device (the same array as `data` on cpu). */
   storage: Storage;
   /** The values as a host Float32Array: only on cpu (on cuda use toHost()). */
   data: Float32Array;
+  /** The device that holds `storage` (cpu, cuda or wasm); `moveTo` changes it. */
   device: Device;
+  /** Dimensions, row-major; `[]` for a scalar. */
   readonly shape: readonly number[];
   /** Gradient buffer on the tensor's device (see `grad`), allocated on demand. */
   private g: Storage | null = null;
+  /** Whether `backward()` computes this tensor's gradient: set on parameters, and by ops on outputs of such inputs. */
   requiresGrad: boolean;
   /** Inputs this tensor was computed from (only kept while it requires a gradient). */
   parents: readonly Tensor[] = [];
@@ -63,9 +74,9 @@ export class Tensor {
   /** Optional label for error messages and debugging. */
   name = '';
   /**
-   * Whether `data` came from the scratch pool as an op output (`Tensor.output`): it
-   * goes back to the pool once the tape that made it is done (end of `backward()`)
-   * or when the no-grad `scoped()` region that made it is released.
+   * Whether `data` is an op output from the scratch pool (`Tensor.output`). It goes
+   * back to the pool once the tape that made it is done (end of `backward()`) or
+   * when the no-grad `scoped()` region that made it is released.
    */
   pooled = false;
   /**
@@ -82,6 +93,7 @@ export class Tensor {
    */
   private gradHome: Float32Array | null = null;
 
+  /** Wraps `data` (not a copy) as a tensor of `shape` on the device `data` belongs to. */
   constructor(data: Storage, shape: readonly number[], requiresGrad = false) {
     if (numel(shape) !== data.length) {
       throw new Error(`Tensor: data has ${data.length} elements but shape [${shape.join(', ')}] needs ${numel(shape)}`);
@@ -93,6 +105,7 @@ export class Tensor {
     this.requiresGrad = requiresGrad;
   }
 
+  /** A zero-filled tensor of `shape` on `device` (default cpu). */
   static zeros(shape: readonly number[], requiresGrad = false, device: DeviceName = 'cpu'): Tensor {
     const n = numel(shape);
     return new Tensor(device === 'cpu' ? new Float32Array(n) : getDevice(device).fromHost(new Float32Array(n)), shape, requiresGrad);
@@ -113,14 +126,17 @@ export class Tensor {
     return t;
   }
 
+  /** A cpu tensor holding a float32 copy of `values`; `shape` defaults to `[values.length]` (throws when the counts differ). */
   static from(values: ArrayLike<number>, shape?: readonly number[], requiresGrad = false): Tensor {
     return new Tensor(Float32Array.from(values), shape ?? [values.length], requiresGrad);
   }
 
+  /** A cpu scalar (shape `[]`) holding `v`. */
   static scalar(v: number, requiresGrad = false): Tensor {
     return new Tensor(Float32Array.of(v), [], requiresGrad);
   }
 
+  /** Number of elements: the product of the shape. */
   get size(): number {
     return this.storage.length;
   }
@@ -136,7 +152,7 @@ export class Tensor {
   }
 
   /**
-   * Gradient of the last backward() (same length as data), or null: a host array on
+   * Gradient of the last backward() (same length as `data`), or null. A host array on
    * cpu (as `data`); on cuda the values stay on the device (`gradStorage`).
    */
   get grad(): Float32Array | null {
@@ -176,11 +192,11 @@ export class Tensor {
   }
 
   /**
-   * Gives this tensor's gradient buffer to `input` as its gradient, when `input` has
-   * none yet: its first contribution would be `0 + g`, which is g (up to the sign of a
-   * zero), so the zero-filled buffer and the add pass are skipped. Only for a backward
-   * closure of this tensor (the tape drops this gradient once the closure returns)
-   * that would otherwise add g unchanged into `input`. Returns whether it did.
+   * Gives this tensor's gradient buffer to `input` as its gradient when `input` has
+   * none yet; returns whether it did. Its first contribution would be `0 + g`, which
+   * is g (up to the sign of a zero), so the zero-filled buffer and the add pass are
+   * skipped. Only for a backward closure of this tensor (the tape drops this gradient
+   * once the closure returns) that would otherwise add g unchanged into `input`.
    */
   passGrad(input: Tensor): boolean {
     const g = this.g;
@@ -240,7 +256,7 @@ export class Tensor {
   }
 
   /**
-   * Hands this op output back to the scratch pool now, for outputs nothing will
+   * Hands this op output back to the scratch pool now. For outputs nothing will
    * read again that no tape will recycle: made under `noGrad` for a side effect
    * (GatedGCN's edge BatchNorm, run for its running statistics) and never consumed.
    * Left to the garbage collector they cost molhiv ~9 MB of fresh zeroed memory
@@ -255,8 +271,8 @@ export class Tensor {
   }
 
   /**
-   * Drops the gradient (PyTorch `zero_grad(set_to_none=True)` for one tensor) and
-   * hands its array back to the scratch pool, where the next backward takes it again
+   * Drops the gradient (PyTorch `zero_grad(set_to_none=True)` for one tensor). Its
+   * array goes back to the scratch pool, where the next backward takes it again
    * (zeroed): dropped instead, ~80 parameter gradients a step became fresh arrays and
    * GC work. Copy a gradient you want to keep before calling this.
    */
@@ -266,11 +282,11 @@ export class Tensor {
   }
 
   /**
-   * Moves this cpu leaf's values into `values` (a view of the same length, into an
-   * optimiser's flat buffer: optim.ts) and makes `grad` (another such view) the home
-   * of its gradient: a backward then writes it there instead of into a pool buffer,
-   * so one kernel call can update many parameters. The values are unchanged; the
-   * current gradient is dropped.
+   * Moves this cpu leaf's values into `values` and makes `grad` the home of its
+   * gradient. Both are views of the same length into an optimiser's flat buffers
+   * (optim.ts): a backward then writes the gradient there instead of into a pool
+   * buffer, so one kernel call can update many parameters. The values are unchanged;
+   * the current gradient is dropped. Throws for a tensor on a tape or not on cpu.
    */
   packInto(values: Float32Array, grad: Float32Array): void {
     if (!(this.storage instanceof Float32Array) || this.backwardFn !== null) throw new Error('packInto: only for cpu leaf tensors (parameters)');

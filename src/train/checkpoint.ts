@@ -25,8 +25,14 @@ export const CHECKPOINT_FORMAT = 'gradformer-checkpoint/1';
 
 export interface EpochMetrics { train_loss: number; val: number; test: number }
 
+/**
+ * state.json of a checkpoint folder: what a resume needs besides the weights and
+ * the optimiser's moments to continue the run bit for bit.
+ */
 export interface CheckpointState {
+  /** CHECKPOINT_FORMAT; another value is refused. */
   format: string;
+  /** The run's configuration. */
   run: RunConfig;
   /** Epochs completed. */
   epoch: number;
@@ -34,9 +40,13 @@ export interface CheckpointState {
   global_step: number;
   /** Scheduler steps taken (LambdaLR's last_epoch). */
   schedule_steps: number;
+  /** The batch-shuffling and dropout generators. */
   rng: { shuffle: RngState; dropout: RngState };
+  /** The optimiser kind and each parameter's step count (moments: optimizer.safetensors). */
   optimizer: { kind: string; steps: Record<string, number> };
+  /** The last epoch's metrics. */
   metrics: EpochMetrics;
+  /** The best epoch so far and its metrics (null before the first). */
   best: { epoch: number; val: number; test: number } | null;
 }
 

@@ -151,6 +151,14 @@ export function finishedResult(p: RunPlan): RunResult {
   return { run: p.i, seed: p.seed, fold: p.fold, best_epoch: f.best_epoch, val: f.val, test: f.test, seconds: p.folder.seconds, point: p.point };
 }
 
+/**
+ * Runs the paper protocol: `runs` trainings of one preset (seeds seed, seed + 1, ...
+ * or the folds of a stratified 10-fold split; at every grid point when there is a
+ * grid), each in `<outDir>[/<point>]/run-i`, then writes results.md and results.csv
+ * (mean +- std of the metrics at each run's best validation epoch) and returns them.
+ * Throws a UsageError when outDir already holds runs and `resume` is off, or holds
+ * runs made with other settings.
+ */
 export function runExperiment(o: ExperimentOptions): ExperimentResult {
   checkKeys('runExperiment', o, ['preset', 'runs', 'protocol', 'seed', 'data', 'overrides', 'outDir', 'dataRoot', 'grid', 'resume', 'onEvent', 'onRunStart']);
   const plans = planExperiment(o);

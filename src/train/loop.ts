@@ -54,6 +54,11 @@ export interface EpochRecord {
 
 export interface FinalRecord { final: true; best_epoch: number; val: number; test: number; metric: MetricName }
 
+/**
+ * Progress of a training run, in order: epoch_start, then a batch event per
+ * optimiser step (its loss), epoch_end (the epoch's log record; `improved` = a new
+ * best validation metric, saved to best/), and final once a run has run all its epochs.
+ */
 export type TrainEvent =
   | { type: 'epoch_start'; epoch: number; epochs: number; batches: number }
   | { type: 'batch'; epoch: number; step: number; batches: number; loss: number }
@@ -62,7 +67,12 @@ export type TrainEvent =
 
 /** Training stopped on a NaN or infinite loss. */
 export class DivergedError extends Error {
-  /** `lastGood`: the folder of the last good checkpoint, or null when the first epoch failed. */
+  /**
+   * `lastGood`: the folder of the last good checkpoint, or null when the first epoch failed.
+   * @param epoch the epoch (1-based) the loss diverged in
+   * @param step the step within that epoch (1-based)
+   * @param loss the non-finite loss
+   */
   constructor(readonly epoch: number, readonly step: number, readonly loss: number, lastGood: string | null) {
     super(`training diverged: loss is ${loss} at epoch ${epoch}, step ${step}; stopped, ` +
       `${lastGood ? `the last good checkpoint is ${lastGood}` : 'no checkpoint was written (it failed in the first epoch)'} (try a smaller --lr, or --fix-grad-clip with --grad-clip)`);

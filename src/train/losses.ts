@@ -12,7 +12,13 @@ import type { GraphBatch } from '../graph/types.js';
 import * as ops from '../tensor/ops.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/**
+ * The training losses, as the official main.py computes them: 'cross_entropy',
+ * 'weighted_cross_entropy' (PATTERN/CLUSTER: class weights from the current batch,
+ * sbmClassWeights), 'bce' (with logits, NaN labels masked out) and 'l1' (MAE).
+ */
 export type LossName = 'cross_entropy' | 'weighted_cross_entropy' | 'bce' | 'l1';
+/** Every LossName, in the order error messages list them. */
 export const LOSSES: readonly LossName[] = ['cross_entropy', 'weighted_cross_entropy', 'bce', 'l1'];
 
 // The target arrays derived from a batch, made once per batch: the same array object

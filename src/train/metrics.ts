@@ -10,6 +10,7 @@
  *   classes seen among targets and predictions.
  */
 export type MetricName = 'accuracy' | 'mae' | 'rocauc' | 'weighted_accuracy';
+/** Every MetricName, in the order error messages list them. */
 export const METRICS: readonly MetricName[] = ['accuracy', 'mae', 'rocauc', 'weighted_accuracy'];
 
 /** Whether larger is better. */

@@ -12,7 +12,12 @@ import type { Storage } from '../tensor/device.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkKeys } from '../util/options.js';
 
+/**
+ * The update rules, as torch.optim: 'adam' (weight decay added to the gradient),
+ * 'adamw' (decoupled weight decay) and 'sgd' (optional momentum, dampening, Nesterov).
+ */
 export type OptimizerName = 'adam' | 'adamw' | 'sgd';
+/** Every OptimizerName: the choices of `--optimizer`, in the order error messages list them. */
 export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'adamw', 'sgd'];
 
 export interface OptimizerOptions {
@@ -81,9 +86,16 @@ function pack(params: Tensor[]): Flat | null {
   return new Flat(values, grads, new Float32Array(n), new Float32Array(n), offsets, sizes, valueSlots, gradSlots);
 }
 
+/**
+ * Adam, AdamW or SGD over a model's named parameters, with PyTorch's update rules;
+ * `step()` applies the current `lr` to every parameter that has a gradient. The
+ * constructor throws on an unknown kind or option key, or an `lr` / `weightDecay`
+ * that is missing or negative.
+ */
 export class Optimizer {
   /** Learning rate used by the next step (the scheduler sets it). */
   lr: number;
+  /** The update rule. */
   readonly kind: OptimizerName;
   private readonly opts: Required<OptimizerOptions>;
   private readonly params: [string, Tensor][];
@@ -98,6 +110,7 @@ export class Optimizer {
   private readonly flat: Flat | null;
 
   /**
+   * An optimiser of `kind` over `params` with the options `opts`.
    * @param params named parameters, e.g. `model.namedParameters()`. Adam and AdamW
    * on cpu move the parameters' values into one flat buffer (Tensor.packInto): a
    * step is then one kernel call over the whole model instead of one per tensor.
@@ -127,7 +140,7 @@ export class Optimizer {
   get baseLr(): number { return this.opts.lr; }
 
   /**
-   * Clears every parameter's gradient (PyTorch `zero_grad(set_to_none=True)`); the
+   * Clears every parameter's gradient (PyTorch `zero_grad(set_to_none=True)`). The
    * arrays go back to the scratch pool (`Tensor.clearGrad`), so copy a gradient you
    * want to keep before calling this.
    */

@@ -31,6 +31,7 @@ export interface LogDifference { epoch: number; field: string; recorded: unknown
 /** One environment key whose recorded value differs from this process's. */
 export interface EnvDifference { key: string; recorded: string; now: string }
 
+/** Options of reproduceRun. */
 export interface ReproduceOptions {
   /** Folder for the re-run (new or empty); it is written as `gradformer train` writes a run. */
   outDir: string;
@@ -38,9 +39,15 @@ export interface ReproduceOptions {
   epochs?: number;
   /** Where the dataset is (default: the data root the run recorded, else the default search). */
   dataRoot?: string;
+  /** The re-run's training progress events. */
   onEvent?: (e: TrainEvent) => void;
 }
 
+/**
+ * What reproduceRun found: the first difference between the recorded and the new
+ * log (null when the compared epochs are identical) and the environment differences
+ * that could explain one.
+ */
 export interface ReproduceResult {
   /** The run's dataset and seed, for messages. */
   run: RunConfig;
@@ -50,6 +57,7 @@ export interface ReproduceResult {
   recordedEpochs: number;
   /** Null when identical. */
   difference: LogDifference | null;
+  /** The recorded environment keys (env.json) that differ from this process's. */
   environment: EnvDifference[];
 }
 

@@ -11,11 +11,21 @@ import { checkKeys } from '../util/options.js';
 import { OWNLESS_SPLITS, type SplitKind } from '../data/splits.js';
 import { UsageError } from './usage_error.js';
 
+/**
+ * A run's complete configuration, built by buildRunConfig from a preset, the
+ * dataset and the overrides; saved as the run folder's config.json and in every
+ * checkpoint, so a run can be resumed or reproduced from it.
+ */
 export interface RunConfig {
+  /** The dataset name. */
   dataset: string;
+  /** The preset it started from. */
   preset: string;
+  /** The complete model configuration, widths from the dataset included. */
   model: GradformerConfig;
+  /** The complete training protocol. */
   train: TrainingProtocol;
+  /** Seed of the run: weights, shuffling, dropout and (without split_seed) the split. */
   seed: number;
   /** Fold for the kfold10 split (0..9). */
   fold: number;
@@ -23,8 +33,11 @@ export interface RunConfig {
   data_root: string | null;
 }
 
+/** A user's changes on top of a preset (what the CLI's options set); unknown keys are an error. */
 export interface Overrides {
+  /** Model arguments to replace. */
   model?: Partial<GradformerConfig>;
+  /** Training-protocol keys to replace. */
   train?: Partial<TrainingProtocol>;
 }
 

@@ -27,6 +27,10 @@ export interface LogEpoch {
 /** The closing line of log.jsonl. */
 export interface LogFinal { final: true; best_epoch: number; val: number | null; test: number | null; metric: string }
 
+/**
+ * A run's log.jsonl as parseLog reads it: the epoch lines in epoch order and the
+ * closing line (null while the run is unfinished).
+ */
 export interface ParsedLog {
   epochs: LogEpoch[];
   final: LogFinal | null;

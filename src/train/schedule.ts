@@ -25,13 +25,20 @@ export function warmupCosineFactor(step: number, warmup: number, total: number):
   return Math.max(0, 0.5 * (1 + Math.cos(Math.PI * 0.5 * 2.0 * progress)));
 }
 
+/**
+ * What LrSchedule needs: the schedule kind, its stepping (the official per-epoch
+ * quirk or per batch), the warm-up and the horizon (`epochs * batchesPerEpoch`).
+ */
 export interface ScheduleOptions {
+  /** 'none' (the base rate throughout) or 'warmup_cosine' (warmupCosineFactor). */
   kind: ScheduleKind;
   /** 'epoch' = official quirk, 'step' = per batch (corrected). */
   stepEvery: ScheduleStep;
   /** Warm-up length as the official --warmup_epoch. */
   warmup: number;
+  /** Epochs of the run; with batchesPerEpoch, the horizon in optimiser steps. */
   epochs: number;
+  /** Optimiser steps per epoch. */
   batchesPerEpoch: number;
 }
 
@@ -39,6 +46,11 @@ export interface ScheduleOptions {
 export class LrSchedule {
   /** Scheduler steps taken so far. */
   steps = 0;
+  /**
+   * A schedule at step 0.
+   * @param base the base learning rate (the optimiser's `lr` option)
+   * @param opts the schedule's kind, stepping, warm-up and horizon
+   */
   constructor(readonly base: number, readonly opts: ScheduleOptions) {}
 
   /** Warm-up and horizon in scheduler steps. */

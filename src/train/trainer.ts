@@ -28,8 +28,11 @@ export {
 } from './loop.js';
 export { predict } from './predict.js';
 
+/** Options of train(); an unknown key is an error. */
 export interface TrainOptions {
+  /** The run's configuration (buildRunConfig); ignored when resuming, which reads the checkpoint's. */
   run: RunConfig;
+  /** The dataset and its preprocessing (distances, PE), as loadDatasetByName and preprocessDataset make them. */
   data: PreparedData;
   /** Run folder (config.json, log.jsonl, best/, last/). */
   outDir: string;
@@ -37,15 +40,26 @@ export interface TrainOptions {
   resume?: boolean;
   /** Stop after this epoch without writing the final line (an interruption; for tests and budgets). */
   untilEpoch?: number;
+  /** Called with every progress event, synchronously. */
   onEvent?: (e: TrainEvent) => void;
 }
 
+/**
+ * What train() returns: the metrics of the best validation epoch, every epoch's log
+ * record, and the model as the last epoch left it (the best one is in `<outDir>/best`).
+ */
 export interface TrainResult {
+  /** The epoch (1-based) the selection picked. */
   bestEpoch: number;
+  /** Validation metric at bestEpoch. */
   val: number;
+  /** Test metric at bestEpoch. */
   test: number;
+  /** Which metric val and test are. */
   metric: MetricName;
+  /** The log record of every epoch so far (a resumed run's earlier epochs included). */
   epochs: EpochRecord[];
+  /** The trained model after its last epoch. */
   model: Gradformer;
   /** Whether all epochs ran (false when stopped by untilEpoch). */
   finished: boolean;

@@ -10,6 +10,11 @@
  */
 const N = 624, M = 397;
 
+/**
+ * MT19937 seeded as `torch.manual_seed(seed)` seeds PyTorch's CPU generator, so
+ * torchRandperm draws the official TU split exactly. The constructor throws on a
+ * seed that is not a non-negative safe integer; only its low 32 bits are used.
+ */
 export class Mt19937 {
   private readonly s = new Uint32Array(N);
   private i = N;

@@ -7,7 +7,10 @@
  * everything (including the spare normal deviate) so a run resumed from a
  * checkpoint continues the exact stream.
  */
+
+/** The full state of an Rng, JSON-serialisable (`getState` / `setState`, saved in checkpoints). */
 export interface RngState {
+  /** The four xoshiro128** state words (uint32). */
   s: [number, number, number, number];
   /** Cached second Box-Muller deviate, or null. */
   spare: number | null;
@@ -41,6 +44,11 @@ export function uniform53(hiWord: number, loWord: number): number {
 /** Returns a generator's current state words from where they were lent (see Rng.lend). */
 export type StateFetch = () => [number, number, number, number];
 
+/**
+ * The seeded generator every random draw of a run comes from (weight init, shuffling,
+ * dropout): xoshiro128** seeded through splitmix32, the same stream for the same seed
+ * on every platform. `new Rng()` is seed 0.
+ */
 export class Rng {
   private readonly s = new Uint32Array(4);
   private spare: number | null = null;
@@ -48,9 +56,9 @@ export class Rng {
   private away: StateFetch | null = null;
 
   /**
-   * Lends the state words: someone else (a device drawing dropout masks) advances
-   * them from here on, and `fetch` returns them when the host next draws or reads
-   * the state. Lets a GPU draw every mask of a run without a transfer per mask.
+   * Lends the state words to a device that advances them from here on (drawing
+   * dropout masks); `fetch` returns them when the host next draws or reads the
+   * state. Lets a GPU draw every mask of a run without a transfer per mask.
    */
   lend(fetch: StateFetch): void {
     this.away = fetch;
