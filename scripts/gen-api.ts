@@ -193,6 +193,12 @@ export function renderApi(api: ApiEntry[]): string {
       md.push(`<a id="${anchor(e.name, m)}"></a>`, `### ${m}`, '');
       for (const a of items.filter((x) => x.module === m)) {
         md.push(`#### \`${a.name}\` (${a.kind})`, '');
+        // The browser entry re-exports much of the Node one: the same declaration is written out once.
+        const first = api.find((x) => x.module === a.module && x.name === a.name);
+        if (first && first.entry !== e.name) {
+          md.push(`The same as in [\`${first.entry}\`](#${anchor(first.entry, m)}).`, '');
+          continue;
+        }
         if (a.doc) md.push(a.doc, '');
         if (a.code) md.push('```ts', a.code, '```', '');
       }
