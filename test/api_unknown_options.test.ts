@@ -10,6 +10,8 @@ import { Optimizer } from '../src/train/optim.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { runExperiment } from '../src/train/experiment.js';
 import { train } from '../src/train/trainer.js';
+import { LrSchedule } from '../src/train/schedule.js';
+import { reproduceRun } from '../src/train/reproduce.js';
 import { checkKeys } from '../src/util/options.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -58,4 +60,10 @@ test('train and runExperiment refuse unknown option keys before touching the dis
 test('loadDataset passes its options on to the format loader, which checks their keys too', async () => {
   await assert.rejects(loadDataset('MUTAG', { options: { useNodeAttrs: true } }), /^Error: TU options: unknown option "useNodeAttrs" \(did you mean useNodeAttr\?\)/);
   await assert.rejects(loadDataset('CLUSTER', { options: { seeed: 1 } }), /^Error: SBM options: unknown option "seeed" \(did you mean seed\?\)/);
+});
+
+test('LrSchedule and reproduceRun check their option keys', async () => {
+  const bad = <T>(o: T) => o as unknown as never;
+  assert.throws(() => new LrSchedule(1, bad({ kind: 'none', stepEvery: 'epoch', warmup: 0, epochs: 1, batches_per_epoch: 4 })), /^Error: LrSchedule: unknown option "batches_per_epoch" \(did you mean batchesPerEpoch\?\)/);
+  await assert.rejects(reproduceRun('/nonexistent', bad({ out_dir: '/tmp/x' })), /^Error: reproduceRun: unknown option "out_dir" \(did you mean outDir\?\)/);
 });

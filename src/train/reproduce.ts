@@ -12,6 +12,7 @@ import { loadDatasetByName, UsageError } from './data.js';
 import type { RunConfig } from './runconfig.js';
 import { readRunLog, type LogEpoch } from './runlog.js';
 import { train, type TrainEvent } from './trainer.js';
+import { checkKeys } from '../util/options.js';
 
 /** The log fields compared: everything a run determines; not timings or memory. */
 export const COMPARED_FIELDS = ['train_loss', 'val', 'test', 'lr', 'hop'] as const;
@@ -135,6 +136,7 @@ function readRunJson(dir: string, name: string, required: boolean): any | null {
  * compares the two logs.
  */
 export async function reproduceRun(runDir: string, opts: ReproduceOptions): Promise<ReproduceResult> {
+  checkKeys('reproduceRun', opts, ['outDir', 'epochs', 'dataRoot', 'onEvent']);
   const run = readRunJson(runDir, 'config.json', true) as RunConfig;
   if (!run || typeof run.dataset !== 'string' || !run.train || !run.model) {
     throw new UsageError(`${join(runDir, 'config.json')} is not a run configuration (no dataset, model or train section)`);

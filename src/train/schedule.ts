@@ -15,6 +15,8 @@
  * Corrected (mode 'step'): stepped after every batch, warm-up `warmup` epochs =
  * warmup * batchesPerEpoch steps, the cosine reaching 0 at the last step.
  */
+import { checkKeys } from '../util/options.js';
+
 export type ScheduleKind = 'none' | 'warmup_cosine';
 export type ScheduleStep = 'epoch' | 'step';
 
@@ -51,7 +53,9 @@ export class LrSchedule {
    * @param base the base learning rate (the optimiser's `lr` option)
    * @param opts the schedule's kind, stepping, warm-up and horizon
    */
-  constructor(readonly base: number, readonly opts: ScheduleOptions) {}
+  constructor(readonly base: number, readonly opts: ScheduleOptions) {
+    checkKeys('LrSchedule', opts, ['kind', 'stepEvery', 'warmup', 'epochs', 'batchesPerEpoch']);
+  }
 
   /** Warm-up and horizon in scheduler steps. */
   get sizes(): { warmup: number; total: number } {
