@@ -12,7 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'molcsv-'));
 function csv(name: string, text: string): string { const p = join(dir, name); writeFileSync(p, text); return p; }
 
 test('binary targets with missing cells, OGB features, column split', async () => {
-  const p = csv('a.csv', 'smiles,t1,t2,part\nCCO,1,,train\nc1ccccc1,0,1,valid\n"CC(=O)O",,0,test\n');
+  const p = csv('a.csv', '\ufeffsmiles,t1,t2,part\nCCO,1,,train\nc1ccccc1,0,1,valid\n"CC(=O)O",,0,test\n'); // BOM: as Excel saves UTF-8 CSV
   const ds = await loadMoleculeCsv(p, { targetColumns: ['t1', 't2'], split: { column: 'part' } });
   assert.equal(ds.task, 'binary_class');
   assert.equal(ds.numTasks, 2);

@@ -54,11 +54,11 @@ test('well-formed folder: graphs, features, labels -1/1 -> 0/1', () => {
   } finally { rmSync(d, { recursive: true }); }
 });
 
-test('quirks: CRLF, padded numbers, spaces, repeated pairs, one-direction edges, self loops, labels 1/2', () => {
+test('quirks: a UTF-8 byte-order mark, CRLF, padded numbers, spaces, repeated pairs, one-direction edges, self loops, labels 1/2', () => {
   const d = tuDir({
-    A: ' 1 ,  2 \r\n2,1\r\n1, 2\r\n2, 3\r\n3, 3\r\n005, 6\r\n\r\n',
+    A: '\ufeff 1 ,  2 \r\n2,1\r\n1, 2\r\n2, 3\r\n3, 3\r\n005, 6\r\n\r\n',
     graph_indicator: '1\r\n1\r\n  1\r\n1\r\n2\r\n2\r\n',
-    graph_labels: '2\r\n1\r\n',
+    graph_labels: '\ufeff2\r\n1\r\n',
   });
   try {
     const ds = loadTU(d, 'T');

@@ -3,8 +3,9 @@
  * (TU `.txt`, OGB `.csv`): one row per line, fields separated by commas (with
  * optional spaces) or by whitespace. Scans bytes directly, no split/map.
  *
- * Tolerated: CRLF, spaces/tabs around fields, leading zeros, `+`/`-` signs,
- * blank lines at the end of the file. Everything else (a non-numeric token, a
+ * Tolerated: a UTF-8 byte-order mark (files saved by Windows editors), CRLF,
+ * spaces/tabs around fields, leading zeros, `+`/`-` signs, blank lines at the
+ * end of the file. Everything else (a non-numeric token, a
  * wrong field count, a blank line in the middle) is a DataError with the line.
  */
 import { DataError } from './errors.js';
@@ -54,7 +55,7 @@ function scan<T extends Int32Array | Float64Array>(
   let cap = cols > 0 ? countLines(buf) * cols : 0;
   let data = make(cap);
   let w = 0, rows = 0, line = 0;
-  let i = 0;
+  let i = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0; // UTF-8 BOM
   const n = buf.length;
   while (i < n) {
     line++;
