@@ -1,0 +1,66 @@
+"""One training step of the PyTorch reference of the official model at a given depth, for
+bench/peer/depth_check.ts to compare ours with: the official NCI1 model (GIN, 64 ch, 4
+heads, gamma 0.6, n_hop 5, RWSE 20) with attention dropout off (so that no random mask
+differs), on NCI1's first 128 graphs, train mode. Writes its weights (state-dict names,
+which our model loads), its output, loss and every parameter's gradient.
+    /usr/bin/python3 bench/peer/depth_check.py --data ../shared/datasets/NCI1 --layers 24 --out /tmp/depth24.safetensors
+"""
+import argparse, os, sys
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+import torch
+REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'reference')
+sys.path.insert(0, REF)
+import gradformer_ref as G  # noqa: E402
+from bench_epoch import load_tu  # noqa: E402
+from safetensors_io import save_file  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--data', required=True)
+    ap.add_argument('--layers', type=int, default=24)
+    ap.add_argument('--graphs', type=int, default=128)
+    ap.add_argument('--out', required=True)
+    a = ap.parse_args()
+    torch.manual_seed(0)
+    graphs, ncls = load_tu(a.data)
+    graphs = graphs[:a.graphs]
+    for g in graphs:
+        g['pe'] = G.random_walk_pe(g['num_nodes'], g['edge_index'], 20).float()
+        g['sph'] = G.shortest_path_distances(g['num_nodes'], g['edge_index'])
+        g['edge_attr'] = torch.zeros(g['edge_index'].shape[1], dtype=torch.long)
+    args = G.make_args(channels=64, nhead=4, num_layers=a.layers, gamma=0.6, n_hop=5, slope=0.0, pe_norm=False,
+                       projection='lin', node_method='add', edge_method='None', pe_origin_dim=20, pe_dim=20,
+                       dropout=0.0, attn_dropout=0.0)
+    model = G.Gradformer(args, graphs[0]['x'].shape[1], 1, ncls, 'GIN', 'add')
+    model.train()
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    bt = G.collate(graphs)
+    out = model(bt['x'], bt['pe'], bt['edge_index'], bt['edge_attr'], bt['batch'], bt['sph'])
+    loss = G.loss_fn('multi_class', out, bt['y'])
+    loss.backward()
+    t = {f'param.{k}': v for k, v in state.items()}
+    t['out'] = out.detach()
+    t['loss'] = loss.detach().reshape(1)
+    for k, p in model.named_parameters():
+        if p.grad is not None:
+            t[f'grad.{k}'] = p.grad
+    # The same step in float64: how far float32 itself is from exact arithmetic after this many
+    # layers (the scale of rounding noise our float32 differences should be compared with).
+    m64 = G.Gradformer(args, graphs[0]['x'].shape[1], 1, ncls, 'GIN', 'add').double()
+    m64.load_state_dict({k: v.double() if v.is_floating_point() else v for k, v in state.items()})
+    m64.train()
+    o64 = m64(bt['x'].double(), bt['pe'].double(), bt['edge_index'], bt['edge_attr'], bt['batch'], bt['sph'])
+    l64 = G.loss_fn('multi_class', o64, bt['y'])
+    l64.backward()
+    t['out64'] = o64.detach()
+    for k, p in m64.named_parameters():
+        if p.grad is not None:
+            t[f'grad64.{k}'] = p.grad
+    save_file(t, a.out, {'layers': str(a.layers), 'graphs': str(a.graphs)})
+    print(f'wrote {a.out}: loss {float(loss):.6f}, {sum(1 for k in t if k.startswith("grad."))} gradients')
+
+
+if __name__ == '__main__':
+    main()
