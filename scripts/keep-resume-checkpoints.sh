@@ -9,6 +9,15 @@ set -euo pipefail
 for exp in "$@"; do
   for run in "$exp"/run-*/; do
     run=${run%/}
+    # A run killed in the middle of a checkpoint swap left its previous checkpoint as
+    # last.old-PID (or best.old-PID) and no last/: put it back, drop half-written ones
+    # (what recoverCheckpoint in src/train/checkpoint.ts does on resume).
+    for ck in last best; do
+      for old in "$run/$ck".old-*; do
+        if [ -d "$old" ] && [ ! -d "$run/$ck" ]; then mv "$old" "$run/$ck"; echo "$run: restored $ck/ from ${old##*/}" >&2; fi
+      done
+      rm -rf "$run/$ck".old-* "$run/$ck".tmp-*
+    done
     if grep -q '"final":true' "$run/log.jsonl" 2>/dev/null; then
       rm -rf "$run/best" "$run/last"
     elif [ -f "$run/last/state.json" ]; then
