@@ -5,15 +5,9 @@ differs), on NCI1's first 128 graphs, train mode. Writes its weights (state-dict
 which our model loads), its output, loss and every parameter's gradient.
     /usr/bin/python3 bench/peer/depth_check.py --data ../shared/datasets/NCI1 --layers 24 --out /tmp/depth24.safetensors
 """
-import argparse, os, sys
-os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
-os.environ.setdefault('OMP_NUM_THREADS', '1')
+import argparse
+from nci1_ref import G, load_nci1, nci1_model, save_file
 import torch
-REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'reference')
-sys.path.insert(0, REF)
-import gradformer_ref as G  # noqa: E402
-from bench_epoch import load_tu  # noqa: E402
-from safetensors_io import save_file  # noqa: E402
 
 
 def main():
@@ -24,16 +18,8 @@ def main():
     ap.add_argument('--out', required=True)
     a = ap.parse_args()
     torch.manual_seed(0)
-    graphs, ncls = load_tu(a.data)
-    graphs = graphs[:a.graphs]
-    for g in graphs:
-        g['pe'] = G.random_walk_pe(g['num_nodes'], g['edge_index'], 20).float()
-        g['sph'] = G.shortest_path_distances(g['num_nodes'], g['edge_index'])
-        g['edge_attr'] = torch.zeros(g['edge_index'].shape[1], dtype=torch.long)
-    args = G.make_args(channels=64, nhead=4, num_layers=a.layers, gamma=0.6, n_hop=5, slope=0.0, pe_norm=False,
-                       projection='lin', node_method='add', edge_method='None', pe_origin_dim=20, pe_dim=20,
-                       dropout=0.0, attn_dropout=0.0)
-    model = G.Gradformer(args, graphs[0]['x'].shape[1], 1, ncls, 'GIN', 'add')
+    graphs, ncls = load_nci1(a.data, a.graphs)
+    args, model = nci1_model(graphs, ncls, a.layers, attn_dropout=0.0)
     model.train()
     state = {k: v.clone() for k, v in model.state_dict().items()}
     bt = G.collate(graphs)

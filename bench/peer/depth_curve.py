@@ -8,16 +8,10 @@ few epochs at 24 layers, and this shows whether the official semantics do the sa
 The split is a seeded numpy permutation (80 % train, 10 % val), not the official one, and the
 initialisation is PyTorch's: compare the shape of the curve, not the numbers.
 """
-import argparse, json, os, sys, time
-_t = '1'
-os.environ.setdefault('OPENBLAS_NUM_THREADS', _t)
-os.environ.setdefault('OMP_NUM_THREADS', _t)
+import argparse, json, time
+from nci1_ref import G, load_nci1, nci1_model
 import numpy as np
 import torch
-REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'reference')
-sys.path.insert(0, REF)
-import gradformer_ref as G  # noqa: E402
-from bench_epoch import load_tu  # noqa: E402
 
 
 def main():
@@ -27,21 +21,13 @@ def main():
     ap.add_argument('--epochs', type=int, default=30)
     ap.add_argument('--seed', type=int, default=0)
     a = ap.parse_args()
-    torch.set_num_threads(1)
     torch.manual_seed(a.seed); np.random.seed(a.seed)
-    graphs, ncls = load_tu(a.data)
-    for g in graphs:
-        g['pe'] = G.random_walk_pe(g['num_nodes'], g['edge_index'], 20).float()
-        g['sph'] = G.shortest_path_distances(g['num_nodes'], g['edge_index'])
-        g['edge_attr'] = torch.zeros(g['edge_index'].shape[1], dtype=torch.long)
+    graphs, ncls = load_nci1(a.data)
     perm = np.random.permutation(len(graphs))
     ntr, nva = int(len(graphs) * 0.8), int(len(graphs) * 0.1)
     train = [graphs[i] for i in perm[:ntr]]
     val = [graphs[i] for i in perm[ntr:ntr + nva]]
-    args = G.make_args(channels=64, nhead=4, num_layers=a.layers, gamma=0.6, n_hop=5, slope=0.0, pe_norm=False,
-                       projection='lin', node_method='add', edge_method='None', pe_origin_dim=20, pe_dim=20,
-                       dropout=0.0, attn_dropout=0.5)
-    model = G.Gradformer(args, graphs[0]['x'].shape[1], 1, ncls, 'GIN', 'add')
+    _, model = nci1_model(graphs, ncls, a.layers, attn_dropout=0.5)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5)
     for ep in range(1, a.epochs + 1):
         model.train()
