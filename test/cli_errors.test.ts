@@ -105,3 +105,7 @@ test('more --threads than cores: the run goes on, with one warning line saying h
   assert.equal(over.stdout, fit.stdout);
   assert.equal(fit.stderr, '');
 });
+
+test('datasets --data-root that does not exist is one error line, not an empty listing', async () => {
+  oneLine(await cli('datasets', '--data-root', join(tmp, 'no-such-folder')), /--data-root .*no-such-folder does not exist; pass the folder that holds one sub-folder per dataset$/);
+});

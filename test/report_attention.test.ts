@@ -5,7 +5,7 @@
  * the best checkpoint vs the log, and experiment summaries vs results.csv.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { shortestPathDistances } from '../src/graph/spd.js';
@@ -97,6 +97,7 @@ test('report data: hop series and best-epoch decay come from the log and agree w
 });
 
 test('experiment folder: per-run summaries and mean +- std agree with the experiment\'s results.csv', async () => {
+  symlinkSync(join(expDir, 'no-such-target'), join(expDir, 'broken-link')); // passed over, as find does (stat threw ENOENT)
   const dirs = findRunDirs(expDir);
   assert.deepEqual(dirs.map((d) => d.split('/').pop()), ['run-0', 'run-1']);
   const runs = dirs.map((d) => summariseRun(d, expDir));

@@ -1,4 +1,5 @@
 /** `gradformer datasets`: what is known, where it is, and `--download NAME`. */
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { basename, join, resolve } from 'node:path';
 import { listCache } from '../data/cache.js';
@@ -28,6 +29,7 @@ export function datasetsCommand(): Command {
         }
         return;
       }
+      if (o.dataRoot && !existsSync(o.dataRoot)) throw new UsageError(`--data-root ${o.dataRoot} does not exist; pass the folder that holds one sub-folder per dataset`);
       // Only entries the current code reads (stale versions are listed by `gradformer cache`).
       const cachedPre = listCache(defaultCacheDir()).filter((e) => e.current).map((e) => basename(e.file));
       const rows = presetDatasets().map((d) => {

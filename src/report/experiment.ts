@@ -56,13 +56,18 @@ export function isRunDir(dir: string): boolean {
   return existsSync(join(dir, 'log.jsonl'));
 }
 
-/** Run folders below `dir` (up to three levels deep), in natural order (run-2 before run-10). */
+/**
+ * Run folders below `dir` (up to three levels deep), in natural order (run-2 before run-10).
+ * Entries that cannot be read (a broken link, no permission) are passed over, as `find` would.
+ */
 export function findRunDirs(dir: string, depth = 3): string[] {
   const out: string[] = [];
+  const isDir = (p: string) => { try { return statSync(p).isDirectory(); } catch { return false; } };
+  const list = (d: string) => { try { return readdirSync(d); } catch { return []; } };
   const walk = (d: string, left: number) => {
-    for (const name of readdirSync(d).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
+    for (const name of list(d).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
       const p = join(d, name);
-      if (!statSync(p).isDirectory() || name === 'best' || name === 'last') continue;
+      if (name === 'best' || name === 'last' || !isDir(p)) continue;
       if (isRunDir(p)) out.push(p);
       else if (left > 1) walk(p, left - 1);
     }
