@@ -76,11 +76,11 @@ test('no path leaves the page folder', async () => {
   assert.equal((await get('/%00')).status, 400);
 });
 
-test('gradformer web: one-line errors for an unbuilt page and a taken port', async () => {
+test('gradformer web: one-line errors for a --root without a page and a taken port', async () => {
   const cli = cliRunner(join(base, 'home'));
   const unbuilt = await cli('web', '--root', join(base, 'sub-missing'), '--port', '0');
   assert.equal(unbuilt.code, 1);
-  assert.match(unbuilt.stderr, /^gradformer: error: web: the page is not built \(.*index\.html is missing\); run `npm run build:wasm && npm run build:web`/);
+  assert.match(unbuilt.stderr, /^gradformer: error: web: --root .*sub-missing holds no index\.html; pass the folder of a built page \(npm run build:web writes dist\/web\/page\)/);
   assert.equal(unbuilt.stderr.trim().split('\n').length, 1);
   const port = new URL(w.url).port;
   const taken = await cli('web', '--root', root, '--port', port);

@@ -21,6 +21,9 @@ export function webCommand(): Command {
   cmd.action(async (o: { port: number; host: string; root?: string }) => {
     if (o.port > 65535) throw new Error(`web: --port ${o.port} is not a port; pass 0..65535`);
     const root = o.root ? resolve(o.root) : defaultPageDir();
+    if (o.root && !existsSync(join(root, 'index.html'))) {
+      throw new Error(`web: --root ${o.root} holds no index.html; pass the folder of a built page (npm run build:web writes dist/web/page)`);
+    }
     if (!existsSync(join(root, 'index.html'))) {
       throw new Error(`web: the page is not built (${join(root, 'index.html')} is missing); run \`npm run build:wasm && npm run build:web\` in the gradformer package`);
     }
