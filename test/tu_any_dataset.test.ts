@@ -3,7 +3,7 @@
 // --data-root` describes what the folder holds; bad names and bad files fail in one
 // line naming the folder, file and line.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -173,4 +173,12 @@ test('unknown names list what the data root holds; malformed files name the file
   oneLine(pre, /--preset TU is the generic preset of any TU dataset; name the dataset with --dataset NAME/);
   assert.equal(listing.code, 0, listing.stderr);
   assert.match(listing.stdout, /^ {2}BROKEN\s+error: .*BROKEN_A\.txt:2: /m);
+});
+
+test('a TU dataset whose graphs all have one class is refused (cross-entropy over one class learns nothing and scores 1)', async () => {
+  const one = join(root, 'single');
+  writeTU('MONO', { graphs: 20, classes: 1 }, one);
+  oneLine(await cli('train', '--data-root', one, '--dataset', 'MONO', '--epochs', '1', '--out', join(root, 'mono-run')),
+    /^gradformer: error: dataset MONO has graphs of one class only: nothing to learn; graph classification needs 2 or more classes in its labels$/);
+  assert.equal(existsSync(join(root, 'mono-run')), false);
 });

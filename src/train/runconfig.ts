@@ -87,6 +87,10 @@ export function buildRunConfig(ds: GraphDataset, presetName: string, over: Overr
     m.node_dim = ds.nodeFeatDim;
   }
   m.edge_dim = m.edge_method === 'embedding' ? ds.edgeCatDims[0] : m.edge_method === 'ogb' ? ds.edgeCatDims.length : 1;
+  if (ds.task === 'multi_class' && ds.numClasses < 2) {
+    // Cross-entropy over one class is 0 whatever the model does, and accuracy 1: a run would "succeed" having learnt nothing.
+    throw new UsageError(`dataset ${ds.name} has graphs of ${ds.numClasses === 1 ? 'one class only' : 'no class'}: nothing to learn; graph classification needs 2 or more classes in its labels`);
+  }
   m.task = ds.task;
   m.num_tasks = ds.task === 'multi_class' || ds.task === 'node_multi_class' ? ds.numClasses : ds.numTasks;
   if (ds.task === 'node_multi_class') m.pool = 'none';
