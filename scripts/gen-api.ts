@@ -68,7 +68,7 @@ function describe(checker: ts.TypeChecker, sym: ts.Symbol, decl: ts.Declaration,
   if (ts.isFunctionDeclaration(decl)) {
     return { kind: 'function', doc, code: signatureDecls(sym).map((d) => `function ${name}${signature(checker, d)}`).join('\n') };
   }
-  if (ts.isClassDeclaration(decl)) return { kind: 'class', doc, code: classOutline(checker, sym, decl, name) };
+  if (ts.isClassDeclaration(decl)) return { kind: 'class', doc, code: classOutline(checker, decl, name) };
   if (ts.isInterfaceDeclaration(decl) || ts.isTypeAliasDeclaration(decl)) {
     return { kind: ts.isInterfaceDeclaration(decl) ? 'interface' : 'type', doc, code: stripExport(decl.getText()) };
   }
@@ -80,7 +80,7 @@ function describe(checker: ts.TypeChecker, sym: ts.Symbol, decl: ts.Declaration,
 }
 
 /** The public surface of a class: constructor, properties and methods (not private, protected or _-prefixed), one line each with its summary. */
-function classOutline(checker: ts.TypeChecker, sym: ts.Symbol, decl: ts.ClassDeclaration, name: string): string {
+function classOutline(checker: ts.TypeChecker, decl: ts.ClassDeclaration, name: string): string {
   const lines: string[] = [];
   const ext = decl.heritageClauses?.map((h) => h.getText()).join(' ');
   lines.push(`class ${name}${decl.typeParameters ? `<${decl.typeParameters.map((p) => p.getText()).join(', ')}>` : ''}${ext ? ` ${ext}` : ''} {`);
@@ -125,7 +125,6 @@ function classOutline(checker: ts.TypeChecker, sym: ts.Symbol, decl: ts.ClassDec
     lines.push(`  ${mods.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword) ? 'readonly ' : ''}${p.name.getText()}: ${typeText(checker, p.type, p)};`);
   }
   lines.push('}');
-  void sym;
   return lines.join('\n');
 }
 
