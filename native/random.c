@@ -14,12 +14,6 @@
    256-512 (bench/random.ts), so 512 leaves a margin; ZINC draws 39k-89k (PERFORMANCE round 16x). */
 #define LANES_MIN 512
 
-static inline uint32_t next_u32(uint32_t *s) {
-  uint32_t result = gf_rotl32(s[1] * 5u, 7) * 9u;
-  gf_rng_advance(s);
-  return result;
-}
-
 /* The kept/dropped outcome is a coin flip, so it must not be a branch (a mispredict
    per element made this ~12 ns/element): the value comes from a 2-entry table.
    u = x / 2^53 with the integer x = (hi << 26) + lo < 2^53, and for a double t:
@@ -29,7 +23,7 @@ static inline uint32_t next_u32(uint32_t *s) {
 static void mask_loop(uint32_t *s, float *out, int64_t n, uint64_t cut, float keep, int below) {
   const float vals[2] = {0.0f, keep};
   for (int64_t i = 0; i < n; i++) {
-    uint64_t hi = next_u32(s) >> 5, lo = next_u32(s) >> 6;
+    uint64_t hi = gf_rng_next(s) >> 5, lo = gf_rng_next(s) >> 6;
     uint64_t x = (hi << 26) + lo;
     int kept = below ? (x < cut) : (x >= cut);
     out[i] = vals[kept];
@@ -48,7 +42,7 @@ void gf_uniform_mask(uint32_t *state, float *out, int64_t n, double threshold, f
   uint32_t s[4] = {state[0], state[1], state[2], state[3]};
   if (threshold != threshold) {
     /* NaN: u < NaN and u >= NaN are both false, so nothing is kept (the stream still advances) */
-    for (int64_t i = 0; i < n; i++) { next_u32(s); next_u32(s); out[i] = 0.0f; }
+    for (int64_t i = 0; i < n; i++) { gf_rng_next(s); gf_rng_next(s); out[i] = 0.0f; }
   } else {
     uint64_t cut = cut_of(threshold);
     int64_t done = 0;
@@ -69,7 +63,7 @@ int gf_rng_jump(uint32_t *state, uint64_t draws) {
     return lanes;
   }
 #endif
-  for (uint64_t i = 0; i < draws; i++) next_u32(state);
+  for (uint64_t i = 0; i < draws; i++) gf_rng_next(state);
   return 0;
 }
 

@@ -78,7 +78,7 @@ static void walk16(const uint32_t *s0, const RngPoly *q, __m512i S[4]) {
   for (int w = 0; w < 4; w++) S[w] = A[w];
 }
 
-/* 16 draws side by side: next_u32 of random.c on each lane (x * 5 and x * 9 as shifts and adds). */
+/* 16 draws side by side: gf_rng_next (xoshiro.h) on each lane (x * 5 and x * 9 as shifts and adds). */
 static AINLINE __m512i draw16(__m512i S[4]) {
   __m512i s1 = S[1];
   __m512i r = _mm512_rol_epi32(_mm512_add_epi32(s1, _mm512_slli_epi32(s1, 2)), 7);

@@ -6,25 +6,13 @@
 #ifndef GF_RANDOM_LANES_H
 #define GF_RANDOM_LANES_H
 #include <stdint.h>
+#include "xoshiro.h"
 
 /* random.c, for the addon's test hooks (rngJump, setRngLanes): state advanced by `draws` 32-bit
    draws, by rng_lanes_jump where rng_lanes() > 0 (returns the lane width used), else by stepping
    (returns 0); and the cap on the lane width (16, 8 or 0), returning the width now in use. */
 int gf_rng_jump(uint32_t *state, uint64_t draws);
 int gf_rng_set_lanes(int cap);
-
-/* One draw's state update of xoshiro128** (random.c's next_u32 without its output; the lanes'
-   starting-state walk steps the state with it too). */
-static inline uint32_t gf_rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
-static inline __attribute__((always_inline)) void gf_rng_advance(uint32_t *s) {
-  uint32_t t = s[1] << 9;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = gf_rotl32(s[3], 11);
-}
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define GF_RNG_LANES 1

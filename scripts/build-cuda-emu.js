@@ -76,10 +76,12 @@ function run(cmd, args) {
   const kernelFiles = readdirSync(cudaDir).filter((f) => /\.(cu|cuh|h)$/.test(f)).map((f) => join(cudaDir, f));
   const cFiles = readdirSync(join(root, 'native')).filter((f) => f.endsWith('.c') && f !== 'addon.c')
     .map((f) => join(root, 'native', f));
+  // gf.h, and xoshiro.h that the CUDA sources include too
+  const cHeaders = readdirSync(join(root, 'native')).filter((f) => f.endsWith('.h')).map((f) => join(root, 'native', f));
   const testFiles = [join(cudaDir, 'test', 'gfc_test.cu'), join(cudaDir, 'test', 'cpu_threads.c')];
   const emuFiles = [join(emuDir, 'cuda_runtime.h'), join(emuDir, 'emu.cpp'),
     join(emuDir, 'cub', 'device', 'device_radix_sort.cuh')];
-  const inputs = [...kernelFiles, ...cFiles, ...testFiles, ...emuFiles, join(root, 'native', 'gf.h'),
+  const inputs = [...kernelFiles, ...cFiles, ...cHeaders, ...testFiles, ...emuFiles,
     fileURLToPath(import.meta.url)];
   if (mtime(exe) > Math.max(...inputs.map(mtime))) {
     console.log(`build-cuda-emu: build/cuda-emu/${basename(exe)} is up to date`);

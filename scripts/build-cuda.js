@@ -24,7 +24,7 @@ const cudaDir = join(root, 'native', 'cuda');
 const out = join(root, 'build', 'cuda');
 const ARCH = ['-gencode', 'arch=compute_90,code=sm_90', '-gencode', 'arch=compute_90,code=compute_90'];
 const NVFLAGS = ['-std=c++17', '-O3', ...ARCH, '-Xcompiler', '-fPIC,-Wall,-Wextra', '-Werror', 'all-warnings',
-  '-I', cudaDir];
+  '-I', cudaDir, '-I', join(root, 'native')];
 
 function findNvcc() {
   if (process.env.NVCC === 'none') return null;
@@ -88,7 +88,9 @@ if (!nvcc) {
 }
 
 mkdirSync(join(out, 'obj'), { recursive: true });
-const headers = readdirSync(cudaDir).filter((f) => /\.(h|cuh)$/.test(f)).map((f) => join(cudaDir, f));
+// The C headers too: the kernels include native/xoshiro.h, the test program native/gf.h.
+const nativeHeaders = readdirSync(join(root, 'native')).filter((f) => f.endsWith('.h')).map((f) => join(root, 'native', f));
+const headers = [...readdirSync(cudaDir).filter((f) => /\.(h|cuh)$/.test(f)).map((f) => join(cudaDir, f)), ...nativeHeaders];
 const sources = readdirSync(cudaDir).filter((f) => f.endsWith('.cu')).sort();
 const objs = [];
 let changed = false;
@@ -119,13 +121,13 @@ const testObjs = [];
 for (const c of cSources) {
   const obj = join(out, 'obj', 'cpu_' + basename(c, '.c') + '.o');
   compile('cc', ['-O2', '-std=c11', '-fopenmp', '-Wall', '-Wextra', '-Wno-unused-parameter', '-I', join(root, 'native'),
-    '-c', c], obj, [c, join(root, 'native', 'gf.h')]);
+    '-c', c], obj, [c, ...nativeHeaders]);
   testObjs.push(obj);
 }
 const testSrc = join(testDir, 'gfc_test.cu');
 const testObj = join(out, 'obj', 'gfc_test.o');
 compile(nvcc, [...NVFLAGS, '-I', join(root, 'native'), '-c', testSrc], testObj,
-  [testSrc, ...headers, join(root, 'native', 'gf.h')]);
+  [testSrc, ...headers]);
 const exe = join(out, 'gfc_test');
 if (compile(nvcc, [...ARCH, '-cudart', 'static', testObj, ...testObjs, lib, '-lgomp'], exe, [testObj, ...testObjs, lib]))
   say('build-cuda: linked build/cuda/gfc_test');

@@ -10,29 +10,12 @@
  */
 #include <string.h>
 #include "gfc_impl.cuh"
+#include "xoshiro.h" /* native/, shared with the CPU kernels */
 
 #define CH 256        /* elements per thread */
 #define LEVELS 64     /* jump powers 2^0 .. 2^63 */
 
 static uint32_t *g_jump = nullptr;  /* device [LEVELS][128][4] */
-
-__host__ __device__ static inline uint32_t rotl(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
-
-__host__ __device__ static inline void advance(uint32_t *s) {
-  uint32_t t = s[1] << 9;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 11);
-}
-
-__device__ static inline uint32_t next_u32(uint32_t *s) {
-  uint32_t result = rotl(s[1] * 5u, 7) * 9u;
-  advance(s);
-  return result;
-}
 
 /* v <- M v where M is given by its 128 columns (the images of the unit vectors). */
 __host__ __device__ static inline void apply(const uint32_t *cols, uint32_t *v) {
@@ -58,7 +41,7 @@ static int ensure_tables(void) {
     uint32_t *col = h + 4 * b;
     memset(col, 0, 16);
     col[b >> 5] = 1u << (b & 31);
-    advance(col);
+    gf_rng_advance(col);
   }
   for (int e = 1; e < LEVELS; e++)  /* M^(2^e) = M^(2^(e-1)) M^(2^(e-1)), column by column */
     for (int b = 0; b < 128; b++) {
@@ -88,7 +71,7 @@ __global__ void mask_kernel(const uint32_t *state, const uint32_t *tables, float
   uint32_t s[4] = {state[0], state[1], state[2], state[3]};
   jump(tables, 2 * (uint64_t)i0, s);
   for (int64_t i = i0; i < i1; i++) {
-    uint32_t hi = next_u32(s) >> 5, lo = next_u32(s) >> 6;
+    uint32_t hi = gf_rng_next(s) >> 5, lo = gf_rng_next(s) >> 6;
     double u = ((double)hi * 67108864.0 + (double)lo) * 0x1p-53;  /* exact: as / 2^53 */
     int kept = below ? (u < threshold) : (u >= threshold);
     out[i] = kept ? keep : 0.0f;
