@@ -44,9 +44,9 @@ test('train never overwrites: an --out that holds a run or is a file is refused'
 
 test('train --resume refuses options it would ignore, and a folder with nothing to resume', async () => {
   const [others, nothing] = await Promise.all([
-    cli('train', '--resume', run, '--lr', '0.5', '--dataset', 'PROTEINS', '--seed', '3'),
+    cli('train', '--resume', run, '--lr', '0.5', '--dataset', 'PROTEINS', '--seed', '3', '--no-decay'),
     cli('train', '--resume', join(tmp, 'nope'))]);
-  oneLine(others, /--resume continues the run with its stored settings; it takes only --epochs .*; drop --seed, --lr, --dataset$/);
+  oneLine(others, /--resume continues the run with its stored settings; it takes only --epochs .*; drop --seed, --no-decay, --lr, --dataset$/);
   oneLine(nothing, /nothing to resume in .*nope: no last\/state\.json there/);
 });
 
