@@ -66,16 +66,18 @@ test('--data-root must hold the dataset: no silent fall-back to the bundled copy
 });
 
 test('options that would do nothing, and bad environment variables, are refused before any work', async () => {
-  const [fold, threads, backend, kfoldZinc] = await Promise.all([
+  const [fold, threads, backend, kfoldZinc, clip] = await Promise.all([
     cli('train', ...tiny, '--fold', '3', '--out', join(tmp, 'r3')),
     cliWithEnv({ GRADFORMER_THREADS: 'abc' }, 'train', ...tiny, '--out', join(tmp, 'r4')),
     cliWithEnv({ GRADFORMER_BACKEND: 'foo' }, 'train', ...tiny, '--out', join(tmp, 'r5')),
-    cli('experiment', '--preset', 'ZINC', '--protocol', 'kfold', '--out', join(tmp, 'r6'))]);
+    cli('experiment', '--preset', 'ZINC', '--protocol', 'kfold', '--out', join(tmp, 'r6')),
+    cli('train', ...tiny, '--fix-grad-clip', '--out', join(tmp, 'r7'))]);
   oneLine(fold, /--fold picks a fold of the kfold10 split, and this run's split is random_80_10_10; add --split kfold10 or drop --fold/);
   oneLine(threads, /GRADFORMER_THREADS='abc' is not a thread count/);
   oneLine(backend, /unknown backend 'foo', expected 'native', 'wasm' or 'ts'/);
   oneLine(kfoldZinc, /--protocol kfold re-splits .*; ZINC comes with its official train\/val\/test split.*use --protocol seeds/);
-  for (const d of ['r3', 'r4', 'r5', 'r6']) assert.throws(() => readFileSync(join(tmp, d, 'config.json')), /ENOENT/, `${d} was written`);
+  oneLine(clip, /--fix-grad-clip needs --grad-clip <norm>: add --grad-clip N .* or drop --fix-grad-clip$/); // a usage error, not flagged as a bug
+  for (const d of ['r3', 'r4', 'r5', 'r6', 'r7']) assert.throws(() => readFileSync(join(tmp, d, 'config.json')), /ENOENT/, `${d} was written`);
 });
 
 test('verify-reference on a file that is not a model fixture, predict on another dataset, commander errors: one line each', async () => {

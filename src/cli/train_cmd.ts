@@ -73,7 +73,7 @@ export function overridesOf(o: RunOpts): Overrides {
   if (o.fixScheduler) tr.scheduler_step = 'step';
   if (o.gradClip !== undefined) tr.clip_grad_norm = o.gradClip;
   if (o.fixGradClip) {
-    if (o.gradClip === undefined) throw new Error('--fix-grad-clip needs --grad-clip <norm>');
+    if (o.gradClip === undefined) throw new UsageError('--fix-grad-clip needs --grad-clip <norm>: add --grad-clip N (the global L2 norm to clip to) or drop --fix-grad-clip');
     tr.clip_effective = true;
   }
   return { model, train: tr };
