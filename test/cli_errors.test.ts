@@ -2,6 +2,7 @@
 // line `gradformer: error: ...` naming the option, file or folder and what to do,
 // with no stack trace, and nothing a user already has is overwritten.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,4 +111,15 @@ test('more --threads than cores: the run goes on, with one warning line saying h
 
 test('datasets --data-root that does not exist is one error line, not an empty listing', async () => {
   oneLine(await cli('datasets', '--data-root', join(tmp, 'no-such-folder')), /--data-root .*no-such-folder does not exist; pass the folder that holds one sub-folder per dataset$/);
+});
+
+test('a reader that closes the pipe early (`gradformer models | head -1`) ends the command quietly: no EPIPE stack trace', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli', 'main.ts'), 'models'],
+    { env: { ...process.env, GRADFORMER_HOME: join(tmp, 'home') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy(); // nobody reads: the command's first write to stdout fails with EPIPE
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const code = await new Promise<number | null>((res) => child.on('close', res));
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
 });

@@ -81,6 +81,13 @@ function reportError(err: Error): void {
 }
 
 async function main(): Promise<void> {
+  // A reader that stops early (`gradformer predict ... | head`) closes the pipe; the next
+  // write fails with EPIPE, which would otherwise end the command with a stack trace.
+  // Stop quietly instead, as Unix tools do: nobody reads what is left.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (e) {
