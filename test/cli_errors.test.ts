@@ -63,7 +63,9 @@ test('--data-root must hold the dataset: no silent fall-back to the bundled copy
   assert.doesNotMatch(zinc.stderr, /--download ZINC/);
   assert.equal(listing.code, 0, listing.stderr);
   assert.match(listing.stdout, /^ZINC\s+missing \(no download: put its files in <dir>\/ZINC\/ and pass --data-root <dir>\)/m);
-  assert.match(listing.stdout, /^PROTEINS\s+missing \(gradformer datasets --download PROTEINS\)/m);
+  // --data-root is the only place a run looks: the hint downloads there, and nothing else is said to be searched.
+  assert.match(listing.stdout, /^PROTEINS\s+missing \(gradformer datasets --download PROTEINS --data-root .*empty-root\)/m);
+  assert.match(listing.stdout, /^searched: .*empty-root only \(--data-root: no bundled copy, no download cache\)$/m);
 });
 
 test('options that would do nothing, and bad environment variables, are refused before any work', async () => {
