@@ -33,7 +33,7 @@ test('reproduce: the first 2 epochs of a committed results/ run are identical bi
     // the cache holds one entry of the current versions
     const c = await cliRunner(home)('cache');
     assert.equal(c.code, 0, c.stderr);
-    assert.match(c.stdout, new RegExp(`^MUTAG-rwse20-\\S+\\.gfpre  \\S+ MB  spd ${PRE_VERSIONS.spd}, rwse ${PRE_VERSIONS.rwse}  current\\n1 files in .*, 0 stale;`));
+    assert.match(c.stdout, new RegExp(`^MUTAG-rwse20-\\S+\\.gfpre  \\S+ MiB  spd ${PRE_VERSIONS.spd}, rwse ${PRE_VERSIONS.rwse}  current\\n1 files in .*, 0 stale;`));
   } finally { rmSync(home, { recursive: true }); }
 });
 
@@ -100,7 +100,7 @@ test('cache --clean deletes the entries of other versions only', async () => {
     const head = Buffer.alloc(12); head.write('GFPRE001', 0, 'latin1'); head.writeUInt32LE(header.length, 8);
     writeFileSync(join(dir, 'MUTAG-rwse20-old.gfpre'), Buffer.concat([head, header]));
     r = await run('cache');
-    assert.match(r.stdout, /MUTAG-rwse20-old\.gfpre .* no versions \(written before versions existed\)  stale/);
+    assert.match(r.stdout, /MUTAG-rwse20-old\.gfpre  0\.0 MiB  no versions \(written before versions existed\)  stale/);
     assert.match(r.stdout, /2 files in .*, 1 stale \(gradformer cache --clean deletes them\)/);
     r = await run('cache', '--clean');
     assert.equal(r.code, 0, r.stderr);

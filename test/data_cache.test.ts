@@ -151,7 +151,7 @@ test('registry: unknown names, missing local folders, TU folders by name, lazily
     }
     assert.equal((await loadDataset('MYTU', { root })).graphs.length, 188);
   } finally { rmSync(root, { recursive: true }); }
-  await assert.rejects(loadDataset('molecule-csv'), /needs a file/);
+  await assert.rejects(loadDataset('molecule-csv'), /needs a file: pass loadDataset\('molecule-csv', \{ path: 'file.csv' \}\)/);
   // lazily wired generator: options pass through
   const sbm = await loadDataset('CLUSTER', { options: { seed: 1, sizes: { train: 3, val: 1, test: 1 } } });
   assert.equal(sbm.graphs.length, 5);

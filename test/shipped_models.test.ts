@@ -85,3 +85,12 @@ test('models lists them; --model and --checkpoint together, or neither, are erro
   const bad = await cli('predict', '--model', 'nope', '--smiles', 'CCO');
   assert.match(bad.stderr, /--model nope: no such shipped model/);
 });
+
+test('predict --model on another dataset\'s graphs is refused: its ids are not the model\'s vocabulary', async () => {
+  for (const name of ['ZINC', 'ogbg-molhiv']) {
+    const r = await cli('predict', '--model', name, '--input', 'MUTAG'); // MUTAG is bundled: no dataset folder needed
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`^gradformer: error: --input MUTAG does not fit this model, trained on ${name}: its node_method \\w+ reads ${name}'s atom and bond ids, .*--smiles\\)\n$`));
+  }
+});

@@ -6,7 +6,7 @@ import { PRE_VERSIONS } from '../data/pre_versions.js';
 import { defaultCacheDir } from '../data/registry.js';
 import { UsageError } from '../train/data.js';
 
-const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`; // 2^20 bytes: MiB, not MB (bench:data prints MB)
 
 function describe(e: CacheEntry): string {
   const what = e.versions ? Object.entries(e.versions).map(([k, v]) => `${k} ${v}`).join(', ')

@@ -34,7 +34,8 @@ export function datasetsCommand(): Command {
       const cachedPre = listCache(defaultCacheDir()).filter((e) => e.current).map((e) => basename(e.file));
       const rows = presetDatasets().map((d) => {
         const dir = findDatasetDir(d.name, o.dataRoot);
-        const inCache = isComplete(join(defaultCacheDir(), d.name));
+        // With --data-root a run reads DIR/<NAME>/ and nowhere else, so the download cache does not count.
+        const inCache = !o.dataRoot && isComplete(join(defaultCacheDir(), d.name));
         return { name: d.name, description: d.description, generated: d.format === 'sbm', download: d.url !== undefined, path: dir ?? (inCache ? join(defaultCacheDir(), d.name) : null), cached: cachedPre.filter((f) => f.startsWith(`${d.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-`)).map((f) => f.split('-').slice(-2, -1)[0]) };
       });
       // --data-root: also every TU dataset folder there, described (trainable by name, with or without a preset).
@@ -43,12 +44,14 @@ export function datasetsCommand(): Command {
       const w = Math.max(...rows.map((r) => r.name.length));
       for (const r of rows) {
         const where = r.path ? `found  ${r.path}` : r.generated ? 'generated on first use (seeded SBM generator)'
-          : r.download ? `missing (gradformer datasets --download ${r.name})` : `missing (no download: put its files in <dir>/${r.name}/ and pass --data-root <dir>)`;
+          : r.download ? `missing (gradformer datasets --download ${r.name}${o.dataRoot ? ` --data-root ${o.dataRoot}` : ''})`
+            : `missing (no download: put its files in <dir>/${r.name}/ and pass --data-root <dir>)`;
         const pre = r.cached.length ? ` (preprocessing cached: ${r.cached.join(', ')})` : '';
         process.stdout.write(`${r.name.padEnd(w)}  ${where}${pre}\n` +
           `${''.padEnd(w)}  ${r.description}\n`);
       }
-      process.stdout.write(`searched: ${dataRoots(o.dataRoot).join(', ')}, bundled data, download cache ${defaultCacheDir()}\n`);
+      process.stdout.write(o.dataRoot ? `searched: ${resolve(o.dataRoot)} only (--data-root: no bundled copy, no download cache)\n`
+        : `searched: ${dataRoots().join(', ')}, bundled data, download cache ${defaultCacheDir()}\n`);
       if (tu) printTuListing(resolve(o.dataRoot!), tu);
     });
 }

@@ -106,6 +106,13 @@ export function predictCommand(): Command {
         } else {
           throw new UsageError(`--input ${input} is neither a known dataset (${presetDatasets().map((d) => d.name).join(', ')}) nor a folder of TU files`);
         }
+        // Categorical encoders read ids of the run's own vocabulary (ZINC atom types, OGB features):
+        // another dataset's ids would index it without any error and give meaningless numbers.
+        const nm = run.model.node_method;
+        if (ds.name !== run.dataset && (nm === 'embedding' || nm === 'ogb')) {
+          throw new UsageError(`--input ${input} does not fit this model, trained on ${run.dataset}: its node_method ${nm} reads ${run.dataset}'s ` +
+            `atom and bond ids, and ${ds.name}'s labels are other ids; predict on ${run.dataset} (the default --input) or on SMILES (--smiles)`);
+        }
         graphs = ds.graphs; ids = Array.from(idx); // dataset positions, as numbers in JSON and CSV alike
       }
       // In memory, uncached: SMILES and ad-hoc folders are one-off inputs.

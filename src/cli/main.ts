@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `gradformer` command: train, eval, predict, models, datasets, experiment,
- * verify-reference, reproduce, cache, worker, web. Global options --threads, --backend and --device apply to every command.
+ * verify-reference, reproduce, cache, worker, web, report. Global options --threads, --backend and --device apply to every command.
  */
 import { Command, Option } from 'commander';
 import { availableParallelism } from 'node:os';
@@ -51,7 +51,6 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Errors whose message already says what to fix: a user's input, a data file, a system call on a named path. */
 /**
  * More kernel threads than cores make every parallel region wait for a descheduled
  * thread (MUTAG on 2 cores: 0.4 s an epoch at 1 thread, 3.5 s at 64); the numbers do
@@ -64,6 +63,7 @@ function warnOversubscribed(threads: number, cores: number): void {
   }
 }
 
+/** Errors whose message already says what to fix: a user's input, a data file, a system call on a named path. */
 function isExpected(err: Error): boolean {
   return err instanceof UsageError || err instanceof DivergedError || err.name === 'DataError' ||
     typeof (err as NodeJS.ErrnoException).code === 'string' || /^(config|presets|optimizer|loss|metric|split|backend|device|verify-reference|no CUDA device|web):/.test(err.message);
@@ -81,6 +81,13 @@ function reportError(err: Error): void {
 }
 
 async function main(): Promise<void> {
+  // A reader that stops early (`gradformer predict ... | head`) closes the pipe; the next
+  // write fails with EPIPE, which would otherwise end the command with a stack trace.
+  // Stop quietly instead, as Unix tools do: nobody reads what is left.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (e) {

@@ -73,7 +73,7 @@ export function overridesOf(o: RunOpts): Overrides {
   if (o.fixScheduler) tr.scheduler_step = 'step';
   if (o.gradClip !== undefined) tr.clip_grad_norm = o.gradClip;
   if (o.fixGradClip) {
-    if (o.gradClip === undefined) throw new Error('--fix-grad-clip needs --grad-clip <norm>');
+    if (o.gradClip === undefined) throw new UsageError('--fix-grad-clip needs --grad-clip <norm>: add --grad-clip N (the global L2 norm to clip to) or drop --fix-grad-clip');
     tr.clip_effective = true;
   }
   return { model, train: tr };
@@ -112,7 +112,7 @@ Examples:
       // The stored run decides everything; a changed option would be silently ignored, so refuse it.
       const given = Object.keys(o).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !RESUME_OPTIONS.has(k));
       if (given.length > 0) {
-        throw new UsageError(`--resume continues the run with its stored settings; it takes only --epochs (to extend it), --data-root and --quiet; drop ${given.map(flagName).join(', ')}`);
+        throw new UsageError(`--resume continues the run with its stored settings; it takes only --epochs (to extend it), --data-root and --quiet; drop ${given.map((k) => flagName(cmd, k)).join(', ')}`);
       }
       recoverCheckpoint(join(o.resume, 'last'));
       if (!existsSync(join(o.resume, 'last', 'state.json'))) {
@@ -172,9 +172,9 @@ export function runTarget(preset: string | undefined, dataset: string | undefine
 /** Options `train --resume` accepts besides --resume itself (the rest are stored in the run). */
 const RESUME_OPTIONS = new Set(['resume', 'epochs', 'dataRoot', 'quiet']);
 
-/** commander's camelCase key back to its flag: dataRoot -> --data-root. */
-function flagName(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+/** commander's key back to the flag the user typed: dataRoot -> --data-root, decay -> --no-decay. */
+function flagName(cmd: Command, key: string): string {
+  return cmd.options.find((opt) => opt.attributeName() === key)?.long ?? `--${key}`;
 }
 
 /** A run folder must be new or empty: a finished run is never overwritten by mistake. */

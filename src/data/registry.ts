@@ -219,7 +219,7 @@ export async function loadDataset(name: string, opts: LoadOptions = {}): Promise
       return m.loadZincFull(join(opts.root ?? opts.cacheDir ?? defaultCacheDir(), 'ZINC'), extra);
     }
     case 'molcsv': {
-      if (!opts.path) throw new Error('dataset molecule-csv needs a file: pass path (--data <file.csv>)');
+      if (!opts.path) throw new Error("dataset molecule-csv needs a file: pass loadDataset('molecule-csv', { path: 'file.csv' }) (library only; the CLI has no molecule-csv option)");
       const m = await import('./molcsv.js').catch((e) => { throw moduleError(e, 'molcsv', 'molecule CSV loader'); });
       return m.loadMoleculeCsv(opts.path, extra as unknown as import('./molcsv.js').MoleculeCsvOptions);
     }

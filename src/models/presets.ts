@@ -268,9 +268,9 @@ export const PRESETS: Record<string, Preset> = {
  */
 export const GENERIC_TU = 'TU';
 
-const GENERIC_NOTE = 'Generic TU preset: no official preset for this dataset. Values are those of the five official TU datasets '
+const GENERIC_NOTE = 'Generic TU preset: no official preset for this dataset. Values are those of the four official TU datasets '
   + 'without a run script (PROTEINS, MUTAG, IMDB-BINARY, COLLAB): config.py defaults after set_config\'s else branch, Adam without scheduler. '
-  + 'Official main.py l.141-147 gives Adam only to those five names and AdamW + warm-up/cosine to any other; we keep Adam, '
+  + 'Official main.py l.141-147 gives Adam only to those four and NCI1, and AdamW + warm-up/cosine to any other; we keep Adam, '
   + 'the optimiser the official code uses for every TU dataset it reports.';
 
 const GENERIC_REGRESSION_NOTE = 'Regression target (NAME_graph_attributes.txt, one column): L1 loss, MAE, lowest validation MAE, '

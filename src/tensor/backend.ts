@@ -27,8 +27,15 @@ let warned = false;
 function select(name: string): Kernels {
   checkThreadsEnv(process.env.GRADFORMER_THREADS); // every way in (env, --backend, setBackend) checks it
   if (name === 'ts') return tsKernels;
-  // Asked for by name, so a missing module is an error, not a fallback.
-  if (name === 'wasm') return loadWasmKernels();
+  // Asked for by name, so a missing module is an error, not a fallback; the `backend:` prefix
+  // marks it as the user's setting to fix (one error line in the CLI), as `device: wasm:` does.
+  if (name === 'wasm') {
+    try {
+      return loadWasmKernels();
+    } catch (e) {
+      throw new Error(`backend: wasm: ${(e as Error).message}`);
+    }
+  }
   if (name !== 'native') {
     throw new Error(`backend: unknown backend '${name}', expected 'native', 'wasm' or 'ts' (GRADFORMER_BACKEND or setBackend)`);
   }
