@@ -126,7 +126,7 @@ for (const c of cSources) {
 }
 const testSrc = join(testDir, 'gfc_test.cu');
 const testObj = join(out, 'obj', 'gfc_test.o');
-compile(nvcc, [...NVFLAGS, '-I', join(root, 'native'), '-c', testSrc], testObj,
+compile(nvcc, [...NVFLAGS, '-c', testSrc], testObj,
   [testSrc, ...headers]);
 const exe = join(out, 'gfc_test');
 if (compile(nvcc, [...ARCH, '-cudart', 'static', testObj, ...testObjs, lib, '-lgomp'], exe, [testObj, ...testObjs, lib]))

@@ -60,17 +60,15 @@ test('train --device wasm: 1 epoch of MUTAG gives the page worker\'s numbers (it
 
 test('--device wasm / --backend wasm (or GRADFORMER_DEVICE / GRADFORMER_BACKEND=wasm) without the built module is one error line naming the build command', async () => {
   const run = cliRunner(join(base, 'home'), { GRADFORMER_WASM_PATH: join(base, 'missing.wasm') });
-  for (const [args, env] of [[['--device', 'wasm'], {}], [[], { GRADFORMER_DEVICE: 'wasm' }]] as const) {
+  // The wasm device, and the wasm kernels on the cpu device: the error names which setting asked for it.
+  const cases = [
+    ['device', ['--device', 'wasm'], {}], ['device', [], { GRADFORMER_DEVICE: 'wasm' }],
+    ['backend', ['--backend', 'wasm'], {}], ['backend', [], { GRADFORMER_BACKEND: 'wasm' }],
+  ] as const;
+  for (const [setting, args, env] of cases) {
     const r = await cliRunner(join(base, 'home'), { GRADFORMER_WASM_PATH: join(base, 'missing.wasm'), ...env })(...args, 'datasets');
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `gradformer: error: device: wasm: ${join(base, 'missing.wasm')} does not exist; build it with \`npm run build:wasm\` ` +
-      '(needs `apt-get install -y clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32`)\n');
-  }
-  // The same for the wasm kernels on the cpu device (--backend wasm, GRADFORMER_BACKEND=wasm).
-  for (const [args, env] of [[['--backend', 'wasm'], {}], [[], { GRADFORMER_BACKEND: 'wasm' }]] as const) {
-    const r = await cliRunner(join(base, 'home'), { GRADFORMER_WASM_PATH: join(base, 'missing.wasm'), ...env })(...args, 'datasets');
-    assert.equal(r.code, 1);
-    assert.equal(r.stderr, `gradformer: error: backend: wasm: ${join(base, 'missing.wasm')} does not exist; build it with \`npm run build:wasm\` ` +
+    assert.equal(r.stderr, `gradformer: error: ${setting}: wasm: ${join(base, 'missing.wasm')} does not exist; build it with \`npm run build:wasm\` ` +
       '(needs `apt-get install -y clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32`)\n');
   }
   const bad = await run('--device', 'gpu', 'datasets');
