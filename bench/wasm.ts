@@ -1,7 +1,8 @@
 /**
  * WebAssembly benchmark: one training step (forward, loss, backward, optimiser
  * step) of the official MUTAG and NCI1 presets on one batch of the preset's
- * size, on the wasm kernels (SIMD128, one thread) with the tensors in the wasm
+ * size, on the wasm kernels (one thread; the build the loader picks, gradformer-relaxed.wasm
+ * on Node 20+) with the tensors in the wasm
  * heap (the wasm device) and on host arrays copied in and out per call (the cpu
  * device), the native addon (one thread) and the TypeScript kernels, in Node. The same model (same seed), the
  * same batch and the same dropout draws on every backend.
@@ -20,7 +21,8 @@ import { setDevice, type DeviceName } from '../src/tensor/device.js';
 import type { Kernels } from '../src/tensor/kernels.js';
 import { tsKernels } from '../src/tensor/kernels_ts.js';
 import { loadNativeKernels } from '../src/tensor/kernels_native.js';
-import { loadWasmKernels } from '../src/tensor/kernels_wasm_node.js';
+import { loadWasmKernels, wasmPath } from '../src/tensor/kernels_wasm_node.js';
+import { basename } from 'node:path';
 import { benchArgs } from './args.js';
 import { benchBatch } from './batch.js';
 
@@ -40,7 +42,8 @@ const backends: [string, Kernels, DeviceName][] = [['wasm', wasm, 'wasm'], ['was
 const WARMUP = 2;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-if (!json) console.log(`training step, median of ${reps} after ${WARMUP} warm-up steps, one thread each`);
+const wasmFile = basename(wasmPath() ?? '?');
+if (!json) console.log(`training step, median of ${reps} after ${WARMUP} warm-up steps, one thread each; wasm: ${wasmFile}`);
 for (const name of ['MUTAG', 'NCI1']) {
   const { run, batch } = await benchBatch(name, dataRoot);
   const ms: Record<string, number> = {}, loss: Record<string, number> = {};
@@ -63,7 +66,7 @@ for (const name of ['MUTAG', 'NCI1']) {
     ms[label] = median(times);
   }
   const line = { bench: 'wasm', dataset: name, graphs: batch.numGraphs, nodes: batch.numNodes, layers: run.model.num_layers,
-    channels: run.model.channels, wasm_ms: ms.wasm, wasm_copy_ms: ms.wasm_copy, native_ms: ms.native, ts_ms: ms.ts,
+    channels: run.model.channels, wasm_file: wasmFile, wasm_ms: ms.wasm, wasm_copy_ms: ms.wasm_copy, native_ms: ms.native, ts_ms: ms.ts,
     wasm_over_native: ms.wasm / ms.native, ts_over_native: ms.ts / ms.native, loss };
   if (json) { console.log(JSON.stringify(line)); continue; }
   console.log(`${name.padEnd(6)} batch ${batch.numGraphs} graphs / ${batch.numNodes} nodes, ${run.model.num_layers} layers x ${run.model.channels}: ` +

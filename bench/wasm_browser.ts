@@ -2,9 +2,11 @@
  * WebAssembly training speed in Chromium: one training step (forward, loss,
  * backward, optimiser step) of the official MUTAG and NCI1 presets on the same
  * batch as bench/wasm.ts, run by the browser bundle gradformer/web (dist/web/) in
- * Debian's headless /usr/bin/chromium, on the wasm kernels (SIMD128, one thread)
- * with the tensors in the wasm heap (the wasm device), on the same kernels with
- * host arrays copied in and out per call (the cpu device), and on the TypeScript
+ * Debian's headless /usr/bin/chromium, on the wasm kernels (one thread; the build
+ * the page loads, gradformer-relaxed.wasm where Chromium runs relaxed SIMD) with the
+ * tensors in the wasm heap (the wasm device), on the same kernels with host arrays
+ * copied in and out per call (the cpu device), on the SIMD128 build (gradformer.wasm,
+ * what engines without relaxed SIMD load) with heap tensors, and on the TypeScript
  * kernels; beside them the native addon's step (one thread), timed here in Node in
  * the same run. The same model (same seed), batch and dropout draws everywhere.
  *
@@ -61,16 +63,19 @@ function packBatch(b: GraphBatch): Record<string, Packed> {
 }
 
 /** Runs in the page: the step on each backend, timed with performance.now(). */
-async function pageBench(job: StepJob): Promise<{ ms: Record<string, number>; loss: Record<string, number> }> {
+async function pageBench(job: StepJob): Promise<{ ms: Record<string, number>; loss: Record<string, number>; file: string }> {
   // The bundle is served under the page's origin; the specifier is built at run time so no bundler resolves it.
   const g = await import(`${location.origin}/index.js`);
-  const wasm = await g.useWasmKernels();
+  const file: string = g.wasmFileName();
+  const simd128 = await g.useWasmKernels(`${location.origin}/gradformer.wasm`);
+  const wasm = await g.useWasmKernels(); // the page's choice, last: the wasm device is over it
   const CT: Record<string, new (a: number[]) => ArrayBufferView> = { Float32Array, Int32Array, Uint16Array, Uint8Array, Uint32Array, Float64Array };
   const batch: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(job.batch)) batch[k] = v !== null && typeof v === 'object' ? new CT[v.t](v.v) : v;
   const ms: Record<string, number> = {}, loss: Record<string, number> = {};
-  for (const [label, kernels, device] of [['wasm', wasm, 'wasm'], ['wasm_copy', wasm, 'cpu'], ['ts', g.tsKernels, 'cpu']] as const) {
+  for (const [label, kernels, device] of [['wasm', wasm, 'wasm'], ['wasm_copy', wasm, 'cpu'], ['wasm_simd128', simd128, 'wasm'], ['ts', g.tsKernels, 'cpu']] as const) {
     g.useKernels(kernels);
+    g.useWasmDevice(kernels === g.tsKernels ? wasm : kernels);
     g.setDevice(device);
     const model = new g.Gradformer(job.model, new g.Rng(job.init), new g.Rng(job.dropout)).to(device);
     model.train();
@@ -88,7 +93,7 @@ async function pageBench(job: StepJob): Promise<{ ms: Record<string, number>; lo
     ms[label] = times.sort((a, b) => a - b)[times.length >> 1];
   }
   g.setDevice('cpu');
-  return { ms, loss };
+  return { ms, loss, file };
 }
 
 const MIME: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.map': 'application/json', '.json': 'application/json', '.html': 'text/html' };
@@ -122,6 +127,7 @@ try {
   const version = ctx.browser()?.version() ?? (await page.evaluate(() => navigator.userAgent));
   if (!json) console.log(`training step, median of ${reps} after ${WARMUP} warm-up steps, one thread each; browser: Chromium ${version}, native: Node ${process.versions.node}`);
   const rows: string[][] = [];
+  let wasmFile = '';
   for (const name of ['MUTAG', 'NCI1']) {
     const { run, batch } = await benchBatch(name, dataRoot);
 
@@ -146,19 +152,21 @@ try {
     const seeds = streamSeeds(run.seed);
     const job: StepJob = { model: run.model, init: seeds.init, dropout: seeds.dropout, optimizer: run.train.optimizer, lr: run.train.lr,
       weightDecay: run.train.weight_decay, loss: run.train.loss, batch: packBatch(batch), warmup: WARMUP, reps };
-    const { ms, loss } = await page.evaluate(pageBench, job);
+    const { ms, loss, file } = await page.evaluate(pageBench, job);
     if (errors.length > 0) throw new Error(`bench:wasm:browser: the page reported errors: ${errors.join('; ')}`);
     const line = { bench: 'wasm_browser', dataset: name, graphs: batch.numGraphs, nodes: batch.numNodes, layers: run.model.num_layers,
-      channels: run.model.channels, wasm_ms: ms.wasm, wasm_copy_ms: ms.wasm_copy, ts_ms: ms.ts, native_ms: nativeMs,
+      channels: run.model.channels, wasm_file: file, wasm_ms: ms.wasm, wasm_copy_ms: ms.wasm_copy, wasm_simd128_ms: ms.wasm_simd128, ts_ms: ms.ts, native_ms: nativeMs,
       wasm_over_native: ms.wasm / nativeMs, loss: { ...loss, native: nativeLoss } };
     if (json) { console.log(JSON.stringify(line)); continue; }
     const cell = (v: number) => `${v.toFixed(1)} ms (${(v / nativeMs).toFixed(2)}x)`;
     rows.push([`${name}, ${batch.numGraphs} graphs / ${batch.numNodes} nodes, ${run.model.num_layers} x ${run.model.channels}`,
-      cell(ms.wasm), cell(ms.wasm_copy), cell(ms.ts), `${nativeMs.toFixed(1)} ms`,
-      [loss.wasm, loss.wasm_copy, loss.ts, nativeLoss].map((v) => v.toFixed(6)).join(' / ')]);
+      cell(ms.wasm), cell(ms.wasm_copy), cell(ms.wasm_simd128), cell(ms.ts), `${nativeMs.toFixed(1)} ms`,
+      [loss.wasm, loss.wasm_copy, loss.wasm_simd128, loss.ts, nativeLoss].map((v) => v.toFixed(6)).join(' / ')]);
+    wasmFile = file;
   }
   if (!json) {
-    const head = ['step', 'wasm (heap tensors)', 'wasm (copied per call)', 'TypeScript', 'native (Node)', 'first loss wasm / copied / ts / native'];
+    const head = [`step (wasm: ${wasmFile})`, 'wasm (heap tensors)', 'wasm (copied per call)', 'gradformer.wasm (SIMD128)', 'TypeScript', 'native (Node)',
+      'first loss wasm / copied / SIMD128 / ts / native'];
     const w = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
     for (const r of [head, w.map((n) => '-'.repeat(n)), ...rows]) console.log(r.map((v, c) => v.padEnd(w[c])).join('  ').trimEnd());
     console.log('(ratios: to native)');

@@ -272,6 +272,27 @@ double gf_unary_backward(int op, const float *x, const float *y, const float *g,
  * and gb[c] += sum_r gz[r, c] in double, rows in order (as col_sums with op add), in one pass over g: the
  * separate bias pass re-read gz, a [rows, cols] array usually out of L1/L2. Threads own column ranges.
  */
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+/* relu_bias_cols' row loop with the bias gradient, four columns at a time, for the
+   WebAssembly build, where clang leaves the loop scalar (the float-to-double sums):
+   the same values (g where y > 0, else +0, plus +0 so that -0 stores +0; each column's
+   double sum in row order). Returns how many columns it did (w rounded down to 4). */
+static int64_t relu_bias_row_simd128(const float *yr, const float *gr, float *o, double *acc, int64_t w) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  int64_t j = 0;
+  for (; j + 4 <= w; j += 4) {
+    v128_t keep = wasm_f32x4_gt(wasm_v128_load(yr + j), zero); /* false for NaN, as y > 0 */
+    v128_t d = wasm_f32x4_add(zero, wasm_v128_and(wasm_v128_load(gr + j), keep));
+    wasm_v128_store(o + j, d);
+    wasm_v128_store(acc + j, wasm_f64x2_add(wasm_v128_load(acc + j), wasm_f64x2_promote_low_f32x4(d)));
+    wasm_v128_store(acc + j + 2, wasm_f64x2_add(wasm_v128_load(acc + j + 2),
+                                                wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(d, d, 2, 3, 2, 3))));
+  }
+  return j;
+}
+#endif
+
 static GF_CLONES void relu_bias_cols(const float *y, const float *g, float *gz, float *gb, int64_t rows, int64_t cols,
                                      int64_t c0, int64_t c1) {
   double acc[COLS_CHUNK];
@@ -282,7 +303,11 @@ static GF_CLONES void relu_bias_cols(const float *y, const float *g, float *gz, 
       const float *yr = y + r * cols + cb, *gr = g + r * cols + cb;
       float *o = gz + r * cols + cb;
       if (gb) {
-        for (int64_t j = 0; j < w; j++) {
+        int64_t j = 0;
+#ifdef __wasm_simd128__
+        j = relu_bias_row_simd128(yr, gr, o, acc, w);
+#endif
+        for (; j < w; j++) {
           float d = 0.0f + (yr[j] > 0.0f ? gr[j] : 0.0f);
           o[j] = d;
           acc[j] += (double)d;

@@ -98,10 +98,19 @@ static int small_tiles(void) { return gf_cpu_avx512f(); }
 #endif
 #else
 #include <wasm_simd128.h>
+#ifdef __wasm_relaxed_simd__
+/* The relaxed-SIMD build (gradformer-relaxed.wasm): f32x4.relaxed_madd, which engines run as
+   one fused multiply-add where the CPU has one (x86 FMA3, ARM) and as a product then a sum
+   where it has not. Fused, each C element is the native kernels' FMA chain (the same order),
+   and the products run 1.2x faster (Chromium, Zen 4: 42-44 GFLOP/s against 34-36). */
+#define MADD(a, b, c) ((v128_t)__builtin_wasm_relaxed_madd_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(c)))
+#else
+#define MADD(a, b, c) wasm_f32x4_add(c, wasm_f32x4_mul(a, b))
+#endif
 /* The 16-column tile in WebAssembly: two passes of 8 columns, each with R x 2
    accumulators, two vectors of B and one broadcast of A in registers (see MR).
    The same products and sums in the same order as the generic kernel, so the
-   same bits; A is read twice, from L1. */
+   same bits (fused in the relaxed build, as the native kernel's); A is read twice, from L1. */
 #define MKW(R)                                                                           \
   static void mkw_##R(int64_t kc, const float *a, int64_t rsa, int64_t csa, const float *b, \
                       int64_t ldb, float *c, int64_t ldc, int init, const float *bias,   \
@@ -116,8 +125,8 @@ static int small_tiles(void) { return gf_cpu_avx512f(); }
         v128_t b0 = wasm_v128_load(b + p * ldb + h), b1 = wasm_v128_load(b + p * ldb + h + 4); \
         _Pragma("GCC unroll 8") for (int r = 0; r < R; r++) {                            \
           v128_t av = wasm_v128_load32_splat(a + r * rsa + p * csa);                     \
-          acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(av, b0));                 \
-          acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(av, b1));                 \
+          acc[r][0] = MADD(av, b0, acc[r][0]);                                           \
+          acc[r][1] = MADD(av, b1, acc[r][1]);                                           \
         }                                                                                \
       }                                                                                  \
       if (bias) {                                                                        \

@@ -1,7 +1,7 @@
 // Builds the page served by `gradformer web` (src/web/page/) into a folder with
 // esbuild: main.js (+ the training worker train/worker.js and shared chunks, ESM,
 // minified, with source maps), index.html, style.css, uPlot's stylesheet,
-// gradformer.wasm, the bundled MUTAG's TU text files with their list
+// the kernels' two builds (gradformer.wasm, gradformer-relaxed.wasm), the bundled MUTAG's TU text files with their list
 // (data/MUTAG/, fetched by the Train tab from the page's own origin), the shipped
 // models with their list (models/, for the Predict tab), and
 // RDKit's MinimalLib (rdkit/, fetched by the Predict tab when first needed).
@@ -9,20 +9,20 @@
 // Called by scripts/build-web.js into dist/web/page/ (built and replaced with dist/web/).
 import { bundleForBrowser } from './bundle-browser.js';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** The page's entry points (relative to src/web/page/): the page script and the Web Worker that trains. */
 export const PAGE_ENTRIES = ['main.ts', 'train/worker.ts'];
 
-/** Builds the page of the package at `root` into `out` (created; expected empty). */
-export async function buildPage(root, out, wasm) {
+/** Builds the page of the package at `root` into `out` (created; expected empty), with the wasm files given. */
+export async function buildPage(root, out, wasmFiles) {
   const src = join(root, 'src', 'web', 'page');
   mkdirSync(out, { recursive: true });
   await bundleForBrowser({ entryPoints: PAGE_ENTRIES.map((e) => join(src, e)), outbase: src, outdir: out, chunkNames: 'chunks/[name]-[hash]' });
   for (const f of ['index.html', 'style.css']) copyFileSync(join(src, f), join(out, f));
   // The charts are uPlot's (as the report's); its stylesheet beside the page's.
   copyFileSync(join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), join(out, 'uPlot.min.css'));
-  copyFileSync(wasm, join(out, 'gradformer.wasm'));
+  for (const w of wasmFiles) copyFileSync(w, join(out, basename(w)));
   const mutag = join(root, 'data', 'MUTAG');
   mkdirSync(join(out, 'data', 'MUTAG'), { recursive: true });
   const files = readdirSync(mutag).filter((n) => n.endsWith('.txt')).sort();

@@ -69,7 +69,7 @@ test('--device wasm / --backend wasm (or GRADFORMER_DEVICE / GRADFORMER_BACKEND=
     const r = await cliRunner(join(base, 'home'), { GRADFORMER_WASM_PATH: join(base, 'missing.wasm'), ...env })(...args, 'datasets');
     assert.equal(r.code, 1);
     assert.equal(r.stderr, `gradformer: error: ${setting}: wasm: ${join(base, 'missing.wasm')} does not exist; build it with \`npm run build:wasm\` ` +
-      '(needs `apt-get install -y clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32`)\n');
+      '(needs `apt-get install -y clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32`)\n');
   }
   const bad = await run('--device', 'gpu', 'datasets');
   assert.equal(bad.code, 1);

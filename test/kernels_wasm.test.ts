@@ -7,6 +7,10 @@
 // in-place calls, arrays larger than the heap arena, the table's error messages,
 // and GRADFORMER_BACKEND=wasm.
 //
+// This file tests the build the loader picks, gradformer-relaxed.wasm where the
+// engine runs relaxed SIMD (every Node from 20: the loader turns on Node 20's flag);
+// kernels_wasm_simd128.test.ts runs the same suites on gradformer.wasm.
+//
 // The module must be built (CI does, after installing clang): a missing one FAILS
 // this file, saying how to build it.
 import { describe, it, test } from 'node:test';
@@ -14,7 +18,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { Kernels } from '../src/tensor/kernels.js';
 import { tsKernels as T } from '../src/tensor/kernels_ts.js';
-import { loadWasmKernels } from '../src/tensor/kernels_wasm_node.js';
+import { relaxedSimdSupported, WASM_FILES, wasmFileName } from '../src/tensor/kernels_wasm.js';
+import { loadWasmKernels, wasmPath } from '../src/tensor/kernels_wasm_node.js';
 import { Rng as ProjectRng } from '../src/util/rng.js';
 import { registerAgreementTests } from './helpers/kernel_agreement.js';
 import { KERNEL_CASES } from './helpers/kernel_cases.js';
@@ -102,6 +107,18 @@ function registerWasmTests(K: Kernels): void {
           for (const k of ['gDx', 'gEx', 'gCe', 'gBx', 'ggate'] as const) assert.deepEqual(bW[k], bT[k], `gate=${withGate} [${which}]: ${k}`);
         }
       }
+    });
+  });
+
+  describe('the wasm build loaded', () => {
+    it('is gradformer-relaxed.wasm: this Node runs relaxed SIMD (Node 22+; Node 20 once the loader turned its flag on)', () => {
+      assert.equal(relaxedSimdSupported(), true, 'relaxed SIMD does not validate here, so gradformer-relaxed.wasm is not the build under test');
+      assert.equal(wasmFileName(), WASM_FILES.relaxed);
+      assert.equal(wasmPath()?.endsWith('dist/wasm/gradformer-relaxed.wasm'), true, String(wasmPath()));
+    });
+    it('engines without relaxed SIMD get gradformer.wasm', () => {
+      assert.equal(wasmFileName(false), 'gradformer.wasm');
+      assert.equal(wasmPath(wasmFileName(false))?.endsWith('dist/wasm/gradformer.wasm'), true);
     });
   });
 

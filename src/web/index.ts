@@ -6,14 +6,15 @@
  * in the Node entry.
  *
  * Kernels: the TypeScript ones run until `useWasmKernels()` installs the
- * WebAssembly build of the C kernels (gradformer.wasm, next to this bundle in
- * dist/web/), and registers the `wasm` device over them: after `setDevice('wasm')`
+ * WebAssembly build of the C kernels (gradformer-relaxed.wasm where the browser
+ * runs relaxed SIMD, else gradformer.wasm: both next to this bundle in dist/web/),
+ * and registers the `wasm` device over them: after `setDevice('wasm')`
  * new models and tensors live in the WebAssembly heap, so the kernels work on
  * them in place (the fast way to train). Molecules: pass an RDKit MinimalLib instance you loaded
  * (`@rdkit/rdkit`) to `ogbFeaturiser` / `zincFeaturiser`; none is loaded here.
  */
 import { useKernels } from '../tensor/active.js';
-import { instantiateWasmKernels, type WasmKernels } from '../tensor/kernels_wasm.js';
+import { instantiateWasmKernels, wasmFileName, type WasmKernels } from '../tensor/kernels_wasm.js';
 import { useWasmDevice } from '../tensor/device_wasm.js';
 
 export { Tensor, noGrad } from '../tensor/tensor.js';
@@ -21,7 +22,7 @@ export * as ops from '../tensor/ops.js';
 export { kernels, useKernels } from '../tensor/active.js';
 export type { Kernels } from '../tensor/kernels.js';
 export { tsKernels } from '../tensor/kernels_ts.js';
-export { wasmKernels, wasmImports, instantiateWasmKernels, type WasmKernels } from '../tensor/kernels_wasm.js';
+export { wasmKernels, wasmImports, instantiateWasmKernels, relaxedSimdSupported, wasmFileName, WASM_FILES, type WasmKernels } from '../tensor/kernels_wasm.js';
 export { WasmArray, WasmHeap } from '../tensor/wasm_heap.js';
 export { makeWasmDevice, useWasmDevice } from '../tensor/device_wasm.js';
 export { setDevice, currentDevice, getDevice, type Device, type DeviceName } from '../tensor/device.js';
@@ -54,18 +55,19 @@ export { predictionRows, type PredictionRow } from '../train/predict_rows.js';
 export { inspectBatch, decayPanel, headGammas, type GraphInspection, type DecayPanel } from '../report/views.js';
 
 /**
- * Loads gradformer.wasm (by default from next to this bundle; or the given URL,
- * or its bytes) and makes it the kernels every op runs on. Rejects with a
+ * Loads the WebAssembly kernels (by default the build this browser runs fastest,
+ * `wasmFileName()`, from next to this bundle; or the given URL, or its bytes) and
+ * makes them the kernels every op runs on. Rejects with a
  * message naming the URL when it cannot be fetched or is not the kernels' module;
  * the kernels in use stay active then.
  */
-export async function useWasmKernels(source: string | URL | BufferSource = new URL('./gradformer.wasm', import.meta.url)): Promise<WasmKernels> {
+export async function useWasmKernels(source: string | URL | BufferSource = new URL(`./${wasmFileName()}`, import.meta.url)): Promise<WasmKernels> {
   let bytes: BufferSource;
   if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
     bytes = source;
   } else {
     const res = await fetch(source);
-    if (!res.ok) throw new Error(`gradformer/web: cannot load the WebAssembly kernels from ${String(source)} (HTTP ${res.status}); serve gradformer.wasm next to the bundle or pass its URL`);
+    if (!res.ok) throw new Error(`gradformer/web: cannot load the WebAssembly kernels from ${String(source)} (HTTP ${res.status}); serve dist/web's gradformer.wasm and gradformer-relaxed.wasm next to the bundle or pass its URL`);
     bytes = await res.arrayBuffer();
   }
   let k: WasmKernels;

@@ -13,7 +13,7 @@ import { isMoleculeDataset, MOLECULE_DATASETS } from '../../../chem/molecule_gra
 import { readSmilesCsv } from '../../../data/smiles.js';
 import { GRAPH_DRAWING_CSS, graphDrawing, type GraphDrawing } from '../../../report/graph_draw.js';
 import { predictionsCsv, type PredictionRow } from '../../../train/predict_rows.js';
-import { useWasmKernels } from '../../index.js';
+import { useWasmKernels, wasmFileName } from '../../index.js';
 import { loadModel, loadModelFromUrl, predictSmiles, shippedModelList, type LoadedModel, type SmilesPrediction } from '../../predict.js';
 import type { ShippedModelAbout } from '../../../train/shipped_about.js';
 import { el, type PageTab } from '../tabs.js';
@@ -45,7 +45,7 @@ let kernelsNote: Promise<string> | null = null;
  */
 function kernelsReady(): Promise<string> {
   if (new URLSearchParams(location.search).get('kernels') === 'ts') return Promise.resolve('TypeScript kernels (?kernels=ts)');
-  kernelsNote ??= useWasmKernels(new URL('gradformer.wasm', document.baseURI)).then(
+  kernelsNote ??= useWasmKernels(new URL(wasmFileName(), document.baseURI)).then(
     () => 'WebAssembly kernels',
     (e: unknown) => `TypeScript kernels (the WebAssembly ones did not load: ${msg(e)})`);
   return kernelsNote;

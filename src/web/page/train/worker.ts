@@ -4,13 +4,14 @@
  * every step of the way (protocol.ts). The page's thread never computes, so it
  * stays responsive; stopping a run is terminating this worker.
  */
-import { setDevice, useWasmKernels } from '../../index.js';
+import { setDevice, useWasmKernels, wasmFileName } from '../../index.js';
 import type { TrainRequest, WorkerMessage } from './protocol.js';
 import { runConfigFor, trainRun } from './run.js';
 import { tuFromUrl, tuFromZip } from './tu_zip.js';
 
 // This file is the entry train/worker.js, so these URLs are relative to the page folder's train/.
-const WASM_URL = new URL('../gradformer.wasm', import.meta.url);
+// The kernels' build this browser runs fastest (relaxed SIMD where it can).
+const WASM_URL = new URL(`../${wasmFileName()}`, import.meta.url);
 const MUTAG_URL = new URL('../data/MUTAG/', import.meta.url);
 
 const scope = self as unknown as { postMessage(m: WorkerMessage, transfer?: Transferable[]): void };
