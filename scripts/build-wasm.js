@@ -12,9 +12,10 @@
 // JS side's heap arena (src/tensor/kernels_wasm.ts). Needs no network: on Debian/Ubuntu,
 //   apt-get install -y clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32
 // (relaxed SIMD needs clang 16 or newer). CLANG=... picks another clang, WASI_SYSROOT
-// another sysroot; an argument, another output folder.
+// another sysroot; an argument, another output folder. Both are also copied into
+// dist/src/web/, beside the unbundled browser entry that bundlers take.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,4 +71,11 @@ for (const [file, extra] of VARIANTS) {
   }
   renameSync(tmp, out);
   console.log(`build-wasm: ${out} (${readFileSync(out).length} bytes, ${exported.length} kernels)`);
+}
+// The unbundled browser entry (dist/src/web/index.js: the package's `module` condition, for
+// bundlers) loads them from beside itself, as the bundle in dist/web/ does.
+if (!process.argv[2]) {
+  const web = join(root, 'dist', 'src', 'web');
+  mkdirSync(web, { recursive: true });
+  for (const [file] of VARIANTS) copyFileSync(join(outDir, file), join(web, file));
 }

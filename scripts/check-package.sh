@@ -12,7 +12,7 @@ trap 'rm -rf "$T"' EXIT
 npm pack --pack-destination "$T" > "$T/pack.log" 2>&1 || { tail -20 "$T/pack.log"; exit 1; }  # prepack builds wasm + page
 tgz=$(ls "$T"/gradformer-*.tgz)
 listing=$(tar -tzf "$tgz")
-for f in dist/src/cli/main.js dist/wasm/gradformer.wasm dist/wasm/gradformer-relaxed.wasm dist/web/page/index.html models/ZINC/config.json data/MUTAG/MUTAG_A.txt binding.gyp; do
+for f in dist/src/cli/main.js dist/wasm/gradformer.wasm dist/wasm/gradformer-relaxed.wasm dist/src/web/gradformer-relaxed.wasm dist/web/page/index.html models/ZINC/config.json data/MUTAG/MUTAG_A.txt binding.gyp; do
   grep -qx "package/$f" <<< "$listing" || { echo "check-package: $f is not in the package"; exit 1; }
 done
 mkdir "$T/app" && cd "$T/app"

@@ -8,13 +8,13 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import vm from 'node:vm';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import * as web from '../src/web/index.js';
 import { wasmPath } from '../src/tensor/kernels_wasm_node.js';
 
@@ -142,27 +142,58 @@ describe('browser bundle (gradformer/web)', () => {
     assert.equal(web.kernels().name, 'ts');
   });
 
-  it('trains a step and predicts in a bare vm context: the same bits as Node, TypeScript and wasm kernels', async () => {
-    // The shipped ESM bundle as a script the vm can run (one global, GF).
-    const iife = await build({ entryPoints: [join(out, 'index.js')], bundle: true, format: 'iife', globalName: 'GF', write: false, logLevel: 'silent' });
-    const context = vm.createContext({ TextEncoder, TextDecoder });
-    assert.equal(vm.runInContext('typeof process + typeof require + typeof Buffer + typeof WebAssembly', context), 'undefinedundefinedundefinedobject');
-    // tsx compiles `demo` with esbuild's keepNames, whose source text calls __name(fn, "name").
-    vm.runInContext('var __name = (f) => f;', context);
-    vm.runInContext(iife.outputFiles[0].text, context);
-    const wasmBytes = readFileSync(wasmPath() ?? 'dist/wasm/gradformer.wasm');
-    for (const wasm of [null, wasmBytes]) {
-      context.wasm = wasm === null ? null : Array.from(wasm);
-      const inVm = await (vm.runInContext(`(${demo.toString()})(GF, wasm && Uint8Array.from(wasm))`, context) as Promise<unknown>);
-      const inNode = await demo(web, wasm);
-      // Plain data out of the vm's realm, so deepEqual compares values, not prototypes.
-      const got = JSON.parse(JSON.stringify(inVm)) as typeof inNode;
-      assert.equal(got.kernels, wasm ? 'wasm' : 'ts');
-      assert.deepEqual(got, JSON.parse(JSON.stringify(inNode)));
-      assert.ok(got.loss > 0 && Number.isFinite(got.loss), `loss ${got.loss}`);
-      assert.notDeepEqual(got.after, got.before, 'the step changed the predictions');
-      assert.deepEqual(got.reloaded, got.after, 'weights survive safetensors bytes');
+  const sources: [string, BuildOptions][] = [
+    ['the bundle', { entryPoints: [join(out, 'index.js')] }],
+    // What a bundler gets from the package's `module` condition: the unbundled ESM of dist/src/web/,
+    // pruned by the package's sideEffects list (so a module it wrongly calls pure would be missing here).
+    ['the unbundled ESM through the package\'s module entry', { stdin: { contents: "export * from 'gradformer/web';", resolveDir: process.cwd(), loader: 'js' } }],
+  ];
+  for (const [what, from] of sources) {
+    it(`trains a step and predicts in a bare vm context from ${what}: the same bits as Node, TypeScript and wasm kernels`, async () => {
+      // As a script the vm can run (one global, GF).
+      const iife = await build({ ...from, bundle: true, format: 'iife', globalName: 'GF', platform: 'browser', write: false, logLevel: 'silent' });
+      const context = vm.createContext({ TextEncoder, TextDecoder });
+      assert.equal(vm.runInContext('typeof process + typeof require + typeof Buffer + typeof WebAssembly', context), 'undefinedundefinedundefinedobject');
+      // tsx compiles `demo` with esbuild's keepNames, whose source text calls __name(fn, "name").
+      vm.runInContext('var __name = (f) => f;', context);
+      vm.runInContext(iife.outputFiles[0].text, context);
+      const wasmBytes = readFileSync(wasmPath() ?? 'dist/wasm/gradformer.wasm');
+      for (const wasm of [null, wasmBytes]) {
+        context.wasm = wasm === null ? null : Array.from(wasm);
+        const inVm = await (vm.runInContext(`(${demo.toString()})(GF, wasm && Uint8Array.from(wasm))`, context) as Promise<unknown>);
+        const inNode = await demo(web, wasm);
+        // Plain data out of the vm's realm, so deepEqual compares values, not prototypes.
+        const got = JSON.parse(JSON.stringify(inVm)) as typeof inNode;
+        assert.equal(got.kernels, wasm ? 'wasm' : 'ts');
+        assert.deepEqual(got, JSON.parse(JSON.stringify(inNode)));
+        assert.ok(got.loss > 0 && Number.isFinite(got.loss), `loss ${got.loss}`);
+        assert.notDeepEqual(got.after, got.before, 'the step changed the predictions');
+        assert.deepEqual(got.reloaded, got.after, 'weights survive safetensors bytes');
+      }
+      web.useKernels(web.tsKernels);
+    });
+  }
+
+  it('tree-shakes: through the package\'s module entry a bundler keeps only what is imported', async (t) => {
+    // A consumer's bundle (esbuild, minified, resolving 'gradformer/web' as a bundler does: the
+    // `module` condition, the sideEffects list); the shipped bundle in one file keeps ~64 KiB for `accuracy`.
+    const consumer = async (code: string) => (await build({ stdin: { contents: code, resolveDir: process.cwd(), loader: 'js' },
+      bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' })).outputFiles[0].text;
+    const metric = await consumer("import { accuracy } from 'gradformer/web'; console.log(accuracy);");
+    const safetensors = await consumer("import { parseSafetensors } from 'gradformer/web'; console.log(parseSafetensors);");
+    const model = await consumer("import { Gradformer, useWasmKernels } from 'gradformer/web'; console.log(Gradformer, useWasmKernels);");
+    const whole = await consumer("import * as GF from 'gradformer/web'; console.log(GF);");
+    const kb = (s: string) => `${(s.length / 1024).toFixed(1)} KiB`;
+    const line = `consumer bundles: accuracy ${kb(metric)}, parseSafetensors ${kb(safetensors)}, Gradformer + useWasmKernels ${kb(model)}, everything ${kb(whole)}`;
+    t.diagnostic(line);
+    console.log(`web bundle: ${line}`);
+    assert.ok(metric.length < 1024, `accuracy alone bundles to ${kb(metric)}`);
+    assert.ok(safetensors.length < 4096, `parseSafetensors alone bundles to ${kb(safetensors)}`);
+    for (const [name, code] of [['accuracy', metric], ['parseSafetensors', safetensors]]) {
+      assert.doesNotMatch(code, /gradformer-relaxed\.wasm|softmax|decay/i, `${name}'s bundle keeps kernel or model code`);
     }
-    web.useKernels(web.tsKernels);
+    assert.ok(model.length < whole.length, 'the model without the rest is smaller than everything');
+    // The wasm builds sit beside the unbundled entry, where its new URL('./gradformer*.wasm', import.meta.url) points.
+    for (const f of ['gradformer.wasm', 'gradformer-relaxed.wasm']) assert.ok(existsSync(join('dist', 'src', 'web', f)), `dist/src/web/${f} is missing (npm run build:wasm)`);
   });
 });

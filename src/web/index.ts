@@ -55,13 +55,24 @@ export { predictionRows, type PredictionRow } from '../train/predict_rows.js';
 export { inspectBatch, decayPanel, headGammas, type GraphInspection, type DecayPanel } from '../report/views.js';
 
 /**
+ * The kernels' build this engine runs fastest, next to this module. Each URL is a literal
+ * `new URL('./x.wasm', import.meta.url)`, the form bundlers (Vite, webpack, Parcel) find
+ * and copy beside their output when they bundle the unbundled ESM (dist/src/web/).
+ */
+function defaultWasmUrl(): URL {
+  return wasmFileName() === 'gradformer-relaxed.wasm'
+    ? new URL('./gradformer-relaxed.wasm', import.meta.url)
+    : new URL('./gradformer.wasm', import.meta.url);
+}
+
+/**
  * Loads the WebAssembly kernels (by default the build this browser runs fastest,
  * `wasmFileName()`, from next to this bundle; or the given URL, or its bytes) and
  * makes them the kernels every op runs on. Rejects with a
  * message naming the URL when it cannot be fetched or is not the kernels' module;
  * the kernels in use stay active then.
  */
-export async function useWasmKernels(source: string | URL | BufferSource = new URL(`./${wasmFileName()}`, import.meta.url)): Promise<WasmKernels> {
+export async function useWasmKernels(source: string | URL | BufferSource = defaultWasmUrl()): Promise<WasmKernels> {
   let bytes: BufferSource;
   if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
     bytes = source;
