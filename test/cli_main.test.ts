@@ -16,6 +16,15 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const cli = cliRunner(join(tmp, 'home'));
 
+test('--version prints the package version and its commit', async () => {
+  const [long, short] = await Promise.all([cli('--version'), cli('-V')]);
+  const version = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).version as string;
+  for (const r of [long, short]) {
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^gradformer ${version.replace(/\./g, '\\.')} \\([0-9a-f]{12}(, with uncommitted changes)?\\)\n$`));
+  }
+});
+
 test('error paths fail fast and say what is accepted', async () => {
   const [unknownOpt, unknownDs, badEnum, badInt, gine, noCkpt, kfoldRuns, badFold] = await Promise.all([
     cli('train', '--bogus'),

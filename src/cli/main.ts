@@ -21,6 +21,9 @@ import { cacheCommand } from './cache_cmd.js';
 import { workerCommand } from './worker_cmd.js';
 import { webCommand } from './web_cmd.js';
 import { registerReport } from '../report/cli.js';
+import { packageRoot } from '../data/registry.js';
+import { packageVersion } from '../util/environment.js';
+import { sourceRevision } from '../util/revision.js';
 
 export function buildProgram(): Command {
   const program = new Command('gradformer')
@@ -28,6 +31,13 @@ export function buildProgram(): Command {
     .addOption(new Option('--threads <n>', 'compute threads of the native kernels (default: $GRADFORMER_THREADS or 1; more help only large batches, docs/PERFORMANCE.md)').argParser(intArg(1)))
     .addOption(new Option('--backend <name>', 'kernel backend (native falls back to ts when not built; wasm: npm run build:wasm)').choices(['native', 'wasm', 'ts']))
     .addOption(new Option('--device <name>', 'where tensors live and ops run (default: $GRADFORMER_DEVICE or cpu; cuda needs an NVIDIA GPU and the CUDA addon; wasm: the WebAssembly kernels on tensors in their heap, as the web page trains, npm run build:wasm)').choices(['cpu', 'cuda', 'wasm']))
+    // Computed when asked (the commit comes from git or dist/build-info.json), not on every command.
+    .addOption(new Option('-V, --version', 'print the version and the commit it was built from, then exit'))
+    .on('option:version', () => {
+      const rev = sourceRevision(packageRoot());
+      console.log(`gradformer ${packageVersion()}${rev.commit ? ` (${rev.commit.slice(0, 12)}${rev.dirty ? ', with uncommitted changes' : ''})` : ''}`);
+      process.exit(0);
+    })
     .showHelpAfterError('(add --help for the accepted options and values)')
     .hook('preAction', (cmd) => {
       const g = cmd.opts() as { threads?: number; backend?: BackendName; device?: DeviceName };
