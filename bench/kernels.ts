@@ -9,6 +9,11 @@
  * attention: ms for forward + backward on 128 NCI1-like graphs (mean ~30, max 111
  *   nodes, 4 heads, dk 16, seeded), ragged (sum n^2) next to the same graphs padded
  *   to 111 nodes with mask 0 on the padding (B * Nmax^2, what padded attention costs).
+ * scatter/element-wise: microseconds per call of the step's memory-bound kernels on
+ *   NCI1's shapes (3201 nodes x 64, 6900 edges) and ZINC's GINE message (740 nodes,
+ *   1600 edges, 64 channels) and 8x that, with the ratio of the threaded time to one
+ *   thread's (below 1: the threads help; the kernels that once split columns between
+ *   threads were 3-10x slower on 2 threads than on one).
  * Each figure is the median of several timed repetitions after a warm-up, at 1
  * thread and at all threads (or --threads N).
  */
@@ -150,6 +155,45 @@ function benchAttention(sizes: number[], layout: 'ragged' | 'padded', threads: n
     `${ms.toFixed(2)} ms (best ${bestMs.toFixed(2)}, CPU ${cpuMs.toFixed(2)} ms)`);
 }
 
+/** The step's memory-bound kernels, each at 1 thread and at `threads`, with the ratio. */
+function benchMemoryBound(threads: number): void {
+  const r = rng(99);
+  const N = 3201, E = 6900, C = 64;
+  const x = randF32(N * C, r), g = randF32(N * C, r), out = new Float32Array(N * C), b = randF32(C, r);
+  const idx = Int32Array.from({ length: E }, () => Math.floor(r() * N)), msg = randF32(E * C, r), rows = new Float32Array(E * C);
+  const sm = new Float32Array(C), si = new Float32Array(C), gw = new Float32Array(C), gb = new Float32Array(C), gx = new Float32Array(N * C);
+  const gine = (scale: number) => {
+    const n = 740 * scale, e = 1600 * scale;
+    const xs = randF32(n * C, r), es = randF32(e * C, r), o = new Float32Array(n * C), gxs = new Float32Array(n * C), ges = new Float32Array(e * C);
+    const src = Int32Array.from({ length: e }, () => Math.floor(r() * n)), dst = Int32Array.from({ length: e }, () => Math.floor(r() * n));
+    return {
+      fwd: () => K!.gineMessage(xs, es, src, dst, o, n, n, C),
+      bwd: () => K!.gineMessageBackward(xs, es, src, dst, o, gxs, ges, n, n, C),
+    };
+  };
+  const zinc = gine(1), zinc8 = gine(8);
+  const cases: [string, () => void][] = [
+    ['reluBackwardBias [3201,64]', () => K!.reluBackwardBias(x, g, out, N, C, gb)],
+    ['scatterAddRows 6900 -> [3201,64]', () => K!.scatterAddRows(msg, idx, out, N, C)],
+    ['gatherRows [3201,64] -> 6900', () => K!.gatherRows(x, idx, rows, N, C)],
+    ['binary add row [3201,64]', () => K!.binary('add', x, b, out, N, C, 'row')],
+    ['batchNorm [3201,64]', () => K!.batchNorm(x, out, N, C, b, b, null, null, true, 0.1, 1e-5, sm, si)],
+    ['batchNormBackward [3201,64]', () => K!.batchNormBackward(x, g, N, C, b, sm, si, true, gx, gw, gb)],
+    ['gineMessage 1600 edges', zinc.fwd],
+    ['gineMessageBackward 1600 edges', zinc.bwd],
+    ['gineMessage 12800 edges', zinc8.fwd],
+    ['gineMessageBackward 12800 edges', zinc8.bwd],
+  ];
+  for (const [name, f] of cases) {
+    K!.setThreads(1);
+    const one = timeMs(f).ms;
+    K!.setThreads(threads);
+    const many = timeMs(f).ms;
+    emit({ bench: 'memory_bound', kernel: name, threads, us_1: +(one * 1000).toFixed(2), us_n: +(many * 1000).toFixed(2), ratio: +(many / one).toFixed(3) },
+      `${name.padEnd(34)} 1 thread ${(one * 1000).toFixed(1).padStart(7)} us, ${threads} threads ${(many * 1000).toFixed(1).padStart(7)} us (${(many / one).toFixed(2)}x)`);
+  }
+}
+
 const threadList = allThreads === 1 ? [1] : [1, allThreads];
 for (const [m, k, n] of SHAPES) {
   for (const v of ['none', 'AtB', 'ABt'] as Variant[]) for (const t of threadList) benchMatmul(m, k, n, v, t);
@@ -164,3 +208,4 @@ for (const t of threadList) {
   benchAttention(sizes, 'ragged', t);
   benchAttention(sizes, 'padded', t);
 }
+if (allThreads > 1) benchMemoryBound(allThreads);

@@ -11,12 +11,13 @@
 #define CB 8
 #define CHUNK 256
 
+
 /*
  * Column statistics for columns [c0, c1), two-pass in double. Rows are walked in
  * order a row segment at a time (contiguous, vectorised), so every column's sums
  * keep the row order of the TS twin.
  */
-static GF_CLONES void bn_stats(const float *x, int64_t rows, int64_t cols, int64_t c0, int64_t c1,
+GF_NO_CONTRACT static GF_CLONES void bn_stats(const float *x, int64_t rows, int64_t cols, int64_t c0, int64_t c1,
                                float *runningMean, float *runningVar, double momentum, double eps,
                                float *saveMean, float *saveInvStd) {
   double mean[CHUNK], vr[CHUNK];
@@ -47,7 +48,7 @@ static GF_CLONES void bn_stats(const float *x, int64_t rows, int64_t cols, int64
 }
 
 /* sum_r g and sum_r g * xhat for columns [c0, c1), rows in order (see bn_stats). */
-static GF_CLONES void bn_grad_sums(const float *x, const float *g, int64_t rows, int64_t cols, int64_t c0, int64_t c1,
+GF_NO_CONTRACT static GF_CLONES void bn_grad_sums(const float *x, const float *g, int64_t rows, int64_t cols, int64_t c0, int64_t c1,
                                    const float *saveMean, const float *saveInvStd, double *sg, double *sgx) {
   double a[CHUNK], b[CHUNK];
   for (int64_t cb = c0; cb < c1; cb += CHUNK) {
@@ -129,11 +130,12 @@ void gf_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const
                    float *saveMean, float *saveInvStd, const float *addend) {
   int T = gf_threads_for((double)rows * (double)cols * 2.0);
   if (training) {
-    int Tc = T > cols ? (int)(cols > 0 ? cols : 1) : T;
+    int Tc = T > (cols + 7) / 8 ? (int)(cols > 0 ? (cols + 7) / 8 : 1) : T;
 #pragma omp parallel num_threads(Tc) if (Tc > 1)
     {
-      int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-      bn_stats(x, rows, cols, cols * tid / nt, cols * (tid + 1) / nt, runningMean, runningVar, momentum, eps,
+      int64_t c0, c1;
+      gf_col_range(cols, omp_get_thread_num(), omp_get_num_threads(), &c0, &c1);
+      bn_stats(x, rows, cols, c0, c1, runningMean, runningVar, momentum, eps,
                saveMean, saveInvStd);
     }
   } else {
@@ -164,11 +166,12 @@ int gf_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_t
   }
   if (!sg) return -1;
   {
-    int Tc = T > cols ? (int)(cols > 0 ? cols : 1) : T;
+    int Tc = T > (cols + 7) / 8 ? (int)(cols > 0 ? (cols + 7) / 8 : 1) : T;
 #pragma omp parallel num_threads(Tc) if (Tc > 1)
     {
-      int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-      bn_grad_sums(x, g, rows, cols, cols * tid / nt, cols * (tid + 1) / nt, saveMean, saveInvStd, sg, sgx);
+      int64_t c0, c1;
+      gf_col_range(cols, omp_get_thread_num(), omp_get_num_threads(), &c0, &c1);
+      bn_grad_sums(x, g, rows, cols, c0, c1, saveMean, saveInvStd, sg, sgx);
     }
   }
   if (gw) for (int64_t c = 0; c < cols; c++) gw[c] = (float)((double)gw[c] + sgx[c]);

@@ -84,7 +84,7 @@ static inline double gb_term(int op, float a, float b, float g) {
  * adds vectorise (the column-at-a-time walk strode a cache line per element).
  */
 #define COLS_CHUNK 256
-static GF_CLONES void col_sums(int op, const float *a, const float *b, const float *g, float *gb,
+GF_NO_CONTRACT static GF_CLONES void col_sums(int op, const float *a, const float *b, const float *g, float *gb,
                                int64_t rows, int64_t cols, int64_t c0, int64_t c1) {
   double acc[COLS_CHUNK];
   for (int64_t cb = c0; cb < c1; cb += COLS_CHUNK) {
@@ -145,11 +145,11 @@ void gf_binary_backward(int op, const float *a, const float *b, const float *g, 
       gb[r] = (float)((double)gb[r] + s);
     }
   } else if (bc == 1) {   /* row: sum down each column; threads own column ranges */
-    if (T > cols) T = (int)(cols > 0 ? cols : 1);
+    if (T > (cols + 7) / 8) T = (int)(cols > 0 ? (cols + 7) / 8 : 1);
 #pragma omp parallel num_threads(T) if (T > 1)
     {
-      int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-      int64_t c0 = cols * tid / nt, c1 = cols * (tid + 1) / nt;
+      int64_t c0, c1;
+      gf_col_range(cols, omp_get_thread_num(), omp_get_num_threads(), &c0, &c1);
       col_sums(op, a, b, g, gb, rows, cols, c0, c1);
     }
   } else {                /* scalar: everything, in row-major order */
@@ -270,7 +270,8 @@ double gf_unary_backward(int op, const float *x, const float *y, const float *g,
 /*
  * A Linear-then-ReLU's backward: gz = 0 + (y > 0 ? g : 0) (0 + -0 is +0, as unary_backward relu into zeros)
  * and gb[c] += sum_r gz[r, c] in double, rows in order (as col_sums with op add), in one pass over g: the
- * separate bias pass re-read gz, a [rows, cols] array usually out of L1/L2. Threads own column ranges.
+ * separate bias pass re-read gz, a [rows, cols] array usually out of L1/L2. On one thread; with more,
+ * see gf_relu_backward_bias.
  */
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
@@ -320,12 +321,45 @@ static GF_CLONES void relu_bias_cols(const float *y, const float *g, float *gz, 
   }
 }
 
+/* gz = 0 + (y > 0 ? g : 0) over rows [r0, r1). */
+static GF_CLONES void relu_grad_rows(const float *y, const float *g, float *gz, int64_t r0, int64_t r1, int64_t cols) {
+  for (int64_t i = r0 * cols; i < r1 * cols; i++) gz[i] = 0.0f + (y[i] > 0.0f ? g[i] : 0.0f);
+}
+
+/* gb[c] += sum_r (0 + (y > 0 ? g : 0)) in double, rows in order, for c in [c0, c1): relu_bias_cols' sums
+   without writing gz. */
+static GF_CLONES void relu_bias_sums(const float *y, const float *g, float *gb, int64_t rows, int64_t cols,
+                                     int64_t c0, int64_t c1) {
+  double acc[COLS_CHUNK];
+  for (int64_t cb = c0; cb < c1; cb += COLS_CHUNK) {
+    int64_t w = c1 - cb < COLS_CHUNK ? c1 - cb : COLS_CHUNK;
+    for (int64_t j = 0; j < w; j++) acc[j] = 0;
+    for (int64_t r = 0; r < rows; r++) {
+      const float *yr = y + r * cols + cb, *gr = g + r * cols + cb;
+      for (int64_t j = 0; j < w; j++) acc[j] += (double)(0.0f + (yr[j] > 0.0f ? gr[j] : 0.0f));
+    }
+    for (int64_t j = 0; j < w; j++) gb[cb + j] = (float)((double)gb[cb + j] + acc[j]);
+  }
+}
+
+/*
+ * Threaded: each thread writes gz for a block of rows, and sums the bias gradient for a
+ * range of columns from y and g (the same values as gz, the same double sums in row order,
+ * so the same bits on any thread count). Splitting one pass by columns had every thread
+ * write part of every row of gz, sharing its cache lines; summing gz after a barrier read
+ * what the other threads had just written. Either made 2 threads 5-10x slower than one.
+ */
 void gf_relu_backward_bias(const float *y, const float *g, float *gz, int64_t rows, int64_t cols, float *gb) {
   int T = gf_threads_for((double)rows * (double)cols);
-  if (T > cols) T = (int)(cols > 0 ? cols : 1);
-#pragma omp parallel num_threads(T) if (T > 1)
+  if (T <= 1) { relu_bias_cols(y, g, gz, gb, rows, cols, 0, cols); return; }
+#pragma omp parallel num_threads(T)
   {
     int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-    relu_bias_cols(y, g, gz, gb, rows, cols, cols * tid / nt, cols * (tid + 1) / nt);
+    relu_grad_rows(y, g, gz, rows * tid / nt, rows * (tid + 1) / nt, cols);
+    if (gb) {
+      int64_t c0, c1;
+      gf_col_range(cols, tid, nt, &c0, &c1);
+      if (c0 < c1) relu_bias_sums(y, g, gb, rows, cols, c0, c1);
+    }
   }
 }

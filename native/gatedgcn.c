@@ -87,8 +87,9 @@ void gf_gated_gcn_message(const float *Dx, const float *Ex, const float *Ce, con
   int Tc = col_threads(E, cols);
 #pragma omp parallel num_threads(Tc) if (Tc > 1)
   {
-    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-    fwd_scatter(s0, gate, Bx, src, dst, num, dp, E, cols, cols * tid / nt, cols * (tid + 1) / nt);
+    int64_t c0, c1;
+    gf_col_range(cols, omp_get_thread_num(), omp_get_num_threads(), &c0, &c1);
+    fwd_scatter(s0, gate, Bx, src, dst, num, dp, E, cols, c0, c1);
   }
   int Tn = gf_threads_for((double)n);
 #pragma omp parallel num_threads(Tn) if (Tn > 1)
@@ -218,7 +219,8 @@ void gf_gated_gcn_message_backward(const float *Bx, const float *gate, const flo
   int Tc = col_threads(E, cols);
 #pragma omp parallel num_threads(Tc) if (Tc > 1)
   {
-    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-    bwd_cols(Bx, gate, s0, src, dst, gnum, gden, gDx, gEx, gCe, gBx, E, cols, cols * tid / nt, cols * (tid + 1) / nt);
+    int64_t c0, c1;
+    gf_col_range(cols, omp_get_thread_num(), omp_get_num_threads(), &c0, &c1);
+    bwd_cols(Bx, gate, s0, src, dst, gnum, gden, gDx, gEx, gCe, gBx, E, cols, c0, c1);
   }
 }

@@ -44,6 +44,30 @@ static inline int omp_get_thread_num(void) { return 0; }
 static inline int omp_get_num_threads(void) { return 1; }
 #endif
 
+/*
+ * Thread tid's share [*c0, *c1) of `cols` columns, out of nt threads: whole blocks of 8
+ * columns (the last block may be short), some threads getting none. Kernels that split
+ * columns must split them this way: a column's loop then takes the same path (vector body
+ * or scalar tail, whose contractions can differ) on any thread count, so its bits do not
+ * depend on it; cols * tid / nt put columns in tails at 3 threads that were in a vector
+ * body at 1 and 2 (BatchNorm's sums then differed in the last bit).
+ */
+static inline void gf_col_range(int64_t cols, int tid, int nt, int64_t *c0, int64_t *c1) {
+  int64_t nb = (cols + 7) / 8, a = nb * tid / nt * 8, b = nb * (tid + 1) / nt * 8;
+  *c0 = a < cols ? a : cols;
+  *c1 = b < cols ? b : cols;
+}
+
+/* For column sums split between threads (BatchNorm's statistics and gradient sums, the bias
+   sums of a product): every product is rounded before it is added. With contraction, GCC
+   fused some loop paths (vector body, remainder) and not others, so a column's last bit
+   followed from how many columns its thread had (BatchNorm at 3 threads differed from 1). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define GF_NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define GF_NO_CONTRACT
+#endif
+
 /* Threads the parallel kernels use (set from JS, default: GRADFORMER_THREADS or 1). */
 int gf_threads(void);
 void gf_set_threads(int n);
@@ -83,7 +107,9 @@ double gf_cross_entropy(const float *logits, const int32_t *target, const float 
 double gf_bce_with_logits(const float *logits, const float *target, const uint8_t *mask, float *grad, int64_t n);
 double gf_l1(const float *x, const float *y, float *grad, int64_t n);
 
-/* gather.c */
+/* gather.c. gf_index_bound: 1 + the largest of n indices (0 when none): the rows a scatter touches,
+   which threads own in ranges (scatterAddRows, the GINE message). */
+int64_t gf_index_bound(const int32_t *idx, int64_t n);
 void gf_gather_rows(const float *x, const int32_t *idx, float *out, int64_t nidx, int64_t cols);
 void gf_scatter_add_rows(const float *src, const int32_t *idx, float *out, int64_t nidx, int64_t cols);
 void gf_copy_cols(const float *src, float *out, int64_t rows, int64_t srcCols, int64_t outCols, int64_t off);

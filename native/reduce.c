@@ -18,12 +18,12 @@ void gf_sum_axis(const float *x, float *out, int64_t rows, int64_t cols, int axi
     }
     return;
   }
-  if (T > cols) T = (int)(cols > 0 ? cols : 1);
+  if (T > (cols + 7) / 8) T = (int)(cols > 0 ? (cols + 7) / 8 : 1);
   /* Column blocks of 8 doubles accumulated down the rows (one cache line of x per row). */
 #pragma omp parallel num_threads(T) if (T > 1)
   {
-    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-    int64_t c0 = cols * tid / nt, c1 = cols * (tid + 1) / nt;
+    int64_t c0, c1;
+    gf_col_range(cols, omp_get_thread_num(), omp_get_num_threads(), &c0, &c1);
     for (int64_t cb = c0; cb < c1; cb += 8) {
       int64_t w = c1 - cb < 8 ? c1 - cb : 8;
       double acc[8] = {0};

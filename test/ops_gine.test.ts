@@ -94,9 +94,10 @@ for (const be of backends) {
 
 const native = loadNativeKernels();
 if (native) {
-  it('native gineMessage(Backward) equal the TypeScript twin on 2 threads, null gradients skipped', () => {
+  it('native gineMessage(Backward) equal the TypeScript twin on 2, 3 and 7 threads, null gradients skipped', () => {
     const before = native.getThreads();
-    native.setThreads(2);
+    for (const threads of [2, 3, 7]) {
+    native.setThreads(threads);
     try {
       const rng = new Rng(7);
       const N = 300, E = 900, C = 96;
@@ -119,6 +120,7 @@ if (native) {
       assert.throws(() => native.gineMessageBackward(xv, ev, src, dst, g, new Float32Array(3), null, N, N, C), /gineMessageBackward: gx/);
     } finally {
       native.setThreads(before);
+    }
     }
   });
 }

@@ -52,12 +52,22 @@ function sameBits(what: string, a: Float32Array | Int32Array, b: Float32Array | 
 const abs = (a: Float32Array) => a.map(Math.abs);
 const copy = (a: Float32Array) => new Float32Array(a);
 
-/** Runs f with the native backend on 1 thread and on 2 threads; returns both results. */
+/**
+ * Runs f with the native backend on 1 thread and on 2 threads, and returns both results, after
+ * checking that 3 and 7 threads give the 2-thread result bit for bit (uneven splits, and more
+ * threads than work: the kernels that give threads ranges of rows, columns or edges).
+ */
 function withThreads<T>(K: Kernels, f: () => T): [T, T] {
   const before = K.getThreads();
   try {
     K.setThreads(1); const one = f();
     K.setThreads(2); const two = f();
+    for (const n of [3, 7]) {
+      K.setThreads(n);
+      const more = f();
+      if (typeof more === 'number') assert.ok(Object.is(more, two), `${n} threads: ${more} vs ${two} (2 threads)`);
+      else sameBits(`${n} threads`, more as unknown as Float32Array, two as unknown as Float32Array, [`${n} threads`, '2 threads']);
+    }
     return [one, two];
   } finally { K.setThreads(before); }
 }
@@ -408,6 +418,14 @@ export function registerAgreementTests(K: Kernels, rejecters: KernelCalls[] = [K
       const idx = Int32Array.from({ length: 20000 }, () => rng.int(300)), src = rng.f32(20000 * 64);
       const [a, b] = withThreads(K, () => { const o = new Float32Array(300 * 64); K.scatterAddRows(src, idx, o, 300, 64); return o; });
       sameBits('scatterAddRows threads', a, b);
+      // Threads own ranges of the rows the indices reach: here only the first 40 of 300, so most
+      // threads own nothing, and rows past the last index keep their values.
+      const low = Int32Array.from({ length: 20000 }, () => rng.int(40)), base = rng.f32(300 * 64);
+      const [l1, l2] = withThreads(K, () => { const o = copy(base); K.scatterAddRows(src, low, o, 300, 64); return o; });
+      sameBits('scatterAddRows threads, indices below 40', l1, l2);
+      const lt = copy(base);
+      T.scatterAddRows(src, low, lt, 300, 64);
+      sameBits('scatterAddRows threads, indices below 40, vs ts', l2, lt, ['native', 'ts']);
     });
     it('copyCols / addSliceCols', () => {
       const rows = 9, srcCols = 4, outCols = 11, off = 5;
