@@ -11,7 +11,7 @@
  *   to 111 nodes with mask 0 on the padding (B * Nmax^2, what padded attention costs).
  * scatter/element-wise: microseconds per call of the step's memory-bound kernels on
  *   NCI1's shapes (3201 nodes x 64, 6900 edges) and ZINC's GINE message (740 nodes,
- *   1600 edges, 64 channels) and 8x that, with the ratio of the threaded time to one
+ *   1600 edges, 64 channels) and 8x that, and ogbg-molhiv's GatedGCN message, with the ratio of the threaded time to one
  *   thread's (below 1: the threads help; the kernels that once split columns between
  *   threads were 3-10x slower on 2 threads than on one).
  * Each figure is the median of several timed repetitions after a warm-up, at 1
@@ -172,6 +172,13 @@ function benchMemoryBound(threads: number): void {
     };
   };
   const zinc = gine(1), zinc8 = gine(8);
+  // GatedGCN (ogbg-molhiv's message): a 32-molecule batch, ~900 atoms, ~1900 bonds each way.
+  const gn = 900, ge = 3800, gc = 64;
+  const Dx = randF32(gn * gc, r), Ex = randF32(gn * gc, r), Bx = randF32(gn * gc, r), Ce = randF32(ge * gc, r), gate = randF32(ge, r);
+  const gsrc = Int32Array.from({ length: ge }, () => Math.floor(r() * gn)), gdst = Int32Array.from({ length: ge }, () => Math.floor(r() * gn));
+  const gg = new Float32Array(ge * gc), s0 = new Float32Array(ge * gc), num = new Float32Array(gn * gc), dp = new Float32Array(gn * gc), q = new Float32Array(gn * gc);
+  const gq = randF32(gn * gc, r), work = new Float32Array(2 * gn * gc), ggate = new Float32Array(ge);
+  const gD = new Float32Array(gn * gc), gE = new Float32Array(gn * gc), gC = new Float32Array(ge * gc), gB = new Float32Array(gn * gc);
   const cases: [string, () => void][] = [
     ['reluBackwardBias [3201,64]', () => K!.reluBackwardBias(x, g, out, N, C, gb)],
     ['scatterAddRows 6900 -> [3201,64]', () => K!.scatterAddRows(msg, idx, out, N, C)],
@@ -183,6 +190,8 @@ function benchMemoryBound(threads: number): void {
     ['gineMessageBackward 1600 edges', zinc.bwd],
     ['gineMessage 12800 edges', zinc8.fwd],
     ['gineMessageBackward 12800 edges', zinc8.bwd],
+    ['gatedGcnMessage 3800 edges', () => K!.gatedGcnMessage(Dx, Ex, Ce, Bx, gate, gsrc, gdst, gg, s0, num, dp, q, gn, gn, gc, 1e-5)],
+    ['gatedGcnMessageBackward 3800 edges', () => K!.gatedGcnMessageBackward(Bx, gate, s0, num, dp, gsrc, gdst, gq, work, gD, gE, gC, gB, ggate, gn, gn, gc)],
   ];
   for (const [name, f] of cases) {
     K!.setThreads(1);

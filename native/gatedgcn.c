@@ -8,41 +8,38 @@
  * each step is rounded to float32 where the chain stored it, the double expressions
  * are those of native/elementwise.c written the same way, the sigmoid IS the chain's
  * (gf_unary), and every destination sums its edges in edge order (threads own
- * column ranges, as native/gine.c), so the result is the same on any thread count.
+ * ranges of the rows they scatter into, as native/gine.c), so the result is the same
+ * on any thread count.
  * Gradients the chain started from a fresh zero buffer start from 0 here too
  * ((float)(0.0 + x) turns -0 into +0 exactly as the chain did).
  */
 #include "gf.h"
 #include <string.h>
 
-static inline int col_threads(int64_t E, int64_t cols) {
-  int T = gf_threads_for((double)E * (double)cols * 2.0);
-  if (cols < 32 * (int64_t)T) T = (int)(cols / 32 > 0 ? cols / 32 : 1);  /* >= 2 cache lines per thread */
-  return T;
-}
-
 /*
- * num[dst[k]] += s * b, den[dst[k]] += s in edge order over columns [c0, c1). The
- * product is rounded to float32 BEFORE the add, as the chain's mul then scatter:
- * fp-contract is off here, or -ffp-contract=fast would make it one fma.
+ * num[dst[k]] += s * b, den[dst[k]] += s in edge order, for the edges whose destination
+ * is in [o0, o1). The product is rounded to float32 BEFORE the add, as the chain's mul
+ * then scatter: fp-contract is off here, or -ffp-contract=fast would make it one fma.
  */
 __attribute__((optimize("fp-contract=off")))
 static GF_CLONES void fwd_scatter(const float *s0, const float *gate, const float *Bx, const int32_t *src,
                                   const int32_t *dst, float *num, float *den, int64_t E, int64_t cols,
-                                  int64_t c0, int64_t c1) {
+                                  int64_t o0, int64_t o1) {
   for (int64_t k = 0; k < E; k++) {
+    const int64_t d = dst[k];
+    if (d < o0 || d >= o1) continue;
     const float *sr = s0 + k * cols, *br = Bx + (int64_t)src[k] * cols;
-    float *nr = num + (int64_t)dst[k] * cols, *dr = den + (int64_t)dst[k] * cols;
+    float *nr = num + d * cols, *dr = den + d * cols;
     if (gate) {
       const float gk = gate[k];
-      for (int64_t c = c0; c < c1; c++) {
+      for (int64_t c = 0; c < cols; c++) {
         float s = sr[c] * gk;
         float m = s * br[c];
         nr[c] += m;
         dr[c] += s;
       }
     } else {
-      for (int64_t c = c0; c < c1; c++) {
+      for (int64_t c = 0; c < cols; c++) {
         float m = sr[c] * br[c];
         nr[c] += m;
         dr[c] += sr[c];
@@ -84,12 +81,11 @@ void gf_gated_gcn_message(const float *Dx, const float *Ex, const float *Ce, con
   int64_t n = outRows * cols;
   memset(num, 0, (size_t)n * sizeof(float));
   memset(dp, 0, (size_t)n * sizeof(float));
-  int Tc = col_threads(E, cols);
-#pragma omp parallel num_threads(Tc) if (Tc > 1)
+  int Ts = gf_threads_for((double)E * (double)cols * 2.0);
+#pragma omp parallel num_threads(Ts) if (Ts > 1)
   {
-    int64_t c0, c1;
-    gf_col_range(cols, omp_get_thread_num(), omp_get_num_threads(), &c0, &c1);
-    fwd_scatter(s0, gate, Bx, src, dst, num, dp, E, cols, c0, c1);
+    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    fwd_scatter(s0, gate, Bx, src, dst, num, dp, E, cols, outRows * tid / nt, outRows * (tid + 1) / nt);  /* dst < outRows */
   }
   int Tn = gf_threads_for((double)n);
 #pragma omp parallel num_threads(Tn) if (Tn > 1)
@@ -116,21 +112,24 @@ static inline float grad_s(float gden, float gnum, float b) {
 }
 
 /*
- * Edges in order over columns [c0, c1): every scatter into gBx, gEx, gDx keeps the edge
- * order. Per edge, the sigmoid's input gradient is formed for a chunk of columns first,
- * then each gradient takes it in its own loop: branch-free loops that vectorise (one
- * loop with the optional outputs tested per element ran scalar, ~13 ns per element).
+ * Edges in order, those whose own[k] (src or dst; every edge when own is NULL) is in
+ * [o0, o1): every scatter into gBx, gEx, gDx keeps the edge order. Per edge, the
+ * sigmoid's input gradient is formed for a chunk of columns first, then each gradient
+ * takes it in its own loop: branch-free loops that vectorise (one loop with the optional
+ * outputs tested per element ran scalar, ~13 ns per element).
  */
 #define BW_CHUNK 256
-static GF_CLONES void bwd_cols(const float *Bx, const float *gate, const float *s0, const int32_t *src,
-                               const int32_t *dst, const float *gnum, const float *gden, float *gDx, float *gEx,
-                               float *gCe, float *gBx, int64_t E, int64_t cols, int64_t c0, int64_t c1) {
+static GF_CLONES void bwd_edges(const float *Bx, const float *gate, const float *s0, const int32_t *src,
+                                const int32_t *dst, const float *gnum, const float *gden, float *gDx, float *gEx,
+                                float *gCe, float *gBx, int64_t E, int64_t cols, const int32_t *own, int64_t o0,
+                                int64_t o1) {
   const int needG = gDx || gEx || gCe;
   float gg[BW_CHUNK];
   for (int64_t k = 0; k < E; k++) {
+    if (own && (own[k] < o0 || own[k] >= o1)) continue;
     const int64_t d = dst[k] * cols, sj = src[k] * cols, o = k * cols;
-    for (int64_t cb = c0; cb < c1; cb += BW_CHUNK) {
-      const int64_t w = c1 - cb < BW_CHUNK ? c1 - cb : BW_CHUNK;
+    for (int64_t cb = 0; cb < cols; cb += BW_CHUNK) {
+      const int64_t w = cols - cb < BW_CHUNK ? cols - cb : BW_CHUNK;
       const float *gn = gnum + d + cb, *gd = gden + d + cb, *br = Bx + sj + cb, *yr = s0 + o + cb;
       if (gBx) {
         float *gbr = gBx + sj + cb;
@@ -216,11 +215,19 @@ void gf_gated_gcn_message_backward(const float *Bx, const float *gate, const flo
     }
   }
   if (!gDx && !gEx && !gCe && !gBx) return;
-  int Tc = col_threads(E, cols);
-#pragma omp parallel num_threads(Tc) if (Tc > 1)
+  int T = gf_threads_for((double)E * (double)cols * 2.0);
+  if (T <= 1) { bwd_edges(Bx, gate, s0, src, dst, gnum, gden, gDx, gEx, gCe, gBx, E, cols, NULL, 0, 0); return; }
+  /* Threaded: the gradients that scatter by source (gBx, gEx) and gCe (one row per edge) by
+     owned source rows, gDx by owned destination rows (recomputing the sigmoid's gradient). */
+  int64_t srcRows = gf_index_bound(src, E);
+#pragma omp parallel num_threads(T)
   {
-    int64_t c0, c1;
-    gf_col_range(cols, omp_get_thread_num(), omp_get_num_threads(), &c0, &c1);
-    bwd_cols(Bx, gate, s0, src, dst, gnum, gden, gDx, gEx, gCe, gBx, E, cols, c0, c1);
+    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    if (gEx || gCe || gBx)
+      bwd_edges(Bx, gate, s0, src, dst, gnum, gden, NULL, gEx, gCe, gBx, E, cols, src, srcRows * tid / nt,
+                srcRows * (tid + 1) / nt);
+    if (gDx)
+      bwd_edges(Bx, gate, s0, src, dst, gnum, gden, gDx, NULL, NULL, NULL, E, cols, dst, outRows * tid / nt,
+                outRows * (tid + 1) / nt);
   }
 }

@@ -3,8 +3,8 @@
 // the PE gate mul, two scatters, add_scalar, div): the quotient, g and every gradient
 // bit for bit (Float32Array bytes), with and without the gate, with inputs that do and
 // do not need gradients, directly and behind Linear layers sharing one x (so x's
-// gradient sums its contributions in the tape's order), on both backends and on 1 and
-// 2 native threads; the native kernels against the TypeScript twin; bad input.
+// gradient sums its contributions in the tape's order), on both backends and on
+// 1, 2, 3 and 7 native threads; the native kernels against the TypeScript twin; bad input.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setBackend, setThreads, getThreads, type BackendName } from '../src/tensor/backend.js';
@@ -100,14 +100,14 @@ for (const gate of [false, true]) {
   cases.push({ ...small, gate, layer: false, grads: 'Ex' });
   cases.push({ ...small, gate, layer: true, grads: 'x ea r A Ab B Bb C Cb D Db E Eb P Pb' });
   cases.push({ ...small, gate, layer: true, grads: 'x B Bb' });
-  // Wider than the kernels' column chunks (256 and 128), and split in two column ranges on 2 threads.
+  // Wider than the kernels' column chunks (256 and 128).
   cases.push({ N: 40, E: 130, C: 300, gate, layer: false, grads: 'Dx Ex Ce Bx gate' });
 }
 
 const backends: BackendName[] = loadNativeKernels() ? ['ts', 'native'] : ['ts'];
 for (const be of backends) {
   describe(`gatedGcnMessage equals the unfused chain bit for bit (${be})`, () => {
-    const threadCounts = be === 'native' ? [1, 2] : [1];
+    const threadCounts = be === 'native' ? [1, 2, 3, 7] : [1];
     for (const th of threadCounts) {
       it(`q, g and every gradient, ${cases.length} cases${be === 'native' ? `, ${th} thread(s)` : ''}`, () => {
         setBackend(be);
@@ -156,10 +156,10 @@ function kernelArgs(seed: number, N: number, E: number, C: number, withGate: boo
 
 const native = loadNativeKernels();
 if (native) {
-  it('native gatedGcnMessage(Backward) equal the TypeScript twin on 1 and 2 threads, null gradients skipped', () => {
+  it('native gatedGcnMessage(Backward) equal the TypeScript twin on 1, 2, 3 and 7 threads, null gradients skipped', () => {
     const before = native.getThreads();
     try {
-      for (const th of [1, 2]) for (const withGate of [false, true]) {
+      for (const th of [1, 2, 3, 7]) for (const withGate of [false, true]) {
         native.setThreads(th);
         const a = kernelArgs(31 + th, 700, 2100, 100, withGate);
         const { N, E, C } = a;
