@@ -294,6 +294,7 @@ static int64_t relu_bias_row_simd128(const float *yr, const float *gr, float *o,
 }
 #endif
 
+/* Columns [c0, c1): gz written (when not NULL) and gb's sums (when not NULL); with gz NULL, only the sums. */
 static GF_CLONES void relu_bias_cols(const float *y, const float *g, float *gz, float *gb, int64_t rows, int64_t cols,
                                      int64_t c0, int64_t c1) {
   double acc[COLS_CHUNK];
@@ -302,8 +303,8 @@ static GF_CLONES void relu_bias_cols(const float *y, const float *g, float *gz, 
     for (int64_t j = 0; j < w; j++) acc[j] = 0;
     for (int64_t r = 0; r < rows; r++) {
       const float *yr = y + r * cols + cb, *gr = g + r * cols + cb;
-      float *o = gz + r * cols + cb;
-      if (gb) {
+      float *o = gz ? gz + r * cols + cb : NULL;
+      if (gb && o) {
         int64_t j = 0;
 #ifdef __wasm_simd128__
         j = relu_bias_row_simd128(yr, gr, o, acc, w);
@@ -313,6 +314,8 @@ static GF_CLONES void relu_bias_cols(const float *y, const float *g, float *gz, 
           o[j] = d;
           acc[j] += (double)d;
         }
+      } else if (gb) {
+        for (int64_t j = 0; j < w; j++) acc[j] += (double)(0.0f + (yr[j] > 0.0f ? gr[j] : 0.0f));
       } else {
         for (int64_t j = 0; j < w; j++) o[j] = 0.0f + (yr[j] > 0.0f ? gr[j] : 0.0f);
       }
@@ -326,28 +329,12 @@ static GF_CLONES void relu_grad_rows(const float *y, const float *g, float *gz, 
   for (int64_t i = r0 * cols; i < r1 * cols; i++) gz[i] = 0.0f + (y[i] > 0.0f ? g[i] : 0.0f);
 }
 
-/* gb[c] += sum_r (0 + (y > 0 ? g : 0)) in double, rows in order, for c in [c0, c1): relu_bias_cols' sums
-   without writing gz. */
-static GF_CLONES void relu_bias_sums(const float *y, const float *g, float *gb, int64_t rows, int64_t cols,
-                                     int64_t c0, int64_t c1) {
-  double acc[COLS_CHUNK];
-  for (int64_t cb = c0; cb < c1; cb += COLS_CHUNK) {
-    int64_t w = c1 - cb < COLS_CHUNK ? c1 - cb : COLS_CHUNK;
-    for (int64_t j = 0; j < w; j++) acc[j] = 0;
-    for (int64_t r = 0; r < rows; r++) {
-      const float *yr = y + r * cols + cb, *gr = g + r * cols + cb;
-      for (int64_t j = 0; j < w; j++) acc[j] += (double)(0.0f + (yr[j] > 0.0f ? gr[j] : 0.0f));
-    }
-    for (int64_t j = 0; j < w; j++) gb[cb + j] = (float)((double)gb[cb + j] + acc[j]);
-  }
-}
-
 /*
  * Threaded: each thread writes gz for a block of rows, and sums the bias gradient for a
  * range of columns from y and g (the same values as gz, the same double sums in row order,
  * so the same bits on any thread count). Splitting one pass by columns had every thread
  * write part of every row of gz, sharing its cache lines; summing gz after a barrier read
- * what the other threads had just written. Either made 2 threads 5-10x slower than one.
+ * what the other threads had just written. Either made 2 threads 2-10x slower than one.
  */
 void gf_relu_backward_bias(const float *y, const float *g, float *gz, int64_t rows, int64_t cols, float *gb) {
   int T = gf_threads_for((double)rows * (double)cols);
@@ -359,7 +346,7 @@ void gf_relu_backward_bias(const float *y, const float *g, float *gz, int64_t ro
     if (gb) {
       int64_t c0, c1;
       gf_col_range(cols, tid, nt, &c0, &c1);
-      if (c0 < c1) relu_bias_sums(y, g, gb, rows, cols, c0, c1);
+      if (c0 < c1) relu_bias_cols(y, g, NULL, gb, rows, cols, c0, c1);
     }
   }
 }
