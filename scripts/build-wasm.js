@@ -11,7 +11,7 @@
 // Every `gf_*` function declared in native/gf.h is exported, with malloc/free for the
 // JS side's heap arena (src/tensor/kernels_wasm.ts). Needs no network: on Debian/Ubuntu,
 //   apt-get install -y clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32
-// (relaxed SIMD needs clang 16 or newer). CLANG=... picks another clang, WASI_SYSROOT
+// (the relaxed build is made and tested with clang 16). CLANG=... picks another clang, WASI_SYSROOT
 // another sysroot; an argument, another output folder. Both are also copied into
 // dist/src/web/, beside the unbundled browser entry that bundlers take.
 import { execFileSync } from 'node:child_process';
@@ -66,7 +66,7 @@ for (const [file, extra] of VARIANTS) {
     const missing = e.code === 'ENOENT' || !existsSync(join(sysroot, 'lib', 'wasm32-wasi'));
     console.error(missing
       ? `build-wasm: ${clang} or the wasi sysroot is missing; install them with \`apt-get install -y clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32\` (or set CLANG / WASI_SYSROOT)`
-      : `build-wasm: ${clang} failed (see above)${extra.length ? '; relaxed SIMD needs clang 16 or newer' : ''}`);
+      : `build-wasm: ${clang} failed (see above)${extra.length ? '; the relaxed-SIMD build is made with clang 16 (CLANG=clang-16)' : ''}`);
     process.exit(1);
   }
   renameSync(tmp, out);
