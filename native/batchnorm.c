@@ -11,7 +11,6 @@
 #define CB 8
 #define CHUNK 256
 
-
 /*
  * Column statistics for columns [c0, c1), two-pass in double. Rows are walked in
  * order a row segment at a time (contiguous, vectorised), so every column's sums
@@ -130,7 +129,7 @@ void gf_batch_norm(const float *x, float *out, int64_t rows, int64_t cols, const
                    float *saveMean, float *saveInvStd, const float *addend) {
   int T = gf_threads_for((double)rows * (double)cols * 2.0);
   if (training) {
-    int Tc = T > (cols + 7) / 8 ? (int)(cols > 0 ? (cols + 7) / 8 : 1) : T;
+    int Tc = gf_col_threads(T, cols);
 #pragma omp parallel num_threads(Tc) if (Tc > 1)
     {
       int64_t c0, c1;
@@ -166,7 +165,7 @@ int gf_batch_norm_backward(const float *x, const float *g, int64_t rows, int64_t
   }
   if (!sg) return -1;
   {
-    int Tc = T > (cols + 7) / 8 ? (int)(cols > 0 ? (cols + 7) / 8 : 1) : T;
+    int Tc = gf_col_threads(T, cols);
 #pragma omp parallel num_threads(Tc) if (Tc > 1)
     {
       int64_t c0, c1;

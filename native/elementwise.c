@@ -145,7 +145,7 @@ void gf_binary_backward(int op, const float *a, const float *b, const float *g, 
       gb[r] = (float)((double)gb[r] + s);
     }
   } else if (bc == 1) {   /* row: sum down each column; threads own column ranges */
-    if (T > (cols + 7) / 8) T = (int)(cols > 0 ? (cols + 7) / 8 : 1);
+    T = gf_col_threads(T, cols);
 #pragma omp parallel num_threads(T) if (T > 1)
     {
       int64_t c0, c1;

@@ -46,16 +46,20 @@ static inline int omp_get_num_threads(void) { return 1; }
 
 /*
  * Thread tid's share [*c0, *c1) of `cols` columns, out of nt threads: whole blocks of 8
- * columns (the last block may be short), some threads getting none. Kernels that split
- * columns must split them this way: a column's loop then takes the same path (vector body
- * or scalar tail, whose contractions can differ) on any thread count, so its bits do not
- * depend on it; cols * tid / nt put columns in tails at 3 threads that were in a vector
- * body at 1 and 2 (BatchNorm's sums then differed in the last bit).
+ * columns (the last block may be short), some threads getting none; gf_col_threads caps a
+ * thread count at the number of blocks. Kernels that split columns between threads use both,
+ * so every thread gets whole vectors; what makes a column's bits independent of the thread
+ * count is GF_NO_CONTRACT on the sums (below): blocks of 8 alone still left BatchNorm's
+ * gradient sums differing at 3 threads.
  */
 static inline void gf_col_range(int64_t cols, int tid, int nt, int64_t *c0, int64_t *c1) {
   int64_t nb = (cols + 7) / 8, a = nb * tid / nt * 8, b = nb * (tid + 1) / nt * 8;
   *c0 = a < cols ? a : cols;
   *c1 = b < cols ? b : cols;
+}
+static inline int gf_col_threads(int T, int64_t cols) {
+  int64_t nb = cols > 0 ? (cols + 7) / 8 : 1;
+  return T > nb ? (int)nb : T;
 }
 
 /* For column sums split between threads (BatchNorm's statistics and gradient sums, the bias

@@ -41,40 +41,19 @@ void gf_gine_message(const float *x, const float *e, const int32_t *src, const i
   }
 }
 
-/* ge[k] += d for the edges k in [k0, k1), d = (x[src[k]] + e[k] > 0) ? g[dst[k]] : 0 (NaN: 0, as the relu backward). */
+/*
+ * Edges k in [k0, k1), in order, those whose source row is in [o0, o1) (all of them when
+ * own_src is 0): with d = (x[src[k]] + e[k] > 0) ? g[dst[k]] : 0 (NaN: 0, as the relu
+ * backward), ge[k] += d and gx[src[k]] += d, each where not NULL.
+ */
 static GF_CLONES void bwd_edges(const float *x, const float *e, const int32_t *src, const int32_t *dst, const float *g,
-                                float *ge, int64_t k0, int64_t k1, int64_t cols) {
+                                float *gx, float *ge, int64_t k0, int64_t k1, int64_t cols, int own_src,
+                                int64_t o0, int64_t o1) {
   for (int64_t k = k0; k < k1; k++) {
-    const float *xr = x + (int64_t)src[k] * cols, *er = e + k * cols, *gr = g + (int64_t)dst[k] * cols;
-    float *ger = ge + k * cols;
-    for (int64_t c = 0; c < cols; c++) {
-      float v = xr[c] + er[c];
-      ger[c] += v > 0.0f ? gr[c] : 0.0f;
-    }
-  }
-}
-
-/* gx[src[k]] += d over the edges in order whose source row is in [o0, o1). */
-static GF_CLONES void bwd_rows(const float *x, const float *e, const int32_t *src, const int32_t *dst, const float *g,
-                               float *gx, int64_t E, int64_t cols, int64_t o0, int64_t o1) {
-  for (int64_t k = 0; k < E; k++) {
     const int64_t s = src[k];
-    if (s < o0 || s >= o1) continue;
+    if (own_src && (s < o0 || s >= o1)) continue;
     const float *xr = x + s * cols, *er = e + k * cols, *gr = g + (int64_t)dst[k] * cols;
-    float *gxr = gx + s * cols;
-    for (int64_t c = 0; c < cols; c++) {
-      float v = xr[c] + er[c];
-      gxr[c] += v > 0.0f ? gr[c] : 0.0f;
-    }
-  }
-}
-
-/* One thread: both gradients in one pass over the edges. */
-static GF_CLONES void bwd_serial(const float *x, const float *e, const int32_t *src, const int32_t *dst, const float *g,
-                                 float *gx, float *ge, int64_t E, int64_t cols) {
-  for (int64_t k = 0; k < E; k++) {
-    const float *xr = x + (int64_t)src[k] * cols, *er = e + k * cols, *gr = g + (int64_t)dst[k] * cols;
-    float *gxr = gx ? gx + (int64_t)src[k] * cols : 0, *ger = ge ? ge + k * cols : 0;
+    float *gxr = gx ? gx + s * cols : 0, *ger = ge ? ge + k * cols : 0;
     for (int64_t c = 0; c < cols; c++) {
       float v = xr[c] + er[c];
       float d = v > 0.0f ? gr[c] : 0.0f;
@@ -88,12 +67,12 @@ static GF_CLONES void bwd_serial(const float *x, const float *e, const int32_t *
 void gf_gine_message_backward(const float *x, const float *e, const int32_t *src, const int32_t *dst, const float *g,
                               float *gx, float *ge, int64_t E, int64_t cols) {
   int T = gf_threads_for((double)E * (double)cols * 2.0);
-  if (T <= 1) { bwd_serial(x, e, src, dst, g, gx, ge, E, cols); return; }
+  if (T <= 1) { bwd_edges(x, e, src, dst, g, gx, ge, 0, E, cols, 0, 0, 0); return; }
   int64_t rows = gx ? gf_index_bound(src, E) : 0;
 #pragma omp parallel num_threads(T)
   {
     int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-    if (ge) bwd_edges(x, e, src, dst, g, ge, E * tid / nt, E * (tid + 1) / nt, cols);
-    if (gx) bwd_rows(x, e, src, dst, g, gx, E, cols, rows * tid / nt, rows * (tid + 1) / nt);
+    if (ge) bwd_edges(x, e, src, dst, g, NULL, ge, E * tid / nt, E * (tid + 1) / nt, cols, 0, 0, 0);
+    if (gx) bwd_edges(x, e, src, dst, g, gx, NULL, 0, E, cols, 1, rows * tid / nt, rows * (tid + 1) / nt);
   }
 }

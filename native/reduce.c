@@ -18,7 +18,7 @@ void gf_sum_axis(const float *x, float *out, int64_t rows, int64_t cols, int axi
     }
     return;
   }
-  if (T > (cols + 7) / 8) T = (int)(cols > 0 ? (cols + 7) / 8 : 1);
+  T = gf_col_threads(T, cols);
   /* Column blocks of 8 doubles accumulated down the rows (one cache line of x per row). */
 #pragma omp parallel num_threads(T) if (T > 1)
   {
