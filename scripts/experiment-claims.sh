@@ -5,7 +5,8 @@
 # random splits (one per seed; lane r), written straight into results/<cell>. Cells run one after another; a finished cell (results.csv
 # present) is skipped, an interrupted one continues bit for bit (--resume from its
 # runs' last/ checkpoints, which are committed for unfinished runs at the end of a
-# session). Run it again in a new session to go on where it stopped.
+# session). Run it again in a new session to go on where it stopped. Two lanes may run the
+# same list side by side (r twice on 2 cores): a cell another lane holds is skipped.
 #   scripts/experiment-claims.sh [a|b|r]  (a, b: two lanes to run side by side on 2 cores; r: the
 #                                          same grid on random splits; default: a, b, r in turn)
 set -uo pipefail
@@ -16,10 +17,14 @@ SPLIT=(--split torch_random_80_10_10 --split-seed 12344)  # the official split; 
 cell() {
   local out=$1; shift
   [ -f "results/$out/results.csv" ] && return 0
+  # a cell another lane is running right now is left to it (the lock goes with that process)
+  exec {lock}>"${TMPDIR:-/tmp}/gradformer-cell-$out.lock"
+  flock -n "$lock" || { echo "$(date -u +%FT%TZ) skip $out (another lane runs it)" >&2; exec {lock}>&-; return 0; }
   local r=(); [ -d "results/$out" ] && r=(--resume)
   echo "$(date -u +%FT%TZ) start $out" >&2
   "${G[@]}" "${SPLIT[@]}" --out "results/$out" "${r[@]}" "$@"
   echo "$(date -u +%FT%TZ) done $out rc=$?" >&2
+  exec {lock}>&-
 }
 lane_a() {  # depth, Gradformer side first (the lane that started in session 6)
   cell nci1-depth12-gf --runs 5 --layers 12
