@@ -10,7 +10,8 @@
 #                 our host<->device traffic per step
 #   gpu_tests     test/cuda.test.ts (kernels, fixtures, gradients, a training run against cpu) and
 #                 test/cuda_syncs.test.ts (the step's host reads and uploads)
-#   cpu16_nci1, cpu16_zinc   bench:train --threads 16 (and 1 thread on NCI1, for the ratio)
+#   cpu16_nci1, cpu16_zinc   bench:train --threads 16 (and 1 thread on NCI1, for the ratio); first the
+#                 core-to-core latencies (bench/core_latency.c), which bound what threads can gain
 # sanitize: compute-sanitizer memcheck and racecheck over gfc_test --small (~200 s each).
 # setup: only unpacks the carried build and says whether node, tsx, the datasets and CUDA are usable
 # (a dry run of the packing, also here without a GPU).
@@ -65,7 +66,8 @@ case "$mode" in
     step gpu_tests 150 node --import tsx --test --test-reporter=spec test/cuda.test.ts test/cuda_syncs.test.ts
     grep -E '^\s*(✖|﹣)' "$out/gpu_tests.txt" | head -20
     # (no npm there: node runs the benchmarks directly)
-    step cpu16_nci1 70 bash -c 'node --import tsx bench/train.ts --dataset NCI1 --epochs 3 --threads 16 --no-profile &&
+    step cpu16_nci1 80 bash -c '{ cc -O2 -pthread bench/core_latency.c -o /tmp/core_latency && /tmp/core_latency; } || true
+      node --import tsx bench/train.ts --dataset NCI1 --epochs 3 --threads 16 --no-profile &&
       node --import tsx bench/train.ts --dataset NCI1 --epochs 3 --threads 1 --no-profile'
     step cpu16_zinc 120 node --import tsx bench/train.ts --dataset ZINC --epochs 2 --threads 16 --no-profile
     ;;
