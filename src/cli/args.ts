@@ -22,15 +22,3 @@ export function floatArg(min: number, max = Infinity, open = false, openMax = op
 export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
-
-/**
- * Case-insensitive choice (`--preset mutag` is MUTAG), returning the canonical
- * spelling. Use after `.choices(names)`, which keeps the list in --help.
- */
-export function choiceArg(names: readonly string[]) {
-  return (v: string): string => {
-    const m = names.find((n) => n.toLowerCase() === v.toLowerCase());
-    if (m === undefined) throw new InvalidArgumentError(`Allowed choices are ${names.join(', ')}.`);
-    return m;
-  };
-}

@@ -11,8 +11,6 @@ import type { RunConfig } from '../train/runconfig.js';
 import { buildModel, runSplit } from '../train/trainer.js';
 import { headGammas, inspectBatch } from './views.js';
 
-export { undirectedEdges, nodeLabels } from './views.js';
-
 /** One drawn graph with its per-head matrices (row-major [n * n], row = query i, column = key j). */
 export interface GraphView {
   /** Position in the validation split (what `--graphs` names). */

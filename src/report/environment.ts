@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Env } from '../util/environment.js';
 import { readJsonIfExists } from './experiment.js';
 
-export { currentEnvironment, packageVersion, type Env } from '../util/environment.js';
+export { currentEnvironment, type Env } from '../util/environment.js';
 
 /**
  * What a run folder says about the machine it ran on: an `env.json` file, or an

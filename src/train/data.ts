@@ -10,9 +10,6 @@ import type { GraphDataset } from '../data/dataset.js';
 import { UsageError } from './usage_error.js';
 import { dataRoots, findDatasetDir, getDatasetEntry, loadDataset, presetDatasets, tuDatasetsIn, type DatasetEntry } from '../data/registry.js';
 
-// runconfig.ts and the public API take the split names from here.
-export { SPLITS, type SplitKind } from '../data/splits.js';
-
 export { UsageError } from './usage_error.js';
 
 /**
