@@ -28,16 +28,16 @@ before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does this) to run the report browser test`);
   const base = tmp('rep-browser');
   const runDir = await tinyRun(join(base, 'run'), 2, 3);
-  runHtml = await reportCommand(runDir, { graphs: [0, 1, 2], layer: 1 });
+  runHtml = (await reportCommand(runDir, { graphs: [0, 1, 2], layer: 1 })).path;
   const expDir = await tinyExperiment(join(base, 'exp'), 2, 1);
-  expHtml = await reportCommand(expDir, { graphs: [4] });
+  expHtml = (await reportCommand(expDir, { graphs: [4] })).path;
   // Synthetic depth / fraction folders (logs only, no checkpoints): the claim plots.
   const claims = join(base, 'claims');
-  claimsHtml = await reportCommand([
+  claimsHtml = (await reportCommand([
     writeExp(claims, 'd4-gf', { layers: 4, tests: [0.80, 0.84] }), writeExp(claims, 'd4-gps', { layers: 4, gps: true, tests: [0.78, 0.80] }),
     writeExp(claims, 'd12-gf', { layers: 12, tests: [0.83, 0.85] }), writeExp(claims, 'd24-gf', { layers: 24, tests: [0.81] }),
     writeExp(claims, 'f05-gf', { layers: 4, fraction: 0.05, tests: [0.70, 0.72] }), writeExp(claims, 'f05-gps', { layers: 4, gps: true, fraction: 0.05, tests: [0.66, 0.70] }),
-  ], { out: join(claims, 'report.html') });
+  ], { out: join(claims, 'report.html') })).path;
   ctx = await chromium.launchPersistentContext(join(base, 'chromium-profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -182,6 +182,11 @@ test('report of several experiment folders: depth and fraction plots with error 
     ['Gradformer', '5 %', '2', '71.00', '1.00', '71.20'], ['Gradformer', '100 %', '2', '82.00', '2.00', ''],
     ['GraphGPS', '5 %', '2', '68.00', '2.00', '69.54'], ['GraphGPS', '100 %', '2', '79.00', '1.00', ''],
   ]);
+  // Gradformer - GraphGPS seed by seed (seeds 0 and 1 of both at 4 layers, at 5 % and at 100 %; none at 12 or 24).
+  const paired = async (i: number) => page.$$eval(`[data-chart="claim-${i}"] table.claim-paired tr`, (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
+  assert.deepEqual(await paired(0), [
+    ['Gradformer - GraphGPS, paired by seed', 'layers', 'seeds', 'mean', 'std', 'wins / ties / losses'], ['all', '4', '2', '+3.00', '1.00', '2 / 0 / 0']]);
+  assert.deepEqual((await paired(1)).slice(1), [['all', '5 %', '2', '+3.00', '1.00', '2 / 0 / 0'], ['all', '100 %', '2', '+3.00', '1.00', '2 / 0 / 0']]);
   // The tick labels drawn on the canvas: every measured x, none blanked to '0 %' by uPlot's log-axis filter.
   const ticks = await page.$eval('[data-chart="claim-1"]', (n) => (n as unknown as { __plot: { axes: { _values: string[] }[] } }).__plot.axes[0]._values);
   assert.deepEqual(ticks, ['5 %', '10 %', '100 %']); // 10 %: the paper's point

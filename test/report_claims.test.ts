@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { claimPlots, PAPER_NCI1, type ClaimPlot } from '../src/report/claims.js';
+import { claimLines, claimPlots, PAPER_NCI1, type ClaimPlot } from '../src/report/claims.js';
 import { buildReportData, reportCommand } from '../src/report/index.js';
 import { meanStd } from '../src/util/stats.js';
 import { cliRunner } from './cli_helpers.js';
@@ -69,6 +69,19 @@ test('depth and fraction plots: means, stds and counts per model, paper points, 
   expectPoint(fgps.points[0], 0.05, T.f05gps);
   expectPoint(fgps.points[1], 1, T.d4gps);
   assert.deepEqual(frac.paper, [{ model: 'Gradformer', x: 0.05, y: 71.20 }, { model: 'Gradformer', x: 0.10, y: 76.38 }, { model: 'GraphGPS', x: 0.05, y: 69.54 }]);
+  // Gradformer - GraphGPS seed by seed: seeds 0 and 1 have both at 4 and 12 layers (the unfinished
+  // run-2 of depth12-gf has none), none at 24; the fraction plot's 100 % pairs are the 4-layer ones.
+  const near = (a: number, b: number) => Math.abs(a - b) < 1e-9;
+  assert.deepEqual(depth.paired.map((d) => [d.label, d.x, d.n, d.wins, d.ties, d.losses]), [['', 4, 2, 2, 0, 0], ['', 12, 2, 2, 0, 0]]);
+  assert.ok(near(depth.paired[0].mean, 2) && near(depth.paired[0].std, 0), JSON.stringify(depth.paired[0]));
+  assert.ok(near(depth.paired[1].mean, 12) && near(depth.paired[1].std, 1), JSON.stringify(depth.paired[1]));
+  assert.deepEqual(frac.paired.map((d) => [d.x, d.n]), [[0.05, 2], [1, 2]]);
+  assert.ok(near(frac.paired[0].mean, 3) && near(frac.paired[0].std, 1), JSON.stringify(frac.paired[0]));
+  assert.deepEqual(claimLines(plots).slice(0, 3), [
+    'NCI1 depth 4: Gradformer 82.00 +- 1.63 (3), GraphGPS 79.00 +- 1.00 (2); Gradformer - GraphGPS +2.00 +- 0.00 over 2 seeds (2 wins, 0 losses)',
+    'NCI1 depth 12: Gradformer 84.00 +- 1.00 (2), GraphGPS 74.00 +- 3.27 (3); Gradformer - GraphGPS +12.00 +- 1.00 over 2 seeds (2 wins, 0 losses)',
+    'NCI1 depth 24: Gradformer 81.00 +- 0.00 (1)',
+  ]);
   // Each folder has its own row in the results table, never one mean over all.
   const stats = R.experiment!.stats;
   assert.equal(stats.length, dirs.length);
@@ -97,9 +110,30 @@ test('no claim plot when the folders vary in neither depth nor fraction; a lone 
     ['Gradformer (gamma 0.6)', [[4, 1, 80], [12, 1, 70]]], ['Gradformer (gamma 0.7)', [[12, 1, 60]]]]);
 });
 
+test('paired differences: ties and losses counted, a seed run twice by one model left out, runs without a seed skipped', () => {
+  const run = (name: string, seed: number | null, decay: boolean, test: number) =>
+    ({ name, dir: '', dataset: 'NCI1', seed, fold: 0, metric: 'accuracy', bestEpoch: 2, val: 0.9, test, epochs: 3, finished: true, folder: name, layers: 12, decay, trainFraction: 1,
+      settings: { dataset: '"NCI1"' } as Record<string, string> });
+  const deep = (name: string, seed: number | null, decay: boolean, test: number) => ({ ...run(name, seed, decay, test), layers: 24 });
+  const [P] = claimPlots([
+    run('gf/run-0', 0, true, 0.80), run('gps/run-0', 0, false, 0.80),   // tie
+    run('gf/run-1', 1, true, 0.70), run('gps/run-1', 1, false, 0.75),   // loss of 5 points
+    run('gf/run-2', 2, true, 0.90), run('gps/run-2', 2, false, 0.80),   // win of 10
+    run('gf/run-3', 3, true, 0.90), run('gps/run-3', 3, false, 0.80), run('gps-b/run-0', 3, false, 0.50), // seed 3 twice on one side: ambiguous
+    run('gf/run-x', null, true, 0.10), run('gps/run-x', null, false, 0.90), // no seed: never paired
+    deep('gf24/run-0', 0, true, 0.60),
+  ]);
+  assert.equal(P.kind, 'depth');
+  assert.equal(P.paired.length, 1);
+  const d = P.paired[0];
+  assert.deepEqual([d.x, d.n, d.wins, d.ties, d.losses], [12, 3, 1, 1, 1]);
+  assert.ok(Math.abs(d.mean - (0 - 5 + 10) / 3) < 1e-9, String(d.mean));
+  assert.match(claimLines([P])[0], /^NCI1 depth 12: .*; Gradformer - GraphGPS \+1\.67 \+- 6\.24 over 3 seeds \(1 win, 1 tie, 1 loss\)$/);
+});
+
 test('the CLI takes several folders and writes the page with the plot data embedded', async () => {
   const out = join(root, 'claims.html');
-  const path = await reportCommand(dirs.slice(0, 5), { out });
+  const { path } = await reportCommand(dirs.slice(0, 5), { out });
   assert.equal(path, out);
   const html = readFileSync(out, 'utf8');
   const data = JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1]);
@@ -111,6 +145,8 @@ test('the CLI takes several folders and writes the page with the plot data embed
   const r = await cli('report', ...dirs.slice(5), '--out', join(root, 'frac.html'));
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^report written to .*frac\.html$/m);
+  // ... and prints the claim lines before it.
+  assert.match(r.stdout, /^NCI1 fraction 5 %: Gradformer 71\.00 \+- 1\.00 \(2\), GraphGPS 68\.00 \+- 2\.00 \(2\); Gradformer - GraphGPS \+3\.00 \+- 1\.00 over 2 seeds \(2 wins, 0 losses\)$/m);
   const fdata = JSON.parse(/id="report-data">([\s\S]*?)<\/script>/.exec(readFileSync(join(root, 'frac.html'), 'utf8'))![1]);
   assert.deepEqual(fdata.experiment.claims.map((p: ClaimPlot) => p.kind), ['fraction']);
 });

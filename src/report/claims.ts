@@ -4,7 +4,9 @@
  * (as results.md) against the number of layers and against the training
  * fraction, one series per model (Gradformer, or GraphGPS = decay off), each
  * point the mean, population std (np.std, as results.md) and count of its runs,
- * with the paper's published points beside them. Pure: no I/O.
+ * with the paper's published points beside them, and Gradformer - GraphGPS seed by
+ * seed at each x (a seed fixes the split and the draws, so the pair differs only in
+ * the decay mask). Pure: no I/O.
  */
 import { meanStd } from '../util/stats.js';
 import type { RunSummary } from './experiment.js';
@@ -14,6 +16,11 @@ export type ModelName = 'Gradformer' | 'GraphGPS';
 /** One x position of a series: the runs' test values (scaled), their mean, std and count. */
 export interface ClaimPoint { x: number; mean: number; std: number; n: number; values: number[] }
 export interface ClaimSeries { label: string; model: ModelName; points: ClaimPoint[] }
+/**
+ * Gradformer - GraphGPS at one x, over the seeds both models ran there: mean and
+ * population std of the differences, and how many are above, at and below zero.
+ */
+export interface PairedDiff { label: string; x: number; n: number; mean: number; std: number; wins: number; ties: number; losses: number }
 /** A published figure: the paper's value at x for a model. */
 export interface PaperPoint { model: ModelName; x: number; y: number }
 
@@ -23,6 +30,8 @@ export interface ClaimPlot {
   xLabel: string;
   yLabel: string;
   series: ClaimSeries[];
+  /** Gradformer - GraphGPS paired by seed, per x (and per variant label); empty where no seed has both. */
+  paired: PairedDiff[];
   paper: PaperPoint[];
   /** What was held fixed and what was left out, in words. */
   note: string;
@@ -77,6 +86,36 @@ function seriesOf(runs: RunSummary[], xOf: (r: RunSummary) => number, extra: (r:
 }
 
 /**
+ * Gradformer - GraphGPS paired by seed at each x (one row per variant label when the
+ * runs have several). A seed that one model ran twice at the same x (two folders) is
+ * ambiguous and left out of that x's pairs.
+ */
+function pairedOf(runs: RunSummary[], xOf: (r: RunSummary) => number, extra: (r: RunSummary) => string, scale: number): PairedDiff[] {
+  const extras = new Set(runs.map(extra));
+  const cells = new Map<string, { label: string; x: number; gf: Map<number, number[]>; gps: Map<number, number[]> }>();
+  for (const r of runs) {
+    if (r.seed === null) continue;
+    const label = extras.size > 1 ? extra(r) : '', x = xOf(r), k = key([label, x]);
+    if (!cells.has(k)) cells.set(k, { label, x, gf: new Map(), gps: new Map() });
+    const side = modelOf(r) === 'Gradformer' ? cells.get(k)!.gf : cells.get(k)!.gps;
+    side.set(r.seed, [...(side.get(r.seed) ?? []), (r.test as number) * scale]);
+  }
+  const out: PairedDiff[] = [];
+  for (const c of cells.values()) {
+    const d: number[] = [];
+    for (const [seed, a] of c.gf) {
+      const b = c.gps.get(seed);
+      if (a.length === 1 && b?.length === 1) d.push(a[0] - b[0]);
+    }
+    if (d.length === 0) continue;
+    const tie = (v: number) => Math.abs(v) < 1e-9;
+    out.push({ label: c.label, x: c.x, ...meanStd(d), wins: d.filter((v) => v > 0 && !tie(v)).length,
+      ties: d.filter(tie).length, losses: d.filter((v) => v < 0 && !tie(v)).length });
+  }
+  return out.sort((a, b) => a.label.localeCompare(b.label, 'en') || a.x - b.x);
+}
+
+/**
  * The claim plots the runs call for: test metric vs depth when the full-data
  * runs have two or more depths, vs training fraction when the runs have two or
  * more fractions (the fraction plot keeps the depths of the reduced-data runs,
@@ -101,6 +140,7 @@ export function claimPlots(all: RunSummary[]): ClaimPlot[] {
       plots.push({
         kind: 'depth', title: `${datasets.join(', ')}: test ${metric} at the best validation epoch vs number of layers`,
         xLabel: 'layers', yLabel, series: seriesOf(full, (r) => r.layers!, variantOf(full), pct),
+        paired: pairedOf(full, (r) => r.layers!, variantOf(full), pct),
         paper: paperOk ? PAPER_NCI1.depth : [],
         note: `Runs on the whole training split (${full.length} runs).${leftNote}`,
       });
@@ -115,10 +155,35 @@ export function claimPlots(all: RunSummary[]): ClaimPlot[] {
       plots.push({
         kind: 'fraction', title: `${datasets.join(', ')}: test ${metric} at the best validation epoch vs fraction of the training split`,
         xLabel: 'training fraction', yLabel, series: seriesOf(pick, (r) => r.trainFraction, sizeLabel, pct),
+        paired: pairedOf(pick, (r) => r.trainFraction, sizeLabel, pct),
         paper: paperOk ? PAPER_NCI1.fraction : [],
         note: `Runs with ${[...sizes].map((s) => `${s ?? '?'} layers`).join(' / ')} (${pick.length} runs); validation and test splits unchanged.${leftNote}`,
       });
     }
   }
   return plots;
+}
+
+/**
+ * The claim plots as plain lines (what `gradformer report` prints): per plot and x,
+ * each model's mean +- std (runs) and the paired difference, e.g.
+ * "NCI1 depth 12: Gradformer 84.43 +- 0.41 (5), GraphGPS 83.16 +- 1.42 (5); Gradformer - GraphGPS +1.27 +- 1.40 over 5 seeds (3 wins, 1 tie, 1 loss)".
+ */
+export function claimLines(plots: ClaimPlot[]): string[] {
+  const f = (v: number) => v.toFixed(2);
+  const xText = (P: ClaimPlot, x: number) => (P.kind === 'fraction' ? `${+(x * 100).toPrecision(3)} %` : `${x}`);
+  const lines: string[] = [];
+  for (const P of plots) {
+    const dataset = P.title.slice(0, P.title.indexOf(':'));
+    const xs = [...new Set(P.series.flatMap((S) => S.points.map((p) => p.x)))].sort((a, b) => a - b);
+    for (const x of xs) {
+      const parts = P.series.flatMap((S) => S.points.filter((p) => p.x === x).map((p) => `${S.label} ${f(p.mean)} +- ${f(p.std)} (${p.n})`));
+      const pairs = P.paired.filter((d) => d.x === x).map((d) => {
+        const wtl = [`${d.wins} win${d.wins === 1 ? '' : 's'}`, d.ties ? `${d.ties} tie${d.ties === 1 ? '' : 's'}` : '', `${d.losses} loss${d.losses === 1 ? '' : 'es'}`];
+        return `Gradformer - GraphGPS${d.label ? ` (${d.label})` : ''} ${d.mean >= 0 ? '+' : ''}${f(d.mean)} +- ${f(d.std)} over ${d.n} seed${d.n === 1 ? '' : 's'} (${wtl.filter(Boolean).join(', ')})`;
+      });
+      lines.push(`${dataset} ${P.kind} ${xText(P, x)}: ${parts.join(', ')}${pairs.length ? `; ${pairs.join('; ')}` : ''}`);
+    }
+  }
+  return lines;
 }

@@ -18,17 +18,18 @@ export function registerReport(program: Command): Command {
     .option('--data-root <dir>', 'folder holding the dataset (default: the one recorded in the run)')
     .option('--run <name>', 'experiment folders: the run (sub-folder; FOLDER/run-K with several folders) whose detailed panels are shown (default the first)')
     .action(async (runDirs: string[], o: { graphs: string; layer: string; out?: string; dataRoot?: string; run?: string }) => {
-      let path: string;
+      let path: string, claims: string[];
       try {
         if (!/^\d+$/.test(o.layer)) throw new Error(`report: --layer '${o.layer}' is not a non-negative integer`);
-        path = await reportCommand(runDirs, {
+        ({ path, claims } = await reportCommand(runDirs, {
           graphs: parseIndexList(o.graphs), layer: Number(o.layer), out: o.out, dataRoot: o.dataRoot, run: o.run,
-        });
+        }));
       } catch (e) {
         // Our own messages explain the fix; show them without a stack, as the other commands' usage errors.
         const err = e as Error;
         throw /^report: /.test(err.message) ? new UsageError(err.message.slice('report: '.length)) : err;
       }
+      for (const line of claims) process.stdout.write(line + '\n');
       process.stdout.write(`report written to ${path}\n`);
     });
 }

@@ -15,7 +15,7 @@ import {
   findRunDirs, groupStats, isRunDir, readJsonIfExists, readResultsTables, summariseRun,
   type GroupStat, type RunSummary, type TableFile,
 } from './experiment.js';
-import { claimPlots, type ClaimPlot } from './claims.js';
+import { claimLines, claimPlots, type ClaimPlot } from './claims.js';
 import { renderHtml } from './html.js';
 
 /** Options of `gradformer report`. */
@@ -149,15 +149,17 @@ export async function buildReportData(dirOrDirs: string | string[], opts: Report
 }
 
 /**
- * Writes the report of a run or experiment folder; returns the HTML file's path.
+ * Writes the report of a run or experiment folder; returns the HTML file's path and the
+ * claim plots as plain lines (claimLines: means per model and the paired differences;
+ * none unless the folders vary in depth or training fraction).
  * The page is self-contained (libraries and data inlined) and opens from file://.
  */
-export async function reportCommand(dirOrDirs: string | string[], opts: ReportOptions = {}): Promise<string> {
+export async function reportCommand(dirOrDirs: string | string[], opts: ReportOptions = {}): Promise<{ path: string; claims: string[] }> {
   const dirs = typeof dirOrDirs === 'string' ? [dirOrDirs] : dirOrDirs;
   const data = await buildReportData(dirs, opts);
   // Several folders: the page belongs to none of them, so it goes to the working folder unless --out says.
   const out = resolve(opts.out ?? (dirs.length === 1 ? join(dirs[0], 'report.html') : 'report.html'));
   mkdirSync(dirname(out), { recursive: true });
   writeFileAtomic(out, renderHtml(data));
-  return out;
+  return { path: out, claims: claimLines(data.experiment?.claims ?? []) };
 }

@@ -208,6 +208,13 @@ export const PAGE_JS = GRAPH_DRAWING_JS + String.raw`
     var t = table(['series', P.xLabel, 'runs', 'mean', 'std', 'paper'], rows);
     t.setAttribute('class', 'claim-points');
     card.appendChild(t);
+    if (P.paired.length > 0) {
+      var pt = table(['Gradformer - GraphGPS, paired by seed', P.xLabel, 'seeds', 'mean', 'std', 'wins / ties / losses'], P.paired.map(function (d) {
+        return [d.label || 'all', frac ? (+(d.x * 100).toPrecision(3)) + ' %' : d.x, d.n, (d.mean >= 0 ? '+' : '') + fmt(d.mean, 2), fmt(d.std, 2), d.wins + ' / ' + d.ties + ' / ' + d.losses];
+      }));
+      pt.setAttribute('class', 'claim-paired');
+      card.appendChild(pt);
+    }
     card.appendChild(el('p', { class: 'legend', text: P.note }));
   }
 
