@@ -20,6 +20,7 @@ h3 { font-size: 15px; margin: 12px 0 6px; }
 .card { background: #fff; border: 1px solid #dde1e6; border-radius: 6px; padding: 10px 12px; }
 .chart { min-height: 40px; }
 table { border-collapse: collapse; background: #fff; }
+table.claim-paired { margin-top: 10px; }
 td, th { border: 1px solid #dde1e6; padding: 3px 8px; text-align: left; font-variant-numeric: tabular-nums; }
 th { background: #eef1f4; }
 pre { background: #fff; border: 1px solid #dde1e6; padding: 8px; overflow: auto; max-height: 420px; font-size: 12px; }
