@@ -7,6 +7,7 @@
 #include <node_api.h>
 #include <omp.h>
 #include <stdlib.h>
+#include <string.h>
 #include "gf.h"
 #include "napi_check.h"
 #include "random_lanes.h"
@@ -57,6 +58,28 @@ static napi_value GetThreads(napi_env env, napi_callback_info info) {
   return num(env, gf_threads());
 }
 
+/* ------------------------------------------------------------------ zero fill */
+/* zeroFill(x): x[:] = 0 with the kernels' threads, each zeroing the range n*t/T..n*(t+1)/T
+   (rounded to 16 floats, one cache line), i.e. the rows the row-split kernels give thread t.
+   The host pool zero-fills every buffer a kernel accumulates into (~1.3 GB an NCI1 epoch):
+   on the main thread alone that is serial work, and lines another thread wrote last must
+   first cross to the main thread's core (docs/PERFORMANCE.md, round 18). */
+static napi_value ZeroFill(napi_env env, napi_callback_info info) {
+  BEGIN_OPT("zeroFill", 1, 0);
+  size_t n;
+  int has;
+  float *x = (float *)arg_array(&C, 0, "x", napi_float32_array, 0, 0, &n, &has);
+  CK;
+  int T = gf_threads_for((double)n);
+#pragma omp parallel num_threads(T) if (T > 1)
+  {
+    int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    size_t lo = (size_t)((double)n * tid / nt) & ~(size_t)15, hi = tid + 1 == nt ? n : (size_t)((double)n * (tid + 1) / nt) & ~(size_t)15;
+    if (hi > lo) memset(x + lo, 0, (hi - lo) * sizeof(float));
+  }
+  return NULL;
+}
+
 /* ------------------------------------------------------------------ generator */
 /* Test hooks for the lanes of random_lanes.c, on which dropout masks depend.
    rngJump(state, draws): the xoshiro128** state words (Uint32Array of 4) advanced in place by
@@ -101,6 +124,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rngJump", NULL, RngJump, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setRngLanes", NULL, SetRngLanes, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"zeroFill", NULL, ZeroFill, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof d / sizeof *d, d) != napi_ok) return NULL;
   if (gf_define_kernels(env, exports) != napi_ok) return NULL;

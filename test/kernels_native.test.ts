@@ -48,6 +48,29 @@ if (!N || !RAW) {
 function registerTests(K: Kernels, raw: NativeAddon): void {
   registerAgreementTests(K, [K, raw]);
 
+  test('zeroFill zeroes exactly its view, at any thread count, and rejects what is not a Float32Array', () => {
+    const before = K.getThreads();
+    try {
+      for (const T of [1, 2, 3, 7]) {
+        K.setThreads(T);
+        for (const n of [0, 1, 17, 65536 + 5, 1_000_003]) {
+          // A view in the middle of a larger buffer: the floats around it must keep their values.
+          const buf = new Float32Array(n + 40).fill(NaN);
+          const view = buf.subarray(13, 13 + n);
+          K.zeroFill!(view);
+          for (let i = 0; i < buf.length; i++) {
+            const inside = i >= 13 && i < 13 + n;
+            if (inside ? !Object.is(buf[i], 0) : !Number.isNaN(buf[i])) assert.fail(`threads ${T}, n ${n}: element ${i} is ${buf[i]}`);
+          }
+        }
+      }
+    } finally {
+      K.setThreads(before);
+    }
+    assert.throws(() => raw.zeroFill!(new Float64Array(4) as unknown as Float32Array), /zeroFill: x/);
+    assert.throws(() => (raw.zeroFill as unknown as () => void)(), /zeroFill/);
+  });
+
   describe('bad input is rejected, naming the kernel and the shapes', () => {
     // Each call is made through the wrapper (TS validation) and directly on the raw
     // addon (C validation only): both must throw before touching memory.

@@ -80,6 +80,18 @@ export interface Device {
   read<T extends HostArray>(a: T | DeviceArray): T;
 }
 
+/**
+ * Zeroes a host buffer the host pool hands out: with the native kernels' threads where
+ * they are active (each thread zeroes the rows it works on; docs/PERFORMANCE.md, round
+ * 18), else fill(0).
+ */
+export function zeroHost(a: Float32Array): Float32Array {
+  const k = cpuKernels();
+  if (k.zeroFill !== undefined) k.zeroFill(a);
+  else a.fill(0);
+  return a;
+}
+
 /** The process-wide pool of host float buffers (tensor.ts), injected to avoid an import cycle. */
 export interface HostPool { take(n: number): Float32Array; takeRaw(n: number): Float32Array; give(a: Float32Array): void }
 let hostPool: HostPool | null = null;

@@ -410,7 +410,7 @@ export function cName(name: KernelName): string {
 }
 
 // Compile-time proof that the table and the Kernels interface list the same kernels.
-type TableMatchesKernels = [Exclude<keyof Kernels, 'name' | 'setThreads' | 'getThreads'>] extends [KernelName]
-  ? [KernelName] extends [Exclude<keyof Kernels, 'name' | 'setThreads' | 'getThreads'>] ? true : false : false;
+type TableMatchesKernels = [Exclude<keyof Kernels, 'name' | 'setThreads' | 'getThreads' | 'zeroFill'>] extends [KernelName]
+  ? [KernelName] extends [Exclude<keyof Kernels, 'name' | 'setThreads' | 'getThreads' | 'zeroFill'>] ? true : false : false;
 const tableMatchesKernels: TableMatchesKernels = true;
 void tableMatchesKernels;

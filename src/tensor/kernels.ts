@@ -55,6 +55,12 @@ export interface Kernels {
   setThreads(n: number): void;
   /** Worker threads in use (>= 1). */
   getThreads(): number;
+  /**
+   * x[:] = 0 with the backend's threads, each zeroing the rows the row-split kernels give
+   * it (native only; the host pool uses x.fill(0) where it is absent). Not a table kernel:
+   * device buffers are zeroed by their device.
+   */
+  zeroFill?(x: Float32Array): void;
 
   // ---------------------------------------------------------------- dense
   /**

@@ -250,7 +250,7 @@ function wrapKernels(a: CudaAddon): CudaKernels {
  * the CUDA kernels with the CPU ones on the same inputs (test/cuda.test.ts); far
  * too slow for training, which keeps tensors on the device.
  */
-export function cudaKernelsOnHost(c: Cuda): Omit<Kernels, 'name' | 'setThreads' | 'getThreads'> {
+export function cudaKernelsOnHost(c: Cuda): Omit<Kernels, 'name' | 'setThreads' | 'getThreads' | 'zeroFill'> {
   const K: Record<string, unknown> = {};
   for (const name of KERNEL_NAMES) {
     const d = kernelDecl(name);
@@ -265,5 +265,5 @@ export function cudaKernelsOnHost(c: Cuda): Omit<Kernels, 'name' | 'setThreads' 
       return r;
     };
   }
-  return K as unknown as Omit<Kernels, 'name' | 'setThreads' | 'getThreads'>;
+  return K as unknown as Omit<Kernels, 'name' | 'setThreads' | 'getThreads' | 'zeroFill'>;
 }

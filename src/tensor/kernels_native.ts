@@ -85,5 +85,7 @@ export function loadNativeKernels(): Kernels | null {
     if (typeof call !== 'function') throw new Error(`kernels_native: the addon at ${nativeAddonPath()} has no '${name}'; rebuild it with npm run install`);
     K[name] = call;
   }
+  if (typeof A.zeroFill !== 'function') throw new Error(`kernels_native: the addon at ${nativeAddonPath()} has no 'zeroFill'; rebuild it with npm run install`);
+  K.zeroFill = A.zeroFill;
   return K as unknown as Kernels;
 }

@@ -9,7 +9,7 @@
  * ADDING into its inputs' `grad`. That is the whole tape (micrograd-style).
  */
 
-import { type Device, type Storage, deviceOfStorage, getDevice, useHostPool, type DeviceName } from './device.js';
+import { type Device, type Storage, deviceOfStorage, getDevice, useHostPool, zeroHost, type DeviceName } from './device.js';
 import type { CudaArray } from './kernels_cuda.js';
 
 let gradEnabled = true;
@@ -376,9 +376,7 @@ export class ScratchPool {
   }
   /** A zeroed array of n floats (recycled when one of its size class is free). */
   take(n: number): Float32Array {
-    const a = this.takeRaw(n);
-    a.fill(0);
-    return a;
+    return zeroHost(this.takeRaw(n));
   }
   /** As `take`, but a recycled array keeps its old values (for outputs a kernel overwrites). */
   takeRaw(n: number): Float32Array {
