@@ -43,7 +43,8 @@ for (const key of Object.keys(native) as (keyof Kernels)[]) {
   const f = native[key] as unknown;
   if (typeof f !== 'function') { wrapped[key] = f; continue; }
   const nf = f as (...a: unknown[]) => unknown, of = other[key] as unknown as (...a: unknown[]) => unknown;
-  if (key === 'setThreads' || key === 'getThreads') { wrapped[key] = nf.bind(native); continue; }
+  // Not kernels of the table (threads; the pool's zero-fill, native only): nothing to compare.
+  if (key === 'setThreads' || key === 'getThreads' || key === 'zeroFill') { wrapped[key] = nf.bind(native); continue; }
   wrapped[key] = (...args: unknown[]) => {
     const copies = args.map((a) => (isArray(a) ? (a as unknown as Float32Array).slice() : a));
     const got = of.apply(other, copies);
