@@ -7,6 +7,7 @@
 #include <node_api.h>
 #include <omp.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include "gf.h"
 #include "napi_check.h"
@@ -60,10 +61,15 @@ static napi_value GetThreads(napi_env env, napi_callback_info info) {
 
 /* ------------------------------------------------------------------ zero fill */
 /* zeroFill(x): x[:] = 0 with the kernels' threads, each zeroing the range n*t/T..n*(t+1)/T
-   (rounded to 16 floats, one cache line), i.e. the rows the row-split kernels give thread t.
+   (its ends moved down to 64-byte boundaries, so no cache line has two writers), i.e. the
+   rows the row-split kernels give thread t.
    The host pool zero-fills every buffer a kernel accumulates into (~1.3 GB an NCI1 epoch):
    on the main thread alone that is serial work, and lines another thread wrote last must
    first cross to the main thread's core (docs/PERFORMANCE.md, round 18). */
+static size_t line_start(const float *x, size_t i) {  /* the index where i's cache line starts, >= 0 */
+  uintptr_t p = (uintptr_t)(x + i) & ~(uintptr_t)63;
+  return p <= (uintptr_t)x ? 0 : (size_t)((const float *)p - x);
+}
 static napi_value ZeroFill(napi_env env, napi_callback_info info) {
   BEGIN_OPT("zeroFill", 1, 0);
   size_t n;
@@ -74,7 +80,7 @@ static napi_value ZeroFill(napi_env env, napi_callback_info info) {
 #pragma omp parallel num_threads(T) if (T > 1)
   {
     int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-    size_t lo = (size_t)((double)n * tid / nt) & ~(size_t)15, hi = tid + 1 == nt ? n : (size_t)((double)n * (tid + 1) / nt) & ~(size_t)15;
+    size_t lo = line_start(x, (size_t)((double)n * tid / nt)), hi = tid + 1 == nt ? n : line_start(x, (size_t)((double)n * (tid + 1) / nt));
     if (hi > lo) memset(x + lo, 0, (hi - lo) * sizeof(float));
   }
   return NULL;
