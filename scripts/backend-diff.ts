@@ -14,6 +14,7 @@
  * no FMA and rounds twice, so those two kernels differ by an ulp or two; the others match bit for bit.
  */
 import type { Kernels } from '../src/tensor/kernels.js';
+import { KERNEL_NAMES } from '../src/tensor/kernel_table.js';
 import { useKernels } from '../src/tensor/backend.js';
 import { loadNativeKernels } from '../src/tensor/kernels_native.js';
 import { loadWasmKernels } from '../src/tensor/kernels_wasm_node.js';
@@ -43,8 +44,8 @@ for (const key of Object.keys(native) as (keyof Kernels)[]) {
   const f = native[key] as unknown;
   if (typeof f !== 'function') { wrapped[key] = f; continue; }
   const nf = f as (...a: unknown[]) => unknown, of = other[key] as unknown as (...a: unknown[]) => unknown;
-  // Not kernels of the table (threads; the pool's zero-fill, native only): nothing to compare.
-  if (key === 'setThreads' || key === 'getThreads' || key === 'zeroFill') { wrapped[key] = nf.bind(native); continue; }
+  // Only the table's kernels have twins to compare (not the thread calls or the pool's zero-fill).
+  if (!(KERNEL_NAMES as string[]).includes(key)) { wrapped[key] = nf.bind(native); continue; }
   wrapped[key] = (...args: unknown[]) => {
     const copies = args.map((a) => (isArray(a) ? (a as unknown as Float32Array).slice() : a));
     const got = of.apply(other, copies);

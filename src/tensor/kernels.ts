@@ -316,3 +316,8 @@ export interface Kernels {
     work: F32, gDx: F32 | null, gEx: F32 | null, gCe: F32 | null, gBx: F32 | null, ggate: F32 | null,
     xRows: number, outRows: number, cols: number): void;
 }
+
+/** The members of Kernels that are not kernels of the table (kernel_table.ts): the backend's name, its threads, the pool's zero-fill. */
+export type NonTableMembers = 'name' | 'setThreads' | 'getThreads' | 'zeroFill';
+/** The kernels of the table alone. */
+export type TableKernels = Omit<Kernels, NonTableMembers>;

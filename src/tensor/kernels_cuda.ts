@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Kernels } from './kernels.js';
+import type { Kernels, TableKernels } from './kernels.js';
 import { type ArrayAdapter, makeValidators, typeName } from './kernel_checks.js';
 import { ARRAY_KINDS, KERNEL_NAMES, type ArrayKind, type KernelName, isArray, kernelDecl } from './kernel_table.js';
 
@@ -250,7 +250,7 @@ function wrapKernels(a: CudaAddon): CudaKernels {
  * the CUDA kernels with the CPU ones on the same inputs (test/cuda.test.ts); far
  * too slow for training, which keeps tensors on the device.
  */
-export function cudaKernelsOnHost(c: Cuda): Omit<Kernels, 'name' | 'setThreads' | 'getThreads' | 'zeroFill'> {
+export function cudaKernelsOnHost(c: Cuda): TableKernels {
   const K: Record<string, unknown> = {};
   for (const name of KERNEL_NAMES) {
     const d = kernelDecl(name);
@@ -265,5 +265,5 @@ export function cudaKernelsOnHost(c: Cuda): Omit<Kernels, 'name' | 'setThreads' 
       return r;
     };
   }
-  return K as unknown as Omit<Kernels, 'name' | 'setThreads' | 'getThreads' | 'zeroFill'>;
+  return K as unknown as TableKernels;
 }

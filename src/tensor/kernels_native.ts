@@ -80,12 +80,11 @@ export function loadNativeKernels(): Kernels | null {
   // only added ~0.7 us a call plus a second scan of every index array (~700 calls a
   // ZINC step).
   const K: Record<string, unknown> = { name: 'native' };
-  for (const name of Object.keys(validate) as (keyof NativeAddon)[]) {
+  // Every table kernel, the thread calls (both in validate) and the pool's zero-fill.
+  for (const name of [...Object.keys(validate), 'zeroFill'] as (keyof NativeAddon)[]) {
     const call = A[name] as (...args: unknown[]) => unknown;
     if (typeof call !== 'function') throw new Error(`kernels_native: the addon at ${nativeAddonPath()} has no '${name}'; rebuild it with npm run install`);
     K[name] = call;
   }
-  if (typeof A.zeroFill !== 'function') throw new Error(`kernels_native: the addon at ${nativeAddonPath()} has no 'zeroFill'; rebuild it with npm run install`);
-  K.zeroFill = A.zeroFill;
   return K as unknown as Kernels;
 }

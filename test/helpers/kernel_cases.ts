@@ -12,12 +12,12 @@
  * final rounding and a few ulps of the math library (REL_ELEM).
  */
 import assert from 'node:assert/strict';
-import type { Kernels } from '../../src/tensor/kernels.js';
+import type { TableKernels } from '../../src/tensor/kernels.js';
 import { ENUMS } from '../../src/tensor/kernel_table.js';
 import { Rng } from './rng.js';
 
 /** The kernels a case calls (a backend without its name and thread controls). */
-export type KernelFns = Omit<Kernels, 'name' | 'setThreads' | 'getThreads'>;
+export type KernelFns = TableKernels;
 
 const U = 2 ** -24;
 export const REL_ELEM = 8 * U;
