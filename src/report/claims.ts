@@ -26,6 +26,8 @@ export interface PaperPoint { model: ModelName; x: number; y: number }
 
 export interface ClaimPlot {
   kind: 'depth' | 'fraction';
+  /** The datasets of its runs, comma-separated. */
+  dataset: string;
   title: string;
   xLabel: string;
   yLabel: string;
@@ -128,6 +130,7 @@ export function claimPlots(all: RunSummary[]): ClaimPlot[] {
   const leftNote = left ? ` ${left} unfinished run(s) left out: ${all.filter((r) => !runs.includes(r)).map((r) => r.name).join(', ')}.` : '';
   const metrics = [...new Set(runs.map((r) => r.metric))];
   const datasets = [...new Set(runs.map((r) => r.dataset))];
+  const dataset = datasets.join(', ');
   const plots: ClaimPlot[] = [];
   for (const metric of metrics) {
     const mRuns = runs.filter((r) => r.metric === metric);
@@ -137,10 +140,11 @@ export function claimPlots(all: RunSummary[]): ClaimPlot[] {
     const full = mRuns.filter((r) => r.trainFraction === 1 && r.layers !== null);
     const depths = new Set(full.map((r) => r.layers));
     if (depths.size >= 2) {
+      const variant = variantOf(full);
       plots.push({
-        kind: 'depth', title: `${datasets.join(', ')}: test ${metric} at the best validation epoch vs number of layers`,
-        xLabel: 'layers', yLabel, series: seriesOf(full, (r) => r.layers!, variantOf(full), pct),
-        paired: pairedOf(full, (r) => r.layers!, variantOf(full), pct),
+        kind: 'depth', dataset, title: `${dataset}: test ${metric} at the best validation epoch vs number of layers`,
+        xLabel: 'layers', yLabel, series: seriesOf(full, (r) => r.layers!, variant, pct),
+        paired: pairedOf(full, (r) => r.layers!, variant, pct),
         paper: paperOk ? PAPER_NCI1.depth : [],
         note: `Runs on the whole training split (${full.length} runs).${leftNote}`,
       });
@@ -153,7 +157,7 @@ export function claimPlots(all: RunSummary[]): ClaimPlot[] {
       const variant = variantOf(pick);
       const sizeLabel = (r: RunSummary) => [variant(r), sizes.size > 1 ? `${r.layers} layers` : ''].filter(Boolean).join(', ');
       plots.push({
-        kind: 'fraction', title: `${datasets.join(', ')}: test ${metric} at the best validation epoch vs fraction of the training split`,
+        kind: 'fraction', dataset, title: `${dataset}: test ${metric} at the best validation epoch vs fraction of the training split`,
         xLabel: 'training fraction', yLabel, series: seriesOf(pick, (r) => r.trainFraction, sizeLabel, pct),
         paired: pairedOf(pick, (r) => r.trainFraction, sizeLabel, pct),
         paper: paperOk ? PAPER_NCI1.fraction : [],
@@ -174,7 +178,6 @@ export function claimLines(plots: ClaimPlot[]): string[] {
   const xText = (P: ClaimPlot, x: number) => (P.kind === 'fraction' ? `${+(x * 100).toPrecision(3)} %` : `${x}`);
   const lines: string[] = [];
   for (const P of plots) {
-    const dataset = P.title.slice(0, P.title.indexOf(':'));
     const xs = [...new Set(P.series.flatMap((S) => S.points.map((p) => p.x)))].sort((a, b) => a - b);
     for (const x of xs) {
       const parts = P.series.flatMap((S) => S.points.filter((p) => p.x === x).map((p) => `${S.label} ${f(p.mean)} +- ${f(p.std)} (${p.n})`));
@@ -182,7 +185,7 @@ export function claimLines(plots: ClaimPlot[]): string[] {
         const wtl = [`${d.wins} win${d.wins === 1 ? '' : 's'}`, d.ties ? `${d.ties} tie${d.ties === 1 ? '' : 's'}` : '', `${d.losses} loss${d.losses === 1 ? '' : 'es'}`];
         return `Gradformer - GraphGPS${d.label ? ` (${d.label})` : ''} ${d.mean >= 0 ? '+' : ''}${f(d.mean)} +- ${f(d.std)} over ${d.n} seed${d.n === 1 ? '' : 's'} (${wtl.filter(Boolean).join(', ')})`;
       });
-      lines.push(`${dataset} ${P.kind} ${xText(P, x)}: ${parts.join(', ')}${pairs.length ? `; ${pairs.join('; ')}` : ''}`);
+      lines.push(`${P.dataset} ${P.kind} ${xText(P, x)}: ${parts.join(', ')}${pairs.length ? `; ${pairs.join('; ')}` : ''}`);
     }
   }
   return lines;
