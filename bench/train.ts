@@ -4,7 +4,7 @@
  * measures them.
  *
  *   npm run bench:train -- --dataset NCI1 [--data-root DIR] [--epochs 3] [--layers N]
- *       [--threads N] [--limit N] [--eval-limit N] [--batch-size N] [--no-profile] [--json] [--device cpu|cuda]
+ *       [--threads N|auto] [--limit N] [--eval-limit N] [--batch-size N] [--no-profile] [--json] [--device cpu|cuda]
  *
  * Prints the median training-epoch time (the first epoch is a warm-up and is not
  * counted, as in the peer) and its process CPU time (steadier than wall time on a
@@ -27,6 +27,7 @@ import { loadDatasetByName } from '../src/train/data.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { train, type TrainEvent } from '../src/train/trainer.js';
 import { kernels, setThreads } from '../src/tensor/backend.js';
+import type { TunerDecision } from '../src/tensor/thread_tuner.js';
 import { scratch } from '../src/tensor/tensor.js';
 import { startKernelProfile, type KernelProfile } from '../src/tensor/profile.js';
 import { parseDevice, setDevice } from '../src/tensor/device.js';
@@ -41,7 +42,8 @@ const json = A.flag('json');
 const datasetName = A.str('dataset', 'NCI1')!;
 const dataRoot = A.str('data-root');
 const epochs = A.num('epochs', 3)!;
-const threads = A.num('threads', 1)!;
+// auto: the training run's thread tuner chooses (src/tensor/thread_tuner.ts); its choices are in the result
+const threads: number | 'auto' = A.str('threads') === 'auto' ? 'auto' : A.num('threads', 1, true)!;
 const limit = A.num('limit');
 const evalLimit = A.num('eval-limit');
 const profileOn = !A.flag('no-profile');
@@ -101,9 +103,10 @@ const onEvent = (e: TrainEvent) => {
   if (e.type === 'epoch_start' && e.epoch === epochs + 1) { prof = startKernelProfile(); profT0 = performance.now(); }
   if (e.type === 'batch' && prof && e.step === e.batches) { profMs = performance.now() - profT0; prof.stop(); }
 };
+const tuned: TunerDecision[] = [];
 let res;
 try {
-  res = train({ run, data: { ds, pre }, outDir, onEvent });
+  res = train({ run, data: { ds, pre }, outDir, onEvent: (e) => { if (e.type === 'threads') tuned.push(e.decision); onEvent(e); } });
 } finally {
   rmSync(outDir, { recursive: true, force: true });
 }
@@ -141,6 +144,7 @@ const result = {
   device, peak_device_mb: device === 'cuda' ? Number((loadCuda().peakBytes() / 2 ** 20).toFixed(1)) : null,
   pool_allocations_after_warmup: epochs > 1 ? allocTimedEnd - allocAfterWarmup : null,
   per_step: tr === null ? null : perStep(tr),
+  threads_by_epoch: res.epochs.map((r) => r.threads), thread_decisions: tuned,
   last_loss: Number(timed[timed.length - 1].train_loss.toFixed(4)),
   profile: p ? {
     epoch_ms: Number(profMs.toFixed(1)), kernel_ms: Number(kernelMs.toFixed(1)),
@@ -154,6 +158,9 @@ if (json) {
   log(`${result.dataset} (${result.preset}, ${result.mpnn}, ${result.layers} layers, batch ${result.batch}), ${result.backend} backend, ${threads} thread(s), load avg ${result.load_avg_1min}`);
   log(`  train graphs ${nTrain}; epochs ${result.epochs_s.join(' / ')} s -> median ${result.epoch_s} s (first is warm-up), ${result.graphs_per_s} graphs/s`);
   log(`  process CPU per epoch ${result.epochs_cpu_s.join(' / ')} s -> median ${result.epoch_cpu_s} s`);
+  if (threads === 'auto') {
+    log(`  threads by epoch ${result.threads_by_epoch.join(' / ')}; tuner: ${tuned.map((d) => `${d.kind} after ${d.step} steps -> ${d.threads} (us/node ${d.medians.map((m) => `${m.threads}: ${(m.secondsPerNode * 1e6).toFixed(2)}`).join(', ')})`).join('; ') || 'no decision yet'}`);
+  }
   log(`  eval (val split, ${nVal} graphs, no grad): ${result.eval_val_s} s, ${result.eval_graphs_per_s} graphs/s`);
   log(`  load ${result.load_s} s, preprocessing (cold, distances + ${run.train.pe.kind}${run.train.pe.dim}) ${result.preprocess_s} s; peak RSS ${result.peak_rss_mb} MB`);
   if (result.per_step) {

@@ -5,7 +5,8 @@
  * the paper-protocol experiment runner.
  */
 export { Tensor, noGrad } from './tensor/tensor.js';
-export { kernels, setBackend, setThreads, getThreads, type BackendName } from './tensor/backend.js';
+export { kernels, setBackend, setThreads, getThreads, threadSetting, autoThreadTuner, type BackendName, type ThreadSetting } from './tensor/backend.js';
+export { ThreadTuner, threadCandidates, TUNER_DEFAULTS, type TunerOptions, type TunerDecision } from './tensor/thread_tuner.js';
 export { setDevice, currentDevice, getDevice, type Device, type DeviceName, type Storage } from './tensor/device.js';
 export type { Kernels } from './tensor/kernels.js';
 export { Module } from './nn/module.js';

@@ -111,6 +111,19 @@ test('more --threads than cores: the run goes on, with one warning line saying h
   assert.equal(fit.stderr, '');
 });
 
+test('--threads auto and GRADFORMER_THREADS=auto train (the log says the count each epoch ran on); a count that is neither is one error line', async () => {
+  const [flag, env, bad] = await Promise.all([
+    cli('--threads', 'auto', 'train', ...tiny, '--out', join(tmp, 'auto-flag')),
+    cliWithEnv({ GRADFORMER_THREADS: 'auto' }, 'train', ...tiny, '--out', join(tmp, 'auto-env')),
+    cli('--threads', 'two', 'models')]);
+  for (const [r, d] of [[flag, 'auto-flag'], [env, 'auto-env']] as const) {
+    assert.equal(r.code, 0, r.stderr);
+    const epochs = readFileSync(join(tmp, d, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((o) => !o.final);
+    assert.ok(epochs.length > 0 && epochs.every((o) => Number.isInteger(o.threads) && o.threads >= 1 && o.threads <= availableParallelism()), JSON.stringify(epochs.map((o) => o.threads)));
+  }
+  oneLine(bad, /option '--threads <n\|auto>' argument 'two' is invalid\. expected a thread count >= 1 or auto, got 'two'\./);
+});
+
 test('datasets --data-root that does not exist is one error line, not an empty listing', async () => {
   oneLine(await cli('datasets', '--data-root', join(tmp, 'no-such-folder')), /--data-root .*no-such-folder does not exist; pass the folder that holds one sub-folder per dataset$/);
 });

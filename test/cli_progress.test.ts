@@ -6,7 +6,7 @@ import type { EpochRecord } from '../src/train/trainer.js';
 
 const record = (epoch: number, seconds: number): EpochRecord => ({
   epoch, train_loss: 0.5, val: 0.8, test: 0.75, metric: 'accuracy', lr: 1e-3, epoch_seconds: seconds, eval_seconds: 1,
-  graphs_per_second: 100, peak_rss_mb: 100, hop: [2],
+  graphs_per_second: 100, peak_rss_mb: 100, hop: [2], threads: 1,
 });
 
 test('formatDuration: seconds, minutes, hours', () => {
@@ -32,4 +32,15 @@ test('one line per epoch, time left from the mean epoch time, none after the las
   q({ type: 'epoch_start', epoch: 1, epochs: 1, batches: 1 });
   q({ type: 'epoch_end', record: record(1, 1), improved: true });
   assert.equal(quiet.length, 0);
+});
+
+test("the thread tuner's choices are said after the epoch's line, with the medians it chose from", () => {
+  const lines: string[] = [];
+  const report = progressReporter({ tty: false, write: (s) => lines.push(s) });
+  report({ type: 'epoch_start', epoch: 1, epochs: 2, batches: 4 });
+  report({ type: 'threads', decision: { step: 6, threads: 2, kind: 'survey', medians: [{ threads: 2, secondsPerNode: 7.1e-7 }, { threads: 1, secondsPerNode: 1.02e-6 }] } });
+  report({ type: 'epoch_end', record: { ...record(1, 3), threads: 2 }, improved: true });
+  assert.equal(lines.length, 2);
+  assert.match(lines[0], /^epoch 1: /);
+  assert.equal(lines[1], 'threads: 2 (chosen after 6 timed steps; ms per 1000 nodes on 2: 0.7, 1: 1.0)\n');
 });

@@ -25,7 +25,7 @@ async function options(outDir: string, runs: number, epochs: number, grid: strin
 
 /** log.jsonl without its timing fields. */
 const metricsLog = (dir: string) => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => {
-  const { epoch_seconds: _a, eval_seconds: _b, graphs_per_second: _c, peak_rss_mb: _d, ...rest } = JSON.parse(l);
+  const { epoch_seconds: _a, eval_seconds: _b, graphs_per_second: _c, peak_rss_mb: _d, threads: _e, ...rest } = JSON.parse(l);
   return rest;
 });
 

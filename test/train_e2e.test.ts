@@ -16,7 +16,9 @@ import { sourceRevision } from '../src/util/revision.js';
 import { computeLoss } from '../src/train/losses.js';
 import { Optimizer } from '../src/train/optim.js';
 import { scratch } from '../src/tensor/tensor.js';
-import { getThreads, kernels, setThreads } from '../src/tensor/backend.js';
+import { kernels, setThreads, threadSetting } from '../src/tensor/backend.js';
+import { ThreadTuner } from '../src/tensor/thread_tuner.js';
+import type { TunerDecision } from '../src/tensor/thread_tuner.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gf-train-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -47,7 +49,7 @@ test('a short MUTAG run beats the majority class on the training split by a clea
   // The log holds one line per epoch with the documented fields, then the final line.
   const lines = readFileSync(join(tmp, 'short', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, 9);
-  for (const k of ['epoch', 'train_loss', 'val', 'test', 'metric', 'lr', 'epoch_seconds', 'eval_seconds', 'graphs_per_second', 'peak_rss_mb', 'hop']) {
+  for (const k of ['epoch', 'train_loss', 'val', 'test', 'metric', 'lr', 'epoch_seconds', 'eval_seconds', 'graphs_per_second', 'peak_rss_mb', 'hop', 'threads']) {
     assert.ok(k in lines[0], `log.jsonl lacks ${k}`);
   }
   assert.equal(lines[0].hop.length, 4);
@@ -91,7 +93,7 @@ test('train 2 epochs = train 1, interrupt, resume 1: bit-identical weights, opti
   assert.deepEqual(readFileSync(join(tmp, 'b', 'last', 'optimizer.safetensors')), readFileSync(join(tmp, 'a', 'last', 'optimizer.safetensors')));
   const strip = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map((l) => {
     const o = JSON.parse(l);
-    for (const k of ['epoch_seconds', 'eval_seconds', 'graphs_per_second', 'peak_rss_mb']) delete o[k];
+    for (const k of ['epoch_seconds', 'eval_seconds', 'graphs_per_second', 'peak_rss_mb', 'threads']) delete o[k];
     return o;
   });
   assert.deepEqual(strip(join(tmp, 'b', 'log.jsonl')), strip(join(tmp, 'a', 'log.jsonl')));
@@ -100,7 +102,7 @@ test('train 2 epochs = train 1, interrupt, resume 1: bit-identical weights, opti
 test('the same seed gives the same weights on 1 and 2 threads (GIN, GINE, GatedGCN), so a run may resume on another thread count', () => {
   assert.equal(kernels().name, 'native', 'thread counts only differ on the native backend');
   const weights = (mpnn: 'GIN' | 'GINE' | 'GCN', threads: number) => {
-    const before = getThreads();
+    const before = threadSetting();
     setThreads(threads);
     try {
       const r = buildRunConfig(ds, 'MUTAG', { model: { ...small.model, mpnn }, train: { epochs: 2, batch_size: 16 } }, 3);
@@ -115,6 +117,32 @@ test('the same seed gives the same weights on 1 and 2 threads (GIN, GINE, GatedG
     const one = weights(mpnn, 1), two = weights(mpnn, 2);
     assert.deepEqual(two.losses, one.losses, `${mpnn}: training losses`);
     assert.ok(two.bytes.equals(one.bytes), `${mpnn}: last/ weights differ between 1 and 2 threads`);
+  }
+});
+
+test('--threads auto: the tuner times 1 and 2 threads on the steps, runs on its choice, logs it, and the weights are those of 1 thread', () => {
+  assert.equal(kernels().name, 'native', 'thread counts only differ on the native backend');
+  const before = threadSetting();
+  try {
+    const r = buildRunConfig(ds, 'MUTAG', { ...small, train: { epochs: 4, batch_size: 8 } }, 5);
+    setThreads(1);
+    train({ run: r, data: { ds, pre }, outDir: join(tmp, 'auto-1') });
+    const set: number[] = [], decisions: TunerDecision[] = [];
+    // 15 steps an epoch, 60 in all: warm-up 2, survey 12-20 (3-5 rounds of 2 steps on 2 threads and 2 on 1),
+    // 20 on the choice, a check of 12 (3 rounds), 20 more
+    const tuner = new ThreadTuner(2, (n) => { set.push(n); setThreads(n); }, { period: 20 });
+    train({ run: r, data: { ds, pre }, outDir: join(tmp, 'auto-2'), threads: tuner, onEvent: (e) => { if (e.type === 'threads') decisions.push(e.decision); } });
+    assert.ok(set.includes(1) && set.includes(2), `counts set: ${set.join(',')}`);
+    assert.deepEqual(decisions.map((d) => d.kind), ['survey', 'check']);
+    assert.deepEqual(decisions, tuner.decisions);
+    assert.deepEqual(decisions[0].medians.map((m) => m.threads), [2, 1]);
+    assert.ok(decisions[0].medians.every((m) => m.secondsPerNode > 0 && m.secondsPerNode < 1e-2), JSON.stringify(decisions[0].medians));
+    const log = readFileSync(join(tmp, 'auto-2', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(log[3].threads, tuner.threads, 'the last epoch ran on the choice');
+    assert.ok(readFileSync(join(tmp, 'auto-2', 'last', 'model.safetensors')).equals(readFileSync(join(tmp, 'auto-1', 'last', 'model.safetensors'))),
+      'last/ weights differ from the 1-thread run');
+  } finally {
+    setThreads(before);
   }
 });
 

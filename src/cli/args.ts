@@ -18,6 +18,16 @@ export function floatArg(min: number, max = Infinity, open = false, openMax = op
   };
 }
 
+/** --threads: a count >= 1, or auto. */
+export function threadsArg(v: string): number | 'auto' {
+  if (v.trim() === 'auto') return 'auto';
+  try {
+    return intArg(1)(v);
+  } catch {
+    throw new InvalidArgumentError(`expected a thread count >= 1 or auto, got '${v}'.`);
+  }
+}
+
 /** Repeatable option collector. */
 export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];

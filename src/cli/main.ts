@@ -5,11 +5,11 @@
  */
 import { Command, Option } from 'commander';
 import { availableParallelism } from 'node:os';
-import { getThreads, kernels, setBackend, setThreads, type BackendName } from '../tensor/backend.js';
+import { kernels, setBackend, setThreads, threadSetting, type BackendName, type ThreadSetting } from '../tensor/backend.js';
 import { currentDevice, setDevice, type DeviceName } from '../tensor/device.js';
 import { UsageError } from '../train/data.js';
 import { DivergedError } from '../train/trainer.js';
-import { intArg } from './args.js';
+import { intArg, threadsArg } from './args.js';
 import { datasetsCommand } from './datasets_cmd.js';
 import { evalCommand, predictCommand } from './eval_cmd.js';
 import { modelsCommand } from './models_cmd.js';
@@ -28,7 +28,7 @@ import { sourceRevision } from '../util/revision.js';
 export function buildProgram(): Command {
   const program = new Command('gradformer')
     .description('Gradformer (graph transformer with exponential decay, IJCAI 2024): train, evaluate, predict, reproduce')
-    .addOption(new Option('--threads <n>', 'compute threads of the native kernels (default: $GRADFORMER_THREADS or 1; more help only large batches, docs/PERFORMANCE.md)').argParser(intArg(1)))
+    .addOption(new Option('--threads <n|auto>', 'compute threads of the native kernels: a count, or auto: training times its steps on 1 to all cores and keeps the fastest, other work uses 1 (default: $GRADFORMER_THREADS or auto; docs/PERFORMANCE.md)').argParser(threadsArg))
     .addOption(new Option('--backend <name>', 'kernel backend (native falls back to ts when not built; wasm: npm run build:wasm)').choices(['native', 'wasm', 'ts']))
     .addOption(new Option('--device <name>', 'where tensors live and ops run (default: $GRADFORMER_DEVICE or cpu; cuda needs an NVIDIA GPU and the CUDA addon; wasm: the WebAssembly kernels on tensors in their heap, as the web page trains, npm run build:wasm)').choices(['cpu', 'cuda', 'wasm']))
     // Computed when asked (the commit comes from git or dist/build-info.json), not on every command.
@@ -40,11 +40,12 @@ export function buildProgram(): Command {
     })
     .showHelpAfterError('(add --help for the accepted options and values)')
     .hook('preAction', (cmd) => {
-      const g = cmd.opts() as { threads?: number; backend?: BackendName; device?: DeviceName };
+      const g = cmd.opts() as { threads?: ThreadSetting; backend?: BackendName; device?: DeviceName };
       // Select the backend now, so a bad GRADFORMER_BACKEND / GRADFORMER_THREADS fails before any work.
       if (g.backend) setBackend(g.backend); else kernels();
       if (g.threads) setThreads(g.threads);
-      warnOversubscribed(getThreads(), availableParallelism());
+      const t = threadSetting();
+      if (t !== 'auto') warnOversubscribed(t, availableParallelism());
       // Likewise the device: a missing GPU is one error line before any data is read.
       setDevice(g.device ?? currentDevice());
     });

@@ -25,7 +25,7 @@ export function progressReporter(opts: { tty?: boolean; quiet?: boolean; prefix?
   const write = opts.write ?? ((s: string) => { process.stderr.write(s); });
   const pre = opts.prefix ? `${opts.prefix} ` : '';
   let bar: cliProgress.SingleBar | null = null;
-  let epochs = 0, seen = 0, spent = 0;
+  let epochs = 0, seen = 0, spent = 0, tuned: string[] = [];
   return (e) => {
     if (opts.quiet) return;
     if (e.type === 'epoch_start') epochs = e.epochs;
@@ -35,6 +35,10 @@ export function progressReporter(opts: { tty?: boolean; quiet?: boolean; prefix?
         stream: process.stderr, clearOnComplete: true, hideCursor: true,
       }, cliProgress.Presets.shades_classic);
       bar.start(e.batches, 0, { loss: '-' });
+    } else if (e.type === 'threads') {
+      // said after the epoch's line, not over its bar
+      const d = e.decision, ms = d.medians.map((m) => `${m.threads}: ${(m.secondsPerNode * 1e6).toFixed(1)}`).join(', ');
+      tuned.push(`${pre}threads: ${d.threads} (${d.kind === 'survey' ? 'chosen' : 'checked'} after ${d.step} timed steps; ms per 1000 nodes on ${ms})\n`);
     } else if (e.type === 'batch' && bar) {
       bar.update(e.step, { loss: e.loss.toFixed(4) });
     } else if (e.type === 'epoch_end') {
@@ -45,6 +49,8 @@ export function progressReporter(opts: { tty?: boolean; quiet?: boolean; prefix?
       const left = epochs - r.epoch;
       write(`${pre}epoch ${r.epoch}: loss ${fmt(r.train_loss)} | val ${r.metric} ${fmt(r.val)} | test ${fmt(r.test)}` +
         ` | lr ${r.lr.toExponential(2)} | ${r.epoch_seconds.toFixed(1)} s${left > 0 ? ` | ${formatDuration((spent / seen) * left)} left` : ''}${e.improved ? ' *' : ''}\n`);
+      for (const l of tuned) write(l);
+      tuned = [];
     }
   };
 }

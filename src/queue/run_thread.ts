@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { datasetContentHash } from '../data/content_hash.js';
 import { preprocessDataset } from '../data/preprocess.js';
-import { setThreads } from '../tensor/backend.js';
+import { setThreads, type ThreadSetting } from '../tensor/backend.js';
 import { readCheckpointState } from '../train/checkpoint.js';
 import { loadDatasetByName } from '../train/data.js';
 import { firstDifference } from '../train/experiment.js';
@@ -31,7 +31,7 @@ export interface ThreadInput {
   /** A stored checkpoint to continue from (run-folder files: log.jsonl, last/, best/), or null. */
   checkpoint: PackedFiles | null;
   every: number;
-  threads: number;
+  threads: ThreadSetting;
 }
 
 /**

@@ -9,9 +9,9 @@
  */
 import { UnrecoverableError, WaitingError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { Worker as Thread } from 'node:worker_threads';
-import { kernels } from '../tensor/backend.js';
+import { threadSetting, type ThreadSetting } from '../tensor/backend.js';
 import { checkJobData } from './payload.js';
 import type { ThreadInput, ThreadMessage } from './run_thread.js';
 import { loadCheckpoint, PREFIX, QUEUE_NAME, storeCheckpoint, type JobProgressInfo, type JobResult } from './store.js';
@@ -68,7 +68,7 @@ export async function startWorker(o: WorkerOptions): Promise<{ close: () => Prom
     log(`job ${job.id}: ${d.run.dataset} seed ${d.run.seed} fold ${d.run.fold}${stored ? `, resuming after epoch ${stored.epoch}` : ''}`);
     const thread = startThread({
       run: d.run, datasetHash: d.dataset_hash, dataRoot: o.dataRoot, checkpoint: stored?.files ?? null,
-      every: d.checkpoint_every, threads: kernels().getThreads(),
+      every: d.checkpoint_every, threads: runThreads(o.concurrency),
     });
     threads.add(thread);
     let resumedFrom: number | null = null;
@@ -131,4 +131,14 @@ export async function startWorker(o: WorkerOptions): Promise<{ close: () => Prom
       redis.disconnect();
     },
   };
+}
+
+/**
+ * The thread setting of each run: the worker's own, except that under 'auto' several runs at
+ * once share the cores as fixed counts (the kernels' thread count is one per process, so
+ * concurrent tuners would time each other's choices).
+ */
+function runThreads(concurrency: number): ThreadSetting {
+  const t = threadSetting();
+  return t === 'auto' && concurrency > 1 ? Math.max(1, Math.floor(availableParallelism() / concurrency)) : t;
 }

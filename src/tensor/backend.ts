@@ -2,14 +2,19 @@
  * The active kernel backend in Node. `GRADFORMER_BACKEND=native|wasm|ts` picks it
  * (default native); when native is asked for but the addon is not built, one warning line
  * goes to stderr and the TypeScript backend is used instead (never a crash).
- * `GRADFORMER_THREADS=n` sets the initial thread count of the native backend (default 1).
+ * `GRADFORMER_THREADS=n|auto` sets the initial thread setting of the native backend (default
+ * auto: training runs choose among 1..cores by timing their steps, thread_tuner.ts; other work
+ * runs on one thread).
  * The active kernels themselves live in active.ts, which the browser build uses alone.
  */
+import { availableParallelism } from 'node:os';
 import type { Kernels } from './kernels.js';
 import { tsKernels } from './kernels_ts.js';
 import { loadNativeKernels } from './kernels_native.js';
 import { loadWasmKernels } from './kernels_wasm_node.js';
 import { kernels, setDefaultKernels, useKernels } from './active.js';
+import { currentDevice } from './device.js';
+import { ThreadTuner, type TunerOptions } from './thread_tuner.js';
 // Registers the cuda device and the GRADFORMER_DEVICE default with device.ts: every
 // Node entry loads this module, the browser entry never does.
 import './device_cuda.js';
@@ -61,9 +66,9 @@ setDefaultKernels(() => select(process.env.GRADFORMER_BACKEND || 'native'));
 
 /** The native side would ignore a malformed GRADFORMER_THREADS and use one thread; say so instead. */
 function checkThreadsEnv(v: string | undefined): void {
-  if (v === undefined || v === '') return;
+  if (v === undefined || v === '' || v === 'auto') return;
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 4096) {
-    throw new Error(`backend: GRADFORMER_THREADS='${v}' is not a thread count; set a whole number from 1 to 4096, or unset it for one thread`);
+    throw new Error(`backend: GRADFORMER_THREADS='${v}' is not a thread count; set a whole number from 1 to 4096, or auto (the default: training chooses)`);
   }
 }
 
@@ -74,7 +79,37 @@ export function setBackend(name: BackendName): Kernels {
   return k;
 }
 
-/** Sets how many threads the parallel kernels of the active backend use. */
-export function setThreads(n: number): void { kernels().setThreads(n); }
+/**
+ * A thread setting: a fixed count for the parallel kernels, or 'auto': a training run times its
+ * steps on 1 to `availableParallelism()` threads and keeps the fastest (ThreadTuner), while other
+ * work (evaluation commands, prediction) runs on one thread.
+ */
+export type ThreadSetting = number | 'auto';
+
+// null: a fixed count (kernels().getThreads()); else the most threads 'auto' may use.
+let autoMax: number | null = /^\d+$/.test(process.env.GRADFORMER_THREADS ?? '') ? null : availableParallelism();
+
+/** Sets the threads of the parallel kernels of the active backend: a count, or 'auto' (see ThreadSetting). */
+export function setThreads(n: ThreadSetting): void {
+  if (n === 'auto') {
+    autoMax = availableParallelism();
+    kernels().setThreads(1);
+    return;
+  }
+  kernels().setThreads(n);
+  autoMax = null;
+}
+
+/** The setting: 'auto', or the fixed count. */
+export function threadSetting(): ThreadSetting { return autoMax === null ? kernels().getThreads() : 'auto'; }
+
+/**
+ * The tuner a training run uses under 'auto', or null where there is nothing to choose: a fixed
+ * count, one core, kernels that run on one thread anyway (ts, wasm) or a device other than cpu.
+ */
+export function autoThreadTuner(opts: Partial<TunerOptions> = {}): ThreadTuner | null {
+  if (autoMax === null || autoMax < 2 || kernels().name !== 'native' || currentDevice() !== 'cpu') return null;
+  return new ThreadTuner(autoMax, (n) => kernels().setThreads(n), opts);
+}
 /** Threads the parallel kernels of the active backend use (>= 1). */
 export function getThreads(): number { return kernels().getThreads(); }

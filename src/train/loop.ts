@@ -18,7 +18,9 @@ import { GraphLoader } from '../data/loader.js';
 import { datasetSplit, subsampleTrain } from '../data/splits.js';
 import type { GraphBatch, GraphPre } from '../graph/types.js';
 import { Gradformer } from '../models/gradformer.js';
+import { kernels } from '../tensor/active.js';
 import { currentDevice } from '../tensor/device.js';
+import type { ThreadTuner, TunerDecision } from '../tensor/thread_tuner.js';
 import { Rng } from '../util/rng.js';
 import type { CheckpointState } from './checkpoint.js';
 import { clipGradNorm } from './clip.js';
@@ -50,6 +52,8 @@ export interface EpochRecord {
   peak_rss_mb: number;
   /** The learned hop shift of every head at the end of the epoch. */
   hop: number[];
+  /** The kernels' thread count most of the epoch's training steps ran on (with `--threads auto`, the tuner's choice). */
+  threads: number;
 }
 
 export interface FinalRecord { final: true; best_epoch: number; val: number; test: number; metric: MetricName }
@@ -62,6 +66,7 @@ export interface FinalRecord { final: true; best_epoch: number; val: number; tes
 export type TrainEvent =
   | { type: 'epoch_start'; epoch: number; epochs: number; batches: number }
   | { type: 'batch'; epoch: number; step: number; batches: number; loss: number }
+  | { type: 'threads'; decision: TunerDecision }
   | { type: 'epoch_end'; record: EpochRecord; improved: boolean }
   | { type: 'final'; record: FinalRecord };
 
@@ -133,6 +138,8 @@ export interface LoopOptions {
   peakMemoryMb?: () => number;
   /** The last good checkpoint named by DivergedError (default: none). */
   lastGood?: () => string | null;
+  /** Chooses the thread count step by step (`--threads auto`; backend.ts autoThreadTuner); default: the count set. */
+  threads?: ThreadTuner | null;
 }
 
 /** A run in progress: model, optimiser, schedule, loaders and the best epoch so far; one epoch per `runEpoch()`. */
@@ -182,9 +189,12 @@ export class TrainingLoop {
     model.train();
     this.opts.onEvent?.({ type: 'epoch_start', epoch, epochs: T.epochs, batches });
     const t0 = performance.now();
+    const tuner = this.opts.threads ?? null, decided = tuner?.decisions.length ?? 0;
     let total = 0, graphs = 0, lr = sched.lr(), s = -1;
     for (const batch of this.trainLoader) {
       s++;
+      tuner?.next();
+      const ts = performance.now();
       opt.zeroGrad();
       model.stage(batch, lossArrays(T.loss, batch, nodeLevel)); // the batch and its targets in one upload
       const { out } = model.forward(batch);
@@ -198,6 +208,7 @@ export class TrainingLoop {
       opt.lr = lr;
       opt.step();
       sched.afterBatch();
+      tuner?.record((performance.now() - ts) / 1000, batch.numNodes);
       this.globalStep++;
       total += v * batch.numGraphs;
       graphs += batch.numGraphs;
@@ -205,6 +216,8 @@ export class TrainingLoop {
     }
     const epochSeconds = (performance.now() - t0) / 1000;
     sched.afterEpoch();
+    const threads = tuner ? tuner.settle() : kernels().getThreads(); // evaluation runs on the count chosen
+    for (const d of tuner?.decisions.slice(decided) ?? []) this.opts.onEvent?.({ type: 'threads', decision: d });
     const t1 = performance.now();
     const val = evaluate(model, this.valBatches, this.run);
     const test = evaluate(model, this.testBatches, this.run);
@@ -216,7 +229,7 @@ export class TrainingLoop {
     const record: EpochRecord = {
       epoch, train_loss: total / graphs, val, test, metric: T.metric, lr, epoch_seconds: epochSeconds, eval_seconds: evalSeconds,
       graphs_per_second: graphs / epochSeconds, peak_rss_mb: this.opts.peakMemoryMb?.() ?? NaN,
-      hop: Array.from(model.hop.toHost()),
+      hop: Array.from(model.hop.toHost()), threads,
     };
     return { record, improved };
   }

@@ -12,6 +12,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import type { Gradformer } from '../models/gradformer.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { autoThreadTuner } from '../tensor/backend.js';
+import type { ThreadTuner } from '../tensor/thread_tuner.js';
 import { checkKeys } from '../util/options.js';
 import { parseLog } from './runlog.js';
 import { currentEnvironment } from '../util/environment.js';
@@ -42,6 +44,8 @@ export interface TrainOptions {
   untilEpoch?: number;
   /** Called with every progress event, synchronously. */
   onEvent?: (e: TrainEvent) => void;
+  /** Chooses the thread count as the run goes (default: autoThreadTuner(), i.e. one under `setThreads('auto')`); null: the count set. */
+  threads?: ThreadTuner | null;
 }
 
 /**
@@ -69,7 +73,7 @@ const finiteOrNull = (_k: string, v: unknown) => (typeof v === 'number' && !Numb
 
 /** Trains (or resumes) a run; writes the run folder; returns the best epoch and its metrics. */
 export function train(opts: TrainOptions): TrainResult {
-  checkKeys('train', opts, ['run', 'data', 'outDir', 'resume', 'untilEpoch', 'onEvent']);
+  checkKeys('train', opts, ['run', 'data', 'outDir', 'resume', 'untilEpoch', 'onEvent', 'threads']);
   const { outDir, data } = opts;
   const lastDir = join(outDir, 'last'), bestDir = join(outDir, 'best'), logPath = join(outDir, 'log.jsonl');
   let st: CheckpointState | null = null;
@@ -89,6 +93,7 @@ export function train(opts: TrainOptions): TrainResult {
     onEvent: opts.onEvent,
     peakMemoryMb: () => process.resourceUsage().maxRSS / 1024,
     lastGood: () => (existsSync(lastDir) ? lastDir : null),
+    threads: opts.threads === undefined ? autoThreadTuner() : opts.threads,
   });
   const { model } = loop;
   const records: EpochRecord[] = [];
