@@ -2,7 +2,7 @@
 # The prepared device check for the lent GPU machine (../shared/device/README.md: an H200, 16 cores,
 # nvcc, compute-sanitizer and PyTorch, but no Node.js). Here: npm ci && npm run build:cuda &&
 # bash scripts/device-pack.sh; then ONE device run: carry [".device"], command
-#   bash scripts/device-check.sh [quick|sanitize|setup]   (timeout_s 560)
+#   bash scripts/device-check.sh [quick|sanitize|threads|setup]   (timeout_s 560)
 # quick (default), in this order, each step under its own limit and all inside BUDGET seconds (540):
 #   gfc_test      every gfc_ kernel against its C twin on the GPU, twice for bit-identity
 #   bench_gpu     npm run bench:gpu: our training epoch, the PyTorch reference's (bench_epoch.py
@@ -13,6 +13,8 @@
 #   cpu16_nci1, cpu16_zinc   bench:train --threads 16 (and 1 thread on NCI1, for the ratio); first the
 #                 core-to-core latencies (bench/core_latency.c), which bound what threads can gain
 # sanitize: compute-sanitizer memcheck and racecheck over gfc_test --small (~200 s each).
+# threads: the CPU side only (~3 min): NCI1 at 1, 4, 8, 16 threads and auto, ZINC (first 3000 graphs)
+#   at 1, 4, 16 and auto: how --threads scales there and what auto chooses (docs/PERFORMANCE.md, round 19).
 # setup: only unpacks the carried build and says whether node, tsx, the datasets and CUDA are usable
 # (a dry run of the packing, also here without a GPU).
 # Writes one log per step, setup.txt and summary.txt under $OUT (build/device-check without it; at most
@@ -77,12 +79,18 @@ case "$mode" in
     step memcheck 250 "$san" --tool memcheck --leak-check full --error-exitcode 3 build/cuda/gfc_test --small
     step racecheck 250 "$san" --tool racecheck --racecheck-report hazard --error-exitcode 3 build/cuda/gfc_test --small
     ;;
+  threads)
+    { cc -O2 -pthread bench/core_latency.c -o /tmp/core_latency && /tmp/core_latency; } > "$out/core_latency.txt" 2>&1
+    say "core latency: $(tail -n 1 "$out/core_latency.txt")"
+    step threads_nci1 150 bash -c 'for t in 1 4 8 16 auto; do node --import tsx bench/train.ts --dataset NCI1 --epochs 3 --threads $t --no-profile --json; done'
+    step threads_zinc 150 bash -c 'for t in 1 4 16 auto; do node --import tsx bench/train.ts --dataset ZINC --limit 3000 --eval-limit 200 --epochs 3 --threads $t --no-profile --json; done'
+    ;;
   setup)
     step setup_check 60 node --import tsx -e "const m = await import('./src/tensor/kernels_cuda.ts');
       const d = await import('./src/data/registry.ts');
       console.log('datasets:', ['MUTAG', 'NCI1', 'ZINC'].map((n) => n + ' ' + (d.findDatasetDir(n) ? 'found' : 'MISSING')).join(', '));
       console.log('cuda:', m.cudaUnavailable() ?? 'ready')"
     ;;
-  *) say "device-check: unknown mode '$mode', expected quick, sanitize or setup"; exit 2 ;;
+  *) say "device-check: unknown mode '$mode', expected quick, sanitize, threads or setup"; exit 2 ;;
 esac
 exit $status
