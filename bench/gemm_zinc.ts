@@ -32,6 +32,7 @@ import { setBackend, setThreads, useKernels } from '../src/tensor/backend.js';
 import type { Kernels } from '../src/tensor/kernels.js';
 import { Rng } from '../test/helpers/rng.js';
 import { benchArgs } from './args.js';
+import { cpuId } from '../src/util/environment.js';
 
 const A = benchArgs('bench:gemm-zinc', { strings: ['data-root', 'steps', 'threads', 'other'], flags: ['json'] });
 const json = A.flag('json');
@@ -200,7 +201,7 @@ const peaks = peakShapes.map((c) => {
 const total = rows.reduce((s, r) => s + r.ms_per_step, 0);
 const inStep = rows.reduce((x, r) => x + r.calls_per_step * r.in_step_us, 0) / 1000;
 const inStepOther = other ? rows.reduce((x, r) => x + r.calls_per_step * r.in_step_other_us!, 0) / 1000 : null;
-const result = { bench: 'gemm-zinc', threads, steps, calls_per_step: mine.length / steps, ms_per_step: Number(total.toFixed(3)), in_step_ms_per_step: Number(inStep.toFixed(3)), in_step_other_ms_per_step: inStepOther === null ? null : Number(inStepOther.toFixed(3)), classes: rows, peak: peaks, other: otherPath ?? null };
+const result = { bench: 'gemm-zinc', threads, cpu_id: cpuId(), steps, calls_per_step: mine.length / steps, ms_per_step: Number(total.toFixed(3)), in_step_ms_per_step: Number(inStep.toFixed(3)), in_step_other_ms_per_step: inStepOther === null ? null : Number(inStepOther.toFixed(3)), classes: rows, peak: peaks, other: otherPath ?? null };
 if (json) {
   process.stdout.write(JSON.stringify(result) + '\n');
 } else {
@@ -213,5 +214,5 @@ if (json) {
   }
   log(`total: ${result.ms_per_step} ms a step, each class alone; ${result.in_step_ms_per_step} ms a step where the calls ran in training (CPU time, 'in step': the median us a call)`);
   if (inStepOther !== null) log(`the other build in its alternate training steps: ${result.in_step_other_ms_per_step} ms a step ('o in step')`);
-  for (const p of peaks) log(`peak probe ${p.shape.padEnd(16)} ${String(p.us).padStart(9)} us ${String(p.gflops).padStart(7)} GFLOP/s`);
+  for (const p of peaks) log(`peak probe ${p.shape.padEnd(16)} ${String(p.us).padStart(9)} us ${String(p.gflops).padStart(7)} GFLOP/s (CPU ${cpuId() ?? 'unknown'})`);
 }

@@ -33,6 +33,7 @@ import { startKernelProfile, type KernelProfile } from '../src/tensor/profile.js
 import { parseDevice, setDevice } from '../src/tensor/device.js';
 import { loadCuda, type Transfers } from '../src/tensor/kernels_cuda.js';
 import { benchArgs } from './args.js';
+import { cpuId } from '../src/util/environment.js';
 
 const A = benchArgs('bench:train', {
   strings: ['dataset', 'data-root', 'epochs', 'threads', 'limit', 'eval-limit', 'device', 'layers', 'batch-size'],
@@ -132,7 +133,7 @@ function perStep(t: Transfers & { steps: number }) {
 }
 const tr = traffic as (Transfers & { steps: number }) | null;
 const result = {
-  bench: 'gradformer-train', backend: kernels().name, threads, dataset: ds.name, preset: run.preset,
+  bench: 'gradformer-train', backend: kernels().name, threads, cpu_id: cpuId(), dataset: ds.name, preset: run.preset,
   layers: run.model.num_layers, channels: run.model.channels, heads: run.model.nhead, mpnn: run.model.mpnn,
   batch: run.train.batch_size, train_graphs: nTrain, val_graphs: nVal, load_avg_1min: Number(load0.toFixed(2)),
   load_s: Number(loadS.toFixed(3)), preprocess_s: Number(preS.toFixed(3)),
@@ -155,7 +156,7 @@ const result = {
 if (json) {
   process.stdout.write(JSON.stringify(result) + '\n');
 } else {
-  log(`${result.dataset} (${result.preset}, ${result.mpnn}, ${result.layers} layers, batch ${result.batch}), ${result.backend} backend, ${threads} thread(s), load avg ${result.load_avg_1min}`);
+  log(`${result.dataset} (${result.preset}, ${result.mpnn}, ${result.layers} layers, batch ${result.batch}), ${result.backend} backend, ${threads} thread(s), load avg ${result.load_avg_1min}, CPU ${result.cpu_id ?? 'unknown'}`);
   log(`  train graphs ${nTrain}; epochs ${result.epochs_s.join(' / ')} s -> median ${result.epoch_s} s (first is warm-up), ${result.graphs_per_s} graphs/s`);
   log(`  process CPU per epoch ${result.epochs_cpu_s.join(' / ')} s -> median ${result.epoch_cpu_s} s`);
   if (threads === 'auto') {

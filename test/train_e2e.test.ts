@@ -59,7 +59,10 @@ test('a short MUTAG run beats the majority class on the training split by a clea
   // The run records what it ran on (shown by `gradformer report`).
   const env = JSON.parse(readFileSync(join(tmp, 'short', 'env.json'), 'utf8'));
   assert.ok(env.backend === 'native' || env.backend === 'ts');
-  assert.ok(env.threads >= 1 && env.cores >= 1 && typeof env.gradformer === 'string', JSON.stringify(env));
+  assert.ok((env.threads === 'auto' || env.threads >= 1) && env.cores >= 1 && typeof env.gradformer === 'string', JSON.stringify(env));
+  // the CPU's family and model, which "AMD EPYC" alone does not say (x86 Linux; null elsewhere)
+  if (process.platform === 'linux' && process.arch === 'x64') assert.match(env.cpu_id, /^family \d+ model \d+$/);
+  else assert.equal(env.cpu_id, null);
   // ... and the source: this checkout's commit (tests run in a git clone, as CI does).
   assert.match(env.commit, /^[0-9a-f]{40}$/);
   assert.equal(typeof env.dirty, 'boolean');
