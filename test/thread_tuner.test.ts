@@ -96,3 +96,26 @@ test('settle() applies the chosen count and says which count most steps since th
   assert.equal(t.settle(), 2); // 6 + 4 of 16 steps on 2
   assert.equal(set.at(-1), 2);
 });
+
+test("autoThreadTuner: a tuner only under 'auto' with native kernels on the cpu device and more than one core; setThreads and threadSetting say which", async () => {
+  const { autoThreadTuner, kernels, setBackend, setThreads, threadSetting } = await import('../src/tensor/backend.js');
+  const { availableParallelism } = await import('node:os');
+  const before = threadSetting(), backend = kernels().name;
+  try {
+    setBackend('native');
+    setThreads(3);
+    assert.equal(threadSetting(), 3);
+    assert.equal(autoThreadTuner(), null, 'a fixed count is kept');
+    setThreads('auto');
+    assert.equal(threadSetting(), 'auto');
+    assert.equal(kernels().getThreads(), 1, "outside a tuned run 'auto' is one thread");
+    const t = autoThreadTuner();
+    if (availableParallelism() > 1) assert.deepEqual(t?.candidates, threadCandidates(availableParallelism()));
+    else assert.equal(t, null, 'one core: nothing to choose');
+    setBackend('ts');
+    assert.equal(autoThreadTuner(), null, 'the TypeScript kernels run on one thread anyway');
+  } finally {
+    setBackend(backend as 'native' | 'ts' | 'wasm');
+    setThreads(before);
+  }
+});
