@@ -149,6 +149,24 @@ test('--threads auto: the tuner times 1 and 2 threads on the steps, runs on its 
   }
 });
 
+test('predict with a thread tuner (eval and predict under --threads auto): the outputs of one thread, bit for bit', () => {
+  const before = threadSetting();
+  try {
+    const model = buildModel(run(1));
+    const all = Int32Array.from(ds.graphs.keys());
+    const batches = () => new GraphLoader(ds.graphs, pre, all, { batchSize: 4 });
+    setThreads(1);
+    const one = predict(model, batches(), false);
+    const tuner = new ThreadTuner(2, (n) => setThreads(n), { warmup: 0, period: 5 });
+    const tuned = predict(model, batches(), false, tuner);
+    assert.ok(tuner.decisions.length >= 1 && tuner.decisions[0].kind === 'survey', JSON.stringify(tuner.decisions));
+    assert.deepEqual(tuned.out, one.out);
+    assert.deepEqual(tuned.y, one.y);
+  } finally {
+    setThreads(before);
+  }
+});
+
 test('a training step hands every buffer back: after warm-up, repeated steps allocate nothing new from the pool (GIN, GINE, GatedGCN)', () => {
   // Buffers that miss the pool (a parameter gradient dropped by zeroGrad, an op output
   // off the tape such as GatedGCN's edge-BatchNorm) become fresh zeroed arrays every

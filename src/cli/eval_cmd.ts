@@ -16,6 +16,7 @@ import { predictionRows, predictionsCsv } from '../train/predict_rows.js';
 import { shippedModel } from '../train/shipped.js';
 import { isNodeTask, predict, runSplit } from '../train/trainer.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { autoThreadTuner } from '../tensor/backend.js';
 
 const SPLIT_NAMES = ['train', 'val', 'test', 'all'] as const;
 type SplitName = typeof SPLIT_NAMES[number];
@@ -49,7 +50,7 @@ export function evalCommand(): Command {
       const pre = await preprocessDataset(ds, { pe: run.train.pe });
       const idx = indicesOf(run, ds, o.split);
       const batches = new GraphLoader(ds.graphs, pre, idx, { batchSize: run.train.batch_size });
-      const { out, cols, y } = predict(model, batches, isNodeTask(run));
+      const { out, cols, y } = predict(model, batches, isNodeTask(run), autoThreadTuner());
       const value = computeMetric(run.train.metric, out, cols, y);
       if (o.json) {
         process.stdout.write(JSON.stringify({ checkpoint: dir, dataset: run.dataset, split: o.split, graphs: idx.length, epoch: st.epoch, metric: run.train.metric, value }) + '\n');
@@ -120,7 +121,7 @@ export function predictCommand(): Command {
       const batches = new GraphLoader(graphs, pre, idx, { batchSize: run.train.batch_size });
       let res;
       try {
-        res = predict(model, batches, false);
+        res = predict(model, batches, false, autoThreadTuner());
       } catch (e) {
         // Another dataset's graphs (other feature widths or kinds) do not fit the model: say which and why.
         if (o.smiles || !o.input) throw e;

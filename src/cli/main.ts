@@ -28,7 +28,7 @@ import { sourceRevision } from '../util/revision.js';
 export function buildProgram(): Command {
   const program = new Command('gradformer')
     .description('Gradformer (graph transformer with exponential decay, IJCAI 2024): train, evaluate, predict, reproduce')
-    .addOption(new Option('--threads <n|auto>', 'compute threads of the native kernels: a count, or auto: training times its steps on 1 to all cores and keeps the fastest, other work uses 1 (default: $GRADFORMER_THREADS or auto; docs/PERFORMANCE.md)').argParser(threadsArg))
+    .addOption(new Option('--threads <n|auto>', 'compute threads of the native kernels: a count, or auto: training, eval and predict time their steps on 1 to all cores and keep the fastest (default: $GRADFORMER_THREADS or auto; docs/PERFORMANCE.md)').argParser(threadsArg))
     .addOption(new Option('--backend <name>', 'kernel backend (native falls back to ts when not built; wasm: npm run build:wasm)').choices(['native', 'wasm', 'ts']))
     .addOption(new Option('--device <name>', 'where tensors live and ops run (default: $GRADFORMER_DEVICE or cpu; cuda needs an NVIDIA GPU and the CUDA addon; wasm: the WebAssembly kernels on tensors in their heap, as the web page trains, npm run build:wasm)').choices(['cpu', 'cuda', 'wasm']))
     // Computed when asked (the commit comes from git or dist/build-info.json), not on every command.

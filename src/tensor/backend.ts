@@ -3,8 +3,8 @@
  * (default native); when native is asked for but the addon is not built, one warning line
  * goes to stderr and the TypeScript backend is used instead (never a crash).
  * `GRADFORMER_THREADS=n|auto` sets the initial thread setting of the native backend (default
- * auto: training runs choose among 1..cores by timing their steps, thread_tuner.ts; other work
- * runs on one thread).
+ * auto: training runs, `eval` and `predict` choose among 1..cores by timing their steps or
+ * batches, thread_tuner.ts; other work runs on one thread).
  * The active kernels themselves live in active.ts, which the browser build uses alone.
  */
 import { availableParallelism } from 'node:os';
@@ -81,8 +81,9 @@ export function setBackend(name: BackendName): Kernels {
 
 /**
  * A thread setting: a fixed count for the parallel kernels, or 'auto': a training run times its
- * steps on 1 to `availableParallelism()` threads and keeps the fastest (ThreadTuner), while other
- * work (evaluation commands, prediction) runs on one thread.
+ * steps on 1 to `availableParallelism()` threads and keeps the fastest (ThreadTuner), as
+ * `predict()` does over its batches when given a tuner (`gradformer eval` and `predict`); other
+ * work runs on one thread.
  */
 export type ThreadSetting = number | 'auto';
 

@@ -7,9 +7,14 @@ import type { GraphBatch } from '../graph/types.js';
 import type { Gradformer } from '../models/gradformer.js';
 import type { Storage } from '../tensor/device.js';
 import { noGrad, scoped } from '../tensor/tensor.js';
+import type { ThreadTuner } from '../tensor/thread_tuner.js';
 
-/** Model outputs [rows, cols] and targets over batches (a list or a GraphLoader), in eval mode without gradients. */
-export function predict(model: Gradformer, batches: Iterable<GraphBatch>, nodeLevel: boolean): { out: Float32Array; cols: number; y: Float32Array } {
+/**
+ * Model outputs [rows, cols] and targets over batches (a list or a GraphLoader), in eval mode
+ * without gradients. `threads`: chooses the thread count batch by batch (`--threads auto` in
+ * `gradformer eval` and `predict`; the numbers do not depend on it).
+ */
+export function predict(model: Gradformer, batches: Iterable<GraphBatch>, nodeLevel: boolean, threads: ThreadTuner | null = null): { out: Float32Array; cols: number; y: Float32Array } {
   const wasTraining = model.training;
   model.eval();
   try {
@@ -18,6 +23,8 @@ export function predict(model: Gradformer, batches: Iterable<GraphBatch>, nodeLe
     let cols = 0;
     noGrad(() => {
       for (const b of batches) {
+        threads?.next();
+        const t0 = performance.now();
         // Op outputs of one batch go back to the pool for the next one: copy the
         // model output before releasing them (on a device, into a buffer of its own,
         // all read back at the end in one transfer: no wait for the device per batch).
@@ -31,9 +38,11 @@ export function predict(model: Gradformer, batches: Iterable<GraphBatch>, nodeLe
           kept.push(keep);
         }
         s.release();
+        threads?.record((performance.now() - t0) / 1000, b.numNodes);
         ys.push(nodeLevel ? Float32Array.from(b.nodeY!) : b.y);
       }
     });
+    threads?.settle();
     if (kept.length > 0) {
       outs = D.readAll(kept);
       for (const k of kept) D.give(k);
