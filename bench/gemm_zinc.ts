@@ -214,5 +214,5 @@ if (json) {
   }
   log(`total: ${result.ms_per_step} ms a step, each class alone; ${result.in_step_ms_per_step} ms a step where the calls ran in training (CPU time, 'in step': the median us a call)`);
   if (inStepOther !== null) log(`the other build in its alternate training steps: ${result.in_step_other_ms_per_step} ms a step ('o in step')`);
-  for (const p of peaks) log(`peak probe ${p.shape.padEnd(16)} ${String(p.us).padStart(9)} us ${String(p.gflops).padStart(7)} GFLOP/s (CPU ${cpuId() ?? 'unknown'})`);
+  for (const p of peaks) log(`peak probe ${p.shape.padEnd(16)} ${String(p.us).padStart(9)} us ${String(p.gflops).padStart(7)} GFLOP/s (CPU ${result.cpu_id ?? 'unknown'})`);
 }

@@ -27,7 +27,7 @@ import { loadDatasetByName } from '../src/train/data.js';
 import { buildRunConfig } from '../src/train/runconfig.js';
 import { train, type TrainEvent } from '../src/train/trainer.js';
 import { kernels, setThreads } from '../src/tensor/backend.js';
-import type { TunerDecision } from '../src/tensor/thread_tuner.js';
+import { describeDecision, type TunerDecision } from '../src/tensor/thread_tuner.js';
 import { scratch } from '../src/tensor/tensor.js';
 import { startKernelProfile, type KernelProfile } from '../src/tensor/profile.js';
 import { parseDevice, setDevice } from '../src/tensor/device.js';
@@ -160,7 +160,7 @@ if (json) {
   log(`  train graphs ${nTrain}; epochs ${result.epochs_s.join(' / ')} s -> median ${result.epoch_s} s (first is warm-up), ${result.graphs_per_s} graphs/s`);
   log(`  process CPU per epoch ${result.epochs_cpu_s.join(' / ')} s -> median ${result.epoch_cpu_s} s`);
   if (threads === 'auto') {
-    log(`  threads by epoch ${result.threads_by_epoch.join(' / ')}; tuner: ${tuned.map((d) => `${d.kind} after ${d.step} steps -> ${d.threads} (us/node ${d.medians.map((m) => `${m.threads}: ${(m.secondsPerNode * 1e6).toFixed(2)}`).join(', ')})`).join('; ') || 'no decision yet'}`);
+    log(`  threads by epoch ${result.threads_by_epoch.join(' / ')}; tuner: ${tuned.map(describeDecision).join('; ') || 'no decision yet'}`);
   }
   log(`  eval (val split, ${nVal} graphs, no grad): ${result.eval_val_s} s, ${result.eval_graphs_per_s} graphs/s`);
   log(`  load ${result.load_s} s, preprocessing (cold, distances + ${run.train.pe.kind}${run.train.pe.dim}) ${result.preprocess_s} s; peak RSS ${result.peak_rss_mb} MB`);

@@ -1,9 +1,11 @@
 // The thread tuner of `--threads auto` (src/tensor/thread_tuner.ts): which count it settles on
 // for a given cost per thread count, what its exploring costs, and that it follows a machine
 // that changes under it. Steps are simulated (a cost per node for each count), so these
-// tests say what the plan does; test/train_threads_auto.test.ts runs it in a training loop.
+// tests say what the plan does; test/train_e2e.test.ts runs it in a training loop and in predict().
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
+import { autoThreadTuner, kernels, setBackend, setThreads, threadSetting } from '../src/tensor/backend.js';
 import { ThreadTuner, threadCandidates } from '../src/tensor/thread_tuner.js';
 
 /** Runs `steps` simulated steps of `nodes` nodes; cost(n, step) = seconds per node on n threads. */
@@ -97,9 +99,7 @@ test('settle() applies the chosen count and says which count most steps since th
   assert.equal(set.at(-1), 2);
 });
 
-test("autoThreadTuner: a tuner only under 'auto' with native kernels on the cpu device and more than one core; setThreads and threadSetting say which", async () => {
-  const { autoThreadTuner, kernels, setBackend, setThreads, threadSetting } = await import('../src/tensor/backend.js');
-  const { availableParallelism } = await import('node:os');
+test("autoThreadTuner: a tuner only under 'auto' with native kernels on the cpu device and more than one core; setThreads and threadSetting say which", () => {
   const before = threadSetting(), backend = kernels().name;
   try {
     setBackend('native');

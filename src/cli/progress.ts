@@ -4,6 +4,7 @@
  * so stdout carries only results.
  */
 import cliProgress from 'cli-progress';
+import { describeDecision } from '../tensor/thread_tuner.js';
 import type { TrainEvent } from '../train/trainer.js';
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
@@ -37,8 +38,7 @@ export function progressReporter(opts: { tty?: boolean; quiet?: boolean; prefix?
       bar.start(e.batches, 0, { loss: '-' });
     } else if (e.type === 'threads') {
       // said after the epoch's line, not over its bar
-      const d = e.decision, ms = d.medians.map((m) => `${m.threads}: ${(m.secondsPerNode * 1e6).toFixed(1)}`).join(', ');
-      tuned.push(`${pre}threads: ${d.threads} (${d.kind === 'survey' ? 'chosen' : 'checked'} after ${d.step} timed steps; ms per 1000 nodes on ${ms})\n`);
+      tuned.push(`${pre}threads: ${describeDecision(e.decision)}\n`);
     } else if (e.type === 'batch' && bar) {
       bar.update(e.step, { loss: e.loss.toFixed(4) });
     } else if (e.type === 'epoch_end') {
